@@ -1,0 +1,65 @@
+# Tandem: `make run` serves the whole product; `make test` runs ruff and the whole suite.
+SHELL := /bin/bash
+PYTHON_BOOTSTRAP ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint format install migrate demo check-deploy clean
+
+# --- install (each step re-runs only when its lock file changes) ------------------------
+$(PY):
+	$(PYTHON_BOOTSTRAP) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.synced: requirements.lock | $(PY)
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	touch $@
+
+node_modules/.synced: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.synced node_modules/.synced
+
+# Re-lock after editing pyproject.toml or package.json.
+lock: | $(PY)
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11.7 --generate-hashes \
+		--quiet -o requirements.lock
+	npm install --package-lock-only --no-audit --no-fund
+
+# --- run ---------------------------------------------------------------------------------
+migrate: install
+	$(PY) manage.py migrate --no-input -v 0
+
+demo: migrate
+	$(PY) manage.py seed_demo
+
+run: demo
+	$(PY) manage.py serve --port $(PORT)
+
+# --- test --------------------------------------------------------------------------------
+lint: install
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
+# in the main thread, which would break async tests sharing the process.
+test: lint
+	$(VENV)/bin/pytest -q -m "not browser"
+	$(VENV)/bin/pytest -q -m browser
+
+check-deploy: install
+	TANDEM_ENV=production SECRET_KEY="$$(openssl rand -base64 48)" ALLOWED_HOSTS=tandem.example \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

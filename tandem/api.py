@@ -1,0 +1,22 @@
+"""The one NinjaAPI: /api/v1. Routers from each app are mounted here."""
+
+from ninja import NinjaAPI
+
+from tandem.accounts.api import router as accounts_router
+from tandem.accounts.auth import api_auth
+from tandem.core.api_errors import install_error_handlers
+
+api = NinjaAPI(
+    title="Tandem API",
+    version="1",
+    description=(
+        "Authenticate with the browser session or `Authorization: Bearer <token>` using a "
+        'personal API token. Every 4xx answers `{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/", accounts_router)

@@ -1,0 +1,75 @@
+"""One error shape for every 4xx the API gives: {"error": {"code", "message", "fields"}}."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from .errors import ServiceError, error_body
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+}
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+    return JsonResponse(error_body(code, message, fields), status=status)
+
+
+def _fields_from_validation(errors: list[dict]) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for error in errors:
+        # loc is like ("body", "payload", "name") or ("query", "after"); drop the container.
+        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
+        key = ".".join(loc) or "__all__"
+        fields.setdefault(key, []).append(str(error.get("msg", "Invalid value.")))
+    return fields
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ServiceError)
+    def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = list(exc.errors)
+        if any(err.get("type") == "json_invalid" for err in errors) or any(
+            "JSON" in str(err.get("msg", "")) and not err.get("loc") for err in errors
+        ):
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        return error_response(
+            422, "invalid", "The request is not valid.", _fields_from_validation(errors)
+        )
+
+    @api.exception_handler(AuthenticationError)
+    def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(
+            401, "unauthenticated", "Sign in, or send a valid API token as a Bearer token."
+        )
+
+    @api.exception_handler(AuthorizationError)
+    def forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        return error_response(403, "forbidden", "You may not do that.")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = _STATUS_CODES.get(exc.status_code, "error")
+        return error_response(exc.status_code, code, str(exc.message))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(404, "not_found", "Not found.")
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+        return error_response(403, "forbidden", "You may not do that.")

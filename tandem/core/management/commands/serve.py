@@ -1,0 +1,60 @@
+"""Serve the whole product from one command: the ASGI web server and the task worker.
+
+Ctrl-C (SIGINT) or SIGTERM stops both; if either dies, the other is stopped too, so the
+operator never ends up with half a product running.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Run the web server (uvicorn, ASGI) and the task worker together."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", "1")))
+
+    def handle(self, *args: object, host: str, port: int, workers: int, **options: object) -> None:
+        python = sys.executable
+        web = [
+            python, "-m", "uvicorn", "tandem.asgi:application",
+            "--host", host, "--port", str(port), "--lifespan", "off",
+            "--workers", str(workers),
+        ]  # fmt: skip
+        worker = [
+            python, "manage.py", "db_worker", "--no-reload", "--interval", "0.5",
+        ]  # fmt: skip
+        procs = [subprocess.Popen(web), subprocess.Popen(worker)]
+        self.stdout.write(f"Tandem is serving at http://{host}:{port}/ (Ctrl-C stops it)")
+
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(p.poll() is None for p in procs):
+                time.sleep(0.2)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            for proc in procs:
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+        failed = [p.args[2] for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed and not stopping:
+            raise SystemExit(f"stopped because a process exited: {failed}")

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from tandem.accounts import views as account_views
+from tandem.core import views as core_views
+
+from .api import api
+
+admin.site.site_header = "Tandem staff"
+admin.site.site_title = "Tandem staff"
+
+urlpatterns = [
+    path("", core_views.landing, name="landing"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    # Anything else under /api/ answers in the API's error shape, not an HTML page.
+    re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
+    path("accounts/signup/", account_views.signup, name="account_signup"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("tandem.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
