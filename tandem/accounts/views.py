@@ -47,7 +47,11 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
         request.POST or None,
-        initial={"display_name": user.display_name, "timezone": user.timezone, "locale": user.locale},
+        initial={
+            "display_name": user.display_name,
+            "timezone": user.timezone,
+            "locale": user.locale,
+        },
     )
     status = 200
     if request.method == "POST":

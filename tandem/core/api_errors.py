@@ -21,7 +21,13 @@ _STATUS_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None) -> JsonResponse:
+def status_code_name(status: int) -> str:
+    return _STATUS_CODES.get(status, "error")
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None
+) -> JsonResponse:
     return JsonResponse(error_body(code, message, fields), status=status)
 
 
@@ -63,8 +69,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = _STATUS_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.message))
+        message = str(exc.message)
+        if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+            return error_response(400, "malformed_json", "The request body is not valid JSON.")
+        return error_response(exc.status_code, status_code_name(exc.status_code), message)
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -13,9 +13,11 @@ class HealthConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: dict, **kwargs: object) -> None:
         if not isinstance(content, dict) or "ping" not in content:
-            await self.send_json({"error": {"code": "invalid", "message": "Send {\"ping\": …}."}})
+            await self.send_json({"error": {"code": "invalid", "message": 'Send {"ping": …}.'}})
             return
-        await self.channel_layer.send(self.channel_name, {"type": "health.pong", "value": content["ping"]})
+        await self.channel_layer.send(
+            self.channel_name, {"type": "health.pong", "value": content["ping"]}
+        )
 
     async def health_pong(self, event: dict) -> None:
         await self.send_json({"pong": event["value"]})

@@ -48,3 +48,34 @@ class ServiceErrorMiddleware:
             {"status": exception.status, "message": exception.message},
             status=exception.status,
         )
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, every 4xx speaks the API's error shape, even ones Django makes itself.
+
+    CSRF failures, 405s and framework 404s are HTML by default; an API client should never
+    have to parse HTML.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and 400 <= response.status_code < 500
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            from .api_errors import error_response, status_code_name
+
+            status = response.status_code
+            message = {
+                403: "Forbidden (for browser sessions, send the CSRF token).",
+                405: "Method not allowed.",
+            }.get(status, "The request was refused.")
+            shaped = error_response(status, status_code_name(status), message)
+            if response.has_header("Allow"):
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response

@@ -5,7 +5,10 @@ from .errors import InvalidInput
 
 def clean_text(value: str, *, field: str, max_length: int, required: bool = False) -> str:
     if "\x00" in value:
-        raise InvalidInput("Text may not contain NUL characters.", fields={field: ["nul"]})
+        raise InvalidInput(
+            "Text may not contain NUL characters.",
+            fields={field: ["Text may not contain NUL characters."]},
+        )
     value = value.strip()
     if len(value) > max_length:
         raise InvalidInput(

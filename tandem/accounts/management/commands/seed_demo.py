@@ -71,6 +71,6 @@ class Command(BaseCommand):
             organisation=org, user=users["bob"], defaults={"role": Membership.Role.MEMBER}
         )
 
-        self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, zone, _, role in DEMO_USERS:
             self.stdout.write(f"  {email:<24} {role:<16} {name} ({zone})")
