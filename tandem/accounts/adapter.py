@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import User
@@ -11,6 +12,10 @@ class AccountAdapter(DefaultAccountAdapter):
         user.email = user.email.lower()
         user.display_name = data.get("display_name", "") or ""
         user.timezone = data.get("timezone") or "UTC"
+        # The language the browser asked for (LocaleMiddleware), if Tandem speaks it.
+        language = getattr(request, "LANGUAGE_CODE", "") or ""
+        if language in dict(settings.LANGUAGES):
+            user.locale = language
         if commit:
             user.save()
         return user
