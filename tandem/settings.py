@@ -7,6 +7,7 @@ Two modes:
   from the environment; refuses to start without SECRET_KEY; DEBUG off; secure cookies; HSTS.
 """
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -49,14 +50,18 @@ def _embedded_secret_key() -> str:
     path = VAR_DIR / "secret_key"
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes starting at once (web + worker) must agree on one key.
+        # Two processes starting at once (web + worker) must agree on one key, and neither may
+        # read a half-written file: write a private temporary file, then link it into place
+        # (link fails if the key already exists, so the first writer wins, complete).
+        tmp = VAR_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(50))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 

@@ -1,7 +1,7 @@
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from tandem.core.errors import NotFound
 
@@ -72,15 +72,15 @@ def list_tokens(request: HttpRequest) -> list[dict]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token")
-def create_token(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, dict]:
+def create_token(request: HttpRequest, payload: TokenCreateIn) -> Status:
     token, raw = services.api_token_create(user=request.user, name=payload.name)
-    return 201, {**_token(token), "token": raw}
+    return Status(201, {**_token(token), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
-def revoke_token(request: HttpRequest, token_id: UUID) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: UUID) -> Status:
     services.api_token_revoke(user=request.user, token_id=token_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -88,11 +88,11 @@ def revoke_token(request: HttpRequest, token_id: UUID) -> tuple[int, None]:
     response={201: CoachApplicationOut},
     summary="Apply to become a coach",
 )
-def apply_as_coach(request: HttpRequest, payload: CoachApplicationIn) -> tuple[int, dict]:
+def apply_as_coach(request: HttpRequest, payload: CoachApplicationIn) -> Status:
     application = services.coach_apply(
         user=request.user, headline=payload.headline, motivation=payload.motivation
     )
-    return 201, _application(application)
+    return Status(201, _application(application))
 
 
 def _application(application: CoachApplication) -> dict:

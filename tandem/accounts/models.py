@@ -62,6 +62,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.display_name or self.email
 
+    def clean(self) -> None:
+        # Forms (the admin's "add user", for one) store emails as typed; sign-up and the
+        # manager store them lower-cased. Normalise here too, so one address has one spelling
+        # and a differently cased duplicate gets the unique field's error, not a raw constraint.
+        super().clean()
+        self.email = type(self).objects.normalize_email(self.email).lower()
+
     @property
     def name(self) -> str:
         return self.display_name or self.email.split("@", 1)[0]

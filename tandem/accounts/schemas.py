@@ -4,6 +4,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from tandem.core.schemas import InputSchema
+
 
 class ProfileOut(Schema):
     id: UUID
@@ -15,7 +17,7 @@ class ProfileOut(Schema):
     date_joined: datetime
 
 
-class ProfileUpdateIn(Schema):
+class ProfileUpdateIn(InputSchema):
     display_name: str | None = Field(default=None, max_length=100)
     timezone: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=10)
@@ -33,11 +35,11 @@ class TokenCreatedOut(TokenOut):
     token: str = Field(description="The token itself. Shown once; store it now.")
 
 
-class TokenCreateIn(Schema):
+class TokenCreateIn(InputSchema):
     name: str = Field(min_length=1, max_length=100)
 
 
-class CoachApplicationIn(Schema):
+class CoachApplicationIn(InputSchema):
     headline: str = Field(min_length=1, max_length=200)
     motivation: str = Field(default="", max_length=5000)
 

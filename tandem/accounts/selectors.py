@@ -1,3 +1,5 @@
+import uuid
+
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tandem.orgs.models import Membership
@@ -39,6 +41,10 @@ def user_roles(user: User) -> frozenset[str]:
 
 def user_get_visible(*, viewer: User, public_id: str) -> User | None:
     """A profile is visible to its owner and to staff; to anyone else it does not exist."""
+    try:
+        public_id = str(uuid.UUID(str(public_id)))
+    except ValueError:
+        return None
     user = User.objects.filter(public_id=public_id, is_active=True).first()
     if user is None:
         return None

@@ -3,9 +3,7 @@
 import hashlib
 import secrets
 import uuid
-import zoneinfo
 from datetime import timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +11,7 @@ from django.utils import timezone
 
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tandem.core.text import clean_text
+from tandem.core.timezones import available_zones, canonical_zone
 
 from .models import ApiToken, CoachApplication, User
 
@@ -21,18 +20,13 @@ MAX_ACTIVE_TOKENS = 50
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
-@lru_cache(maxsize=1)
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def validate_timezone(name: str, *, field: str = "timezone") -> str:
     name = clean_text(name, field=field, max_length=64, required=True)
-    if name not in _zones():
+    if name not in available_zones():
         raise InvalidInput(
             "Unknown time zone.", fields={field: [f"'{name[:64]}' is not an IANA time zone."]}
         )
-    return name
+    return canonical_zone(name)
 
 
 def validate_locale(code: str, *, field: str = "locale") -> str:
@@ -51,18 +45,19 @@ def user_update_profile(
     locale: str | None = None,
 ) -> User:
     """Change what a user shows and how times and text are presented to them."""
-    changed: list[str] = []
+    # Validate everything before touching the user: a refused update leaves even the
+    # in-memory object (often request.user, still used to render the page) unchanged.
+    values: dict[str, str] = {}
     if display_name is not None:
-        user.display_name = clean_text(display_name, field="display_name", max_length=100)
-        changed.append("display_name")
+        values["display_name"] = clean_text(display_name, field="display_name", max_length=100)
     if timezone_name is not None:
-        user.timezone = validate_timezone(timezone_name)
-        changed.append("timezone")
+        values["timezone"] = validate_timezone(timezone_name)
     if locale is not None:
-        user.locale = validate_locale(locale)
-        changed.append("locale")
-    if changed:
-        user.save(update_fields=changed)
+        values["locale"] = validate_locale(locale)
+    for field, value in values.items():
+        setattr(user, field, value)
+    if values:
+        user.save(update_fields=list(values))
     return user
 
 
@@ -128,6 +123,10 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def api_token_revoke(*, user: User, token_id: uuid.UUID | str) -> ApiToken:
     """Revoke one of the user's own tokens; anyone else's answers as if it did not exist."""
+    try:
+        token_id = uuid.UUID(str(token_id))
+    except ValueError as exc:  # a made-up id is just another token that does not exist
+        raise NotFound("No such token.") from exc
     token = (
         ApiToken.objects.select_for_update()
         .filter(user=user, public_id=token_id, revoked_at__isnull=True)

@@ -1,7 +1,5 @@
 """Pages for the signed-in user: dashboard, settings (profile, tokens, coach application)."""
 
-import zoneinfo
-
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
+from tandem.core.timezones import current_zones
 
 from . import selectors, services
 from .forms import ApiTokenForm, CoachApplicationForm, ProfileForm
@@ -69,9 +68,11 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Profile saved.")
                 return redirect("settings_profile")
         status = 400
-    zones = sorted(zoneinfo.available_timezones())
     return render(
-        request, "accounts/settings_profile.html", {"form": form, "zones": zones}, status=status
+        request,
+        "accounts/settings_profile.html",
+        {"form": form, "zones": current_zones()},
+        status=status,
     )
 
 

@@ -1,6 +1,7 @@
 """One error shape for every 4xx the API gives: {"error": {"code", "message", "fields"}}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -37,7 +38,9 @@ def _fields_from_validation(errors: list[dict]) -> dict[str, list[str]]:
         # loc is like ("body", "payload", "name") or ("query", "after"); drop the container.
         loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload")]
         key = ".".join(loc) or "__all__"
-        fields.setdefault(key, []).append(str(error.get("msg", "Invalid value.")))
+        # pydantic prefixes messages raised by validators; the client needs only the message.
+        message = str(error.get("msg", "Invalid value.")).removeprefix("Value error, ")
+        fields.setdefault(key, []).append(message)
     return fields
 
 
@@ -77,6 +80,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error_response(404, "not_found", "Not found.")
+
+    # Without these, ninja answers them with a 500 and a traceback when DEBUG is on (the
+    # embedded default); with DEBUG off Django would make them a 400.
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        if isinstance(exc, RequestDataTooBig):
+            return error_response(413, "too_large", "The request body is too large.")
+        return error_response(400, "bad_request", "The request was refused.")
 
     @api.exception_handler(DjangoPermissionDenied)
     def permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:

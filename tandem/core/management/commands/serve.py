@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 
@@ -31,18 +32,22 @@ class Command(BaseCommand):
         worker = [
             python, "manage.py", "db_worker", "--no-reload", "--interval", "0.5",
         ]  # fmt: skip
-        procs = [subprocess.Popen(web), subprocess.Popen(worker)]
-        self.stdout.write(f"Tandem is serving at http://{host}:{port}/ (Ctrl-C stops it)")
-
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
             nonlocal stopping
             stopping = True
 
+        # Handlers first: a Ctrl-C while the children start must still stop them.
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        procs: list[subprocess.Popen] = []
         try:
+            # Run both from the project directory: `serve` may be started from anywhere
+            # (`python /srv/tandem/manage.py serve`), and both name the project relative to it.
+            for cmd in (web, worker):
+                procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR))
+            self.stdout.write(f"Tandem is serving at http://{host}:{port}/ (Ctrl-C stops it)")
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.2)
         finally:
@@ -55,6 +60,7 @@ class Command(BaseCommand):
                     proc.wait(timeout=max(0.1, deadline - time.monotonic()))
                 except subprocess.TimeoutExpired:
                     proc.kill()
+                    proc.wait()
         failed = [p.args[2] for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
         if failed and not stopping:
             raise SystemExit(f"stopped because a process exited: {failed}")

@@ -1,0 +1,215 @@
+"""`manage.py serve`: one command runs the web server and the task worker, and Ctrl-C stops both.
+
+A real server is started in a subprocess (SQLite in a temporary var/), so this is slower than
+the other tests; everything waits with deadlines, and nothing asserts how long anything took.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+BASE_DIR = Path(settings.BASE_DIR)
+START_DEADLINE = 30  # seconds
+STOP_DEADLINE = 15
+
+# Direct connections only, whatever proxy the environment names.
+http = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], object], *, deadline: float, what: str) -> object:
+    """Poll `condition` until it is truthy; fail with `what` when the deadline passes."""
+    end = time.monotonic() + deadline
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > end:
+            raise AssertionError(f"gave up waiting: {what}")
+        time.sleep(0.1)
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with http.open(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def children_of(pid: int) -> dict[int, str]:
+    result = subprocess.run(
+        ["ps", "--ppid", str(pid), "-o", "pid=,args="], capture_output=True, text=True
+    )
+    children = {}
+    for line in result.stdout.splitlines():
+        child_pid, _, args = line.strip().partition(" ")
+        children[int(child_pid)] = args
+    return children
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return "State:\tZ" not in status
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen, port: int, log: Path) -> None:
+        self.process = process
+        self.port = port
+        self.log = log
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("serve")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TANDEM_ENV"}}
+    env.update(TANDEM_VAR_DIR=str(tmp / "var"), DJANGO_SETTINGS_MODULE="tandem.settings")
+    env.pop("SECRET_KEY", None)
+    manage = str(BASE_DIR / "manage.py")
+    migrated = subprocess.run(
+        [sys.executable, manage, "migrate", "--no-input", "-v", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    port = free_port()
+    log = tmp / "serve.log"
+    with log.open("wb") as out:
+        # Started from another directory on purpose: serve must not depend on the cwd.
+        process = subprocess.Popen(
+            [sys.executable, manage, "serve", "--port", str(port)],
+            cwd=tmp,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    running = Server(process, port, log)
+    try:
+        yield running
+    finally:
+        if process.poll() is None:
+            for child in children_of(process.pid):
+                os.kill(child, signal.SIGKILL)
+            process.kill()
+            process.wait(timeout=STOP_DEADLINE)
+
+
+def wait_until_healthy(server: Server) -> dict:
+    def healthy() -> dict | None:
+        assert server.process.poll() is None, f"serve exited early:\n{server.output()}"
+        try:
+            status, body = get(f"{server.url}/healthz")
+        except OSError:  # not listening yet
+            return None
+        return json.loads(body) if status == 200 else None
+
+    return wait_until(healthy, deadline=START_DEADLINE, what="GET /healthz answers 200")  # type: ignore[return-value]
+
+
+def test_serve_answers_health_checks_with_both_processes_running(server):
+    body = wait_until_healthy(server)
+    assert body["status"] == "ok"
+    assert body["database"] == "sqlite"
+
+    def both_children() -> dict[int, str] | None:
+        kids = children_of(server.process.pid)
+        found = " ".join(kids.values())
+        return kids if "uvicorn" in found and "db_worker" in found else None
+
+    kids = wait_until(both_children, deadline=START_DEADLINE, what="uvicorn and db_worker run")
+    assert len(kids) == 2, kids
+
+
+def test_serve_serves_pages_and_static_files(server):
+    wait_until_healthy(server)
+    status, page = get(f"{server.url}/accounts/login/")
+    assert status == 200
+    assert b'name="login"' in page
+    status, _ = get(f"{server.url}/static/vendor/bootstrap/css/bootstrap.min.css")
+    assert status == 200
+
+
+def test_a_websocket_ping_pongs_through_uvicorn(server):
+    wait_until_healthy(server)
+    origin = f"http://127.0.0.1:{server.port}"
+    with connect(
+        f"ws://127.0.0.1:{server.port}/ws/health",
+        additional_headers={"Origin": origin},
+        proxy=None,
+        open_timeout=10,
+    ) as ws:
+        ws.send(json.dumps({"ping": "over the wire"}))
+        assert json.loads(ws.recv(timeout=10)) == {"pong": "over the wire"}
+        ws.send("{not json")
+        assert json.loads(ws.recv(timeout=10))["error"]["code"] == "invalid"
+        ws.send(json.dumps({"ping": 2}))
+        assert json.loads(ws.recv(timeout=10)) == {"pong": 2}
+
+
+def test_a_websocket_from_a_foreign_origin_is_refused_by_uvicorn(server):
+    wait_until_healthy(server)
+    with (
+        pytest.raises(InvalidStatus) as refused,
+        connect(
+            f"ws://127.0.0.1:{server.port}/ws/health",
+            additional_headers={"Origin": "http://evil.example"},
+            proxy=None,
+            open_timeout=10,
+        ),
+    ):
+        pass
+    assert refused.value.response.status_code == 403
+
+
+def test_ctrl_c_stops_serve_and_both_children(server):
+    # Last in this module: it stops the shared server.
+    wait_until_healthy(server)
+    children = list(children_of(server.process.pid))
+    assert len(children) == 2
+    # when
+    server.process.send_signal(signal.SIGINT)
+    # then serve exits cleanly ...
+    try:
+        returncode = server.process.wait(timeout=STOP_DEADLINE)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"serve did not stop:\n{server.output()}") from None
+    assert returncode == 0, server.output()
+    # ... and neither child is left behind
+    wait_until(
+        lambda: not any(alive(pid) for pid in children),
+        deadline=STOP_DEADLINE,
+        what="uvicorn and db_worker exit",
+    )

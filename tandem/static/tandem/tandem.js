@@ -1,0 +1,133 @@
+/* Tandem page behaviour. Loaded with `defer`; no inline scripts (strict CSP). */
+(function () {
+  "use strict";
+
+  // The server maps retired names (ICU still says Asia/Calcutta) to current IANA names.
+  function browserZone() {
+    var zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (e) {
+      return "";
+    }
+    return zone;
+  }
+
+  function announce(text) {
+    var region = document.getElementById("live-status");
+    if (!region) return;
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // Sign-up (and any form with a hidden `timezone` input) sends the browser's zone.
+  function fillTimezones(root) {
+    var zone = browserZone();
+    if (!zone) return;
+    root.querySelectorAll('input[name="timezone"][type="hidden"]').forEach(function (input) {
+      input.value = zone;
+    });
+  }
+
+  function textOf(el) {
+    if (el.tagName === "INPUT" || el.tagName === "TEXTAREA") return el.value;
+    return el.textContent.trim();
+  }
+
+  function selectContents(el) {
+    if (el.select) {
+      el.select();
+      return;
+    }
+    var range = document.createRange();
+    range.selectNodeContents(el);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+  }
+
+  function copyFrom(button) {
+    var target = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!target) return;
+    var text = textOf(target);
+    var label = button.querySelector("[data-copy-label]") || button;
+    var original = label.textContent;
+    function done(ok) {
+      label.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+      announce(ok ? "Copied to the clipboard." : "Text selected; press Ctrl+C to copy.");
+      window.setTimeout(function () { label.textContent = original; }, 2500);
+    }
+    function fallback() {
+      selectContents(target);
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      done(ok);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(true); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var copy = event.target.closest("[data-copy-target]");
+    if (copy) {
+      event.preventDefault();
+      copyFrom(copy);
+      return;
+    }
+    var detect = event.target.closest("[data-tz-detect]");
+    if (detect) {
+      event.preventDefault();
+      var input = document.getElementById(detect.getAttribute("data-tz-detect"));
+      var zone = browserZone();
+      if (input && zone) {
+        input.value = zone;
+        input.focus();
+        announce("Time zone set to " + zone + ".");
+      }
+    }
+  });
+
+  // A list that empties (say, the last token revoked over htmx) shows its empty state.
+  function watchLists(root) {
+    root.querySelectorAll("[data-empty-state]").forEach(function (body) {
+      if (body.dataset.watching) return;
+      body.dataset.watching = "1";
+      new MutationObserver(function (records) {
+        var removed = records.some(function (r) { return r.removedNodes.length > 0; });
+        if (!removed) return;
+        if (body.dataset.removedMessage) announce(body.dataset.removedMessage);
+        var focusTarget = document.getElementById(body.dataset.focusAfterRemove || "");
+        if (body.children.length === 0) {
+          var empty = document.getElementById(body.dataset.emptyState);
+          var container = document.getElementById(body.dataset.container || "");
+          if (empty) empty.hidden = false;
+          if (container) container.hidden = true;
+        }
+        if (focusTarget && (document.activeElement === document.body || !document.activeElement)) {
+          focusTarget.focus();
+        }
+      }).observe(body, { childList: true });
+    });
+  }
+
+  function init(root) {
+    fillTimezones(root);
+    watchLists(root);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(document); });
+  } else {
+    init(document);
+  }
+  document.addEventListener("htmx:load", function (event) {
+    if (event.detail && event.detail.elt && event.detail.elt.querySelectorAll) init(event.detail.elt);
+  });
+})();
