@@ -10,7 +10,8 @@ trap 'kill -- -"${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 git clone -q "$src" "$work/tandem"
 cd "$work/tandem"
-# Mirror what CI sees: no uv, pip or npm caches from this checkout (shared caches stay).
+# A fresh machine has no package caches: start with empty uv, pip and npm caches.
+export UV_CACHE_DIR="$work/cache/uv" npm_config_cache="$work/cache/npm" PIP_NO_CACHE_DIR=1
 
 time_until_healthy() {
   local start=$SECONDS now
