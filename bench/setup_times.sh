@@ -6,7 +6,7 @@ set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 port="${BENCH_PORT:-8765}"
-trap 'kill -- -"${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'if [ -n "${pid:-}" ]; then kill -- -"$pid" 2>/dev/null || true; fi; rm -rf "$work"' EXIT
 
 git clone -q "$src" "$work/tandem"
 cd "$work/tandem"
