@@ -12,10 +12,13 @@ from .schemas import (
     CoachApplicationOut,
     ProfileOut,
     ProfileUpdateIn,
+    SignupIn,
+    SignupOut,
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
 )
+from .signup import account_signup
 
 router = Router(tags=["accounts"])
 
@@ -40,6 +43,24 @@ def _token(token: ApiToken) -> dict:
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
     }
+
+
+@router.post(
+    "/auth/signup",
+    auth=None,
+    response={202: SignupOut},
+    summary="Sign up; a verification link is emailed",
+)
+def signup(request: HttpRequest, payload: SignupIn) -> Status:
+    account_signup(
+        request=request,
+        email=payload.email,
+        password=payload.password,
+        display_name=payload.display_name,
+        timezone_name=payload.timezone,
+    )
+    # The same answer whether or not the address already had an account (no enumeration).
+    return Status(202, {"status": "verification_sent", "email": payload.email})
 
 
 @router.get("/me", response=ProfileOut, summary="The signed-in user's profile and roles")

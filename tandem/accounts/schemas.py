@@ -50,3 +50,15 @@ class CoachApplicationOut(Schema):
     headline: str
     created_at: datetime
     decided_at: datetime | None
+
+
+class SignupIn(InputSchema):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=512)
+    display_name: str = Field(default="", max_length=100)
+    timezone: str = Field(default="UTC", max_length=64)
+
+
+class SignupOut(Schema):
+    status: str = Field(description='Always "verification_sent": check the inbox to continue.')
+    email: str

@@ -51,3 +51,10 @@ class Conflict(ServiceError):
 
 def error_body(code: str, message: str, fields: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+class RateLimited(ServiceError):
+    """Too many attempts; wait a little and try again."""
+
+    status = 429
+    code = "rate_limited"
