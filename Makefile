@@ -34,8 +34,8 @@ lock: | $(PY)
 migrate: install
 	$(PY) manage.py migrate --no-input -v 0
 
-demo: migrate
-	$(PY) manage.py seed_demo
+demo: install
+	$(PY) manage.py seed_demo --migrate
 
 run: demo
 	$(PY) manage.py serve --port $(PORT)

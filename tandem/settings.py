@@ -81,7 +81,6 @@ else:
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "daphne",  # only for channels.testing; uvicorn serves
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
