@@ -99,6 +99,9 @@ INSTALLED_APPS = [
     "tandem.core",
     "tandem.accounts",
     "tandem.orgs",
+    "tandem.coaches",
+    "tandem.availability",
+    "tandem.booking",
 ]
 
 MIDDLEWARE = [

@@ -87,6 +87,9 @@ class CoachApplication(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     headline = models.CharField(max_length=200)
     motivation = models.TextField(max_length=5000, blank=True)
+    credentials = models.TextField(max_length=2000, blank=True)
+    certificate = models.FileField(upload_to="coaches/certificates/", blank=True)
+    rejection_reason = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=dj_timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
