@@ -5,12 +5,19 @@ from django.db.models import F, Q
 
 from tandem.coaches.models import CoachProfile
 
+WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"),
+            (5, "Saturday"), (6, "Sunday")]  # fmt: skip
+
+
+def _hm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
 
 class WeeklyInterval(models.Model):
     """Open hours on a weekday, in wall-clock minutes after local midnight: [start, end)."""
 
     coach = models.ForeignKey(CoachProfile, on_delete=models.CASCADE, related_name="weekly")
-    weekday = models.PositiveSmallIntegerField()  # 0 = Monday … 6 = Sunday
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
     start_minute = models.PositiveSmallIntegerField()
     end_minute = models.PositiveSmallIntegerField()  # up to 1440 (24:00)
 
@@ -24,6 +31,9 @@ class WeeklyInterval(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {_hm(self.start_minute)}–{_hm(self.end_minute)}"
+
 
 class DateOverride(models.Model):
     """Different hours on one local date. A date with an override and no intervals is closed."""
@@ -36,6 +46,9 @@ class DateOverride(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["coach", "date"], name="one_override_per_date"),
         ]
+
+    def __str__(self) -> str:
+        return f"Override {self.date}"
 
 
 class OverrideInterval(models.Model):
@@ -52,6 +65,9 @@ class OverrideInterval(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{_hm(self.start_minute)}–{_hm(self.end_minute)}"
+
 
 class TimeOff(models.Model):
     """A range (UTC instants) when the coach cannot be booked at all."""
@@ -67,3 +83,6 @@ class TimeOff(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=F("end")), name="time_off_order"),
         ]
+
+    def __str__(self) -> str:
+        return f"Time off {self.start:%Y-%m-%d %H:%M}–{self.end:%Y-%m-%d %H:%M} UTC"

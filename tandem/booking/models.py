@@ -54,3 +54,6 @@ class Booking(models.Model):
                 name="booking_blocked_covers_session",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.session_type} at {self.start:%Y-%m-%d %H:%M} UTC ({self.status})"
