@@ -4,6 +4,8 @@ from ninja import NinjaAPI
 
 from tandem.accounts.api import router as accounts_router
 from tandem.accounts.auth import api_auth
+from tandem.availability.api import router as availability_router
+from tandem.coaches.api import router as coaches_router
 from tandem.core.api_errors import install_error_handlers
 
 api = NinjaAPI(
@@ -20,3 +22,5 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)
+api.add_router("/", coaches_router)
+api.add_router("/", availability_router)
