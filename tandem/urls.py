@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 
 from tandem.accounts import views as account_views
 from tandem.core import views as core_views
@@ -15,7 +13,7 @@ urlpatterns = [
     path("", core_views.landing, name="landing"),
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, error pages).
-    path("favicon.ico", RedirectView.as_view(url=static("tandem/favicon.svg"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("api/v1/", api.urls),
     # Anything else under /api/ answers in the API's error shape, not an HTML page.
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
@@ -27,3 +28,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
     return error_response(404, "not_found", "No such API endpoint.")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Resolved per request: in production the hashed name exists only after collectstatic.
+    return HttpResponsePermanentRedirect(static("tandem/favicon.svg"))
