@@ -20,5 +20,8 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("tandem.accounts.urls")),
+    # /coach/... (a coach's profile, session types, availability) and /staff/... pages.
+    path("", include("tandem.coaches.urls_coach")),
+    path("", include("tandem.coaches.urls")),  # /coaches/ and /c/<slug>/ (public)
     path("admin/", admin.site.urls),
 ]

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -24,14 +25,84 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
+class CoachApplicationDecisionForm(forms.ModelForm):
+    """The change form decides a pending application through the service (with a reason)."""
+
+    decision = forms.ChoiceField(
+        choices=[("", "Keep pending"), ("approve", "Approve"), ("reject", "Reject")],
+        required=False,
+        help_text="Approving verifies the coach; rejecting needs a reason. "
+        "The applicant is emailed either way.",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=2000,
+        help_text="Required to reject: the applicant receives it.",
+    )
+
+    class Meta:
+        model = CoachApplication
+        fields: list[str] = []
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision:
+            try:
+                cleaned["reason"] = services.validate_decision_reason(
+                    approve=decision == "approve", reason=cleaned.get("reason") or ""
+                )
+            except ServiceError as exc:
+                self.add_error("reason", exc.message)
+        return cleaned
+
+
 @admin.register(CoachApplication)
 class CoachApplicationAdmin(admin.ModelAdmin):
+    form = CoachApplicationDecisionForm
     list_display = ["user", "headline", "status", "created_at", "decided_at", "decided_by"]
     list_filter = ["status"]
     search_fields = ["user__email", "headline"]
-    readonly_fields = ["public_id", "status", "decided_at", "decided_by", "created_at"]
-    raw_id_fields = ["user"]
-    actions = ["approve", "reject"]
+    readonly_fields = [
+        "public_id",
+        "user",
+        "status",
+        "headline",
+        "motivation",
+        "credentials",
+        "certificate",
+        "rejection_reason",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    # Rejecting needs a reason per application: open it and use the decision fields below
+    # (or the staff API's review queue). Approving many at once is safe as a list action.
+    actions = ["approve"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: CoachApplication | None = None) -> list:
+        fieldsets: list = [(None, {"fields": self.readonly_fields})]
+        if obj is not None and obj.status == CoachApplication.Status.PENDING:
+            fieldsets.append(("Decision", {"fields": ["decision", "reason"]}))
+        return fieldsets
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # users apply themselves
+
+    def save_model(self, request: HttpRequest, obj: CoachApplication, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+        decision = form.cleaned_data.get("decision")
+        if not decision:
+            return
+        try:
+            services.coach_application_decide(
+                application_id=obj.pk,
+                staff_user=request.user,
+                approve=decision == "approve",
+                reason=form.cleaned_data.get("reason") or "",
+            )
+        except ServiceError as exc:
+            self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
 
     def _decide(self, request: HttpRequest, queryset: QuerySet, approve: bool) -> None:
         done = 0
@@ -48,10 +119,6 @@ class CoachApplicationAdmin(admin.ModelAdmin):
     @admin.action(description="Approve selected applications")
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._decide(request, queryset, approve=True)
-
-    @admin.action(description="Reject selected applications")
-    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._decide(request, queryset, approve=False)
 
 
 @admin.register(ApiToken)

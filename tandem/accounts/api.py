@@ -1,19 +1,28 @@
+import mimetypes
+from pathlib import PurePosixPath
 from uuid import UUID
 
-from django.http import HttpRequest
-from ninja import Router, Status
+from django.http import FileResponse, HttpRequest
+from django.urls import reverse
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
 
+from tandem.coaches import selectors as coach_selectors
 from tandem.core.errors import NotFound
 
 from . import selectors, services
 from .models import ApiToken, CoachApplication, User
 from .schemas import (
+    CoachApplicationDecisionIn,
     CoachApplicationIn,
     CoachApplicationOut,
     ProfileOut,
     ProfileUpdateIn,
     SignupIn,
     SignupOut,
+    StaffCoachApplicationOut,
+    StaffCoachApplicationsOut,
+    StaffCoachApplicationsQuery,
     TokenCreatedOut,
     TokenCreateIn,
     TokenOut,
@@ -111,9 +120,40 @@ def revoke_token(request: HttpRequest, token_id: UUID) -> Status:
 )
 def apply_as_coach(request: HttpRequest, payload: CoachApplicationIn) -> Status:
     application = services.coach_apply(
-        user=request.user, headline=payload.headline, motivation=payload.motivation
+        user=request.user,
+        headline=payload.headline,
+        motivation=payload.motivation,
+        credentials=payload.credentials,
     )
     return Status(201, _application(application))
+
+
+@router.post(
+    "/coach-applications/{application_id}/certificate",
+    response=CoachApplicationOut,
+    summary="Attach a certificate to your pending application",
+    description="multipart/form-data with a `certificate` file: PDF, PNG or JPEG (recognised "
+    "by content), at most 5 MB. Replaces any earlier one.",
+)
+def attach_certificate(
+    request: HttpRequest, application_id: str, certificate: File[UploadedFile]
+) -> dict:
+    application = services.coach_application_attach_certificate(
+        user=request.user, application_id=application_id, certificate=certificate
+    )
+    return _application(application)
+
+
+@router.get(
+    "/me/coach-application",
+    response=CoachApplicationOut,
+    summary="Your latest coach application (with the reason if it was rejected)",
+)
+def my_coach_application(request: HttpRequest) -> dict:
+    application = selectors.coach_application_latest(request.user)
+    if application is None:
+        raise NotFound("You have not applied to coach.")
+    return _application(application)
 
 
 def _application(application: CoachApplication) -> dict:
@@ -121,6 +161,115 @@ def _application(application: CoachApplication) -> dict:
         "id": application.public_id,
         "status": application.status,
         "headline": application.headline,
+        "credentials": application.credentials,
+        "has_certificate": bool(application.certificate),
+        "rejection_reason": application.rejection_reason,
         "created_at": application.created_at,
         "decided_at": application.decided_at,
     }
+
+
+# --- Staff: the coach application review queue ----------------------------------------------
+
+
+def _staff_only(request: HttpRequest) -> None:
+    # To anyone else the queue does not exist.
+    if not request.user.is_staff:
+        raise NotFound()
+
+
+def _staff_application(request: HttpRequest, application: CoachApplication) -> dict:
+    certificate_url = None
+    if application.certificate:
+        certificate_url = request.build_absolute_uri(
+            reverse("api:staff_coach_application_certificate", args=[application.public_id])
+        )
+    return {
+        **_application(application),
+        "motivation": application.motivation,
+        "certificate_url": certificate_url,
+        "applicant": {
+            "id": application.user.public_id,
+            "email": application.user.email,
+            "display_name": application.user.display_name,
+        },
+        "decided_by": application.decided_by.email if application.decided_by else None,
+    }
+
+
+def _staff_get(application_id: str) -> CoachApplication:
+    application = coach_selectors.coach_application_for_review(application_id)
+    if application is None:
+        raise NotFound("No such application.")
+    return application
+
+
+@router.get(
+    "/staff/coach-applications",
+    response=StaffCoachApplicationsOut,
+    summary="Staff: coach applications to review",
+)
+def staff_coach_applications(
+    request: HttpRequest, query: Query[StaffCoachApplicationsQuery]
+) -> dict:
+    _staff_only(request)
+    page = coach_selectors.coach_applications_for_review(
+        status=query.status, cursor=query.cursor, limit=query.limit
+    )
+    return {
+        "items": [_staff_application(request, a) for a in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.get(
+    "/staff/coach-applications/{application_id}",
+    response=StaffCoachApplicationOut,
+    summary="Staff: one coach application",
+)
+def staff_coach_application(request: HttpRequest, application_id: str) -> dict:
+    _staff_only(request)
+    return _staff_application(request, _staff_get(application_id))
+
+
+@router.get(
+    "/staff/coach-applications/{application_id}/certificate",
+    url_name="staff_coach_application_certificate",
+    response={200: None},
+    summary="Staff: download an application's certificate",
+)
+def staff_coach_application_certificate(request: HttpRequest, application_id: str) -> FileResponse:
+    _staff_only(request)
+    application = _staff_get(application_id)
+    if not application.certificate:
+        raise NotFound("This application has no certificate.")
+    name = PurePosixPath(application.certificate.name).name
+    response = FileResponse(
+        application.certificate.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post(
+    "/staff/coach-applications/{application_id}/decision",
+    response=StaffCoachApplicationOut,
+    summary="Staff: approve or reject a pending application",
+    description="Approving verifies the applicant's coach profile (created if needed); "
+    "rejecting needs a reason. The applicant is emailed either way. A decided application "
+    "answers 409.",
+)
+def staff_decide_coach_application(
+    request: HttpRequest, application_id: str, payload: CoachApplicationDecisionIn
+) -> dict:
+    _staff_only(request)
+    application = services.coach_application_decide(
+        application_id=application_id,
+        staff_user=request.user,
+        approve=payload.approve,
+        reason=payload.reason,
+    )
+    return _staff_application(request, application)

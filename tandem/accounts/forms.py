@@ -77,3 +77,20 @@ class CoachApplicationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
+    credentials = forms.CharField(
+        label="Credentials",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Training, certifications and memberships, such as “ICF PCC, 2019”.",
+    )
+    # What the file is (PDF, PNG or JPEG, at most 5 MB) is checked from its bytes by the
+    # service; `accept` only narrows the browser's file picker.
+    certificate = forms.FileField(
+        label="Certificate",
+        required=False,
+        help_text="A PDF, PNG or JPEG of up to 5 MB. Only staff reviewing your application see it.",
+        widget=forms.FileInput(
+            attrs={"accept": ".pdf,.png,.jpg,.jpeg,application/pdf,image/png,image/jpeg"}
+        ),
+    )

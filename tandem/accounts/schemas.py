@@ -1,8 +1,9 @@
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from tandem.core.schemas import InputSchema
 
@@ -40,16 +41,68 @@ class TokenCreateIn(InputSchema):
 
 
 class CoachApplicationIn(InputSchema):
-    headline: str = Field(min_length=1, max_length=200)
-    motivation: str = Field(default="", max_length=5000)
+    headline: str = Field(
+        min_length=1, max_length=200, description="One line clients will see (1 to 200 chars)."
+    )
+    motivation: str = Field(
+        default="", max_length=5000, description="About your practice (up to 5,000 chars)."
+    )
+    credentials: str = Field(
+        default="",
+        max_length=2000,
+        description="Qualifications and certifications (up to 2,000 chars). Attach a "
+        "certificate file with POST /coach-applications/{id}/certificate.",
+    )
 
 
 class CoachApplicationOut(Schema):
-    id: UUID
-    status: str
-    headline: str
-    created_at: datetime
-    decided_at: datetime | None
+    id: UUID = Field(description="Public id of the application.")
+    status: str = Field(description="pending, approved or rejected.")
+    headline: str = Field(description="The headline applied with.")
+    credentials: str = Field(description="Qualifications given.")
+    has_certificate: bool = Field(description="A certificate file is attached.")
+    rejection_reason: str = Field(description="Why staff rejected it (empty otherwise).")
+    created_at: datetime = Field(description="When it was sent (UTC).")
+    decided_at: datetime | None = Field(description="When staff decided (UTC), or null.")
+
+
+class ApplicantOut(Schema):
+    id: UUID = Field(description="The applicant's public user id.")
+    email: str = Field(description="The applicant's email address.")
+    display_name: str = Field(description="The applicant's name.")
+
+
+class StaffCoachApplicationOut(CoachApplicationOut):
+    motivation: str = Field(description="What the applicant wrote about their practice.")
+    certificate_url: str | None = Field(
+        description="Staff-only download of the certificate file, or null."
+    )
+    applicant: ApplicantOut = Field(description="Who applied.")
+    decided_by: str | None = Field(description="Email of the staff member who decided.")
+
+
+class StaffCoachApplicationsQuery(Schema):
+    status: Literal["pending", "approved", "rejected"] = Field(
+        default="pending", description="Which applications to list (oldest first)."
+    )
+    cursor: str | None = Field(
+        default=None, max_length=512, description="next_cursor of the previous page."
+    )
+    limit: int = Field(default=20, ge=1, le=50, description="Page size (1 to 50).")
+
+
+class StaffCoachApplicationsOut(Schema):
+    items: list[StaffCoachApplicationOut] = Field(description="One page of applications.")
+    next_cursor: str | None = Field(description="Cursor for the next page; null on the last.")
+
+
+class CoachApplicationDecisionIn(InputSchema):
+    approve: StrictBool = Field(description="true approves (the coach is verified), false rejects.")
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Required to reject: the applicant receives it by email.",
+    )
 
 
 class SignupIn(InputSchema):

@@ -1,19 +1,25 @@
 """Every write to accounts, roles and API tokens goes through these functions."""
 
 import hashlib
+import logging
 import secrets
 import uuid
 from datetime import timedelta
+from typing import IO
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tandem.core.text import clean_text
 from tandem.core.timezones import available_zones, canonical_zone
 
 from .models import ApiToken, CoachApplication, User
+
+logger = logging.getLogger(__name__)
 
 MAX_ACTIVE_TOKENS = 50
 # Writing last_used_at on every request would turn every API read into a write.
@@ -58,14 +64,43 @@ def user_update_profile(
         setattr(user, field, value)
     if values:
         user.save(update_fields=list(values))
+    if "display_name" in values:
+        from tandem.coaches.search import refresh_search_vectors_for_user
+
+        # A coach's name is part of their directory search document.
+        refresh_search_vectors_for_user(user.pk)
     return user
 
 
+def _coach_application_id(application_id: int | uuid.UUID | str) -> dict:
+    """Look an application up by primary key (admin, services) or public id (API)."""
+    if isinstance(application_id, int) and not isinstance(application_id, bool):
+        return {"pk": application_id}
+    try:
+        return {"public_id": uuid.UUID(str(application_id))}
+    except ValueError as exc:
+        raise NotFound("No such application.") from exc
+
+
 @transaction.atomic
-def coach_apply(*, user: User, headline: str, motivation: str = "") -> CoachApplication:
-    """Ask to become a coach. One open application at a time; coaches need not apply again."""
+def coach_apply(
+    *,
+    user: User,
+    headline: str,
+    motivation: str = "",
+    credentials: str = "",
+    certificate: IO[bytes] | None = None,
+) -> CoachApplication:
+    """Ask to become a coach. One open application at a time; coaches need not apply again.
+
+    `certificate` (optional): a PDF, PNG or JPEG of up to 5 MB, recognised by its content.
+    """
+    from tandem.coaches.uploads import certificate_file
+
     headline = clean_text(headline, field="headline", max_length=200, required=True)
     motivation = clean_text(motivation, field="motivation", max_length=5000)
+    credentials = clean_text(credentials, field="credentials", max_length=2000)
+    certificate_content = certificate_file(certificate) if certificate is not None else None
     existing = CoachApplication.objects.filter(
         user=user,
         status__in=[CoachApplication.Status.PENDING, CoachApplication.Status.APPROVED],
@@ -74,31 +109,127 @@ def coach_apply(*, user: User, headline: str, motivation: str = "") -> CoachAppl
         if existing.status == CoachApplication.Status.APPROVED:
             raise Conflict("You are already a coach.", code="already_coach")
         raise Conflict("Your application is already waiting for review.", code="already_applied")
+    application = CoachApplication(
+        user=user, headline=headline, motivation=motivation, credentials=credentials
+    )
+    if certificate_content is not None:
+        # Written to storage by save(), just before the row is inserted.
+        application.certificate = certificate_content
     try:
         with transaction.atomic():
-            return CoachApplication.objects.create(
-                user=user, headline=headline, motivation=motivation
-            )
+            application.save()
     except IntegrityError as exc:  # a concurrent duplicate lost the race
+        if application.certificate.name:
+            application.certificate.storage.delete(application.certificate.name)
         raise Conflict(
             "Your application is already waiting for review.", code="already_applied"
         ) from exc
+    return application
+
+
+@transaction.atomic
+def coach_application_attach_certificate(
+    *, user: User, application_id: int | uuid.UUID | str, certificate: IO[bytes]
+) -> CoachApplication:
+    """Add or replace the certificate of one's own pending application."""
+    from tandem.coaches.uploads import certificate_file
+
+    lookup = _coach_application_id(application_id)
+    content = certificate_file(certificate)
+    application = CoachApplication.objects.select_for_update().filter(user=user, **lookup).first()
+    if application is None:
+        raise NotFound("No such application.")
+    if application.status != CoachApplication.Status.PENDING:
+        raise Conflict("That application has already been decided.", code="already_decided")
+    old_name, storage = application.certificate.name, application.certificate.storage
+    application.certificate.save(content.name, content, save=False)
+    application.save(update_fields=["certificate"])
+    if old_name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    return application
+
+
+def validate_decision_reason(*, approve: bool, reason: str) -> str:
+    """A rejection needs a reason (the applicant reads it); an approval may have a note."""
+    return clean_text(reason or "", field="reason", max_length=2000, required=not approve)
 
 
 @transaction.atomic
 def coach_application_decide(
-    *, application_id: int, staff_user: User, approve: bool
+    *,
+    application_id: int | uuid.UUID | str,
+    staff_user: User,
+    approve: bool,
+    reason: str = "",
 ) -> CoachApplication:
-    """Staff approve or reject a pending application (a conditional update claims it once)."""
+    """Staff approve or reject a pending application (a conditional update claims it once).
+
+    Approval makes the user's coach profile verified in the same transaction (created with
+    a unique slug if they have none). The applicant is emailed after commit; a rejection
+    email carries the reason.
+    """
+    from tandem.coaches.services import coach_profile_verify
+
     if not staff_user.is_staff:
         raise PermissionDenied()
+    lookup = _coach_application_id(application_id)
+    reason = validate_decision_reason(approve=approve, reason=reason)
     status = CoachApplication.Status.APPROVED if approve else CoachApplication.Status.REJECTED
     claimed = CoachApplication.objects.filter(
-        pk=application_id, status=CoachApplication.Status.PENDING
-    ).update(status=status, decided_at=timezone.now(), decided_by=staff_user)
+        status=CoachApplication.Status.PENDING, **lookup
+    ).update(
+        status=status,
+        decided_at=timezone.now(),
+        decided_by=staff_user,
+        rejection_reason="" if approve else reason,
+    )
     if claimed != 1:
+        if not CoachApplication.objects.filter(**lookup).exists():
+            raise NotFound("No such application.")
         raise Conflict("That application has already been decided.", code="already_decided")
-    return CoachApplication.objects.get(pk=application_id)
+    application = CoachApplication.objects.select_related("user").get(**lookup)
+    if approve:
+        try:
+            with transaction.atomic():
+                coach_profile_verify(
+                    user=application.user,
+                    headline=application.headline,
+                    credentials=application.credentials,
+                )
+        except IntegrityError as exc:
+            raise Conflict("The coach profile could not be created; try again.") from exc
+    application_pk = application.pk
+    transaction.on_commit(lambda: _email_decision(application_pk))
+    return application
+
+
+def _email_decision(application_pk: int) -> None:
+    """Tell the applicant what staff decided (runs after commit)."""
+    application = (
+        CoachApplication.objects.select_related("user", "user__coach_profile")
+        .filter(pk=application_pk)
+        .first()
+    )
+    if application is None or application.status == CoachApplication.Status.PENDING:
+        return
+    user = application.user
+    kind = "approved" if application.status == CoachApplication.Status.APPROVED else "rejected"
+    coach = getattr(user, "coach_profile", None) if kind == "approved" else None
+    context = {
+        "name": user.name,
+        "headline": application.headline,
+        "reason": application.rejection_reason,
+        "slug": coach.slug if coach else "",
+        "site_url": getattr(settings, "TANDEM_SITE_URL", "").rstrip("/"),
+    }
+    with translation.override(user.locale or "en"):
+        subject = render_to_string(f"coaches/email/application_{kind}_subject.txt", context)
+        body = render_to_string(f"coaches/email/application_{kind}_message.txt", context)
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except Exception:  # the decision stands; a mail outage must not turn it into a 500
+        logger.exception("Could not email the coach application decision %s", application_pk)
 
 
 def _digest(raw_token: str) -> str:

@@ -117,7 +117,7 @@ def settings_token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def settings_coach(request: HttpRequest) -> HttpResponse:
-    form = CoachApplicationForm(request.POST or None)
+    form = CoachApplicationForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -126,6 +126,8 @@ def settings_coach(request: HttpRequest) -> HttpResponse:
                     user=request.user,
                     headline=form.cleaned_data["headline"],
                     motivation=form.cleaned_data["motivation"],
+                    credentials=form.cleaned_data["credentials"],
+                    certificate=form.cleaned_data["certificate"],
                 )
             except ServiceError as exc:
                 add_service_error(form, exc)

@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone as dj_timezone
@@ -63,6 +64,11 @@ class CoachProfile(models.Model):
     # change and by a periodic sweep. Pages recompute it live for the coaches they show.
     next_available_at = models.DateTimeField(null=True, blank=True, db_index=True)
     min_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    # PostgreSQL full-text search document (A: name + headline, B: specialties, C: bio), kept
+    # up to date by coaches.search.refresh_search_vectors; GIN-indexed by a migration that
+    # runs only on PostgreSQL. On SQLite the column exists but stays empty (search falls back
+    # to icontains there).
+    search_vector = SearchVectorField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=dj_timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -137,7 +137,9 @@ def test_a_bad_headline_is_refused_and_nothing_is_created(bob, headline):
 def test_bob_may_apply_again_after_a_rejection(bob, staff_user):
     # given a rejected application
     first = services.coach_apply(user=bob, headline="Career coach")
-    services.coach_application_decide(application_id=first.pk, staff_user=staff_user, approve=False)
+    services.coach_application_decide(
+        application_id=first.pk, staff_user=staff_user, approve=False, reason="No credentials."
+    )
     # when
     second = services.coach_apply(user=bob, headline="Career coach, now certified")
     # then
@@ -162,7 +164,7 @@ def test_staff_approve_an_application_and_bob_becomes_a_coach(bob, staff_user):
 def test_staff_reject_an_application_and_bob_stays_a_client(bob, staff_user):
     application = services.coach_apply(user=bob, headline="Career coach")
     services.coach_application_decide(
-        application_id=application.pk, staff_user=staff_user, approve=False
+        application_id=application.pk, staff_user=staff_user, approve=False, reason="Too vague."
     )
     application.refresh_from_db()
     assert application.status == CoachApplication.Status.REJECTED
@@ -197,7 +199,10 @@ def test_an_application_is_decided_only_once(bob, staff_user):
     # when staff try to reject it afterwards
     with pytest.raises(Conflict) as refused:
         services.coach_application_decide(
-            application_id=application.pk, staff_user=staff_user, approve=False
+            application_id=application.pk,
+            staff_user=staff_user,
+            approve=False,
+            reason="Changed our mind.",
         )
     # then
     assert refused.value.code == "already_decided"
@@ -208,7 +213,7 @@ def test_an_application_is_decided_only_once(bob, staff_user):
 
 def test_deciding_an_application_that_does_not_exist_changes_nothing(staff_user, bob):
     services.coach_apply(user=bob, headline="Career coach")
-    with pytest.raises(Conflict):
+    with pytest.raises(NotFound):
         services.coach_application_decide(application_id=10**9, staff_user=staff_user, approve=True)
     assert CoachApplication.objects.get(user=bob).status == CoachApplication.Status.PENDING
 
@@ -364,7 +369,7 @@ def test_a_pending_or_rejected_application_grants_no_role(bob, charlie, staff_us
     services.coach_apply(user=bob, headline="Career coach")
     rejected = services.coach_apply(user=charlie, headline="Life coach")
     services.coach_application_decide(
-        application_id=rejected.pk, staff_user=staff_user, approve=False
+        application_id=rejected.pk, staff_user=staff_user, approve=False, reason="Too vague."
     )
     assert selectors.user_roles(User.objects.get(pk=bob.pk)) == {"client"}
     assert selectors.user_roles(User.objects.get(pk=charlie.pk)) == {"client"}

@@ -25,6 +25,24 @@ Semantics (the oracle in the tests implements exactly these, minute by minute):
     this session type, fewer than type_daily_cap; likewise per ISO week (Monday to Sunday,
     local) for the weekly caps. None means no cap.
 - Output: slot starts as aware UTC datetimes, ascending, no duplicates.
+
+Details where the rules above leave a choice (the engine and the oracle test both follow them):
+
+- All ranges are half-open [start, end): time off, busy intervals, the query range; a busy
+  interval that merely touches [s - buffer_before, s + duration + buffer_after) does not block.
+  A busy interval with end <= start blocks nothing (but still counts toward caps).
+- Instants are exact to the microsecond: "minute of day" means the wall time itself, so an
+  instant is open iff its wall time t satisfies start_minute:00 <= t < end_minute:00. duration
+  and step may be any positive timedeltas (the grid is a + k * step, exactly).
+- A candidate's local date (for caps) is the date whose interval produced it. Caps count a busy
+  interval by its `start` as given (i.e. including the booking's buffer_before).
+- Type caps apply only when `session_type_id` is not None; they count busy intervals whose
+  `session_type_id` equals it (a busy interval with session_type_id None never matches).
+- Several overrides for the same date: their intervals are combined (the date is closed only if
+  they all are). Weekly rules or override intervals that overlap each keep their own grid.
+- ValueError for duration <= 0, step <= 0, a negative buffer, a weekday outside 0..6 or an
+  interval outside 0 <= start_minute < end_minute <= 1440. Datetimes must be aware (any zone:
+  they are instants); an unknown zone raises zoneinfo.ZoneInfoNotFoundError.
 """
 
 from __future__ import annotations

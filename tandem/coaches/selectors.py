@@ -1,0 +1,429 @@
+"""Reads: the public coach directory, one listed coach, and a coach's own rows.
+
+A coach is *listed* (visible to the public, bookable) when verified, active, and their
+account is active. Everything public goes through `listed_coaches()`.
+"""
+
+import math
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
+
+from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.errors import InvalidInput
+from tandem.core.text import clean_text
+
+from . import search
+from .models import CoachProfile, Language, SessionType, Specialty
+
+SORTS = ("relevance", "price", "next_available")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 50
+# With an availability window, rows the engine rejects are skipped; a page reads at most
+# this many batches before answering (possibly short, with a next_cursor to continue).
+MAX_BATCHES = 8
+# "Available from X" without an end: a slot within this long after X.
+OPEN_WINDOW = timedelta(days=366)
+
+
+def listed_coaches() -> QuerySet[CoachProfile]:
+    return CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
+
+
+def active_session_types() -> QuerySet[SessionType]:
+    return SessionType.objects.filter(is_active=True).order_by("price", "duration_minutes", "name")
+
+
+def with_public_relations(coaches: list[CoachProfile]) -> list[CoachProfile]:
+    """Load what a directory card shows, in three queries whatever the number of coaches.
+
+    Each coach gets `active_session_types` (cheapest, then shortest, first).
+    """
+    prefetch_related_objects(
+        coaches,
+        "specialties",
+        "languages",
+        Prefetch("session_types", queryset=active_session_types(), to_attr="active_session_types"),
+    )
+    return coaches
+
+
+def coach_get_listed(identifier: str) -> CoachProfile | None:
+    """A listed coach by public id or by slug (case-insensitive), with its relations."""
+    identifier = str(identifier).strip()
+    if not identifier or len(identifier) > 100 or "\x00" in identifier:
+        return None
+    try:
+        lookup = Q(public_id=uuid.UUID(identifier))
+    except ValueError:
+        lookup = Q(slug=identifier.lower())
+    coach = listed_coaches().select_related("user").filter(lookup).first()
+    if coach is None:
+        return None
+    return with_public_relations([coach])[0]
+
+
+def coach_profile_for_user(user: Any) -> CoachProfile | None:
+    """The user's own coach profile, whatever its state (None: not a coach)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    coach = CoachProfile.objects.select_related("user").filter(user=user).first()
+    if coach is None:
+        return None
+    prefetch_related_objects([coach], "specialties", "languages")
+    return coach
+
+
+def session_types_of(coach: CoachProfile) -> QuerySet[SessionType]:
+    """All of a coach's session types (active first), for the coach themselves."""
+    return SessionType.objects.filter(coach=coach).order_by(
+        "-is_active", "price", "duration_minutes", "name"
+    )
+
+
+def session_type_of(coach: CoachProfile, session_type_id: Any) -> SessionType | None:
+    try:
+        public_id = uuid.UUID(str(session_type_id))
+    except ValueError:
+        return None
+    return SessionType.objects.filter(coach=coach, public_id=public_id).first()
+
+
+def specialties() -> QuerySet[Specialty]:
+    return Specialty.objects.order_by("name")
+
+
+def languages() -> QuerySet[Language]:
+    return Language.objects.order_by("name")
+
+
+# --- Next availability ---------------------------------------------------------------------------
+
+
+def next_available_for(
+    coaches: list[CoachProfile], *, now: datetime
+) -> dict[int, tuple[datetime | None, SessionType | None]]:
+    """Each coach's next bookable start and the session type it is for.
+
+    Uses availability.services.next_available_for (the engine, live) when it exists;
+    until then the denormalised next_available_at with the cheapest active session type.
+    """
+    try:
+        from tandem.availability import services as availability
+    except ImportError:
+        availability = None
+    live = getattr(availability, "next_available_for", None)
+    if live is not None:
+        return live(coaches, now=now)
+    answer: dict[int, tuple[datetime | None, SessionType | None]] = {}
+    for coach in coaches:
+        at = coach.next_available_at
+        types = getattr(coach, "active_session_types", None)
+        if types is None:
+            types = list(active_session_types().filter(coach=coach))
+        if at is None or at < now or not types:
+            answer[coach.pk] = (None, None)
+        else:
+            answer[coach.pk] = (at, types[0])
+    return answer
+
+
+SlotChecker = Callable[..., dict[int, bool]]
+
+
+def _slot_checker() -> SlotChecker | None:
+    """availability.services.has_slot_between(coaches, start, end, *, now) -> {pk: bool}."""
+    try:
+        from tandem.availability import services as availability
+    except ImportError:
+        return None
+    return getattr(availability, "has_slot_between", None)
+
+
+# --- The directory ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    items: list[CoachProfile]
+    next_cursor: str | None
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, fields={field: [message]})
+
+
+def _amount(value: Any, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise _invalid(field, "Enter an amount, such as 50 or 49.90.") from exc
+    if not amount.is_finite() or amount < 0:
+        raise _invalid(field, "Enter an amount of 0 or more.")
+    return amount
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        return value.replace(tzinfo=UTC)  # a time without a zone is taken as UTC
+    return value.astimezone(UTC)
+
+
+def _ordering(sort: str) -> list:
+    if sort == "relevance":
+        return [F("rank").desc(), "public_id"]
+    if sort == "price":
+        return [F("min_price").asc(nulls_last=True), "public_id"]
+    return [F("next_available_at").asc(nulls_last=True), "public_id"]
+
+
+def _key(sort: str, coach: CoachProfile) -> Any:
+    if sort == "relevance":
+        return coach.rank  # type: ignore[attr-defined]
+    if sort == "price":
+        return None if coach.min_price is None else str(coach.min_price)
+    return None if coach.next_available_at is None else coach.next_available_at.isoformat()
+
+
+def _cursor_for(sort: str, coach: CoachProfile) -> str:
+    return encode_cursor({"s": sort, "k": _key(sort, coach), "id": coach.public_id.hex})
+
+
+def _after_cursor(sort: str, cursor: str) -> Q:
+    """Rows strictly after the cursor's row, in this sort's order (keyset, no OFFSET)."""
+    payload = decode_cursor(cursor)
+    if payload.get("s") != sort or set(payload) != {"s", "k", "id"}:
+        raise invalid_cursor()
+    try:
+        last_id = uuid.UUID(str(payload["id"]))
+    except ValueError as exc:
+        raise invalid_cursor() from exc
+    key = payload["k"]
+    if sort == "relevance":
+        if isinstance(key, bool) or not isinstance(key, int | float) or not math.isfinite(key):
+            raise invalid_cursor()
+        return Q(rank__lt=key) | Q(rank=key, public_id__gt=last_id)
+    field = "min_price" if sort == "price" else "next_available_at"
+    if key is None:
+        return Q(**{f"{field}__isnull": True}, public_id__gt=last_id)
+    if not isinstance(key, str) or len(key) > 40:
+        raise invalid_cursor()
+    try:
+        value: Any = Decimal(key) if sort == "price" else datetime.fromisoformat(key)
+    except (InvalidOperation, ValueError) as exc:
+        raise invalid_cursor() from exc
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise invalid_cursor()
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        raise invalid_cursor()
+    return (
+        Q(**{f"{field}__gt": value})
+        | Q(**{field: value}, public_id__gt=last_id)
+        | Q(**{f"{field}__isnull": True})
+    )
+
+
+def coach_directory(
+    *,
+    text: str = "",
+    specialty: str | None = None,
+    language: str | None = None,
+    price_min: Decimal | str | None = None,
+    price_max: Decimal | str | None = None,
+    available_from: datetime | None = None,
+    available_to: datetime | None = None,
+    sort: str = "relevance",
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    now: datetime | None = None,
+) -> DirectoryPage:
+    """One page of listed coaches, filtered and sorted, with a cursor to the next page.
+
+    - text: every word must match (see coaches.search); 'relevance' ranks by it. Without
+      text, 'relevance' is the 'next_available' order.
+    - price_min/price_max compare CoachProfile.min_price (the cheapest active session type;
+      amounts as numbers, whatever the currency). Coaches without a price are left out.
+    - available_from/available_to: the coach has a bookable slot starting in the window
+      (see `_available_in`).
+    - Pagination is keyset on (sort key, public_id): stable, no OFFSET. The query count is
+      the same for any limit (coaches, specialties, languages, session types).
+    """
+    if sort not in SORTS:
+        raise _invalid("sort", f"Choose one of: {', '.join(SORTS)}.")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise _invalid("limit", f"Enter a number from 1 to {MAX_LIMIT}.")
+    text = clean_text(text or "", field="q", max_length=200)
+    low, high = _amount(price_min, "price_min"), _amount(price_max, "price_max")
+    if low is not None and high is not None and low > high:
+        raise _invalid("price_max", "price_max must be at least price_min.")
+    available_from, available_to = _aware(available_from), _aware(available_to)
+    if available_from and available_to and available_to <= available_from:
+        raise _invalid("available_to", "available_to must be after available_from.")
+
+    terms = search.search_terms(text)
+    effective_sort = sort if sort != "relevance" or terms else "next_available"
+    rows = search.apply_text_search(listed_coaches(), terms)
+    if specialty:
+        rows = rows.filter(
+            Exists(Specialty.objects.filter(coaches=OuterRef("pk"), slug=str(specialty).lower()))
+        )
+    if language:
+        rows = rows.filter(
+            Exists(Language.objects.filter(coaches=OuterRef("pk"), code=str(language).lower()))
+        )
+    if low is not None:
+        rows = rows.filter(min_price__gte=low)
+    if high is not None:
+        rows = rows.filter(min_price__lte=high)
+
+    verify: Callable[[list[CoachProfile]], list[CoachProfile]] = lambda batch: batch  # noqa: E731
+    if available_from or available_to:
+        now = _aware(now) or timezone.now()
+        start = max(available_from or now, now)
+        end = available_to or start + OPEN_WINDOW
+        if end <= start:  # the whole window is in the past
+            return DirectoryPage(items=[], next_cursor=None)
+        rows, verify = _available_in(rows, start, end, now=now)
+
+    rows = rows.select_related("user").order_by(*_ordering(effective_sort))
+    after = _after_cursor(effective_sort, cursor) if cursor else None
+
+    items: list[CoachProfile] = []
+    last_seen: CoachProfile | None = None
+    exhausted = False
+    for _ in range(MAX_BATCHES):
+        page_rows = rows.filter(after) if after is not None else rows
+        batch = list(page_rows[: limit + 1])
+        exhausted = len(batch) <= limit
+        accepted = {coach.pk for coach in verify(batch)}
+        for coach in batch:
+            last_seen = coach
+            if coach.pk in accepted:
+                items.append(coach)
+                if len(items) > limit:
+                    break
+        if len(items) > limit or exhausted or last_seen is None:
+            break
+        after = _after_cursor(effective_sort, _cursor_for(effective_sort, last_seen))
+
+    if len(items) > limit:
+        items = items[:limit]
+        next_cursor: str | None = _cursor_for(effective_sort, items[-1])
+    elif not exhausted and last_seen is not None:
+        # Stopped after MAX_BATCHES with rows left: continue after the last row examined.
+        next_cursor = _cursor_for(effective_sort, last_seen)
+    else:
+        next_cursor = None
+    return DirectoryPage(items=with_public_relations(items), next_cursor=next_cursor)
+
+
+def _available_in(
+    rows: QuerySet[CoachProfile], start: datetime, end: datetime, *, now: datetime
+) -> tuple[QuerySet[CoachProfile], Callable[[list[CoachProfile]], list[CoachProfile]]]:
+    """Coaches with a bookable slot starting in [start, end).
+
+    next_available_at (denormalised: the first bookable start from now) narrows the
+    candidates in SQL, since a coach with a slot before `end` has next_available_at < end.
+    - next_available_at in [start, end): that slot is in the window — accepted as is.
+    - next_available_at < start: free earlier, maybe in the window too. The engine decides,
+      through availability.services.has_slot_between (one call per batch of a page, so the
+      query count stays bounded). Without that function these are left out: every coach
+      shown then does have a slot in the window, though some who do may be missed.
+    """
+    checker = _slot_checker()
+    if checker is None:
+        return rows.filter(next_available_at__gte=start, next_available_at__lt=end), (
+            lambda batch: batch
+        )
+
+    def verify(batch: list[CoachProfile]) -> list[CoachProfile]:
+        earlier = [c for c in batch if c.next_available_at and c.next_available_at < start]
+        confirmed = checker(earlier, start, end, now=now) if earlier else {}
+        return [
+            c
+            for c in batch
+            if c.next_available_at and (c.next_available_at >= start or confirmed.get(c.pk))
+        ]
+
+    return rows.filter(next_available_at__lt=end), verify
+
+
+# --- Staff review queue -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApplicationPage:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def coach_applications_for_review(
+    *, status: str = "pending", cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> ApplicationPage:
+    """Coach applications in one status, oldest first (first come, first served).
+
+    Keyset pagination on (created_at, public_id). Staff only: callers check.
+    """
+    from tandem.accounts.models import CoachApplication
+
+    if status not in CoachApplication.Status.values:
+        raise _invalid("status", f"Choose one of: {', '.join(CoachApplication.Status.values)}.")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise _invalid("limit", f"Enter a number from 1 to {MAX_LIMIT}.")
+    rows = (
+        CoachApplication.objects.filter(status=status)
+        .select_related("user", "decided_by")
+        .order_by("created_at", "public_id")
+    )
+    if cursor:
+        payload = decode_cursor(cursor)
+        if set(payload) != {"s", "k", "id"} or payload["s"] != f"applications:{status}":
+            raise invalid_cursor()
+        try:
+            created_at = datetime.fromisoformat(str(payload["k"]))
+            last_id = uuid.UUID(str(payload["id"]))
+        except ValueError as exc:
+            raise invalid_cursor() from exc
+        if timezone.is_naive(created_at):
+            raise invalid_cursor()
+        rows = rows.filter(
+            Q(created_at__gt=created_at) | Q(created_at=created_at, public_id__gt=last_id)
+        )
+    items = list(rows[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(
+            {
+                "s": f"applications:{status}",
+                "k": last.created_at.isoformat(),
+                "id": last.public_id.hex,
+            }
+        )
+    return ApplicationPage(items=items, next_cursor=next_cursor)
+
+
+def coach_application_for_review(application_id: Any) -> Any:
+    """One application by public id (staff only: callers check), or None."""
+    from tandem.accounts.models import CoachApplication
+
+    try:
+        public_id = uuid.UUID(str(application_id))
+    except ValueError:
+        return None
+    return (
+        CoachApplication.objects.select_related("user", "decided_by")
+        .filter(public_id=public_id)
+        .first()
+    )
