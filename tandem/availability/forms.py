@@ -53,6 +53,7 @@ class Row:
     dom_id: str
     start: str = ""
     end: str = ""
+    position: int = 1  # 1-based, among the rows of its day or date
     errors: list[str] = field(default_factory=list)
     invalid: set[str] = field(default_factory=set)  # "start", "end"
 
@@ -160,6 +161,8 @@ class Grid:
     # --- Errors ---------------------------------------------------------------------------
 
     def _row_error(self, row: Row, where: str, code: str, part: str | None) -> None:
+        """An error on one row; `where` names its day or date ("Monday")."""
+        where = f"{where}, hours {row.position}"
         text = message(code)
         if text not in row.errors:
             row.errors.append(text)
@@ -186,8 +189,7 @@ class Grid:
             return True
         if head == "weekly" and index is not None and index < len(self._weekly):
             row, value = self._weekly[index]
-            where = f"{WEEKDAYS[value.weekday][1]}, hours"
-            self._row_error(row, where, code, tail[0] if tail else None)
+            self._row_error(row, WEEKDAYS[value.weekday][1], code, tail[0] if tail else None)
             return True
         if head == "overrides" and index is not None and index < len(self._overrides):
             block, _, rows = self._overrides[index]
@@ -248,6 +250,7 @@ def grid_from_saved(
             f"weekly-{day.weekday}-{len(day.rows)}",
             _hm(interval.start_minute),
             _hm(interval.end_minute),
+            position=len(day.rows) + 1,
         )
         day.rows.append(row)
         grid._weekly.append(
@@ -257,7 +260,12 @@ def grid_from_saved(
         block = OverrideBlock(key, override.date.isoformat())
         rows = []
         for n, interval in enumerate(override.intervals.all()):
-            row = Row(f"override-{key}-{n}", _hm(interval.start_minute), _hm(interval.end_minute))
+            row = Row(
+                f"override-{key}-{n}",
+                _hm(interval.start_minute),
+                _hm(interval.end_minute),
+                position=n + 1,
+            )
             block.rows.append(row)
             rows.append((row, services.IntervalInput(interval.start_minute, interval.end_minute)))
         block.closed = not block.rows
@@ -305,7 +313,10 @@ def _rows(post: QueryDict, prefix: str, grid: Grid, where: str) -> list[tuple[Ro
     pairs = zip_longest(post.getlist(f"{prefix}-start"), post.getlist(f"{prefix}-end"))
     for n, (raw_start, raw_end) in enumerate(pairs):
         row = Row(
-            f"{prefix}-{n}", _clean_time(raw_start or "")[:20], _clean_time(raw_end or "")[:20]
+            f"{prefix}-{n}",
+            _clean_time(raw_start or "")[:20],
+            _clean_time(raw_end or "")[:20],
+            position=len(parsed) + 1,
         )
         if not row.start and not row.end:
             continue  # an added row left empty is no interval
@@ -359,7 +370,7 @@ def grid_from_post(post: QueryDict, *, zone: str) -> Grid:
     tz = ZoneInfo(zone)
     grid = Grid(zone=zone, days=[Day(weekday, name) for weekday, name in WEEKDAYS])
     for day in grid.days:
-        for row, (start, end) in _rows(post, f"weekly-{day.weekday}", grid, f"{day.name}, hours"):
+        for row, (start, end) in _rows(post, day.prefix, grid, day.name):
             day.rows.append(row)
             grid._weekly.append((row, services.WeeklyInput(day.weekday, start, end)))
 

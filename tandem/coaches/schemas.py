@@ -66,11 +66,12 @@ class DirectoryQuery(Schema):
     )
     available_from: datetime | None = Field(
         default=None,
-        description="With available_to: only coaches with a bookable slot starting in the "
-        "window (ISO 8601; a time without offset is UTC).",
+        description="Only coaches with a bookable slot starting at or after this time (and "
+        "before available_to, if given). ISO 8601; a time without offset is UTC.",
     )
     available_to: datetime | None = Field(
-        default=None, description="End of the availability window (exclusive)."
+        default=None,
+        description="Only coaches with a bookable slot starting before this time (exclusive).",
     )
     sort: Literal["relevance", "price", "next_available"] = Field(
         default="relevance",

@@ -90,22 +90,26 @@ def search_document():  # type: ignore[no-untyped-def]
     )
 
 
+REFRESH_CHUNK = 2000
+
+
 def refresh_search_vectors(coach_ids: Iterable[int] | None = None) -> int:
     """Recompute the search document of some coaches (all when coach_ids is None).
 
-    One UPDATE statement whatever the number of coaches. A no-op off PostgreSQL.
-    Call it after a change to a coach's name, headline, bio or specialties, or to a
-    specialty's name (the services and the admin do).
+    One UPDATE statement per 2,000 coaches. A no-op off PostgreSQL. Call it after a change
+    to a coach's name, headline, bio or specialties, or to a specialty's name (the services
+    and the admin do), and after creating coach rows without the services (bulk imports).
     """
     if not uses_full_text():
         return 0
-    rows = CoachProfile.objects.all()
-    if coach_ids is not None:
-        ids = sorted(set(coach_ids))
-        if not ids:
-            return 0
-        rows = rows.filter(pk__in=ids)
-    return rows.update(search_vector=search_document())
+    if coach_ids is None:
+        return CoachProfile.objects.update(search_vector=search_document())
+    ids = sorted(set(coach_ids))
+    updated = 0
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        updated += CoachProfile.objects.filter(pk__in=chunk).update(search_vector=search_document())
+    return updated
 
 
 def refresh_search_vectors_for_user(user_id: int) -> None:
@@ -135,7 +139,11 @@ def apply_text_search(rows: QuerySet[CoachProfile], terms: list[str]) -> QuerySe
         query = SearchQuery(
             " & ".join(f"{term}:*" for term in terms), search_type="raw", config=SEARCH_CONFIG
         )
-        return rows.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+        # ts_rank is a float4, which psycopg reads from its short text form: as a cursor
+        # key it would not compare equal to itself. As float8 it round-trips exactly.
+        return rows.filter(search_vector=query).annotate(
+            rank=Cast(SearchRank(F("search_vector"), query), output_field=FloatField())
+        )
     score = Value(0, output_field=IntegerField())
     for term in terms:
         in_name = Q(user__display_name__icontains=term) | Q(headline__icontains=term)

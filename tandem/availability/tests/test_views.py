@@ -171,6 +171,7 @@ def test_overlapping_intervals_are_refused_next_to_the_row(saved):  # type: igno
     assert "Overlaps another interval of the same day." in error
     assert 'aria-describedby="weekly-2-1-error"' in page
     assert 'href="#weekly-2-1-start"' in page
+    assert "Wednesday, hours 2</a>: Overlaps" in page
     # The coach's input is kept.
     assert 'value="11:00"' in page and 'value="14:00"' in page
     assert rules_snapshot(saved) == before

@@ -194,12 +194,13 @@ def test_the_queue_pages_with_a_cursor(staff_api, lists):
         )
     seen: list[str] = []
     cursor = ""
-    while True:
+    for _ in range(10):
         body = staff_api.get(f"{QUEUE}?limit=2{'&cursor=' + cursor if cursor else ''}").json()
         seen += [item["id"] for item in body["items"]]
-        if not body["next_cursor"]:
-            break
         cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert not cursor
     assert len(seen) == len(set(seen)) == 5
     assert_error(staff_api.get(f"{QUEUE}?cursor=nonsense"), 422)
     assert_error(staff_api.get(f"{QUEUE}?status=everything"), 422)
