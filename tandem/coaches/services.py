@@ -180,8 +180,9 @@ def _locked(coach: CoachProfile) -> CoachProfile:
 # --- Verification (called by accounts.services.coach_application_decide) -----------------------
 
 
+@transaction.atomic
 def coach_profile_verify(*, user: Any, headline: str, credentials: str = "") -> CoachProfile:
-    """Make (or mark) the user's coach profile verified. Runs inside the caller's transaction.
+    """Make (or mark) the user's coach profile verified (a savepoint in the caller's transaction).
 
     A new profile gets a unique slug from the display name, the application's headline and
     credentials, and the user's zone. An existing one keeps its slug, zone and choices.
