@@ -57,7 +57,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         ):
             return error_response(400, "malformed_json", "The request body is not valid JSON.")
         return error_response(
-            422, "invalid", "The request is not valid.", _fields_from_validation(errors)
+            400, "invalid", "The request is not valid.", _fields_from_validation(errors)
         )
 
     @api.exception_handler(AuthenticationError)

@@ -24,7 +24,7 @@ class ServiceError(Exception):
 class InvalidInput(ServiceError):
     """The input is not valid."""
 
-    status = 422
+    status = 400
     code = "invalid"
 
 

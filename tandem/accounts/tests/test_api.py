@@ -297,14 +297,14 @@ def test_a_patch_changes_only_the_fields_it_names(bob, bob_api):
     )
 
 
-def test_a_wrong_timezone_answers_422_naming_the_field(bob, bob_api):
+def test_a_wrong_timezone_answers_400_naming_the_field(bob, bob_api):
     before = snapshot(bob)
     response = bob_api.patch(
         "/api/v1/me",
         {"display_name": "Robert", "timezone": "Mars/Olympus_Mons"},
         content_type="application/json",
     )
-    error = assert_error(response, 422, "invalid")
+    error = assert_error(response, 400, "invalid")
     assert "timezone" in error["fields"]
     assert snapshot(bob) == before
 
@@ -315,7 +315,7 @@ def test_the_email_cannot_be_changed_through_the_profile(bob, bob_api):
         "/api/v1/me", {"email": "evil@example.com"}, content_type="application/json"
     )
     # Unknown fields are refused by name (a typo must not pass silently).
-    error = assert_error(response, 422, "invalid")
+    error = assert_error(response, 400, "invalid")
     assert "email" in error["fields"]
     assert snapshot(bob) == before
 
@@ -364,46 +364,46 @@ BAD_INPUT = [
     ("post", "/api/v1/tokens", '{"name": "x"', 400, "malformed_json", None),
     ("patch", "/api/v1/me", "{'single': 'quotes'}", 400, "malformed_json", None),
     ("post", "/api/v1/coach-applications", "\x00", 400, "malformed_json", None),
-    ("post", "/api/v1/tokens", json.dumps({"name": 5}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps({"name": ["a"]}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps({"name": {"a": 1}}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps({"name": None}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps(["name", "x"]), 422, "invalid", "__all__"),
-    ("post", "/api/v1/tokens", "null", 422, "invalid", "__all__"),
-    ("post", "/api/v1/tokens", "", 422, "invalid", None),
-    ("post", "/api/v1/tokens", json.dumps({}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps({"name": ""}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps({"name": "   "}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps({"name": "a\x00b"}), 422, "invalid", "name"),
-    ("post", "/api/v1/tokens", json.dumps({"name": BIG}), 422, "invalid", "name"),
-    ("patch", "/api/v1/me", json.dumps({"timezone": 5}), 422, "invalid", "timezone"),
-    ("patch", "/api/v1/me", json.dumps({"display_name": 1.5}), 422, "invalid", "display_name"),
-    ("patch", "/api/v1/me", json.dumps({"locale": ["en"]}), 422, "invalid", "locale"),
+    ("post", "/api/v1/tokens", json.dumps({"name": 5}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps({"name": ["a"]}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps({"name": {"a": 1}}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps({"name": None}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps(["name", "x"]), 400, "invalid", "__all__"),
+    ("post", "/api/v1/tokens", "null", 400, "invalid", "__all__"),
+    ("post", "/api/v1/tokens", "", 400, "invalid", None),
+    ("post", "/api/v1/tokens", json.dumps({}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps({"name": ""}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps({"name": "   "}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps({"name": "a\x00b"}), 400, "invalid", "name"),
+    ("post", "/api/v1/tokens", json.dumps({"name": BIG}), 400, "invalid", "name"),
+    ("patch", "/api/v1/me", json.dumps({"timezone": 5}), 400, "invalid", "timezone"),
+    ("patch", "/api/v1/me", json.dumps({"display_name": 1.5}), 400, "invalid", "display_name"),
+    ("patch", "/api/v1/me", json.dumps({"locale": ["en"]}), 400, "invalid", "locale"),
     # a body that is not a JSON object, even for a PATCH whose fields are all optional
-    ("patch", "/api/v1/me", json.dumps([{"locale": "de"}]), 422, "invalid", "__all__"),
-    ("patch", "/api/v1/me", "null", 422, "invalid", "__all__"),
-    ("patch", "/api/v1/me", "5", 422, "invalid", "__all__"),
-    ("patch", "/api/v1/me", '"de"', 422, "invalid", "__all__"),
-    ("patch", "/api/v1/me", "", 422, "invalid", None),
+    ("patch", "/api/v1/me", json.dumps([{"locale": "de"}]), 400, "invalid", "__all__"),
+    ("patch", "/api/v1/me", "null", 400, "invalid", "__all__"),
+    ("patch", "/api/v1/me", "5", 400, "invalid", "__all__"),
+    ("patch", "/api/v1/me", '"de"', 400, "invalid", "__all__"),
+    ("patch", "/api/v1/me", "", 400, "invalid", None),
     (
         "patch",
         "/api/v1/me",
         json.dumps({"timezone": "Nowhere/Special"}),
-        422,
+        400,
         "invalid",
         "timezone",
     ),
-    ("patch", "/api/v1/me", json.dumps({"timezone": ""}), 422, "invalid", "timezone"),
-    ("patch", "/api/v1/me", json.dumps({"timezone": "UTC\x00"}), 422, "invalid", "timezone"),
-    ("patch", "/api/v1/me", json.dumps({"timezone": BIG}), 422, "invalid", "timezone"),
-    ("patch", "/api/v1/me", json.dumps({"display_name": "B\x00b"}), 422, "invalid", "display_name"),
-    ("patch", "/api/v1/me", json.dumps({"display_name": BIG}), 422, "invalid", "display_name"),
-    ("patch", "/api/v1/me", json.dumps({"locale": "klingon"}), 422, "invalid", "locale"),
+    ("patch", "/api/v1/me", json.dumps({"timezone": ""}), 400, "invalid", "timezone"),
+    ("patch", "/api/v1/me", json.dumps({"timezone": "UTC\x00"}), 400, "invalid", "timezone"),
+    ("patch", "/api/v1/me", json.dumps({"timezone": BIG}), 400, "invalid", "timezone"),
+    ("patch", "/api/v1/me", json.dumps({"display_name": "B\x00b"}), 400, "invalid", "display_name"),
+    ("patch", "/api/v1/me", json.dumps({"display_name": BIG}), 400, "invalid", "display_name"),
+    ("patch", "/api/v1/me", json.dumps({"locale": "klingon"}), 400, "invalid", "locale"),
     (
         "post",
         "/api/v1/coach-applications",
         json.dumps({"headline": 42}),
-        422,
+        400,
         "invalid",
         "headline",
     ),
@@ -411,7 +411,7 @@ BAD_INPUT = [
         "post",
         "/api/v1/coach-applications",
         json.dumps({"headline": "Coach", "motivation": BIG}),
-        422,
+        400,
         "invalid",
         "motivation",
     ),
@@ -419,11 +419,11 @@ BAD_INPUT = [
         "post",
         "/api/v1/coach-applications",
         json.dumps({"headline": "Coach\x00"}),
-        422,
+        400,
         "invalid",
         "headline",
     ),
-    ("post", "/api/v1/coach-applications", json.dumps({"headline": BIG}), 422, "invalid", None),
+    ("post", "/api/v1/coach-applications", json.dumps({"headline": BIG}), 400, "invalid", None),
 ]
 
 
@@ -500,7 +500,7 @@ def test_the_api_docs_page_renders(db):
 
 def test_a_body_that_is_not_an_object_says_so(bob, bob_api):
     response = bob_api.patch("/api/v1/me", "[]", content_type="application/json")
-    error = assert_error(response, 422, "invalid")
+    error = assert_error(response, 400, "invalid")
     assert error["fields"] == {"__all__": ["The request body must be a JSON object."]}
 
 

@@ -131,8 +131,8 @@ def test_the_managed_lists_are_public(lists):
         "q=%00",
     ],
 )
-def test_bad_directory_queries_answer_422(alice_coach, query):
-    error = assert_error(Client().get(f"/api/v1/coaches?{query}"), 422, "invalid")
+def test_bad_directory_queries_answer_400(alice_coach, query):
+    error = assert_error(Client().get(f"/api/v1/coaches?{query}"), 400, "invalid")
     assert error["fields"], error
 
 
@@ -279,9 +279,9 @@ def test_alice_deactivates_herself_and_leaves_the_directory(alice_coach, alice_a
         None,
     ],
 )
-def test_bad_profile_updates_answer_422_and_change_nothing(alice_coach, alice_api, body):
+def test_bad_profile_updates_answer_400_and_change_nothing(alice_coach, alice_api, body):
     before = profile_state(alice_coach)
-    error = assert_error(patch(alice_api, "/api/v1/me/coach", body), 422, None)
+    error = assert_error(patch(alice_api, "/api/v1/me/coach", body), 400, None)
     assert error["code"] in ("invalid", "slug_taken")
     assert profile_state(alice_coach) == before
 
@@ -326,15 +326,15 @@ def test_alice_uploads_a_photo(alice_coach, alice_api):
     ],
     ids=["php-as-png", "gif", "too-many-pixels"],
 )
-def test_bad_photos_answer_422(alice_coach, alice_api, upload):
+def test_bad_photos_answer_400(alice_coach, alice_api, upload):
     before = profile_state(alice_coach)
-    error = assert_error(alice_api.post("/api/v1/me/coach/photo", {"photo": upload}), 422)
+    error = assert_error(alice_api.post("/api/v1/me/coach/photo", {"photo": upload}), 400)
     assert "photo" in error["fields"]
     assert profile_state(alice_coach) == before
 
 
-def test_a_photo_upload_without_a_file_answers_422(alice_coach, alice_api):
-    assert_error(alice_api.post("/api/v1/me/coach/photo", {}), 422)
+def test_a_photo_upload_without_a_file_answers_400(alice_coach, alice_api):
+    assert_error(alice_api.post("/api/v1/me/coach/photo", {}), 400)
 
 
 # --- Session types -------------------------------------------------------------------------------
@@ -397,9 +397,9 @@ def test_alice_manages_her_session_types(alice_coach, alice_api):
         "just a string",
     ],
 )
-def test_bad_session_types_answer_422_and_nothing_is_saved(alice_coach, alice_api, body):
+def test_bad_session_types_answer_400_and_nothing_is_saved(alice_coach, alice_api, body):
     before = profile_state(alice_coach)
-    error = assert_error(post(alice_api, "/api/v1/me/session-types", body), 422, "invalid")
+    error = assert_error(post(alice_api, "/api/v1/me/session-types", body), 400, "invalid")
     assert error["fields"], error
     assert profile_state(alice_coach) == before
 
@@ -415,11 +415,11 @@ def test_bad_session_types_answer_422_and_nothing_is_saved(alice_coach, alice_ap
         {"is_active": "false"},
     ],
 )
-def test_bad_session_type_updates_answer_422(alice_coach, alice_api, body):
+def test_bad_session_type_updates_answer_400(alice_coach, alice_api, body):
     session_type = SessionType.objects.get(coach=alice_coach)
     before = profile_state(alice_coach)
     response = patch(alice_api, f"/api/v1/me/session-types/{session_type.public_id}", body)
-    assert_error(response, 422, "invalid")
+    assert_error(response, 400, "invalid")
     assert profile_state(alice_coach) == before
 
 

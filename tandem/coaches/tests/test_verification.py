@@ -136,14 +136,14 @@ def test_bob_applies_through_the_api_then_attaches_a_certificate(bob, bob_api):
     assert bob_api.get("/api/v1/me/coach-application").json()["has_certificate"] is True
 
 
-def test_a_bad_certificate_through_the_api_answers_422(bob, bob_api, bobs_application):
+def test_a_bad_certificate_through_the_api_answers_400(bob, bob_api, bobs_application):
     before = applications_of(bob)
     upload = SimpleUploadedFile("acc.pdf", b"#!/bin/sh\nrm -rf /\n", "application/pdf")
     response = bob_api.post(
         f"/api/v1/coach-applications/{bobs_application.public_id}/certificate",
         {"certificate": upload},
     )
-    error = assert_error(response, 422, "invalid")
+    error = assert_error(response, 400, "invalid")
     assert "certificate" in error["fields"]
     assert applications_of(bob) == before
 
@@ -202,8 +202,8 @@ def test_the_queue_pages_with_a_cursor(staff_api, lists):
             break
     assert not cursor
     assert len(seen) == len(set(seen)) == 5
-    assert_error(staff_api.get(f"{QUEUE}?cursor=nonsense"), 422)
-    assert_error(staff_api.get(f"{QUEUE}?status=everything"), 422)
+    assert_error(staff_api.get(f"{QUEUE}?cursor=nonsense"), 400)
+    assert_error(staff_api.get(f"{QUEUE}?status=everything"), 400)
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
@@ -257,7 +257,7 @@ def test_staff_approve_bob_who_is_verified_listed_and_emailed(
 def test_rejecting_needs_a_reason(bob, staff_api, bobs_application, mailoutbox):
     before = applications_of(bob)
     for body in ({"approve": False}, {"approve": False, "reason": "   "}):
-        error = assert_error(decide(staff_api, bobs_application, body), 422, "invalid")
+        error = assert_error(decide(staff_api, bobs_application, body), 400, "invalid")
         assert "reason" in error["fields"]
     assert applications_of(bob) == before
     assert mailoutbox == []
@@ -304,9 +304,9 @@ def test_an_application_is_decided_once(bob, staff_api, bobs_application):
         [True],
     ],
 )
-def test_bad_decisions_answer_422_and_change_nothing(bob, staff_api, bobs_application, body):
+def test_bad_decisions_answer_400_and_change_nothing(bob, staff_api, bobs_application, body):
     before = applications_of(bob)
-    assert_error(decide(staff_api, bobs_application, body), 422, "invalid")
+    assert_error(decide(staff_api, bobs_application, body), 400, "invalid")
     assert applications_of(bob) == before
 
 
