@@ -137,7 +137,12 @@ def coach_slots(
         now=now,
     )
     starts = services.slots_for(
-        coach=coach, session_type=session_type, start=rng.start, end=rng.end, now=now
+        coach=coach,
+        session_type=session_type,
+        start=rng.start,
+        end=rng.end,
+        now=now,
+        client_id=viewer.pk if viewer else None,
     )
     return _slots(coach, session_type, rng, starts)
 

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from tandem.booking.models import Booking
+from tandem.booking.models import Booking, Hold
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import InvalidInput
 from tandem.core.timezones import available_zones, canonical_zone
@@ -629,8 +629,20 @@ class _Span:
         )
 
 
-def _load_rows(coach_ids: Sequence[int], span: _Span, *, rules: bool = True) -> dict[int, _Rows]:
-    """Rules and busy time for many coaches in a constant number of queries (4, or 1)."""
+@dataclass(frozen=True, slots=True)
+class BusyView:
+    """Whose view of busy time: a client's own hold and the booking being moved don't block."""
+
+    now: datetime | None = None  # holds and pending requests lapse at their expiry
+    client_id: int | None = None  # this client's hold stays bookable for them
+    exclude_booking_id: int | None = None  # a booking being rescheduled frees its own time
+
+
+def _load_rows(
+    coach_ids: Sequence[int], span: _Span, *, rules: bool = True, view: BusyView | None = None
+) -> dict[int, _Rows]:
+    """Rules and busy time for many coaches in a constant number of queries (5, or 2)."""
+    view = view or BusyView()
     rows: dict[int, _Rows] = defaultdict(_Rows)
     if rules:
         for coach_id, weekday, start, end in WeeklyInterval.objects.filter(
@@ -652,14 +664,37 @@ def _load_rows(coach_ids: Sequence[int], span: _Span, *, rules: bool = True) -> 
             coach_id__in=coach_ids, end__gt=lo, start__lt=hi
         ).values_list("coach_id", "start", "end"):
             rows[coach_id].time_off.append(UtcRange(_utc(start), _utc(end)))
-    for coach_id, type_id, start, end, blocked_start, blocked_end in (
-        Booking.objects.filter(coach_id__in=coach_ids, status__in=Booking.ACTIVE_STATUSES)
-        .filter(span.bookings())
-        .values_list("coach_id", "session_type_id", "start", "end", "blocked_start", "blocked_end")
+    bookings = Booking.objects.filter(
+        coach_id__in=coach_ids, status__in=Booking.ACTIVE_STATUSES
+    ).filter(span.bookings())
+    if view.now is not None:
+        # A request the coach left unanswered past its expiry no longer holds the slot.
+        bookings = bookings.exclude(status=Booking.Status.PENDING, pending_expires_at__lte=view.now)
+    if view.exclude_booking_id is not None:
+        bookings = bookings.exclude(pk=view.exclude_booking_id)
+    for coach_id, type_id, start, end, blocked_start, blocked_end in bookings.values_list(
+        "coach_id", "session_type_id", "start", "end", "blocked_start", "blocked_end"
     ):
         rows[coach_id].busy.extend(
             _busy(str(type_id), _utc(start), _utc(end), _utc(blocked_start), _utc(blocked_end))
         )
+    if view.now is not None:
+        lo, hi = span.instants()
+        holds = Hold.objects.filter(
+            coach_id__in=coach_ids,
+            expires_at__gt=view.now,
+            blocked_end__gt=lo,
+            blocked_start__lt=hi,
+        )
+        if view.client_id is not None:
+            holds = holds.exclude(client_id=view.client_id)
+        # Holds block time but are not sessions: they don't count toward caps.
+        for coach_id, type_id, blocked_start, blocked_end in holds.values_list(
+            "coach_id", "session_type_id", "blocked_start", "blocked_end"
+        ):
+            rows[coach_id].busy.append(
+                BusyInterval(_utc(blocked_start), _utc(blocked_end), str(type_id), False)
+            )
     return rows
 
 
@@ -720,11 +755,14 @@ def build_query(
     end: datetime,
     now: datetime,
     rules: Rules | None = None,
+    client_id: int | None = None,
+    exclude_booking_id: int | None = None,
 ) -> SlotQuery:
     """The engine's question "which slots of this type in [start, end)?", from the rows.
 
     With `rules`, those (validated, unsaved) rules stand in for the saved ones; bookings are
-    always the real ones.
+    always the real ones. Other clients' live holds block time; `client_id`'s own hold does
+    not, nor does the booking `exclude_booking_id` (the one being rescheduled).
     """
     start, end, now = _utc(start), _utc(end), _utc(now)
     span = _Span.of([(coach, session_type, start, end)], now)
@@ -736,7 +774,10 @@ def build_query(
             any(c is not None for c in (rules.daily_cap, rules.weekly_cap))
             or _has_caps(coach, session_type),
         )
-    rows = _load_rows([coach.pk], span, rules=rules is None)[coach.pk] if span else _Rows()
+    view = BusyView(now=now, client_id=client_id, exclude_booking_id=exclude_booking_id)
+    rows = (
+        _load_rows([coach.pk], span, rules=rules is None, view=view)[coach.pk] if span else _Rows()
+    )
     caps = None
     if rules is not None:
         rows.weekly = list(rules.weekly)
@@ -754,9 +795,20 @@ def slots_for(
     end: datetime,
     now: datetime,
     rules: Rules | None = None,
+    client_id: int | None = None,
+    exclude_booking_id: int | None = None,
 ) -> list[datetime]:
     """Bookable slot starts (UTC) of this session type in [start, end)."""
-    query = build_query(coach, session_type, start=start, end=end, now=now, rules=rules)
+    query = build_query(
+        coach,
+        session_type,
+        start=start,
+        end=end,
+        now=now,
+        rules=rules,
+        client_id=client_id,
+        exclude_booking_id=exclude_booking_id,
+    )
     return engine.compute_slots(query)
 
 
@@ -835,7 +887,7 @@ def next_available_for(
         else:
             result[coach.pk] = (None, None)
     span = _Span.of(searches, now)
-    rows = _load_rows([c.pk for c, *_ in searches], span) if span else {}
+    rows = _load_rows([c.pk for c, *_ in searches], span, view=BusyView(now=now)) if span else {}
     for coach, session_type, start, end in searches:
         query = _query(
             coach, session_type, rows.get(coach.pk, _Rows()), start=start, end=end, now=now
@@ -861,7 +913,7 @@ def has_slot_between(
     span = _Span.of(searches, now)
     if span is None:
         return result
-    rows = _load_rows(sorted({c.pk for c, *_ in searches}), span)
+    rows = _load_rows(sorted({c.pk for c, *_ in searches}), span, view=BusyView(now=now))
     for coach, session_type, _, _ in searches:
         if result[coach.pk]:
             continue

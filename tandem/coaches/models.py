@@ -60,6 +60,15 @@ class CoachProfile(models.Model):
     # Coach-wide caps over all session types (null: no cap).
     daily_cap = models.PositiveSmallIntegerField(null=True, blank=True)
     weekly_cap = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Booking policy. A client may cancel free of charge until this many hours before the
+    # start (later is a late cancellation, which payments charge) ...
+    cancel_free_hours = models.PositiveSmallIntegerField(
+        default=24, validators=[MaxValueValidator(24 * 30)]
+    )
+    # ... and reschedule until this many hours before the start.
+    reschedule_min_hours = models.PositiveSmallIntegerField(
+        default=12, validators=[MaxValueValidator(24 * 30)]
+    )
     # Denormalised for sorting/filtering the directory; refreshed when rules or bookings
     # change and by a periodic sweep. Pages recompute it live for the coaches they show.
     next_available_at = models.DateTimeField(null=True, blank=True, db_index=True)

@@ -1,0 +1,115 @@
+"""Reads of bookings for their participants. Anyone else's booking does not exist."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from django.db.models import Q, QuerySet
+
+from tandem.accounts.models import User
+from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.errors import InvalidInput
+
+from .models import Booking, BookingEvent
+
+Scope = Literal["upcoming", "past", "cancelled"]
+Role = Literal["any", "client", "coach"]
+DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+
+def parse_id(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _mine(user: User, role: Role = "any") -> QuerySet[Booking]:
+    bookings = Booking.objects.select_related("coach__user", "client", "session_type")
+    if role == "client":
+        return bookings.filter(client=user)
+    if role == "coach":
+        return bookings.filter(coach__user=user)
+    return bookings.filter(Q(client=user) | Q(coach__user=user))
+
+
+def booking_for(user: User, booking_id: object) -> Booking | None:
+    """One booking if `user` is its client or coach."""
+    public_id = parse_id(booking_id)
+    if public_id is None or not user.is_authenticated:
+        return None
+    return _mine(user).filter(public_id=public_id).first()
+
+
+def booking_history(booking: Booking) -> list[BookingEvent]:
+    return list(booking.events.select_related("actor").order_by("at", "pk"))
+
+
+@dataclass(frozen=True)
+class BookingPage:
+    items: list[Booking]
+    next_cursor: str | None
+
+
+def _scoped(bookings: QuerySet[Booking], scope: Scope, now: datetime) -> QuerySet[Booking]:
+    if scope == "upcoming":
+        return bookings.filter(status__in=Booking.ACTIVE_STATUSES, end__gt=now)
+    if scope == "past":
+        return bookings.filter(
+            Q(status__in=[Booking.Status.COMPLETED, Booking.Status.NO_SHOW])
+            | Q(status=Booking.Status.CONFIRMED, end__lte=now)
+        )
+    return bookings.filter(status__in=Booking.CANCELLED_STATUSES)
+
+
+def bookings_page(
+    user: User,
+    *,
+    scope: Scope,
+    now: datetime,
+    role: Role = "any",
+    cursor: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> BookingPage:
+    """Upcoming sessions soonest first; past and cancelled ones latest first. Keyset pages."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be 1 to {MAX_LIMIT}.", fields={"limit": ["out_of_range"]})
+    ascending = scope == "upcoming"
+    bookings = _scoped(_mine(user, role), scope, now)
+    if cursor:
+        payload = decode_cursor(cursor)
+        try:
+            after_start = datetime.fromisoformat(payload["s"])
+            after_id = int(payload["i"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise invalid_cursor() from exc
+        if after_start.tzinfo is None:
+            raise invalid_cursor()
+        if ascending:
+            bookings = bookings.filter(
+                Q(start__gt=after_start) | Q(start=after_start, pk__gt=after_id)
+            )
+        else:
+            bookings = bookings.filter(
+                Q(start__lt=after_start) | Q(start=after_start, pk__lt=after_id)
+            )
+    order = ["start", "pk"] if ascending else ["-start", "-pk"]
+    items = list(bookings.order_by(*order)[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor({"s": last.start.isoformat(), "i": last.pk})
+    return BookingPage(items, next_cursor)
+
+
+def pending_requests_for_coach(user: User, now: datetime) -> list[Booking]:
+    """Requests waiting for this coach's answer, soonest first."""
+    return list(
+        _mine(user, "coach")
+        .filter(status=Booking.Status.PENDING, pending_expires_at__gt=now)
+        .order_by("start", "pk")
+    )

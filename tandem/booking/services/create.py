@@ -1,0 +1,202 @@
+"""Booking a session: from a hold or straight from a slot, exactly once per Idempotency-Key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tandem.accounts.models import User
+from tandem.coaches.models import CoachProfile, SessionType
+from tandem.core.errors import InvalidInput, NotFound
+from tandem.core.text import clean_text
+
+from ..models import Booking, BookingEvent, Hold, IdempotencyRecord
+from . import history, notify
+from .errors import HoldExpired, IdempotencyKeyReused, SlotUnavailable
+from .expiry import expire_due_requests
+from .holds import ensure_bookable_by
+from .locking import lock_coach
+from .slots import blocked_range, checked_start, ensure_bookable, is_overlap_violation
+
+MAX_NOTES = 2000
+MAX_KEY = 255
+SCOPE = "booking_create"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    hold_id: uuid.UUID | None = None
+    coach: CoachProfile | None = None
+    session_type: SessionType | None = None
+    start: datetime | None = None
+    notes: str = ""
+
+    def fingerprint(self) -> str:
+        """What "the same request" means for an Idempotency-Key."""
+        body = {
+            "hold": str(self.hold_id) if self.hold_id else None,
+            "coach": self.coach.pk if self.coach else None,
+            "session_type": self.session_type.pk if self.session_type else None,
+            "start": self.start.timestamp() if self.start else None,
+            "notes": self.notes,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class BookingOutcome:
+    booking: Booking
+    replayed: bool  # an earlier request with the same Idempotency-Key made this booking
+
+
+def checked_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    if not key or len(key) > MAX_KEY or not key.isascii() or not key.isprintable():
+        raise InvalidInput(
+            f"Idempotency-Key must be 1 to {MAX_KEY} printable ASCII characters.",
+            fields={"Idempotency-Key": ["invalid"]},
+        )
+    return key
+
+
+def _replay(client: User, key: str, fingerprint: str) -> Booking | None:
+    record = (
+        IdempotencyRecord.objects.select_related("booking")
+        .filter(user=client, scope=SCOPE, key=key)
+        .first()
+    )
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    return record.booking
+
+
+def booking_create(
+    *,
+    client: User,
+    request: BookingRequest,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> BookingOutcome:
+    """Book a session (pending if the type needs the coach's confirmation).
+
+    Raises SlotUnavailable (409) when the time is gone, HoldExpired (409) for a lapsed hold,
+    NotFound for an unknown (or someone else's) hold, coach or session type.
+    """
+    now = now or timezone.now()
+    key = checked_key(idempotency_key)
+    request = BookingRequest(
+        hold_id=request.hold_id,
+        coach=request.coach,
+        session_type=request.session_type,
+        start=request.start,
+        notes=clean_text(request.notes, field="notes", max_length=MAX_NOTES),
+    )
+    fingerprint = request.fingerprint()
+    if key and (earlier := _replay(client, key, fingerprint)):
+        return BookingOutcome(earlier, replayed=True)
+    try:
+        with transaction.atomic():
+            return _create(client, request, key, fingerprint, now)
+    except IntegrityError as exc:
+        # Same key racing on another coach's lock, or the database's no-overlap promise.
+        if key and (earlier := _replay(client, key, fingerprint)):
+            return BookingOutcome(earlier, replayed=True)
+        if is_overlap_violation(exc):
+            raise SlotUnavailable() from exc
+        raise
+
+
+def _resolve(
+    client: User, request: BookingRequest, now: datetime
+) -> tuple[CoachProfile, SessionType, datetime]:
+    if request.hold_id is not None:
+        if request.coach or request.session_type or request.start:
+            raise InvalidInput(
+                "Give either a hold or coach, session_type and start.",
+                fields={"hold": ["exclusive"]},
+            )
+        hold = (
+            Hold.objects.select_related("coach__user", "session_type")
+            .filter(public_id=request.hold_id, client=client)
+            .first()
+        )
+        if hold is None:
+            raise NotFound("No such hold.")
+        if hold.expires_at <= now:
+            raise HoldExpired()
+        return hold.coach, hold.session_type, hold.start
+    missing = {
+        name: ["required"]
+        for name, value in (
+            ("coach", request.coach),
+            ("session_type", request.session_type),
+            ("start", request.start),
+        )
+        if value is None
+    }
+    if missing:
+        raise InvalidInput("Give a hold, or coach, session_type and start.", fields=missing)
+    assert request.coach and request.session_type and request.start
+    return request.coach, request.session_type, checked_start(request.start, now=now)
+
+
+def _create(
+    client: User, request: BookingRequest, key: str | None, fingerprint: str, now: datetime
+) -> BookingOutcome:
+    coach, session_type, start = _resolve(client, request, now)
+    coach = lock_coach(coach.pk)
+    # Under the lock: a request with the same key may have committed while we waited.
+    if key and (earlier := _replay(client, key, fingerprint)):
+        return BookingOutcome(earlier, replayed=True)
+    ensure_bookable_by(client, coach, session_type)
+    # Lapsed requests still count for the exclusion constraint until marked expired.
+    expire_due_requests(now=now, coach_id=coach.pk)
+    ensure_bookable(coach, session_type, start, now=now, client_id=client.pk)
+    end, blocked_start, blocked_end = blocked_range(session_type, start)
+    pending = session_type.requires_confirmation
+    booking = Booking.objects.create(
+        coach=coach,
+        client=client,
+        session_type=session_type,
+        start=start,
+        end=end,
+        blocked_start=blocked_start,
+        blocked_end=blocked_end,
+        status=Booking.Status.PENDING if pending else Booking.Status.CONFIRMED,
+        notes=request.notes,
+        price=session_type.price,
+        currency=session_type.currency,
+        pending_expires_at=(
+            min(now + timedelta(hours=settings.TANDEM_PENDING_EXPIRY_HOURS), start)
+            if pending
+            else None
+        ),
+        created_at=now,
+        updated_at=now,
+    )
+    booking.coach = coach
+    history.record(
+        booking,
+        BookingEvent.Kind.REQUESTED if pending else BookingEvent.Kind.BOOKED,
+        actor=client,
+        at=now,
+    )
+    # The hold (if any) became this booking.
+    Hold.objects.filter(client=client, coach=coach).delete()
+    if key:
+        IdempotencyRecord.objects.create(
+            user=client, scope=SCOPE, key=key, request_hash=fingerprint, booking=booking
+        )
+    notify.announce(booking, "requested" if pending else "confirmed")
+    notify.schedule_expiry(booking)
+    return BookingOutcome(booking, replayed=False)

@@ -1,0 +1,39 @@
+"""Requests the coach left unanswered lapse at pending_expires_at."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import Booking, BookingEvent
+from . import history, notify
+
+
+def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = None) -> int:
+    """Mark due pending requests expired (each once: a conditional UPDATE claims it)."""
+    now = now or timezone.now()
+    due = Booking.objects.filter(status=Booking.Status.PENDING, pending_expires_at__lte=now)
+    if coach_id is not None:
+        due = due.filter(coach_id=coach_id)
+    expired = 0
+    with transaction.atomic():
+        for booking in due.select_related("coach"):
+            claimed = Booking.objects.filter(pk=booking.pk, status=Booking.Status.PENDING).update(
+                status=Booking.Status.EXPIRED, sequence=booking.sequence + 1, updated_at=now
+            )
+            if not claimed:
+                continue
+            booking.status = Booking.Status.EXPIRED
+            booking.sequence += 1
+            history.record(
+                booking,
+                BookingEvent.Kind.EXPIRED,
+                actor=None,
+                at=now,
+                from_status=Booking.Status.PENDING,
+            )
+            notify.announce(booking, "expired")
+            expired += 1
+    return expired

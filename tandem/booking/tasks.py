@@ -1,0 +1,29 @@
+"""Background work for bookings. Tasks take ids, load fresh state, and may run twice."""
+
+from django_tasks import task
+
+
+@task()
+def send_booking_emails_task(
+    booking_id: int, kind: str, previous_start_iso: str | None = None
+) -> None:
+    """Email both sides about a change (with the calendar invitation)."""
+    from .emails import send_booking_emails
+
+    send_booking_emails(booking_id, kind, previous_start_iso)
+
+
+@task()
+def expire_pending_task(booking_id: int) -> None:
+    """Lapse requests whose time has come (this one, and any other that is due)."""
+    from .services import expire_due_requests
+
+    expire_due_requests()
+
+
+@task()
+def booking_sweep_task() -> None:
+    """Delete long-expired holds and old idempotency records."""
+    from .services import booking_sweep
+
+    booking_sweep()

@@ -1,0 +1,54 @@
+"""Booking fixtures: Alice as a listed coach (Europe/Berlin, open 08:00-20:00 every day) with a
+one-hour session type; Bob and Charlie as clients. Times are chosen days ahead of now."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from tandem.availability.models import WeeklyInterval
+from tandem.coaches.models import CoachProfile, SessionType
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def make_coach(user, *, slug: str, zone: str = "Europe/Berlin", **extra) -> CoachProfile:  # type: ignore[no-untyped-def]
+    values = {"headline": "Coach", "timezone": zone, "is_verified": True, "is_active": True}
+    values.update(extra)
+    coach = CoachProfile.objects.create(user=user, slug=slug, **values)
+    for weekday in range(7):
+        WeeklyInterval.objects.create(
+            coach=coach, weekday=weekday, start_minute=8 * 60, end_minute=20 * 60
+        )
+    return coach
+
+
+def make_type(coach: CoachProfile, **extra) -> SessionType:  # type: ignore[no-untyped-def]
+    values = {
+        "name": "Coaching session",
+        "duration_minutes": 60,
+        "slot_step_minutes": 30,
+        "min_notice_minutes": 0,
+        "booking_window_days": 366,
+        "price": Decimal("80.00"),
+    }
+    values.update(extra)
+    return SessionType.objects.create(coach=coach, **values)
+
+
+def at(days: int, hour: int, minute: int = 0, zone: ZoneInfo = BERLIN) -> datetime:
+    """Wall time `hour:minute` in `zone`, `days` local days from today, as UTC."""
+    day: date = timezone.now().astimezone(zone).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+
+@pytest.fixture
+def coach(alice) -> CoachProfile:  # type: ignore[no-untyped-def]
+    return make_coach(alice, slug="alice")
+
+
+@pytest.fixture
+def session_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
+    return make_type(coach)
