@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from tandem.availability import selectors as availability_selectors
 from tandem.coaches.models import CoachProfile, SessionType
@@ -72,26 +72,24 @@ def _booking_id(booking_id: str) -> UUID:
         "replaces the old. " + CONFLICTS
     ),
 )
-def create_hold(request: HttpRequest, payload: HoldIn) -> tuple[int, dict]:
+def create_hold(request: HttpRequest, payload: HoldIn) -> Status:
     coach, session_type = _coach_and_type(payload.coach, payload.session_type)
     hold = services.hold_create(
         client=request.user, coach=coach, session_type=session_type, start=payload.start
     )
-    return 201, {
-        "id": hold.public_id,
-        "start": hold.start,
-        "end": hold.end,
-        "expires_at": hold.expires_at,
-    }
+    return Status(
+        201,
+        {"id": hold.public_id, "start": hold.start, "end": hold.end, "expires_at": hold.expires_at},
+    )
 
 
 @router.delete("/holds/{hold_id}", response={204: None}, summary="Release a hold")
-def release_hold(request: HttpRequest, hold_id: str) -> tuple[int, None]:
+def release_hold(request: HttpRequest, hold_id: str) -> Status:
     parsed = selectors.parse_id(hold_id)
     if parsed is None:
         raise NotFound("No such hold.")
     services.hold_release(client=request.user, hold_id=parsed)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -107,9 +105,7 @@ def release_hold(request: HttpRequest, hold_id: str) -> tuple[int, None]:
         "until the coach answers or it expires. " + CONFLICTS
     ),
 )
-def create_booking(
-    request: HttpRequest, response: HttpResponse, payload: BookingIn
-) -> tuple[int, dict]:
+def create_booking(request: HttpRequest, response: HttpResponse, payload: BookingIn) -> Status:
     coach = session_type = None
     if payload.coach is not None or payload.session_type is not None:
         if payload.coach is None or payload.session_type is None:
@@ -133,7 +129,9 @@ def create_booking(
         response["Idempotent-Replayed"] = "true"
     booking = selectors.booking_for(request.user, outcome.booking.public_id)
     assert booking is not None
-    return (200 if outcome.replayed else 201), booking_data(booking, request.user, timezone.now())
+    return Status(
+        200 if outcome.replayed else 201, booking_data(booking, request.user, timezone.now())
+    )
 
 
 @router.get(

@@ -52,3 +52,13 @@ def coach(alice) -> CoachProfile:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def session_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
     return make_type(coach)
+
+
+def token_client(user) -> "Client":  # type: ignore[no-untyped-def]
+    """An API client authenticated with a personal API token (no session, CSRF enforced)."""
+    from django.test import Client
+
+    from tandem.accounts.services import api_token_create
+
+    _, raw = api_token_create(user=user, name="tests")
+    return Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
