@@ -195,7 +195,12 @@ def _create(
     Hold.objects.filter(client=client, coach=coach).delete()
     if key:
         IdempotencyRecord.objects.create(
-            user=client, scope=SCOPE, key=key, request_hash=fingerprint, booking=booking
+            user=client,
+            scope=SCOPE,
+            key=key,
+            request_hash=fingerprint,
+            booking=booking,
+            created_at=now,
         )
     notify.announce(booking, "requested" if pending else "confirmed")
     notify.schedule_expiry(booking)

@@ -206,3 +206,27 @@ def test_database_refuses_overlap_even_without_the_service(coach, session_type, 
         blocked_start=first.start,
         blocked_end=first.end,
     )
+
+
+def test_sweep_command_lapses_and_cleans(coach, bob, capsys):
+    from django.core.management import call_command
+
+    from tandem.booking.models import Hold, IdempotencyRecord
+
+    intro = make_type(coach, name="Intro", requires_confirmation=True)
+    long_ago = at(0, 9) - timedelta(days=3)
+    request = services.booking_create(
+        client=bob,
+        request=BookingRequest(coach=coach, session_type=intro, start=at(5, 10)),
+        idempotency_key="old",
+        now=long_ago,
+    ).booking
+    Booking.objects.filter(pk=request.pk).update(pending_expires_at=long_ago + timedelta(hours=1))
+    services.hold_create(client=bob, coach=coach, session_type=intro, start=at(6, 10))
+    Hold.objects.update(expires_at=long_ago)
+    call_command("booking_sweep")
+    assert "expired_requests: 1" in capsys.readouterr().out
+    request.refresh_from_db()
+    assert request.status == Booking.Status.EXPIRED
+    assert Hold.objects.count() == 0
+    assert IdempotencyRecord.objects.count() == 0

@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -22,7 +23,7 @@ from django.utils.text import slugify
 
 from tandem.accounts.models import CoachApplication, User
 from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
-from tandem.booking.models import Booking
+from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
 from tandem.orgs.models import Membership, Organisation
 
@@ -172,6 +173,7 @@ class DemoBooking:
     days: int  # from the coach's today: positive ahead, negative back
     minute: int  # local wall-clock start
     status: str
+    rescheduled: bool = False  # moved here from a day earlier
 
 
 S = Booking.Status
@@ -183,6 +185,7 @@ DEMO_BOOKINGS = {
         DemoBooking("Coaching session", -7, 15 * 60, S.CANCELLED),
         DemoBooking("Coaching session", 2, 10 * 60, S.CONFIRMED),
         DemoBooking("Coaching session", 9, 14 * 60, S.CANCELLED),
+        DemoBooking("Coaching session", 16, 11 * 60, S.CONFIRMED, rescheduled=True),
         DemoBooking("Leadership intensive", 12, 13 * 60, S.PENDING),
     ],
     ("priya", "charlie"): [
@@ -364,7 +367,8 @@ class Command(BaseCommand):
             if start is None:
                 continue
             end = start + timedelta(minutes=session_type.duration_minutes)
-            Booking.objects.create(
+            created = min(self.now - timedelta(days=1), start - timedelta(days=5))
+            booking = Booking.objects.create(
                 coach=coach,
                 client=client,
                 session_type=session_type,
@@ -373,8 +377,92 @@ class Command(BaseCommand):
                 blocked_start=start - timedelta(minutes=session_type.buffer_before_minutes),
                 blocked_end=end + timedelta(minutes=session_type.buffer_after_minutes),
                 status=item.status,
-                created_at=min(self.now - timedelta(days=1), start - timedelta(days=5)),
+                price=session_type.price,
+                currency=session_type.currency,
+                notes="I'd like to work on delegating without losing track.",
+                created_at=created,
+                updated_at=created,
             )
+            self._history(booking, item, created)
+
+    def _history(self, booking: Booking, item: DemoBooking, created: datetime) -> None:
+        """What the booking's life would have recorded, so the demo shows a real timeline."""
+        client, coach_user = booking.client, booking.coach.user
+        pending = item.status == S.PENDING or booking.session_type.requires_confirmation
+        events = [
+            BookingEvent(
+                booking=booking,
+                kind=BookingEvent.Kind.REQUESTED if pending else BookingEvent.Kind.BOOKED,
+                actor=client,
+                at=created,
+                to_status=S.PENDING if pending else S.CONFIRMED,
+                to_start=booking.start,
+            )
+        ]
+        if item.status == S.PENDING:
+            booking.pending_expires_at = min(
+                self.now + timedelta(hours=settings.TANDEM_PENDING_EXPIRY_HOURS), booking.start
+            )
+        elif pending:
+            events.append(
+                BookingEvent(
+                    booking=booking,
+                    kind=BookingEvent.Kind.ACCEPTED,
+                    actor=coach_user,
+                    at=created + timedelta(hours=2),
+                    from_status=S.PENDING,
+                    to_status=S.CONFIRMED,
+                    to_start=booking.start,
+                )
+            )
+        if item.rescheduled:
+            booking.sequence += 1
+            events.append(
+                BookingEvent(
+                    booking=booking,
+                    kind=BookingEvent.Kind.RESCHEDULED,
+                    actor=client,
+                    at=created + timedelta(hours=6),
+                    from_status=S.CONFIRMED,
+                    to_status=S.CONFIRMED,
+                    from_start=booking.start - timedelta(days=1),
+                    to_start=booking.start,
+                    message="A team offsite moved; the day after works better.",
+                )
+            )
+        if item.status == S.CANCELLED:
+            at = min(created + timedelta(days=1), booking.start - timedelta(days=2))
+            booking.sequence += 1
+            booking.cancelled_at, booking.cancelled_by = at, client
+            booking.cancel_reason = "schedule_conflict"
+            booking.cancel_message = "Quarter-end deadline, sorry!"
+            events.append(
+                BookingEvent(
+                    booking=booking,
+                    kind=BookingEvent.Kind.CANCELLED,
+                    actor=client,
+                    at=at,
+                    from_status=S.CONFIRMED,
+                    to_status=S.CANCELLED,
+                    to_start=booking.start,
+                    reason_code="schedule_conflict",
+                    message=booking.cancel_message,
+                )
+            )
+        if item.status == S.COMPLETED:
+            events.append(
+                BookingEvent(
+                    booking=booking,
+                    kind=BookingEvent.Kind.COMPLETED,
+                    actor=coach_user,
+                    at=booking.end + timedelta(minutes=5),
+                    from_status=S.CONFIRMED,
+                    to_status=S.COMPLETED,
+                    to_start=booking.start,
+                )
+            )
+        booking.save()
+        BookingEvent.objects.bulk_create(events)
 
     def _place(
         self, coach: CoachProfile, session_type: SessionType, item: DemoBooking
@@ -400,7 +488,7 @@ class Command(BaseCommand):
                     blocked_start__lt=end + after,
                     blocked_end__gt=start - before,
                 )
-                .exclude(status=Booking.Status.CANCELLED)
+                .exclude(status__in=Booking.CANCELLED_STATUSES)
                 .exists()
             ):
                 return start
