@@ -2,15 +2,15 @@
 
 from django_tasks import task
 
+from . import emails
+
 
 @task()
 def send_booking_emails_task(
     booking_id: int, kind: str, previous_start_iso: str | None = None
 ) -> None:
-    """Email both sides about a change (with the calendar invitation)."""
-    from .emails import send_booking_emails
-
-    send_booking_emails(booking_id, kind, previous_start_iso)
+    """Email coach and client about a booking change (enqueued on commit by the services)."""
+    emails.send_booking_emails(booking_id, kind, previous_start_iso)
 
 
 @task()
@@ -23,7 +23,7 @@ def expire_pending_task(booking_id: int) -> None:
 
 @task()
 def booking_sweep_task() -> None:
-    """Delete long-expired holds and old idempotency records."""
+    """Lapse due requests; delete long-expired holds and old idempotency records."""
     from .services import booking_sweep
 
     booking_sweep()

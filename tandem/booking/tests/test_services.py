@@ -230,3 +230,25 @@ def test_sweep_command_lapses_and_cleans(coach, bob, capsys):
     assert request.status == Booking.Status.EXPIRED
     assert Hold.objects.count() == 0
     assert IdempotencyRecord.objects.count() == 0
+
+
+def test_lapse_is_scheduled_at_the_expiry_instant(
+    coach, bob, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from tandem.booking.tasks import expire_pending_task
+
+    intro = make_type(coach, name="Intro", requires_confirmation=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = create(bob, coach, intro, at(5, 10))
+    scheduled = DBTaskResult.objects.get(task_path__endswith="expire_pending_task")
+    assert scheduled.run_after == request.pending_expires_at
+    assert scheduled.args_kwargs["args"] == [request.pk]
+    # When the worker runs it at that instant, the request lapses.
+    Booking.objects.filter(pk=request.pk).update(
+        pending_expires_at=request.created_at - timedelta(seconds=1)
+    )
+    expire_pending_task.call(request.pk)
+    request.refresh_from_db()
+    assert request.status == Booking.Status.EXPIRED
