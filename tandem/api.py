@@ -5,6 +5,8 @@ from ninja import NinjaAPI
 from tandem.accounts.api import router as accounts_router
 from tandem.accounts.auth import api_auth
 from tandem.availability.api import router as availability_router
+from tandem.booking.api import router as booking_router
+from tandem.booking.api_recommendations import router as recommendations_router
 from tandem.coaches.api import router as coaches_router
 from tandem.core.api_errors import install_error_handlers
 
@@ -24,3 +26,5 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", coaches_router)
 api.add_router("/", availability_router)
+api.add_router("/", recommendations_router)
+api.add_router("/", booking_router)

@@ -20,7 +20,8 @@ def listed_coach(ref: str) -> CoachProfile | None:
         return coaches.filter(public_id=uuid.UUID(ref)).first()
     except ValueError:
         pass
-    if len(ref) > 60:
+    # A slug is short and has no NUL (PostgreSQL refuses NUL in a query: a 500, not a 404).
+    if len(ref) > 60 or "\x00" in ref:
         return None
     return coaches.filter(slug=ref).first()
 

@@ -389,3 +389,15 @@ def test_list_paginates_with_cursor(coach, session_type, bob):
     assert seen == sorted(seen) and len(seen) == 5
     assert api.get("/api/v1/bookings", {"cursor": "garbage!"}).status_code == 400
     assert api.get("/api/v1/bookings", {"scope": "everything"}).status_code == 400
+
+
+def test_nul_in_a_coach_reference_is_404_not_500(coach, session_type, bob):
+    api = token_client(bob)
+    assert api.get("/api/v1/coaches/a%00b/slots").status_code == 404
+    response = post(
+        api,
+        "/holds",
+        {"coach": "a\x00b", "session_type": str(session_type.public_id), "start": iso(at(3, 10))},
+    )
+    assert response.status_code in (400, 404)
+    assert Hold.objects.count() == 0
