@@ -21,8 +21,8 @@ class HoldIn(InputSchema):
 
 class HoldOut(Schema):
     id: UUID = Field(description="Pass as `hold` to POST /bookings.")
-    start: datetime
-    end: datetime
+    start: datetime = Field(description="Session start (UTC).")
+    end: datetime = Field(description="Session end (UTC).")
     expires_at: datetime = Field(description="After this the slot is free for anyone again.")
 
 
@@ -38,48 +38,51 @@ class BookingIn(InputSchema):
     )
 
 
-class PartyOut(Schema):
-    id: UUID
-    name: str
-    timezone: str
+class BookingPartyOut(Schema):
+    id: UUID = Field(description="Public id of the person.")
+    name: str = Field(description="Display name.")
+    timezone: str = Field(description="Their IANA zone, to show times in it.")
 
 
-class CoachOut(PartyOut):
-    slug: str
+class BookingCoachOut(BookingPartyOut):
+    slug: str = Field(description="Booking-page slug (/c/<slug>/).")
 
 
-class SessionTypeOut(Schema):
-    id: UUID
-    name: str
-    duration_minutes: int
+class BookedSessionTypeOut(Schema):
+    id: UUID = Field(description="Public id of the session type.")
+    name: str = Field(description="What the session is called.")
+    duration_minutes: int = Field(description="Length in minutes.")
 
 
 class CancellationOut(Schema):
-    at: datetime
+    at: datetime = Field(description="When it was cancelled.")
     by: str = Field(description="“client” or “coach”.")
-    reason_code: str
+    reason_code: str = Field(description="One of the predefined reason codes, or “other”.")
     reason: str = Field(description="The reason in words.")
-    message: str
+    message: str = Field(description="What the person who cancelled wrote.")
     late: bool = Field(description="Cancelled by the client after the free-cancellation window.")
 
 
-class PolicyOut(Schema):
+class BookingPolicyOut(Schema):
     free_cancel_until: datetime = Field(description="A client may cancel free until then.")
     reschedule_until: datetime = Field(description="You may move the session until then.")
     cancel_now_is_late: bool = Field(description="Cancelling now would be a late cancellation.")
     impact: str = Field(description="Short-notice impact of a change now: high, medium or low.")
 
 
-class EventOut(Schema):
-    kind: str
-    at: datetime
+class BookingEventOut(Schema):
+    kind: str = Field(
+        description="requested, booked, accepted, declined, expired, rescheduled, cancelled, "
+        "completed or no_show."
+    )
+    at: datetime = Field(description="When it happened.")
     by: str | None = Field(description="Who: “client”, “coach”, or null for the system.")
-    from_status: str
-    to_status: str
-    from_start: datetime | None
-    to_start: datetime | None
-    reason_code: str
-    message: str
+    from_status: str = Field(description="Status before (empty for the first event).")
+    to_status: str = Field(description="Status after.")
+    from_start: datetime | None = Field(description="Start before (reschedules).")
+    to_start: datetime | None = Field(description="Start after.")
+    reason_code: str = Field(description="Cancellation reason code, if any.")
+    message: str = Field(description="Reason or message given, if any.")
 
 
 class BookingOut(Schema):
@@ -87,46 +90,52 @@ class BookingOut(Schema):
     status: str = Field(
         description="pending, confirmed, cancelled, declined, expired, completed or no_show."
     )
-    status_label: str
+    status_label: str = Field(description="The status in words.")
     role: str = Field(description="Your part in it: “client” or “coach”.")
-    start: datetime
-    end: datetime
-    coach: CoachOut
-    client: PartyOut
-    session_type: SessionTypeOut
-    notes: str
-    price: str
-    currency: str
+    start: datetime = Field(description="Session start (UTC).")
+    end: datetime = Field(description="Session end (UTC).")
+    coach: BookingCoachOut = Field(description="The coach.")
+    client: BookingPartyOut = Field(description="The client.")
+    session_type: BookedSessionTypeOut = Field(description="What was booked.")
+    notes: str = Field(description="The client's notes for the coach.")
+    price: str = Field(description="Price agreed at booking, decimal string, e.g. “80.00”.")
+    currency: str = Field(description="ISO 4217 currency of the price.")
     meeting_url: str = Field(description="Shown only to the participants.")
     pending_expires_at: datetime | None = Field(
         description="A pending request lapses then unless the coach accepts it."
     )
     sequence: int = Field(description="Calendar revision (iCalendar SEQUENCE).")
-    cancellation: CancellationOut | None
-    policy: PolicyOut | None = Field(description="For upcoming active bookings.")
-    created_at: datetime
-    updated_at: datetime
+    cancellation: CancellationOut | None = Field(description="Set when cancelled.")
+    policy: BookingPolicyOut | None = Field(description="For upcoming active bookings.")
+    created_at: datetime = Field(description="When it was booked.")
+    updated_at: datetime = Field(description="Last change.")
 
 
 class BookingDetailOut(BookingOut):
-    history: list[EventOut]
+    history: list[BookingEventOut] = Field(description="Every change, oldest first.")
 
 
 class BookingListQuery(Schema):
-    scope: str = Field(default="upcoming", pattern="^(upcoming|past|cancelled)$")
-    role: str = Field(default="any", pattern="^(any|client|coach)$")
-    cursor: str | None = Field(default=None, max_length=512)
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    scope: str = Field(
+        default="upcoming",
+        pattern="^(upcoming|past|cancelled)$",
+        description="upcoming, past or cancelled.",
+    )
+    role: str = Field(
+        default="any", pattern="^(any|client|coach)$", description="any, client or coach."
+    )
+    cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size.")
 
 
 class BookingListOut(Schema):
-    items: list[BookingOut]
-    next_cursor: str | None
+    items: list[BookingOut] = Field(description="This page of sessions.")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")
 
 
 class RescheduleIn(InputSchema):
     start: datetime = Field(description="The new slot start, with a zone offset.")
-    reason: str = Field(default="", max_length=2000)
+    reason: str = Field(default="", max_length=2000, description="Why (shown to the other side).")
 
 
 class CancelIn(InputSchema):
@@ -135,30 +144,30 @@ class CancelIn(InputSchema):
         description="schedule_conflict, illness, emergency, work, travel, technical, "
         "financial, no_longer_needed, or other (then `message` is required).",
     )
-    message: str = Field(default="", max_length=2000)
+    message: str = Field(default="", max_length=2000, description="A few words for the other side.")
 
 
 class DeclineIn(InputSchema):
-    message: str = Field(default="", max_length=2000)
+    message: str = Field(default="", max_length=2000, description="A few words for the client.")
 
 
-class ReasonOut(Schema):
-    code: str
-    text: str
+class AlternativeReasonOut(Schema):
+    code: str = Field(description="Machine code, e.g. “preferred_time”.")
+    text: str = Field(description="The reason in words.")
 
 
 class AlternativeOut(Schema):
-    start: datetime
-    end: datetime
-    score: float
-    reasons: list[ReasonOut]
+    start: datetime = Field(description="Slot start (UTC).")
+    end: datetime = Field(description="Slot end (UTC).")
+    score: float = Field(description="0–100, higher is a better fit.")
+    reasons: list[AlternativeReasonOut] = Field(description="Why it is recommended.")
 
 
 class CancelOut(Schema):
-    booking: BookingOut
-    late: bool
-    impact: str
-    free_cancel_until: datetime
+    booking: BookingOut = Field(description="The cancelled booking.")
+    late: bool = Field(description="A late cancellation (the coach's policy may charge it).")
+    impact: str = Field(description="high (under 24 h), medium (under 72 h) or low.")
+    free_cancel_until: datetime = Field(description="The end of the free-cancellation window.")
     alternatives: list[AlternativeOut] = Field(
         description="Recommended times with the same coach, to book again."
     )
