@@ -340,7 +340,9 @@ TANDEM_API_TOKEN_PREFIX = "tdm"
 # Where links in emails point (no trailing slash).
 TANDEM_SITE_URL = env("TANDEM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # {room} is an unguessable per-booking token; {booking} its public id.
-TANDEM_MEETING_URL_TEMPLATE = env("TANDEM_MEETING_URL_TEMPLATE", "https://meet.jit.si/tandem-{room}")
+TANDEM_MEETING_URL_TEMPLATE = env(
+    "TANDEM_MEETING_URL_TEMPLATE", "https://meet.jit.si/tandem-{room}"
+)
 TANDEM_HOLD_MINUTES = envint("TANDEM_HOLD_MINUTES", 10)
 # A request awaiting the coach's confirmation lapses after this (or at its start, if sooner).
 TANDEM_PENDING_EXPIRY_HOURS = envint("TANDEM_PENDING_EXPIRY_HOURS", 24)

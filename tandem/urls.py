@@ -23,5 +23,6 @@ urlpatterns = [
     # /coach/... (a coach's profile, session types, availability) and /staff/... pages.
     path("", include("tandem.coaches.urls_coach")),
     path("", include("tandem.coaches.urls")),  # /coaches/ and /c/<slug>/ (public)
+    path("", include("tandem.booking.urls")),  # /calendar/<token>.ics, /settings/calendar/, ...
     path("admin/", admin.site.urls),
 ]

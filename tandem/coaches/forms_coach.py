@@ -76,6 +76,26 @@ class CoachProfileForm(forms.Form):
         self.fields["languages"].choices = [(lang.code, lang.name) for lang in languages]
 
 
+class PolicyForm(forms.Form):
+    """The coach's booking policy (coaches.services.coach_profile_update checks 0..720)."""
+
+    cancel_free_hours = _number(
+        label="Free cancellation until (hours before)",
+        help_text="Clients can cancel free of charge until this many hours before a session; "
+        "later is a late cancellation. 0 allows free cancellation until the start; "
+        "at most 720 (30 days).",
+        min=0,
+        max=720,
+    )
+    reschedule_min_hours = _number(
+        label="Rescheduling until (hours before)",
+        help_text="Clients can move a session until this many hours before it starts "
+        "(you can move it until it starts). At most 720 (30 days).",
+        min=0,
+        max=720,
+    )
+
+
 class PhotoForm(forms.Form):
     photo = forms.FileField(
         label="New photo",

@@ -367,9 +367,21 @@ class WeekPicker:
         return [(t, self.qs(session_type=t.public_id), price_label(t)) for t in self.session_types]
 
 
-def week_picker(coach: CoachProfile, picker: PickerRequest, *, now: datetime) -> WeekPicker:
+def week_picker(
+    coach: CoachProfile,
+    picker: PickerRequest,
+    *,
+    now: datetime,
+    client_id: int | None = None,
+    exclude_booking_id: int | None = None,
+) -> WeekPicker:
     """Seven local days of `picker.zone` from `picker.week` (today at the earliest): one
-    engine call for the week's slots."""
+    engine call for the week's slots.
+
+    `client_id`: this client's own hold does not hide its slot (the booking wizard, where
+    they may come back to pick again); `exclude_booking_id`: a booking being rescheduled does
+    not block its own time.
+    """
     zone = picker.zone.info
     today = today_in(zone, now)
     start_day = max(picker.week or today, today)
@@ -396,7 +408,13 @@ def week_picker(coach: CoachProfile, picker: PickerRequest, *, now: datetime) ->
     start = local_midnight(start_day, zone)
     end = local_midnight(start_day + WEEK, zone)
     slots = availability.slots_for(
-        coach=coach, session_type=session_type, start=start, end=end, now=now
+        coach=coach,
+        session_type=session_type,
+        start=start,
+        end=end,
+        now=now,
+        client_id=client_id,
+        exclude_booking_id=exclude_booking_id,
     )
     by_day: dict[date, list[datetime]] = {}
     for slot in slots:
@@ -412,6 +430,8 @@ def week_picker(coach: CoachProfile, picker: PickerRequest, *, now: datetime) ->
             start=end,
             end=now + timedelta(days=session_type.booking_window_days),
             now=now,
+            client_id=client_id,
+            exclude_booking_id=exclude_booking_id,
         )
         result.next_available = engine.first_slot(query)
     return result

@@ -36,6 +36,8 @@ MAX_SPECIALTIES = 10
 MAX_LANGUAGES = 12
 MAX_SESSION_TYPES = 50
 MAX_CAP = 1000
+# A booking policy window (free cancellation, rescheduling) is at most 30 days.
+MAX_POLICY_HOURS = 24 * 30
 SLUG_MIN, SLUG_MAX = 3, 60
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Words a coach's page address may not be: they name pages, or could one day.
@@ -298,8 +300,13 @@ def coach_profile_update(
     is_active: Any = UNSET,
     daily_cap: Any = UNSET,
     weekly_cap: Any = UNSET,
+    cancel_free_hours: Any = UNSET,
+    reschedule_min_hours: Any = UNSET,
 ) -> CoachProfile:
     """Change what a coach's profile says. Arguments left UNSET stay as they are.
+
+    `cancel_free_hours` and `reschedule_min_hours` are the booking policy (whole hours,
+    0 to 720): clients cancel free of charge, and move a session, until that long before it.
 
     Specialties are slugs and languages ISO 639-1 codes from the managed lists; changing the
     currency re-labels every session type's price (the amounts are not converted).
@@ -330,6 +337,12 @@ def coach_profile_update(
     for name, cap in (("daily_cap", daily_cap), ("weekly_cap", weekly_cap)):
         if cap is not UNSET:
             values[name] = _whole_number(cap, field=name, low=0, high=MAX_CAP, nullable=True)
+    for name, hours in (
+        ("cancel_free_hours", cancel_free_hours),
+        ("reschedule_min_hours", reschedule_min_hours),
+    ):
+        if hours is not UNSET:
+            values[name] = _whole_number(hours, field=name, low=0, high=MAX_POLICY_HOURS)
     chosen_specialties = (
         _by_keys(Specialty, "slug", specialties, field="specialties", limit=MAX_SPECIALTIES)
         if specialties is not UNSET

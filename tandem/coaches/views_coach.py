@@ -29,7 +29,7 @@ from tandem.core.forms import add_service_error
 from tandem.core.timezones import current_zones
 
 from . import selectors, services
-from .forms_coach import CoachProfileForm, DecisionForm, PhotoForm, SessionTypeForm
+from .forms_coach import CoachProfileForm, DecisionForm, PhotoForm, PolicyForm, SessionTypeForm
 from .models import CoachProfile, SessionType
 
 
@@ -172,6 +172,35 @@ def coach_photo(request: HttpRequest, name: str) -> HttpResponse:
     staff_coach_application_certificate.
     """
     return serve(request, f"coaches/photos/{name}", document_root=settings.MEDIA_ROOT)
+
+
+# --- Booking policy ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def coach_policy(request: HttpRequest) -> HttpResponse:
+    coach = own_coach(request)
+    initial = {
+        "cancel_free_hours": coach.cancel_free_hours,
+        "reschedule_min_hours": coach.reschedule_min_hours,
+    }
+    form = PolicyForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.coach_profile_update(coach=coach, **form.cleaned_data)
+            except ServiceError as exc:
+                add_service_error(form, exc)
+                status = exc.status
+            else:
+                messages.success(request, "Booking policy saved. It applies to every session.")
+                return redirect("coach_policy")
+        else:
+            status = 400
+    context = {"coach": coach, "form": form}
+    return render(request, "coach_settings/policy.html", context, status=status)
 
 
 # --- Session types ----------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def session_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
     return make_type(coach)
 
 
-def token_client(user) -> "Client":  # type: ignore[no-untyped-def]
+def token_client(user):  # type: ignore[no-untyped-def]
     """An API client authenticated with a personal API token (no session, CSRF enforced)."""
     from django.test import Client
 
@@ -62,3 +62,24 @@ def token_client(user) -> "Client":  # type: ignore[no-untyped-def]
 
     _, raw = api_token_create(user=user, name="tests")
     return Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+# --- Booking pages (issue 4, pages) ------------------------------------------------------------
+
+
+def book_session(client, coach, session_type, start, **request):  # type: ignore[no-untyped-def]
+    """A booking made through the service (as a page or the API would), for page tests."""
+    from tandem.booking import services
+
+    return services.booking_create(
+        client=client,
+        request=services.BookingRequest(
+            coach=coach, session_type=session_type, start=start, **request
+        ),
+    ).booking
+
+
+@pytest.fixture
+def request_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
+    """A second session type of Alice's that she confirms by hand (bookings start pending)."""
+    return make_type(coach, name="Intro call", duration_minutes=30, requires_confirmation=True)

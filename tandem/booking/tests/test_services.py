@@ -232,9 +232,7 @@ def test_sweep_command_lapses_and_cleans(coach, bob, capsys):
     assert IdempotencyRecord.objects.count() == 0
 
 
-def test_lapse_is_scheduled_at_the_expiry_instant(
-    coach, bob, django_capture_on_commit_callbacks
-):
+def test_lapse_is_scheduled_at_the_expiry_instant(coach, bob, django_capture_on_commit_callbacks):
     from django_tasks_db.models import DBTaskResult
 
     from tandem.booking.tasks import expire_pending_task

@@ -5,20 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('coaches', '0003_seed_specialties_languages'),
+        ("coaches", "0003_seed_specialties_languages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='coachprofile',
-            name='cancel_free_hours',
-            field=models.PositiveSmallIntegerField(default=24, validators=[django.core.validators.MaxValueValidator(720)]),
+            model_name="coachprofile",
+            name="cancel_free_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24, validators=[django.core.validators.MaxValueValidator(720)]
+            ),
         ),
         migrations.AddField(
-            model_name='coachprofile',
-            name='reschedule_min_hours',
-            field=models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MaxValueValidator(720)]),
+            model_name="coachprofile",
+            name="reschedule_min_hours",
+            field=models.PositiveSmallIntegerField(
+                default=12, validators=[django.core.validators.MaxValueValidator(720)]
+            ),
         ),
     ]

@@ -393,7 +393,7 @@ def test_coach_page_shows_the_profile_and_session_types(alice_coach):
         "In person",
         "A long one.",
         "Available times",
-        "Booking opens in the next release",
+        "Choose a time to book it",
     ):
         assert expected in text, expected
 
@@ -442,10 +442,13 @@ def test_picker_shows_a_week_of_days_and_says_when_a_day_is_empty(alice_coach, f
     # Weekdays 09:00 and 09:30 (30-minute grid, 60-minute session, open 09:00-10:00: 09:00 only).
     assert times_in(html) == ["09:00"] * 5
     assert text.count("No open times") == 2  # the weekend
-    # Slots are not bookable yet: links to nothing, marked disabled, and no form posts.
-    assert (
-        'href="#" class="btn btn-sm btn-outline-primary picker-slot" aria-disabled="true"' in html
+    # Each slot links into the booking wizard (a GET: choosing is not booking yet), and
+    # nothing on the public page posts.
+    assert html.count('class="btn btn-sm btn-outline-primary picker-slot"') == 5
+    assert re.search(
+        r'<a href="/book/alice-adler/\?[^"]*start=2030-01-14T09%3A00%3A00%2B01%3A00"', html
     )
+    assert 'aria-disabled="true" aria-describedby' not in html
     assert 'method="post"' not in html.split('id="slot-picker"')[1]
 
 

@@ -82,19 +82,6 @@
     init(document);
   }
 
-  // Slots are shown but not bookable yet: say so instead of following the link.
-  document.addEventListener("click", function (event) {
-    var slot = event.target.closest("a.picker-slot[aria-disabled='true']");
-    if (!slot) return;
-    event.preventDefault();
-    var note = document.getElementById("booking-soon");
-    announce("Booking opens in the next release.");
-    if (note) {
-      note.classList.add("flash");
-      window.setTimeout(function () { note.classList.remove("flash"); }, 1500);
-    }
-  });
-
   // A refused picker or filter request still shows its message (htmx skips 4xx by default).
   document.addEventListener("htmx:beforeSwap", function (event) {
     var status = event.detail.xhr && event.detail.xhr.status;

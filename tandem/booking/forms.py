@@ -1,0 +1,109 @@
+"""Forms of the booking pages. They parse (types, lengths) and render; every rule (is the time
+free, is a reason needed, is it too late) is the services', whose errors come back through
+core.forms.add_service_error."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import forms
+
+from tandem.core.errors import ServiceError
+
+from .page_queries import parse_start
+from .services.create import MAX_KEY, MAX_NOTES
+from .services.policy import CANCEL_REASONS
+
+MAX_MESSAGE = 2000
+
+
+def show_service_error(form: forms.Form, error: ServiceError) -> None:
+    """A service error on the form: on the field it names when the form shows that field.
+
+    Booking services name fields with codes ("required", "unchanged") rather than sentences,
+    so the error's message (the same one the API sends) is what people read.
+    """
+    targets = [
+        name
+        for name in error.fields
+        if name in form.fields and not form.fields[name].widget.is_hidden
+    ]
+    if not targets:
+        form.add_error(None, error.message)
+    for name in targets:
+        form.add_error(name, error.message)
+
+
+class StartField(forms.CharField):
+    """An instant as the slot buttons send it: ISO 8601 with its UTC offset."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(max_length=40, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self, value: object) -> datetime | None:  # type: ignore[override]
+        text = super().clean(value)
+        if not text:
+            return None
+        start = parse_start(text)
+        if start is None:
+            raise forms.ValidationError("Choose one of the times shown.", code="invalid")
+        return start
+
+
+class HoldForm(forms.Form):
+    """A slot button of the wizard: which session type and when."""
+
+    session_type = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"required": "Choose a session."}
+    )
+    start = StartField(error_messages={"required": "Choose one of the times shown."})
+
+
+class ConfirmForm(forms.Form):
+    notes = forms.CharField(
+        label="Notes for your coach",
+        required=False,
+        max_length=MAX_NOTES,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you would like to work on, or anything they should know beforehand.",
+    )
+    # Made once when the review page is shown: sending the form twice (a double click, a
+    # reload, a retry after a lost answer) books once.
+    idempotency_key = forms.CharField(max_length=MAX_KEY, widget=forms.HiddenInput)
+
+
+class RescheduleForm(forms.Form):
+    start = StartField(error_messages={"required": "Choose a new time."})
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shared with the other participant.",
+    )
+
+
+class CancelForm(forms.Form):
+    reason_code = forms.ChoiceField(
+        label="Reason",
+        choices=[("", "Choose a reason…"), *CANCEL_REASONS.items()],
+        widget=forms.Select(attrs={"class": "form-select"}),
+        error_messages={"required": "Choose a reason."},
+    )
+    message = forms.CharField(
+        label="Message",
+        required=False,
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Shared with the other participant. Needed when the reason is “Other”.",
+    )
+
+
+class DeclineForm(forms.Form):
+    message = forms.CharField(
+        label="Message to the client",
+        required=False,
+        max_length=MAX_MESSAGE,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

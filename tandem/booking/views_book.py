@@ -1,0 +1,238 @@
+"""The booking wizard at /book/<slug>/: session type → time → hold → notes and review → booking.
+
+Thin: parse, call one service (hold_create, booking_create), render or redirect. The time
+step is a plain POST form whose slot buttons carry their instant, so it works without
+JavaScript; the review page's countdown is booking.js's. Any refusal of the chosen time
+(slot_unavailable, hold_expired, a hold that is gone) sends the client back to the time step
+with the service's message.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from tandem.coaches import page_queries as coach_pages
+from tandem.coaches import selectors as coach_selectors
+from tandem.coaches.models import CoachProfile
+from tandem.core.errors import NotFound, ServiceError
+
+from . import page_queries, services
+from .forms import ConfirmForm, HoldForm, show_service_error
+from .models import Booking
+
+# Errors that mean "this time is gone": pick another one.
+TIME_GONE = (services.SlotUnavailable, services.HoldExpired)
+
+
+def _listed_coach(slug: str) -> CoachProfile:
+    coach = coach_selectors.coach_get_listed(slug)
+    if coach is None:
+        raise Http404("No such coach.")
+    return coach
+
+
+def _time_step(coach: CoachProfile, params: Any, **extra: Any) -> str:
+    """Back to the time step, keeping the session type, zone and week that were shown."""
+
+    def given(name: str) -> str | None:
+        value = str(params.get(name, "") or "").strip()
+        return value if value and len(value) <= 64 and "\x00" not in value else None
+
+    values = {
+        "session_type": given("session_type"),
+        "tz": given("tz"),
+        "week": given("week"),
+    }
+    values.update(extra)
+    return page_queries.wizard_url(coach, **values)
+
+
+@login_required
+@require_safe
+def book(request: HttpRequest, slug: str) -> HttpResponse:
+    """Steps 1 and 2: choose a session type (when there is a choice), then a time."""
+    coach = _listed_coach(slug)
+    types = list(getattr(coach, "active_session_types", []))
+    name = coach_pages.display_name(coach)
+    zone = page_queries.viewer_zone(request.user, request.GET.get("tz"))
+    tz = zone.name if zone.source == "param" else None
+    if len(types) != 1 and not request.GET.get("session_type"):
+        context = {
+            "coach": coach,
+            "name": name,
+            "zone": zone,
+            "type_links": [
+                (
+                    t,
+                    page_queries.wizard_url(coach, session_type=t, tz=tz),
+                    coach_pages.price_label(t),
+                )
+                for t in types
+            ],
+            "coach_url": reverse("coach_public", kwargs={"slug": coach.slug}),
+        }
+        return render(request, "booking/wizard_type.html", context)
+
+    now = timezone.now()
+    picker_request = coach_pages.picker_request(coach, request.GET, request.user, strict=False)
+    problems = list(picker_request.problems)
+    chosen = page_queries.parse_start(request.GET.get("start"))
+    if request.GET.get("start") and chosen is None:
+        problems.append("That time could not be read; choose one of the times shown.")
+    if chosen is not None and not request.GET.get("week"):
+        # Open the week of the time chosen elsewhere (the coach page, an alternative).
+        picker_request = replace(
+            picker_request, week=page_queries.local_day(chosen, picker_request.zone)
+        )
+    # The client's own hold does not hide its time: they may come back to pick again.
+    picker = coach_pages.week_picker(coach, picker_request, now=now, client_id=request.user.pk)
+    context = {
+        "coach": coach,
+        "name": name,
+        "picker": picker,
+        "problems": problems,
+        "chosen": chosen,
+        "several_types": len(types) > 1,
+        "price": coach_pages.price_label(picker.session_type) if picker.session_type else "",
+        "suggestions": page_queries.suggested_times(
+            coach=coach,
+            session_type=picker.session_type,
+            client=request.user,
+            zone=picker.zone.name,
+            now=now,
+        ),
+        "types_url": page_queries.wizard_url(
+            coach, tz=picker.zone.name if picker.zone.source == "param" else None
+        ),
+    }
+    return render(request, "booking/wizard_slot.html", context)
+
+
+@login_required
+@require_POST
+def book_hold(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 2's slot buttons: hold the chosen time, then review it."""
+    coach = _listed_coach(slug)
+    form = HoldForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+        return redirect(_time_step(coach, request.POST))
+    session_type = page_queries.session_type_of(coach, form.cleaned_data["session_type"])
+    if session_type is None:
+        messages.error(request, "That session is not offered any more; choose another one.")
+        return redirect(_time_step(coach, request.POST, session_type=None))
+    try:
+        hold = services.hold_create(
+            client=request.user,
+            coach=coach,
+            session_type=session_type,
+            start=form.cleaned_data["start"],
+        )
+    except TIME_GONE as exc:
+        messages.error(request, f"{exc.message} Please choose another time.")
+        return redirect(_time_step(coach, request.POST))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(_time_step(coach, request.POST))
+    url = reverse("book_review", kwargs={"slug": coach.slug, "hold_id": hold.public_id})
+    tz = coach_pages.zone_or_none(request.POST.get("tz"))
+    return redirect(f"{url}?tz={tz}" if tz else url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResponse:
+    """Step 3: notes and review while the hold lasts; POST books it (once per key)."""
+    coach = _listed_coach(slug)
+    now = timezone.now()
+    hold = page_queries.live_hold(request.user, coach, hold_id)
+    status = 200
+    if request.method == "POST":
+        form = ConfirmForm(request.POST)
+        if form.is_valid():
+            # Booked even when the hold is gone: a repeated request with the same key answers
+            # with the booking the first one made (the hold became that booking).
+            try:
+                outcome = services.booking_create(
+                    client=request.user,
+                    request=services.BookingRequest(
+                        hold_id=hold_id, notes=form.cleaned_data["notes"]
+                    ),
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except TIME_GONE as exc:
+                messages.error(request, f"{exc.message} Please choose another time.")
+                return _back_to_time_step(coach, hold, request)
+            except NotFound:
+                messages.error(
+                    request, "Your hold on that time has ended. Please choose a time again."
+                )
+                return _back_to_time_step(coach, hold, request)
+            except ServiceError as exc:
+                show_service_error(form, exc)
+                status = exc.status
+            else:
+                return _booked(request, outcome.booking)
+        else:
+            status = 400
+        if hold is None:
+            messages.error(request, "Your hold on that time has ended. Please choose a time again.")
+            return _back_to_time_step(coach, hold, request)
+    else:
+        if hold is None or hold.expires_at <= now:
+            messages.warning(
+                request,
+                "Your hold on that time has ended. Please choose a time again."
+                if hold is None
+                else "Your hold on that time expired. Please choose a time again.",
+            )
+            return _back_to_time_step(coach, hold, request)
+        form = ConfirmForm(initial={"idempotency_key": uuid.uuid4().hex})
+
+    zone = page_queries.viewer_zone(request.user, request.GET.get("tz"))
+    name = coach_pages.display_name(coach)
+    form.fields["notes"].label = f"Notes for {name}"
+    context = {
+        "coach": coach,
+        "name": name,
+        "hold": hold,
+        "session_type": hold.session_type,
+        "price": coach_pages.price_label(hold.session_type),
+        "zone": zone,
+        "coach_zone": page_queries.safe_zone(coach.timezone),
+        "seconds_left": max(0, int((hold.expires_at - now).total_seconds())),
+        "form": form,
+        "time_step_url": page_queries.wizard_url(
+            coach,
+            session_type=hold.session_type,
+            tz=zone.name if zone.source == "param" else None,
+            week=page_queries.local_day(hold.start, zone).isoformat(),
+        ),
+    }
+    return render(request, "booking/wizard_review.html", context, status=status)
+
+
+def _back_to_time_step(coach: CoachProfile, hold: Any, request: HttpRequest) -> HttpResponse:
+    tz = coach_pages.zone_or_none(request.GET.get("tz"))
+    if hold is None:
+        return redirect(page_queries.wizard_url(coach, tz=tz))
+    return redirect(page_queries.wizard_url(coach, session_type=hold.session_type, tz=tz))
+
+
+def _booked(request: HttpRequest, booking: Booking) -> HttpResponse:
+    name = coach_pages.display_name(booking.coach)
+    if booking.status == Booking.Status.PENDING:
+        messages.success(request, f"Request sent — {name} will confirm.")
+    else:
+        messages.success(request, f"Booked — your session with {name} is confirmed.")
+    return redirect("session_detail", booking_id=booking.public_id)
