@@ -114,6 +114,8 @@ def _my_coach(request: HttpRequest, coach: CoachProfile) -> dict:
         "currency": coach.currency,
         "daily_cap": coach.daily_cap,
         "weekly_cap": coach.weekly_cap,
+        "cancel_free_hours": coach.cancel_free_hours,
+        "reschedule_min_hours": coach.reschedule_min_hours,
         "is_verified": coach.is_verified,
         "is_active": coach.is_active,
         "listed": coach.listed and coach.user.is_active,

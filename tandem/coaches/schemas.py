@@ -143,6 +143,12 @@ class MyCoachOut(Schema):
     currency: str = Field(description="ISO 4217 currency of all your prices.")
     daily_cap: int | None = Field(description="Most sessions per day over all types, or null.")
     weekly_cap: int | None = Field(description="Most sessions per week over all types, or null.")
+    cancel_free_hours: int = Field(
+        description="Clients cancel free until this many hours before a session; later is late."
+    )
+    reschedule_min_hours: int = Field(
+        description="Clients may move a session until this many hours before it."
+    )
     is_verified: bool = Field(description="Staff have verified you (required to be listed).")
     is_active: bool = Field(description="You are taking bookings (false pauses your listing).")
     listed: bool = Field(description="Clients can find and book you (verified and active).")
@@ -192,6 +198,12 @@ class MyCoachUpdateIn(InputSchema):
     )
     weekly_cap: StrictInt | None = Field(
         default=None, description="Most sessions per week over all types (0 to 1000), or null."
+    )
+    cancel_free_hours: StrictInt | None = Field(
+        default=None, description="Free cancellation until N hours before (0 to 720)."
+    )
+    reschedule_min_hours: StrictInt | None = Field(
+        default=None, description="Clients may reschedule until N hours before (0 to 720)."
     )
 
 

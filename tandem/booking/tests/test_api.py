@@ -401,3 +401,32 @@ def test_nul_in_a_coach_reference_is_404_not_500(coach, session_type, bob):
     )
     assert response.status_code in (400, 404)
     assert Hold.objects.count() == 0
+
+
+def test_coach_sets_the_policy_through_the_api(coach, session_type, bob):
+    api = token_client(coach.user)
+    response = api.patch(
+        "/api/v1/me/coach",
+        data=json.dumps({"cancel_free_hours": 48, "reschedule_min_hours": 6}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["cancel_free_hours"] == 48
+    coach.refresh_from_db()
+    assert (coach.cancel_free_hours, coach.reschedule_min_hours) == (48, 6)
+    for bad in (
+        {"cancel_free_hours": 721},
+        {"reschedule_min_hours": -1},
+        {"cancel_free_hours": None},
+    ):
+        refused = api.patch(
+            "/api/v1/me/coach", data=json.dumps(bad), content_type="application/json"
+        )
+        assert refused.status_code == 400, bad
+    coach.refresh_from_db()
+    assert (coach.cancel_free_hours, coach.reschedule_min_hours) == (48, 6)
+    # The booking's policy follows: free cancellation until 48 hours before.
+    booking = book(token_client(bob), coach, session_type, at(5, 10)).json()
+    assert booking["policy"]["free_cancel_until"].startswith(
+        (at(5, 10) - timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M")
+    )
