@@ -147,7 +147,16 @@ TEMPLATES = [
 # --- Data -------------------------------------------------------------------------------
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Under ASGI every request runs its sync code in a new thread, so a persistent
+    # connection (CONN_MAX_AGE > 0) is never reused and idle ones pile up until PostgreSQL
+    # refuses more. Django's answer is a connection pool per process instead (psycopg_pool).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": envint("DB_POOL_MIN", 2),
+            "max_size": envint("DB_POOL_MAX", 20),
+            "timeout": 10,
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

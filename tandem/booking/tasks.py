@@ -6,10 +6,18 @@ from . import emails
 
 
 @task()
-def send_booking_emails_task(
-    booking_id: int, kind: str, previous_start_iso: str | None = None
-) -> None:
-    """Email coach and client about a booking change (enqueued on commit by the services)."""
+def booking_changed_task(booking_id: int, kind: str, previous_start_iso: str | None = None) -> None:
+    """After a change: refresh the coach's next free slot for the directory, email both sides.
+
+    One job per change (enqueued in the change's own transaction, see services/notify.py).
+    """
+    from tandem.availability.services import refresh_next_available
+
+    from .models import Booking
+
+    coach_id = Booking.objects.filter(pk=booking_id).values_list("coach_id", flat=True).first()
+    if coach_id is not None:
+        refresh_next_available([coach_id])
     emails.send_booking_emails(booking_id, kind, previous_start_iso)
 
 

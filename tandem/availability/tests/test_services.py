@@ -286,7 +286,7 @@ def test_next_available_for_many_coaches_costs_the_same_queries_as_for_one(make_
         found_one = services.next_available_for(coaches[:1], now=now)
     with CaptureQueriesContext(connection) as fifteen:
         found = services.next_available_for(coaches, now=now)
-    assert len(one.captured_queries) == len(fifteen.captured_queries) <= 6  # + live holds
+    assert len(one.captured_queries) == len(fifteen.captured_queries) <= 5
     assert found_one[coaches[0].pk] == found[coaches[0].pk]
     assert {at for at, _ in found.values()} == {utc(2030, 1, 7, 15)}
 
@@ -299,7 +299,7 @@ def test_has_slot_between(make_many_coaches, bob):
     with CaptureQueriesContext(connection) as ctx:
         found = services.has_slot_between([open_coach, closed_coach, no_types], start, end, now=NOW)
     assert found == {open_coach.pk: True, closed_coach.pk: False, no_types.pk: False}
-    assert len(ctx.captured_queries) <= 6  # + live holds
+    assert len(ctx.captured_queries) <= 5
 
 
 def test_refresh_next_available_stores_only_that_column(coach, session_type, bob):

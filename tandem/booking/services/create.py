@@ -68,16 +68,17 @@ def checked_key(key: str | None) -> str | None:
 
 
 def _replay(client: User, key: str, fingerprint: str) -> Booking | None:
-    record = (
-        IdempotencyRecord.objects.select_related("booking")
-        .filter(user=client, scope=SCOPE, key=key)
+    found = (
+        IdempotencyRecord.objects.filter(user=client, scope=SCOPE, key=key)
+        .values_list("request_hash", "booking_id")
         .first()
     )
-    if record is None:
+    if found is None:
         return None
-    if record.request_hash != fingerprint:
+    request_hash, booking_id = found
+    if request_hash != fingerprint:
         raise IdempotencyKeyReused()
-    return record.booking
+    return Booking.objects.get(pk=booking_id)
 
 
 def booking_create(
@@ -102,6 +103,8 @@ def booking_create(
         notes=clean_text(request.notes, field="notes", max_length=MAX_NOTES),
     )
     fingerprint = request.fingerprint()
+    # A replay answers before anything is validated again: the hold it used is gone and its
+    # start may be in the past by now. (Looked up again under the coach's lock, in _create.)
     if key and (earlier := _replay(client, key, fingerprint)):
         return BookingOutcome(earlier, replayed=True)
     try:

@@ -18,7 +18,8 @@ def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = N
     if coach_id is not None:
         due = due.filter(coach_id=coach_id)
     expired = 0
-    with transaction.atomic():
+    # No savepoint when called inside a booking's transaction: nothing here fails alone.
+    with transaction.atomic(savepoint=False):
         for booking in due.select_related("coach"):
             claimed = Booking.objects.filter(pk=booking.pk, status=Booking.Status.PENDING).update(
                 status=Booking.Status.EXPIRED, sequence=booking.sequence + 1, updated_at=now

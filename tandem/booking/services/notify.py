@@ -1,39 +1,47 @@
-"""Side effects of booking changes, sent only once the change is committed."""
+"""Side effects of booking changes, queued in the same transaction as the change.
+
+The task queue is the database backend on the same database, so enqueueing inside the
+transaction is an outbox: the job exists if and only if the change committed. Nothing is
+lost if the process dies right after the commit (an on_commit hook would be), nothing is
+sent for a change that rolled back, and the worker cannot see the job before the commit.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
-
-from tandem.availability.services import schedule_refresh_next_available
+from django_tasks import task_backends
 
 from ..models import Booking
 
 
+def _in_transaction_or_on_commit(enqueue: Callable[[], object]) -> None:
+    from django_tasks_db import DatabaseBackend
+
+    if isinstance(task_backends["default"], DatabaseBackend):
+        enqueue()
+    else:  # another queue cannot join our transaction: wait for the commit.
+        transaction.on_commit(enqueue, robust=True)
+
+
 def announce(booking: Booking, kind: str, *, previous_start: datetime | None = None) -> None:
     """Email both sides (with calendar invitations) and refresh the coach's next free slot."""
+    from ..tasks import booking_changed_task
+
     booking_id = booking.pk
     previous = previous_start.isoformat() if previous_start else None
-
-    def send() -> None:
-        from ..tasks import send_booking_emails_task
-
-        send_booking_emails_task.enqueue(booking_id, kind, previous)
-
-    transaction.on_commit(send)
-    schedule_refresh_next_available([booking.coach_id])
+    _in_transaction_or_on_commit(lambda: booking_changed_task.enqueue(booking_id, kind, previous))
 
 
 def schedule_expiry(booking: Booking) -> None:
     """Make a pending request lapse on time even if nobody looks at the coach's calendar."""
+    from ..tasks import expire_pending_task
+
     if booking.pending_expires_at is None:
         return
     booking_id, run_after = booking.pk, booking.pending_expires_at
-
-    def enqueue() -> None:
-        from ..tasks import expire_pending_task
-
-        expire_pending_task.using(run_after=run_after).enqueue(booking_id)
-
-    transaction.on_commit(enqueue)
+    _in_transaction_or_on_commit(
+        lambda: expire_pending_task.using(run_after=run_after).enqueue(booking_id)
+    )

@@ -430,3 +430,18 @@ def test_coach_sets_the_policy_through_the_api(coach, session_type, bob):
     assert booking["policy"]["free_cancel_until"].startswith(
         (at(5, 10) - timedelta(hours=48)).strftime("%Y-%m-%dT%H:%M")
     )
+
+
+def test_replaying_a_booking_made_from_a_hold_returns_it(coach, session_type, bob):
+    api = token_client(bob)
+    hold = post(
+        api,
+        "/holds",
+        {"coach": coach.slug, "session_type": str(session_type.public_id), "start": iso(at(3, 10))},
+    ).json()
+    first = post(api, "/bookings", {"hold": hold["id"]}, HTTP_IDEMPOTENCY_KEY="h1")
+    # The hold became the booking and is gone; the retry still gets the same booking.
+    again = post(api, "/bookings", {"hold": hold["id"]}, HTTP_IDEMPOTENCY_KEY="h1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert Booking.objects.count() == 1

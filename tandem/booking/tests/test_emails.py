@@ -11,7 +11,7 @@ from icalendar import Calendar, Event
 from tandem.booking import ical
 from tandem.booking.emails import BookingEmailsFailed, send_booking_emails
 from tandem.booking.models import Booking, BookingEvent
-from tandem.booking.tasks import send_booking_emails_task
+from tandem.booking.tasks import booking_changed_task
 from tandem.coaches.models import SessionType
 
 from .calendar_data import make_booking, make_coach, make_type, utc
@@ -293,8 +293,6 @@ def test_a_failed_send_fails_the_job_and_a_retry_delivers(intro, bob, smtp_mailb
 def test_the_task_sends_the_emails(intro, bob, smtp_mailbox, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     booking = make_booking(intro, bob, START)
-    send_booking_emails_task.enqueue(
-        booking.pk, "rescheduled", (START - timedelta(days=1)).isoformat()
-    )
+    booking_changed_task.enqueue(booking.pk, "rescheduled", (START - timedelta(days=1)).isoformat())
     to_bob = smtp_mailbox.wait_for("bob@example.com", subject="Rescheduled")
     both_say(to_bob, "Tuesday 2 March 2027, 04:00–05:00 (America/New_York)", BOB_WHEN)

@@ -1,0 +1,630 @@
+"""Sustained booking throughput on PostgreSQL: concurrent clients booking distinct slots.
+
+    .venv/bin/python bench/booking_bench.py [--db tandem_bench] [--layer service|http|both]
+        [--clients 20] [--coaches 20] [--duration 15] [--web-workers 4]
+        [--server-conn-max-age N] [--skip-insert]
+
+Sets up its own data in the benchmark database (migrates it, and creates it if missing):
+`--coaches` verified coaches open around the clock every day with a 30-minute session type,
+and `--clients` client users with personal API tokens. Then, for `--duration` seconds, each
+client books one distinct free slot after the other, as fast as it is answered:
+
+- `service`: `--clients` worker processes (one database connection each) call
+  `booking_create` with an Idempotency-Key, as the API does; the figure is the booking
+  transaction itself (lock, availability check, insert, history, idempotency record, commit,
+  the task enqueued in its transaction), without HTTP;
+- `http`: uvicorn (started here, `--web-workers` processes, DEBUG off) serves the real
+  `POST /api/v1/bookings` with `Authorization: Bearer` and `Idempotency-Key`; one asyncio
+  process holds the `--clients` concurrent clients (httpx, keep-alive). The figure includes
+  auth, routing, middleware, the response's own queries and the client, all on the same cores.
+  The server runs the project's settings (a psycopg connection pool per process).
+
+Finally the same number of processes insert single rows into a plain table of the same
+database for the same time (autocommit, psycopg directly): the database's own ceiling for
+one-row write transactions here, and the booking rate is reported as a fraction of it.
+
+Targets: >= 200 bookings/s with p99 <= 100 ms. Exit status 0 when every measured layer meets
+them, 1 otherwise. Bookings, history, idempotency records and tasks made by the benchmark are
+deleted before each phase and at the end; the users, coaches and tokens are kept for the next
+run. It refuses the database named `test` (the development and test one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import math
+import multiprocessing as mp
+import os
+import platform
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+THROUGHPUT_TARGET = 200.0  # bookings per second
+P99_TARGET_MS = 100.0
+WARMUP = 3  # bookings per client before the clock starts (connections, caches, imports)
+EMAIL_DOMAIN = "booking-bench.tandem.local"
+INSERT_TABLE = "booking_bench_insert"
+SERVER_LOG = Path("/tmp/booking_bench_uvicorn.log")
+SLOT = timedelta(minutes=30)
+TASK_PATHS = (
+    "tandem.booking.tasks.send_booking_emails_task",
+    "tandem.booking.tasks.expire_pending_task",
+    "tandem.availability.tasks.refresh_next_available_task",
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="tandem_bench", help="database name (default tandem_bench)")
+    parser.add_argument(
+        "--server",
+        default="postgres://postgres@127.0.0.1:5432",
+        help="PostgreSQL server URL without the database name",
+    )
+    parser.add_argument("--layer", choices=["service", "http", "both"], default="both")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    parser.add_argument("--coaches", type=int, default=20, help="coaches the clients book")
+    parser.add_argument("--duration", type=float, default=15.0, help="seconds per phase")
+    parser.add_argument("--web-workers", type=int, default=4, help="uvicorn worker processes")
+    parser.add_argument("--port", type=int, default=0, help="uvicorn port (default: a free one)")
+    parser.add_argument("--skip-insert", action="store_true", help="skip the INSERT baseline")
+    args = parser.parse_args()
+    if args.db == "test":
+        sys.exit(
+            "Refusing to benchmark the database named 'test' (the development/test one); "
+            "use --db tandem_bench (the default)."
+        )
+    if args.clients < 1 or args.coaches < 1 or args.duration <= 0:
+        sys.exit("--clients and --coaches must be positive, --duration > 0")
+    return args
+
+
+def database_url(args: argparse.Namespace) -> str:
+    return f"{args.server.rstrip('/')}/{args.db}"
+
+
+def ensure_database(args: argparse.Namespace) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{args.server.rstrip('/')}/postgres", autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
+        if not found:
+            conn.execute(f'CREATE DATABASE "{args.db}"')
+            print(f"created database {args.db}")
+
+
+def setup_django(args: argparse.Namespace) -> None:
+    os.environ["DATABASE_URL"] = database_url(args)
+    os.environ["DEBUG"] = "false"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "tandem.settings"
+    os.environ.pop("REDIS_URL", None)  # local-memory cache: the figure is the database's
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    # One line per request from httpx would drown the figures.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+# --- data --------------------------------------------------------------------------------
+
+
+def prepare(args: argparse.Namespace) -> dict[str, Any]:
+    """Bench coaches (open 24/7, one 30-minute type) and clients with API tokens."""
+    from allauth.account.models import EmailAddress
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from tandem.accounts.models import ApiToken, CoachApplication, User
+    from tandem.accounts.services import api_token_create
+    from tandem.availability.models import WeeklyInterval
+    from tandem.coaches.models import CoachProfile, SessionType
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+    def user(email: str, name: str) -> User:
+        found = User.objects.filter(email=email).first()
+        if found:
+            return found
+        made = User.objects.create_user(
+            email=email, password=None, display_name=name, timezone="UTC"
+        )
+        EmailAddress.objects.create(user=made, email=email, verified=True, primary=True)
+        return made
+
+    coaches = []
+    with transaction.atomic():
+        for i in range(args.coaches):
+            coach_user = user(f"coach{i:03d}@{EMAIL_DOMAIN}", f"Bench Coach {i:03d}")
+            profile = CoachProfile.objects.filter(user=coach_user).first()
+            if profile is None:
+                CoachApplication.objects.create(
+                    user=coach_user,
+                    headline="Benchmark coach",
+                    status=CoachApplication.Status.APPROVED,
+                )
+                profile = CoachProfile.objects.create(
+                    user=coach_user,
+                    slug=f"booking-bench-{i:03d}",
+                    headline="Benchmark coach",
+                    timezone="UTC",
+                    is_verified=True,
+                    is_active=True,
+                )
+                WeeklyInterval.objects.bulk_create(
+                    WeeklyInterval(coach=profile, weekday=d, start_minute=0, end_minute=1440)
+                    for d in range(7)
+                )
+            session_type = SessionType.objects.filter(coach=profile, name="Bench").first()
+            if session_type is None:
+                session_type = SessionType.objects.create(
+                    coach=profile,
+                    name="Bench",
+                    duration_minutes=30,
+                    slot_step_minutes=30,
+                    min_notice_minutes=0,
+                    booking_window_days=366,
+                    price=0,
+                )
+            coaches.append((profile.pk, session_type.pk, str(profile.public_id)))
+        clients = []
+        for i in range(args.clients):
+            client = user(f"client{i:03d}@{EMAIL_DOMAIN}", f"Bench Client {i:03d}")
+            ApiToken.objects.filter(user=client).delete()
+            _, raw = api_token_create(user=client, name="booking bench")
+            clients.append((client.pk, raw))
+    types = dict(
+        SessionType.objects.filter(pk__in=[t for _, t, _ in coaches]).values_list("pk", "public_id")
+    )
+    return {
+        "coaches": [(c, t, ref, str(types[t])) for c, t, ref in coaches],
+        "clients": clients,
+    }
+
+
+def reset_bookings() -> int:
+    """Delete the bench coaches' bookings (with history and idempotency records) and the
+    booking tasks waiting in the benchmark database (the bench runs no task worker)."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    from tandem.booking.models import Booking, Hold
+
+    bench = {"coach__user__email__endswith": f"@{EMAIL_DOMAIN}"}
+    with transaction.atomic():
+        deleted, _ = Booking.objects.filter(**bench).delete()
+        Hold.objects.filter(**bench).delete()
+        DBTaskResult.objects.filter(task_path__in=TASK_PATHS, status="READY").delete()
+    return deleted
+
+
+def slot_plan(args: argparse.Namespace, data: dict[str, Any]) -> list[tuple[int, int, int]]:
+    """For client i: (coach index, first slot index, stride). Clients sharing a coach take
+    interleaved slots, so no two clients ever ask for the same one."""
+    plan = []
+    for i in range(args.clients):
+        coach = i % len(data["coaches"])
+        sharing = [j for j in range(args.clients) if j % len(data["coaches"]) == coach]
+        plan.append((coach, sharing.index(i), len(sharing)))
+    return plan
+
+
+def first_slot() -> datetime:
+    """Tomorrow, 00:00 UTC: every slot after it is open (window 366 days, no notice)."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today + timedelta(days=1)
+
+
+# --- measurement helpers ----------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+class Result:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.latencies: list[float] = []  # seconds, successes only
+        self.errors: Counter[str] = Counter()
+        self.elapsed = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def ms(self, fraction: float) -> float:
+        return percentile(self.latencies, fraction) * 1000
+
+    def report(self, unit: str, targets: bool) -> bool:
+        rate_ok = self.rate >= THROUGHPUT_TARGET
+        p99_ok = self.ms(0.99) <= P99_TARGET_MS
+        errors = sum(self.errors.values())
+        print(f"\n{self.name}")
+        line = f"  {len(self.latencies)} {unit} in {self.elapsed:.1f} s: {self.rate:.0f} {unit}/s"
+        if targets:
+            line += f"   target >= {THROUGHPUT_TARGET:.0f}  {verdict(rate_ok)}"
+        print(line)
+        line = (
+            f"  latency p50 {self.ms(0.50):.1f} ms, p95 {self.ms(0.95):.1f} ms, "
+            f"p99 {self.ms(0.99):.1f} ms, max {self.ms(1.0):.1f} ms"
+        )
+        if targets:
+            line += f"   target p99 <= {P99_TARGET_MS:.0f} ms  {verdict(p99_ok)}"
+        print(line)
+        detail = ", ".join(f"{k}: {v}" for k, v in self.errors.most_common())
+        print(f"  errors: {errors}" + (f" ({detail})" if detail else ""))
+        return rate_ok and p99_ok and errors == 0
+
+
+def verdict(good: bool) -> str:
+    return "ok" if good else "MISSED"
+
+
+def run_processes(count: int, target: Any, args: tuple) -> tuple[list[Any], float]:
+    """Start `count` processes running target(index, barrier, start_box, queue, *args);
+    release them together; collect one result from each."""
+    from django.db import connections
+
+    connections.close_all()  # children open their own
+    for connection in connections.all():
+        # A pool's sockets would be inherited by every forked child and shared: close it.
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+    ctx = mp.get_context("fork")
+    barrier = ctx.Barrier(count + 1)
+    start_box = ctx.Value("d", 0.0)
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=target, args=(i, barrier, start_box, queue, *args)) for i in range(count)
+    ]
+    for proc in procs:
+        proc.start()
+    barrier.wait(timeout=120)  # everyone warmed up
+    start_box.value = time.perf_counter()
+    barrier.wait(timeout=10)  # go
+    results = [queue.get(timeout=600) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    finished = max(r["finished"] for r in results)
+    return results, finished - start_box.value
+
+
+# --- service layer -----------------------------------------------------------------------
+
+
+def service_worker(
+    index: int,
+    barrier: Any,
+    start_box: Any,
+    queue: Any,
+    plan: tuple[int, int, int],
+    data: dict[str, Any],
+    duration: float,
+    base: datetime,
+) -> None:
+    from tandem.accounts.models import User
+    from tandem.booking import services
+    from tandem.coaches.models import CoachProfile, SessionType
+
+    coach_index, offset, stride = plan
+    coach_pk, type_pk, _, _ = data["coaches"][coach_index]
+    client = User.objects.get(pk=data["clients"][index][0])
+    coach = CoachProfile.objects.select_related("user").get(pk=coach_pk)
+    session_type = SessionType.objects.get(pk=type_pk)
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    n = 0
+
+    def book() -> None:
+        nonlocal n
+        start = base + SLOT * (offset + n * stride)
+        n += 1
+        services.booking_create(
+            client=client,
+            request=services.BookingRequest(coach=coach, session_type=session_type, start=start),
+            idempotency_key=uuid.uuid4().hex,
+        )
+
+    for _ in range(WARMUP):
+        book()
+    barrier.wait()
+    barrier.wait()
+    deadline = start_box.value + duration
+    while time.perf_counter() < deadline:
+        t0 = time.perf_counter()
+        try:
+            book()
+        except Exception as exc:  # counted and reported, never hidden
+            errors[type(exc).__name__] += 1
+            continue
+        latencies.append(time.perf_counter() - t0)
+    queue.put({"latencies": latencies, "errors": errors, "finished": time.perf_counter()})
+
+
+def measure_service(args: argparse.Namespace, data: dict[str, Any]) -> Result:
+    result = Result(
+        f"service layer: booking_create, {args.clients} processes, {len(data['coaches'])} coaches"
+    )
+    plan = slot_plan(args, data)
+    base = first_slot()
+
+    def target(i: int, barrier: Any, start_box: Any, queue: Any) -> None:
+        service_worker(i, barrier, start_box, queue, plan[i], data, args.duration, base)
+
+    outcomes, result.elapsed = run_processes(args.clients, target, ())
+    for outcome in outcomes:
+        result.latencies.extend(outcome["latencies"])
+        result.errors.update(outcome["errors"])
+    reset_bookings()
+    return result
+
+
+# --- HTTP ------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = args.port or free_port()
+    env = {**os.environ, "DATABASE_URL": database_url(args), "DEBUG": "false"}
+    env.pop("REDIS_URL", None)
+    cmd = [
+        sys.executable, "-m", "uvicorn", "tandem.asgi:application",
+        "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
+        "--workers", str(args.web_workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    # The server's log (tracebacks of any 500) goes to a file, not over the figures.
+    with SERVER_LOG.open("w") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"uvicorn exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_server(proc)
+    sys.exit("uvicorn did not answer /healthz within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+async def http_clients(
+    url: str, args: argparse.Namespace, data: dict[str, Any], result: Result
+) -> None:
+    import httpx
+
+    plan = slot_plan(args, data)
+    base = first_slot()
+    go = asyncio.Event()
+    ready = 0
+    finished: list[float] = []
+
+    async def client(i: int) -> None:
+        nonlocal ready
+        coach_index, offset, stride = plan[i]
+        _, _, coach_ref, type_ref = data["coaches"][coach_index]
+        headers = {"Authorization": f"Bearer {data['clients'][i][1]}"}
+        n = 0
+        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+
+            async def book() -> httpx.Response:
+                nonlocal n
+                start = base + SLOT * (offset + n * stride)
+                n += 1
+                body = {"coach": coach_ref, "session_type": type_ref, "start": start.isoformat()}
+                return await http.post(
+                    "/api/v1/bookings",
+                    content=json.dumps(body),
+                    headers={
+                        **headers,
+                        "Content-Type": "application/json",
+                        "Idempotency-Key": uuid.uuid4().hex,
+                    },
+                )
+
+            for _ in range(WARMUP):
+                response = await book()
+                if response.status_code != 201:
+                    raise SystemExit(
+                        f"warm-up booking failed: {response.status_code} {response.text}"
+                    )
+            ready += 1
+            await go.wait()
+            deadline = start + args.duration
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                try:
+                    response = await book()
+                except httpx.HTTPError as exc:
+                    result.errors[type(exc).__name__] += 1
+                    continue
+                if response.status_code == 201:
+                    result.latencies.append(time.perf_counter() - t0)
+                else:
+                    result.errors[f"HTTP {response.status_code}"] += 1
+        finished.append(time.perf_counter())
+
+    tasks = [asyncio.create_task(client(i)) for i in range(args.clients)]
+    while ready < args.clients:
+        if any(t.done() for t in tasks):
+            await asyncio.gather(*tasks)  # raises the warm-up failure
+        await asyncio.sleep(0.05)
+    start = time.perf_counter()
+    go.set()
+    await asyncio.gather(*tasks)
+    result.elapsed = max(finished) - start
+
+
+def measure_http(args: argparse.Namespace, data: dict[str, Any]) -> Result:
+    result = Result(
+        f"HTTP: POST /api/v1/bookings via uvicorn ({args.web_workers} workers, pooled), "
+        f"{args.clients} clients, {len(data['coaches'])} coaches"
+    )
+    proc, url = start_server(args)
+    try:
+        asyncio.run(http_clients(url, args, data, result))
+    finally:
+        stop_server(proc)
+    if result.errors:
+        result.name += f"\n  (server log with the errors: {SERVER_LOG})"
+    reset_bookings()
+    return result
+
+
+# --- plain INSERT baseline -----------------------------------------------------------------
+
+
+def insert_worker(
+    index: int, barrier: Any, start_box: Any, queue: Any, url: str, duration: float
+) -> None:
+    import psycopg
+
+    latencies: list[float] = []
+    errors: Counter[str] = Counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        sql = f"INSERT INTO {INSERT_TABLE} (worker, n) VALUES (%s, %s)"
+        for n in range(WARMUP):
+            conn.execute(sql, (index, -n))
+        barrier.wait()
+        barrier.wait()
+        deadline = start_box.value + duration
+        n = 0
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            try:
+                conn.execute(sql, (index, n))
+            except psycopg.Error as exc:
+                errors[type(exc).__name__] += 1
+                continue
+            latencies.append(time.perf_counter() - t0)
+            n += 1
+    queue.put({"latencies": latencies, "errors": errors, "finished": time.perf_counter()})
+
+
+def measure_insert(args: argparse.Namespace) -> Result:
+    import psycopg
+
+    url = database_url(args)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {INSERT_TABLE}")
+        conn.execute(
+            f"CREATE TABLE {INSERT_TABLE} (id bigserial PRIMARY KEY, worker integer NOT NULL, "
+            "n integer NOT NULL, at timestamptz NOT NULL DEFAULT now())"
+        )
+    result = Result(f"plain INSERT: one row per transaction, {args.clients} processes")
+    try:
+        outcomes, result.elapsed = run_processes(args.clients, insert_worker, (url, args.duration))
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP TABLE IF EXISTS {INSERT_TABLE}")
+    for outcome in outcomes:
+        result.latencies.extend(outcome["latencies"])
+        result.errors.update(outcome["errors"])
+    return result
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def describe_machine(args: argparse.Namespace) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        version = cursor.fetchone()[0].split(" on ")[0]
+        cursor.execute("SHOW synchronous_commit")
+        sync = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM booking_booking")
+        rows = cursor.fetchone()[0]
+    load = os.getloadavg()
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(
+        f"database: {version}, {args.db} (synchronous_commit={sync}), "
+        f"{rows} bookings in booking_booking"
+    )
+    print(
+        f"{args.clients} concurrent clients, {args.coaches} coaches, "
+        f"{args.duration:g} s per phase; each client books distinct free 30-minute slots "
+        "back to back"
+    )
+
+
+def main() -> int:
+    args = parse_args()
+    ensure_database(args)
+    setup_django(args)
+    started = time.perf_counter()
+    data = prepare(args)
+    removed = reset_bookings()
+    describe_machine(args)
+    if removed:
+        print(f"(removed {removed} rows left by an earlier run)")
+    print(f"setup: {time.perf_counter() - started:.1f} s")
+
+    booking_results = []
+    if args.layer in ("service", "both"):
+        booking_results.append(measure_service(args, data))
+    if args.layer in ("http", "both"):
+        booking_results.append(measure_http(args, data))
+    insert = None if args.skip_insert else measure_insert(args)
+
+    all_ok = True
+    for result in booking_results:
+        all_ok &= result.report("bookings", targets=True)
+    if insert is not None:
+        insert.report("inserts", targets=False)
+        print()
+        for result in booking_results:
+            label = result.name.split(":")[0]
+            print(
+                f"{label}: bookings/s ÷ inserts/s = {result.rate:.0f} / {insert.rate:.0f} "
+                f"= {result.rate / insert.rate:.3f} (one booking costs as much as "
+                f"{insert.rate / max(result.rate, 1e-9):.0f} plain inserts)"
+            )
+    print(f"\n{'all targets met' if all_ok else 'TARGET MISSED'}")
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
