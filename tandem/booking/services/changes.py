@@ -173,8 +173,10 @@ def _reschedule(
     booking.end, booking.blocked_start, booking.blocked_end = blocked_range(
         booking.session_type, start
     )
-    if booking.pending_expires_at is not None:
-        booking.pending_expires_at = min(booking.pending_expires_at, start)
+    lapse_moved = booking.pending_expires_at is not None and start < booking.pending_expires_at
+    if lapse_moved:
+        # Moved earlier than its lapse: the request now lapses at its (new) start.
+        booking.pending_expires_at = start
     booking.sequence += 1
     _save(
         booking,
@@ -196,6 +198,8 @@ def _reschedule(
         message=reason,
     )
     notify.announce(booking, "rescheduled", previous_start=previous)
+    if lapse_moved:
+        notify.schedule_expiry(booking)
     return booking
 
 

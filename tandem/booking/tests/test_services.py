@@ -250,3 +250,16 @@ def test_lapse_is_scheduled_at_the_expiry_instant(coach, bob, django_capture_on_
     expire_pending_task.call(request.pk)
     request.refresh_from_db()
     assert request.status == Booking.Status.EXPIRED
+
+
+def test_moving_a_request_before_its_lapse_reschedules_the_lapse(coach, bob):
+    from django_tasks_db.models import DBTaskResult
+
+    intro = make_type(coach, name="Intro", requires_confirmation=True)
+    now = at(0, 9)
+    request = create(bob, coach, intro, at(5, 10), now=now)
+    soon = now + timedelta(hours=3)
+    moved = services.booking_reschedule(booking_id=request.public_id, user=bob, start=soon, now=now)
+    assert moved.pending_expires_at == soon
+    lapses = DBTaskResult.objects.filter(task_path__endswith="expire_pending_task")
+    assert sorted(lapses.values_list("run_after", flat=True)) == [soon, now + timedelta(hours=24)]
