@@ -39,11 +39,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import BooleanField, Exists, OuterRef, Q, Value
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from tandem.booking.models import Booking, Hold
+from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile, SessionType
+from tandem.core import sql
 from tandem.core.errors import InvalidInput
 from tandem.core.timezones import available_zones, canonical_zone
 
@@ -618,16 +619,6 @@ class _Span:
     def instants(self) -> tuple[datetime, datetime]:
         return self.start - self.reach, self.end + self.reach
 
-    def bookings(self) -> Q:
-        lo, hi = self.instants()
-        overlapping = Q(blocked_end__gt=lo, blocked_start__lt=hi)
-        if not self.caps:
-            return overlapping
-        # Every booking of the local days and ISO weeks the range touches, in any zone.
-        return overlapping | Q(
-            start__gte=self.start - timedelta(days=8), start__lt=self.end + timedelta(days=8)
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class BusyView:
@@ -641,67 +632,101 @@ class BusyView:
 def _load_rows(
     coach_ids: Sequence[int], span: _Span, *, rules: bool = True, view: BusyView | None = None
 ) -> dict[int, _Rows]:
-    """Rules and busy time for many coaches in a constant number of queries (4, or 1)."""
+    """Rules and busy time for many coaches in one round trip.
+
+    Hand-written (see tandem/core/sql.py): this runs inside every booking's transaction, and
+    compiling its five ORM queries cost more CPU than the rest of the booking together.
+    Each UNION branch is one kind of row: w(eekly), o(verride), t(ime off), b(ooking), h(old).
+    """
     view = view or BusyView()
-    rows: dict[int, _Rows] = defaultdict(_Rows)
+    params: list[object] = []
+    ids = ", ".join(["%s"] * len(coach_ids))
+    lo, hi = span.instants()
+    # The first branch types every column (PostgreSQL resolves UNION types pair by pair,
+    # and a NULL in the first two branches would otherwise become text).
+    branches = [
+        "SELECT 'x' AS kind, CAST(NULL AS integer) AS coach_id, CAST(NULL AS integer) AS a,"
+        " CAST(NULL AS integer) AS b, CAST(NULL AS integer) AS type_id, CAST(NULL AS date) AS d,"
+        " CAST(NULL AS timestamptz) AS t1, CAST(NULL AS timestamptz) AS t2,"
+        " CAST(NULL AS timestamptz) AS t3, CAST(NULL AS timestamptz) AS t4 WHERE 1 = 0"
+    ]
     if rules:
-        for coach_id, weekday, start, end in WeeklyInterval.objects.filter(
-            coach_id__in=coach_ids
-        ).values_list("coach_id", "weekday", "start_minute", "end_minute"):
-            rows[coach_id].weekly.append(WeeklyRule(weekday, WallInterval(start, end)))
         first, last = span.dates()
-        # One query: a closed date (no intervals) comes back once with NULL minutes.
-        for coach_id, day, start, end in (
-            DateOverride.objects.filter(coach_id__in=coach_ids, date__gte=first, date__lte=last)
-            .order_by("coach_id", "date", "intervals__start_minute")
-            .values_list("coach_id", "date", "intervals__start_minute", "intervals__end_minute")
-        ):
-            intervals = rows[coach_id].overrides.setdefault(day, [])
-            if start is not None:
-                intervals.append(WallInterval(start, end))
-        lo, hi = span.instants()
-        for coach_id, start, end in TimeOff.objects.filter(
-            coach_id__in=coach_ids, end__gt=lo, start__lt=hi
-        ).values_list("coach_id", "start", "end"):
-            rows[coach_id].time_off.append(UtcRange(_utc(start), _utc(end)))
-    bookings = Booking.objects.filter(
-        coach_id__in=coach_ids, status__in=Booking.ACTIVE_STATUSES
-    ).filter(span.bookings())
+        branches.append(
+            "SELECT 'w', coach_id, weekday, start_minute, end_minute, NULL, NULL, NULL, NULL,"
+            f" NULL FROM availability_weeklyinterval WHERE coach_id IN ({ids})"
+        )
+        params += coach_ids
+        # A closed date (no intervals) comes back once, with NULL minutes.
+        branches.append(
+            "SELECT 'o', o.coach_id, i.start_minute, i.end_minute, NULL, o.date, NULL, NULL,"
+            " NULL, NULL FROM availability_dateoverride o LEFT OUTER JOIN"
+            " availability_overrideinterval i ON i.override_id = o.id"
+            f" WHERE o.coach_id IN ({ids}) AND o.date >= %s AND o.date <= %s"
+        )
+        params += [*coach_ids, sql.day(first), sql.day(last)]
+        branches.append(
+            "SELECT 't', coach_id, NULL, NULL, NULL, NULL, start, \"end\", NULL, NULL"
+            f' FROM availability_timeoff WHERE coach_id IN ({ids}) AND "end" > %s AND start < %s'
+        )
+        params += [*coach_ids, sql.instant(lo), sql.instant(hi)]
+    bookings = (
+        "SELECT 'b', coach_id, NULL, NULL, session_type_id, NULL, start, \"end\","
+        f" blocked_start, blocked_end FROM booking_booking WHERE coach_id IN ({ids})"
+        " AND status IN (%s, %s) AND ((blocked_end > %s AND blocked_start < %s)"
+    )
+    params += [*coach_ids, *Booking.ACTIVE_STATUSES, sql.instant(lo), sql.instant(hi)]
+    if span.caps:
+        # Every booking of the local days and ISO weeks the range touches, in any zone.
+        bookings += " OR (start >= %s AND start < %s)"
+        week = timedelta(days=8)
+        params += [sql.instant(span.start - week), sql.instant(span.end + week)]
+    bookings += ")"
     if view.now is not None:
         # A request the coach left unanswered past its expiry no longer holds the slot.
-        bookings = bookings.exclude(status=Booking.Status.PENDING, pending_expires_at__lte=view.now)
+        bookings += " AND (status <> %s OR pending_expires_at IS NULL OR pending_expires_at > %s)"
+        params += [Booking.Status.PENDING, sql.instant(view.now)]
     if view.exclude_booking_id is not None:
-        bookings = bookings.exclude(pk=view.exclude_booking_id)
-    columns = ("coach_id", "session_type_id", "start", "end", "blocked_start", "blocked_end")
-    busy = bookings.annotate(is_session=Value(True, output_field=BooleanField())).values_list(
-        *columns, "is_session"
-    )
+        bookings += " AND id <> %s"
+        params.append(view.exclude_booking_id)
+    branches.append(bookings)
     if view.now is not None:
-        lo, hi = span.instants()
-        holds = Hold.objects.filter(
-            coach_id__in=coach_ids,
-            expires_at__gt=view.now,
-            blocked_end__gt=lo,
-            blocked_start__lt=hi,
+        holds = (
+            "SELECT 'h', coach_id, NULL, NULL, session_type_id, NULL, start, \"end\","
+            f" blocked_start, blocked_end FROM booking_hold WHERE coach_id IN ({ids})"
+            " AND expires_at > %s AND blocked_end > %s AND blocked_start < %s"
         )
+        params += [*coach_ids, sql.instant(view.now), sql.instant(lo), sql.instant(hi)]
         if view.client_id is not None:
-            holds = holds.exclude(client_id=view.client_id)
-        # One round trip for both (this runs inside every booking's transaction).
-        busy = busy.union(
-            holds.annotate(is_session=Value(False, output_field=BooleanField())).values_list(
-                *columns, "is_session"
-            ),
-            all=True,
-        )
-    for coach_id, type_id, start, end, blocked_start, blocked_end, is_session in busy:
-        if is_session:
-            rows[coach_id].busy.extend(
-                _busy(str(type_id), _utc(start), _utc(end), _utc(blocked_start), _utc(blocked_end))
+            holds += " AND client_id <> %s"
+            params.append(view.client_id)
+        branches.append(holds)
+    rows: dict[int, _Rows] = defaultdict(_Rows)
+    for kind, coach_id, a, b, c, day, t1, t2, t3, t4 in sql.fetch(
+        " UNION ALL ".join(branches), params
+    ):
+        found = rows[coach_id]
+        if kind == "w":  # weekday, start minute, end minute
+            found.weekly.append(WeeklyRule(a, WallInterval(b, c)))
+        elif kind == "o":
+            intervals = found.overrides.setdefault(sql.read_day(day), [])
+            if a is not None:
+                intervals.append(WallInterval(a, b))
+        elif kind == "t":
+            found.time_off.append(UtcRange(sql.read_instant(t1), sql.read_instant(t2)))
+        elif kind == "b":
+            found.busy.extend(
+                _busy(
+                    str(c),  # the session type
+                    sql.read_instant(t1),
+                    sql.read_instant(t2),
+                    sql.read_instant(t3),
+                    sql.read_instant(t4),
+                )
             )
-        else:
-            # Holds block time but are not sessions: they don't count toward caps.
-            rows[coach_id].busy.append(
-                BusyInterval(_utc(blocked_start), _utc(blocked_end), str(type_id), False)
+        else:  # Holds block time but are not sessions: they don't count toward caps.
+            found.busy.append(
+                BusyInterval(sql.read_instant(t3), sql.read_instant(t4), str(c), False)
             )
     return rows
 
