@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.coaches.models import CoachProfile, SessionType
+from tandem.core import sql
 from tandem.core.errors import InvalidInput, NotFound
 from tandem.core.text import clean_text
 
@@ -67,15 +68,17 @@ def checked_key(key: str | None) -> str | None:
     return key
 
 
+_REPLAY = (
+    "SELECT request_hash, booking_id FROM booking_idempotencyrecord"
+    " WHERE user_id = %s AND scope = %s AND key = %s"
+)
+
+
 def _replay(client: User, key: str, fingerprint: str) -> Booking | None:
-    found = (
-        IdempotencyRecord.objects.filter(user=client, scope=SCOPE, key=key)
-        .values_list("request_hash", "booking_id")
-        .first()
-    )
-    if found is None:
+    found = sql.fetch(_REPLAY, [client.pk, SCOPE, key])
+    if not found:
         return None
-    request_hash, booking_id = found
+    request_hash, booking_id = found[0]
     if request_hash != fingerprint:
         raise IdempotencyKeyReused()
     return Booking.objects.get(pk=booking_id)
@@ -104,14 +107,23 @@ def booking_create(
     )
     fingerprint = request.fingerprint()
     # A replay answers before anything is validated again: the hold it used is gone and its
-    # start may be in the past by now. (Looked up again under the coach's lock, in _create.)
+    # start may be in the past by now.
     if key and (earlier := _replay(client, key, fingerprint)):
         return BookingOutcome(earlier, replayed=True)
     try:
         with transaction.atomic():
             return _create(client, request, key, fingerprint, now)
+    except (SlotUnavailable, HoldExpired, NotFound):
+        # A request with the same key that committed while we waited for the coach's lock
+        # took the slot (and the hold): answer with its booking. (Cheaper than looking the
+        # key up again under the lock on every booking; the unique constraint on the key
+        # is what guarantees one booking per key, below.)
+        if key and (earlier := _replay(client, key, fingerprint)):
+            return BookingOutcome(earlier, replayed=True)
+        raise
     except IntegrityError as exc:
-        # Same key racing on another coach's lock, or the database's no-overlap promise.
+        # Same key racing past the lock (another coach, another slot), or the database's
+        # no-overlap promise.
         if key and (earlier := _replay(client, key, fingerprint)):
             return BookingOutcome(earlier, replayed=True)
         if is_overlap_violation(exc):
@@ -153,21 +165,21 @@ def _resolve(
     return request.coach, request.session_type, checked_start(request.start, now=now)
 
 
+_DELETE_HOLD = "DELETE FROM booking_hold WHERE client_id = %s AND coach_id = %s"
+
+
 def _create(
     client: User, request: BookingRequest, key: str | None, fingerprint: str, now: datetime
 ) -> BookingOutcome:
     coach, session_type, start = _resolve(client, request, now)
     coach = lock_coach(coach.pk)
-    # Under the lock: a request with the same key may have committed while we waited.
-    if key and (earlier := _replay(client, key, fingerprint)):
-        return BookingOutcome(earlier, replayed=True)
     ensure_bookable_by(client, coach, session_type)
     # Lapsed requests still count for the exclusion constraint until marked expired.
     expire_due_requests(now=now, coach_id=coach.pk)
     ensure_bookable(coach, session_type, start, now=now, client_id=client.pk)
     end, blocked_start, blocked_end = blocked_range(session_type, start)
     pending = session_type.requires_confirmation
-    booking = Booking.objects.create(
+    booking = Booking(
         coach=coach,
         client=client,
         session_type=session_type,
@@ -187,7 +199,7 @@ def _create(
         created_at=now,
         updated_at=now,
     )
-    booking.coach = coach
+    sql.insert(booking)
     history.record(
         booking,
         BookingEvent.Kind.REQUESTED if pending else BookingEvent.Kind.BOOKED,
@@ -195,15 +207,17 @@ def _create(
         at=now,
     )
     # The hold (if any) became this booking.
-    Hold.objects.filter(client=client, coach=coach).delete()
+    sql.execute(_DELETE_HOLD, [client.pk, coach.pk])
     if key:
-        IdempotencyRecord.objects.create(
-            user=client,
-            scope=SCOPE,
-            key=key,
-            request_hash=fingerprint,
-            booking=booking,
-            created_at=now,
+        sql.insert(
+            IdempotencyRecord(
+                user=client,
+                scope=SCOPE,
+                key=key,
+                request_hash=fingerprint,
+                booking=booking,
+                created_at=now,
+            )
         )
     notify.announce(booking, "requested" if pending else "confirmed")
     notify.schedule_expiry(booking)

@@ -7,20 +7,29 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from tandem.core import sql
+
 from ..models import Booking, BookingEvent
 from . import history, notify
+
+_BOOKING = sql.ModelReader(Booking, "b")
 
 
 def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = None) -> int:
     """Mark due pending requests expired (each once: a conditional UPDATE claims it)."""
     now = now or timezone.now()
-    due = Booking.objects.filter(status=Booking.Status.PENDING, pending_expires_at__lte=now)
+    # Hand-written (tandem/core/sql.py): every booking transaction asks this of its coach.
+    statement = f"SELECT {sql.columns(Booking, 'b')} FROM booking_booking b"
+    statement += " WHERE b.status = %s AND b.pending_expires_at <= %s"
+    params: list[object] = [Booking.Status.PENDING, sql.instant(now)]
     if coach_id is not None:
-        due = due.filter(coach_id=coach_id)
+        statement += " AND b.coach_id = %s"
+        params.append(coach_id)
     expired = 0
     # No savepoint when called inside a booking's transaction: nothing here fails alone.
     with transaction.atomic(savepoint=False):
-        for booking in due.select_related("coach"):
+        for row in sql.fetch(statement, params):
+            booking = _BOOKING.build(row)
             claimed = Booking.objects.filter(pk=booking.pk, status=Booking.Status.PENDING).update(
                 status=Booking.Status.EXPIRED, sequence=booking.sequence + 1, updated_at=now
             )

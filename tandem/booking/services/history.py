@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tandem.accounts.models import User
+from tandem.core import sql
 
 from ..models import Booking, BookingEvent
 
@@ -20,7 +21,7 @@ def record(
     reason_code: str = "",
     message: str = "",
 ) -> BookingEvent:
-    return BookingEvent.objects.create(
+    event = BookingEvent(
         booking=booking,
         kind=kind,
         actor=actor,
@@ -32,3 +33,5 @@ def record(
         reason_code=reason_code,
         message=message,
     )
+    sql.insert(event)  # hand-written INSERT: this runs in every booking's transaction
+    return event
