@@ -109,25 +109,44 @@ def insert(obj: Model, using: str = "default") -> None:
         _insert_sql[key] = (sql, fields)
     sql, fields = _insert_sql[key]
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection=conn) for f in fields]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, values)
+    with cursor(using) as cursor_:
+        cursor_.execute(sql, values)
         if meta.auto_field:
-            setattr(obj, meta.pk.attname, cursor.fetchone()[0])
+            setattr(obj, meta.pk.attname, cursor_.fetchone()[0])
     obj._state.adding = False
     obj._state.db = using
 
 
+def cursor(using: str = "default") -> Any:
+    """A cursor for hand-written statements.
+
+    On PostgreSQL it binds parameters on the server (Django's default cursor interpolates
+    them into the text in Python), so psycopg prepares a statement run again and again on a
+    connection and the server skips parsing and planning it. Only statements written here
+    use it: server-side binding is not safe for everything the ORM generates.
+    """
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        return conn.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        return conn._prepare_cursor(ServerBindingCursor(conn.connection))
+
+
 def fetch(sql: str, params: Sequence[Any], using: str = "default") -> list[tuple[Any, ...]]:
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    with cursor(using) as cursor_:
+        cursor_.execute(sql, params)
+        return cursor_.fetchall()
 
 
 def execute(sql: str, params: Sequence[Any], using: str = "default") -> int:
     """Run a statement; the number of rows it changed."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+    with cursor(using) as cursor_:
+        cursor_.execute(sql, params)
+        return cursor_.rowcount
 
 
 def read_instant(value: Any) -> datetime:

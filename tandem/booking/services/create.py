@@ -23,7 +23,7 @@ from . import history, notify
 from .errors import HoldExpired, IdempotencyKeyReused, SlotUnavailable
 from .expiry import expire_due_requests
 from .holds import ensure_bookable_by
-from .locking import lock_coach
+from .locking import lock_for_booking
 from .slots import blocked_range, checked_start, ensure_bookable, is_overlap_violation
 
 MAX_NOTES = 2000
@@ -107,8 +107,8 @@ def booking_create(
     )
     fingerprint = request.fingerprint()
     # A replay answers before anything is validated again: the hold it used is gone and its
-    # start may be in the past by now.
-    if key and (earlier := _replay(client, key, fingerprint)):
+    # start may be in the past by now. (Without a hold, the lookup rides on the coach's lock.)
+    if key and request.hold_id is not None and (earlier := _replay(client, key, fingerprint)):
         return BookingOutcome(earlier, replayed=True)
     try:
         with transaction.atomic():
@@ -131,25 +131,27 @@ def booking_create(
         raise
 
 
-def _resolve(
+def _from_hold(
     client: User, request: BookingRequest, now: datetime
-) -> tuple[CoachProfile, SessionType, datetime]:
-    if request.hold_id is not None:
-        if request.coach or request.session_type or request.start:
-            raise InvalidInput(
-                "Give either a hold or coach, session_type and start.",
-                fields={"hold": ["exclusive"]},
-            )
-        hold = (
-            Hold.objects.select_related("coach__user", "session_type")
-            .filter(public_id=request.hold_id, client=client)
-            .first()
+) -> tuple[int, SessionType, datetime]:
+    if request.coach or request.session_type or request.start:
+        raise InvalidInput(
+            "Give either a hold or coach, session_type and start.",
+            fields={"hold": ["exclusive"]},
         )
-        if hold is None:
-            raise NotFound("No such hold.")
-        if hold.expires_at <= now:
-            raise HoldExpired()
-        return hold.coach, hold.session_type, hold.start
+    hold = (
+        Hold.objects.select_related("session_type")
+        .filter(public_id=request.hold_id, client=client)
+        .first()
+    )
+    if hold is None:
+        raise NotFound("No such hold.")
+    if hold.expires_at <= now:
+        raise HoldExpired()
+    return hold.coach_id, hold.session_type, hold.start
+
+
+def _direct(request: BookingRequest) -> tuple[int, SessionType, datetime]:
     missing = {
         name: ["required"]
         for name, value in (
@@ -162,7 +164,7 @@ def _resolve(
     if missing:
         raise InvalidInput("Give a hold, or coach, session_type and start.", fields=missing)
     assert request.coach and request.session_type and request.start
-    return request.coach, request.session_type, checked_start(request.start, now=now)
+    return request.coach.pk, request.session_type, request.start
 
 
 _DELETE_HOLD = "DELETE FROM booking_hold WHERE client_id = %s AND coach_id = %s"
@@ -171,11 +173,23 @@ _DELETE_HOLD = "DELETE FROM booking_hold WHERE client_id = %s AND coach_id = %s"
 def _create(
     client: User, request: BookingRequest, key: str | None, fingerprint: str, now: datetime
 ) -> BookingOutcome:
-    coach, session_type, start = _resolve(client, request, now)
-    coach = lock_coach(coach.pk)
+    if request.hold_id is not None:
+        coach_id, session_type, start = _from_hold(client, request, now)
+    else:
+        coach_id, session_type, start = _direct(request)
+    lock = lock_for_booking(coach_id, client_id=client.pk, scope=SCOPE, key=key, now=now)
+    if lock.replay is not None:
+        request_hash, booking_id = lock.replay
+        if request_hash != fingerprint:
+            raise IdempotencyKeyReused()
+        return BookingOutcome(Booking.objects.get(pk=booking_id), replayed=True)
+    if request.hold_id is None:
+        start = checked_start(start, now=now)
+    coach = lock.coach
     ensure_bookable_by(client, coach, session_type)
-    # Lapsed requests still count for the exclusion constraint until marked expired.
-    expire_due_requests(now=now, coach_id=coach.pk)
+    if lock.lapsed_requests:
+        # They still count for the exclusion constraint until marked expired.
+        expire_due_requests(now=now, coach_id=coach.pk)
     ensure_bookable(coach, session_type, start, now=now, client_id=client.pk)
     end, blocked_start, blocked_end = blocked_range(session_type, start)
     pending = session_type.requires_confirmation
@@ -207,7 +221,8 @@ def _create(
         at=now,
     )
     # The hold (if any) became this booking.
-    sql.execute(_DELETE_HOLD, [client.pk, coach.pk])
+    if lock.client_holds:
+        sql.execute(_DELETE_HOLD, [client.pk, coach.pk])
     if key:
         sql.insert(
             IdempotencyRecord(

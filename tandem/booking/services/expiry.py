@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from tandem.core import sql
@@ -15,12 +16,19 @@ from . import history, notify
 _BOOKING = sql.ModelReader(Booking, "b")
 
 
+@functools.cache
+def _select_due(vendor: str) -> str:
+    return (
+        f"SELECT {sql.columns(Booking, 'b')} FROM booking_booking b"
+        " WHERE b.status = %s AND b.pending_expires_at <= %s"
+    )
+
+
 def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = None) -> int:
     """Mark due pending requests expired (each once: a conditional UPDATE claims it)."""
     now = now or timezone.now()
     # Hand-written (tandem/core/sql.py): every booking transaction asks this of its coach.
-    statement = f"SELECT {sql.columns(Booking, 'b')} FROM booking_booking b"
-    statement += " WHERE b.status = %s AND b.pending_expires_at <= %s"
+    statement = _select_due(connection.vendor)
     params: list[object] = [Booking.Status.PENDING, sql.instant(now)]
     if coach_id is not None:
         statement += " AND b.coach_id = %s"
