@@ -59,7 +59,7 @@ INSERT_TABLE = "booking_bench_insert"
 SERVER_LOG = Path("/tmp/booking_bench_uvicorn.log")
 SLOT = timedelta(minutes=30)
 TASK_PATHS = (
-    "tandem.booking.tasks.send_booking_emails_task",
+    "tandem.booking.tasks.booking_changed_task",
     "tandem.booking.tasks.expire_pending_task",
     "tandem.availability.tasks.refresh_next_available_task",
 )

@@ -1,5 +1,6 @@
 """Reads for availability pages and the API (the engine's inputs are loaded in services)."""
 
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -7,6 +8,7 @@ from django.db.models import Prefetch
 
 from tandem.accounts.models import User
 from tandem.coaches.models import CoachProfile, SessionType
+from tandem.core import sql
 
 from .models import DateOverride, OverrideInterval, TimeOff, WeeklyInterval
 
@@ -24,6 +26,48 @@ def listed_coach(ref: str) -> CoachProfile | None:
     if len(ref) > 60 or "\x00" in ref:
         return None
     return coaches.filter(slug=ref).first()
+
+
+_TYPE = sql.ModelReader(SessionType, "t")
+_COACH = sql.ModelReader(CoachProfile, "c")
+_USER = sql.ModelReader(User, "u")
+
+
+@functools.cache
+def _coach_and_type_statement(by_slug: bool) -> str:
+    return (
+        f"SELECT {sql.columns(SessionType, 't')}, {sql.columns(CoachProfile, 'c')},"
+        f" {sql.columns(User, 'u')} FROM coaches_sessiontype t"
+        " JOIN coaches_coachprofile c ON c.id = t.coach_id"
+        f" JOIN {sql.qn(User._meta.db_table)} u ON u.id = c.user_id"
+        " WHERE t.public_id = %s AND t.is_active AND c.is_verified AND c.is_active"
+        f" AND u.is_active AND c.{'slug' if by_slug else 'public_id'} = %s"
+    )
+
+
+def listed_coach_and_type(
+    coach_ref: str, type_id: uuid.UUID
+) -> tuple[CoachProfile, SessionType] | None:
+    """A listed coach (as `listed_coach`) and one of its active session types, in one
+    hand-written statement: every booking request starts here (see tandem/core/sql.py)."""
+    try:
+        key: object = sql.param(CoachProfile, "public_id", uuid.UUID(coach_ref))
+        by_slug = False
+    except ValueError:
+        if len(coach_ref) > 60 or "\x00" in coach_ref:
+            return None
+        key, by_slug = coach_ref, True
+    rows = sql.fetch(
+        _coach_and_type_statement(by_slug), [sql.param(SessionType, "public_id", type_id), key]
+    )
+    if not rows:
+        return None
+    row, width = rows[0], _TYPE.width
+    session_type = _TYPE.build(row[:width])
+    coach = _COACH.build(row[width : width + _COACH.width])
+    coach.user = _USER.build(row[width + _COACH.width :])
+    session_type.coach = coach
+    return coach, session_type
 
 
 def coach_profile_of(user: User) -> CoachProfile | None:

@@ -38,13 +38,12 @@ CONFLICTS = (
 
 
 def _coach_and_type(coach_ref: str, type_id: UUID) -> tuple[CoachProfile, SessionType]:
-    coach = availability_selectors.listed_coach(coach_ref)
-    if coach is None:
-        raise NotFound("No such coach.")
-    session_type = availability_selectors.session_type_of(coach, str(type_id))
-    if session_type is None:
+    found = availability_selectors.listed_coach_and_type(coach_ref, type_id)
+    if found is None:
+        if availability_selectors.listed_coach(coach_ref) is None:
+            raise NotFound("No such coach.")
         raise NotFound("No such session type.")
-    return coach, session_type
+    return found
 
 
 def _detail(request: HttpRequest, booking_id: str) -> dict:
@@ -127,8 +126,10 @@ def create_booking(request: HttpRequest, response: HttpResponse, payload: Bookin
     )
     if outcome.replayed:
         response["Idempotent-Replayed"] = "true"
-    booking = selectors.booking_for(request.user, outcome.booking.public_id)
-    assert booking is not None
+    booking = outcome.booking  # new: its coach, client and session type are loaded already
+    if outcome.replayed:
+        booking = selectors.booking_for(request.user, outcome.booking.public_id)
+        assert booking is not None
     return Status(
         200 if outcome.replayed else 201, booking_data(booking, request.user, timezone.now())
     )

@@ -44,6 +44,12 @@ def day(value: date, using: str = "default") -> Any:
     return connections[using].ops.adapt_datefield_value(value)
 
 
+def param(model: type[Model], field_name: str, value: Any, using: str = "default") -> Any:
+    """A parameter for `field_name` as the ORM would bind it (a UUID is hex text on SQLite)."""
+    field = model._meta.get_field(field_name)
+    return field.get_db_prep_value(value, connections[using], prepared=False)
+
+
 def columns(model: type[Model], alias: str, using: str = "default") -> str:
     """The select list of every concrete column of `model`, for `ModelReader.build`."""
     return ", ".join(
@@ -150,11 +156,11 @@ def execute(sql: str, params: Sequence[Any], using: str = "default") -> int:
 
 
 def read_instant(value: Any) -> datetime:
-    """A timestamp column read by hand: aware already on PostgreSQL, UTC text on SQLite."""
+    """A timestamp column read by hand: aware already on PostgreSQL; on SQLite naive UTC,
+    as text or (for a plain column, which the driver parses) as a datetime."""
     if isinstance(value, str):
-        parsed = datetime.fromisoformat(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return value
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def read_day(value: Any) -> date:
