@@ -152,11 +152,17 @@ if DATABASE_URL:
     # refuses more. Django's answer is a connection pool per process instead (psycopg_pool).
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["pool"] = {
             "min_size": envint("DB_POOL_MIN", 2),
             "max_size": envint("DB_POOL_MAX", 20),
             "timeout": 10,
         }
+        # Hand-written hot-path statements (tandem/core/sql.py) bind on the server; psycopg
+        # prepares one on its 5th run on a connection. The ORM's own cursors never prepare.
+        # Behind PgBouncer older than 1.21 in transaction mode, set DB_PREPARE_THRESHOLD=0.
+        prepare = envint("DB_PREPARE_THRESHOLD", 5)
+        options["prepare_threshold"] = prepare if prepare > 0 else None
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
