@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "tandem.coaches",
     "tandem.availability",
     "tandem.booking",
+    "tandem.realtime",
 ]
 
 MIDDLEWARE = [
@@ -359,5 +360,11 @@ TANDEM_MEETING_URL_TEMPLATE = env(
     "TANDEM_MEETING_URL_TEMPLATE", "https://meet.jit.si/tandem-{room}"
 )
 TANDEM_HOLD_MINUTES = envint("TANDEM_HOLD_MINUTES", 10)
+# Real-time event streams: how long events are kept for resuming, how often idle
+# connections get a heartbeat (and re-read the stream, covering a lost wake-up), and the
+# longest a long-poll waits.
+TANDEM_EVENT_RETENTION_DAYS = envint("TANDEM_EVENT_RETENTION_DAYS", 7)
+TANDEM_EVENTS_HEARTBEAT_SECONDS = envint("TANDEM_EVENTS_HEARTBEAT_SECONDS", 15)
+TANDEM_EVENTS_LONGPOLL_SECONDS = envint("TANDEM_EVENTS_LONGPOLL_SECONDS", 30)
 # A request awaiting the coach's confirmation lapses after this (or at its start, if sooner).
 TANDEM_PENDING_EXPIRY_HOURS = envint("TANDEM_PENDING_EXPIRY_HOURS", 24)

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 
 from tandem.accounts import views as account_views
 from tandem.core import views as core_views
+from tandem.realtime import views as realtime_views
 
 from .api import api
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin, error pages).
     path("favicon.ico", core_views.favicon),
+    # Async views, before the NinjaAPI: streams and long-polls wait on the event loop.
+    path("api/v1/events", realtime_views.events_poll, name="events_poll"),
+    path("api/v1/events/stream", realtime_views.events_stream, name="events_stream"),
     path("api/v1/", api.urls),
     # Anything else under /api/ answers in the API's error shape, not an HTML page.
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),

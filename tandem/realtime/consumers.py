@@ -1,0 +1,100 @@
+"""WebSocket /ws/events?after=<seq>: the user's stream, resumed, with heartbeats."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import parse_qs
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from .auth import socket_user
+from .reading import parse_after, read_page
+from .services import ResyncRequired, group_name
+
+MAX_FRAME_CHARS = 4096
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_BAD_REQUEST = 4400
+CLOSE_RESYNC = 4409
+
+
+class EventsConsumer(AsyncJsonWebsocketConsumer):
+    """Frames sent: {"type": "event", "event": {seq, kind, data, at}} in order, once each;
+    {"type": "ready", "last_seq"} when caught up after connecting; {"type": "heartbeat"};
+    {"type": "error", "error": {code, message}} (resync_required closes with 4409)."""
+
+    async def connect(self) -> None:
+        self.user = await socket_user(self.scope)
+        if self.user is None:
+            await self.close(code=CLOSE_UNAUTHORIZED)  # before accept: the handshake gets 403
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            self.cursor = parse_after((query.get("after") or [None])[0])
+        except ValueError:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
+        self.group = group_name(self.user.pk)
+        self.flushing = asyncio.Lock()
+        self.beating: asyncio.Task | None = None
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        if await self.flush():
+            await self.send_json({"type": "ready", "last_seq": self.cursor})
+            self.beating = asyncio.create_task(self.beat())
+
+    async def disconnect(self, code: int) -> None:
+        if getattr(self, "beating", None) is not None:
+            self.beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.beating
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def flush(self) -> bool:
+        """Send every event after the cursor, in order, once; False if the socket closed."""
+        async with self.flushing:
+            while True:
+                try:
+                    page = await read_page(self.user.pk, self.cursor)
+                except ResyncRequired as exc:
+                    error = {"code": exc.code, "message": exc.message}
+                    await self.send_json({"type": "error", "error": error})
+                    await self.close(code=CLOSE_RESYNC)
+                    return False
+                for event in page.events:
+                    await self.send_json({"type": "event", "event": event})
+                self.cursor = page.last_seq
+                if not page.more:
+                    return True
+
+    async def beat(self) -> None:
+        while True:
+            await asyncio.sleep(settings.TANDEM_EVENTS_HEARTBEAT_SECONDS)
+            await self.send_json({"type": "heartbeat"})
+            # Also a safety net: a wake-up the channel layer dropped costs at most this long.
+            if not await self.flush():
+                return
+
+    async def events_wake(self, message: dict) -> None:
+        await self.flush()
+
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: object
+    ) -> None:
+        if text_data is None or len(text_data) > MAX_FRAME_CHARS:
+            await self._error("Send JSON text frames of at most 4096 characters.")
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self._error("The frame is not valid JSON.")
+            return
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self._error('Send {"type": "ping"}.')
+
+    async def _error(self, message: str) -> None:
+        await self.send_json({"type": "error", "error": {"code": "invalid", "message": message}})

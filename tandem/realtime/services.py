@@ -1,0 +1,148 @@
+"""Publishing to and reading from users' event streams.
+
+Persist first, then notify: `send_event_on_commit` stores the event in the caller's
+transaction (so it exists exactly when the change it reports committed) and, after the
+commit, wakes the user's open connections through the channel layer. The wake-up carries no
+event: a connection reads what it has not sent yet from the database, so a lost or merged
+wake-up (channel layers are at-most-once) costs latency until the next one or the next
+heartbeat, never an event.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tandem.core import sql
+from tandem.core.errors import ServiceError
+
+from .models import Event, Stream
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 500
+MAX_KIND = 64
+MAX_DATA_BYTES = 16_384
+WAKE = "events.wake"
+
+# One statement takes the next number (creating the stream on the first event); the row stays
+# locked until the transaction ends, so a user's numbers are given out in commit order.
+_NEXT_SEQ = (
+    "INSERT INTO realtime_stream (user_id, last_seq, floor_seq) VALUES (%s, 1, 0)"
+    " ON CONFLICT (user_id) DO UPDATE SET last_seq = realtime_stream.last_seq + 1"
+    " RETURNING last_seq"
+)
+
+
+class ResyncRequired(ServiceError):
+    """That resume point is older than the stream keeps (or unknown): load the page afresh
+    and resume from the position it gives."""
+
+    status = 410
+    code = "resync_required"
+
+
+def group_name(user_id: int) -> str:
+    return f"events.user.{user_id}"
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy (datetimes, UUIDs, decimals as text), bounded in size."""
+    text = json.dumps(data, cls=DjangoJSONEncoder)
+    if len(text.encode()) > MAX_DATA_BYTES:
+        raise ValueError(f"event data over {MAX_DATA_BYTES} bytes")
+    return json.loads(text)
+
+
+def send_event_on_commit(user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> None:
+    """Append one event to each user's stream now; wake their connections after the commit."""
+    if not kind or len(kind) > MAX_KIND:
+        raise ValueError("event kind must be 1 to 64 characters")
+    payload = _plain(data)
+    recipients = sorted(set(user_ids))  # one lock order for every publisher: no deadlocks
+    if not recipients:
+        return
+    now = timezone.now()
+    # savepoint=False: inside the caller's transaction this adds nothing; alone, it makes
+    # the number and the event one commit.
+    with transaction.atomic(savepoint=False):
+        for user_id in recipients:
+            seq = sql.fetch(_NEXT_SEQ, [user_id])[0][0]
+            sql.insert(Event(user_id=user_id, seq=seq, kind=kind, data=payload, created_at=now))
+    transaction.on_commit(lambda: wake(recipients), robust=True)
+
+
+def wake(user_ids: Iterable[int]) -> None:
+    """Tell the users' open connections to read their streams (a hint; may be lost)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for user_id in user_ids:
+        async_to_sync(layer.group_send)(group_name(user_id), {"type": WAKE})
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    events: list[dict[str, Any]]
+    last_seq: int  # where the stream stands: resume from here
+    more: bool  # more events wait after this page
+
+
+def present(event: Event) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "data": event.data,
+        "at": event.created_at.isoformat(),
+    }
+
+
+def position(user_id: int) -> int:
+    """The user's current last sequence number (0 before the first event)."""
+    found = Stream.objects.filter(user_id=user_id).values_list("last_seq", flat=True).first()
+    return found or 0
+
+
+def events_after(user_id: int, after: int | None, *, limit: int = PAGE_SIZE) -> Page:
+    """The user's events with seq > `after`, oldest first; without `after`, none and the
+    current position. Raises ResyncRequired for a point retention removed or never given."""
+    last, floor = (
+        Stream.objects.filter(user_id=user_id).values_list("last_seq", "floor_seq").first()
+    ) or (0, 0)
+    if after is None:
+        return Page([], last, False)
+    if after < floor or after > last:
+        raise ResyncRequired()
+    rows = list(Event.objects.filter(user_id=user_id, seq__gt=after).order_by("seq")[: limit + 1])
+    more = len(rows) > limit
+    events = [present(e) for e in rows[:limit]]
+    return Page(events, events[-1]["seq"] if events else max(after, 0), more)
+
+
+def prune_events(*, now: datetime | None = None) -> int:
+    """Forget events older than TANDEM_EVENT_RETENTION_DAYS; resume points before them now
+    answer resync_required. Returns how many were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.TANDEM_EVENT_RETENTION_DAYS)
+    with transaction.atomic():
+        old = Event.objects.filter(created_at__lt=cutoff)
+        floors = {
+            user_id: top
+            for user_id, top in old.order_by().values_list("user_id").annotate(top=Max("seq"))
+        }
+        for user_id, top in floors.items():
+            Stream.objects.filter(user_id=user_id, floor_seq__lt=top).update(floor_seq=top)
+        deleted, _ = old.delete()
+    return deleted
