@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 from urllib.parse import parse_qs
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from . import presence
 from .auth import socket_user
 from .reading import parse_after, read_page
 from .services import ResyncRequired, group_name
@@ -22,7 +24,9 @@ CLOSE_RESYNC = 4409
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     """Frames sent: {"type": "event", "event": {seq, kind, data, at}} in order, once each;
     {"type": "ready", "last_seq"} when caught up after connecting; {"type": "heartbeat"};
-    {"type": "error", "error": {code, message}} (resync_required closes with 4409)."""
+    {"type": "error", "error": {code, message}} (resync_required closes with 4409);
+    {"type": "signal", "signal": {kind, data}} for ephemeral signals (typing, presence).
+    Received: {"type": "ping"} → pong; {"type": "presence", "state": "online"|"away"}."""
 
     async def connect(self) -> None:
         self.user = await socket_user(self.scope)
@@ -40,6 +44,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.beating: asyncio.Task | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(presence.seen)(self.user.pk)
         if await self.flush():
             await self.send_json({"type": "ready", "last_seq": self.cursor})
             self.beating = asyncio.create_task(self.beat())
@@ -51,6 +56,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 await self.beating
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await database_sync_to_async(presence.gone)(self.user.pk)
 
     async def flush(self) -> bool:
         """Send every event after the cursor, in order, once; False if the socket closed."""
@@ -73,12 +79,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         while True:
             await asyncio.sleep(settings.TANDEM_EVENTS_HEARTBEAT_SECONDS)
             await self.send_json({"type": "heartbeat"})
+            await database_sync_to_async(presence.seen)(self.user.pk)
             # Also a safety net: a wake-up the channel layer dropped costs at most this long.
             if not await self.flush():
                 return
 
     async def events_wake(self, message: dict) -> None:
         await self.flush()
+
+    async def events_signal(self, message: dict) -> None:
+        """An ephemeral signal (typing, presence) for this user: passed on, never stored."""
+        await self.send_json({"type": "signal", "signal": message["signal"]})
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: object
@@ -91,10 +102,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         except (ValueError, RecursionError):
             await self._error("The frame is not valid JSON.")
             return
-        if isinstance(content, dict) and content.get("type") == "ping":
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "presence" and content.get("state") in ("online", "away"):
+            away = content["state"] == "away"
+            await database_sync_to_async(presence.seen)(self.user.pk, away=away)
         else:
-            await self._error('Send {"type": "ping"}.')
+            await self._error('Send {"type": "ping"} or {"type": "presence", "state": …}.')
 
     async def _error(self, message: str) -> None:
         await self.send_json({"type": "error", "error": {"code": "invalid", "message": message}})

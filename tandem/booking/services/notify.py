@@ -27,9 +27,23 @@ def _in_transaction_or_on_commit(enqueue: Callable[[], object]) -> None:
 
 
 def announce(booking: Booking, kind: str, *, previous_start: datetime | None = None) -> None:
-    """Email both sides (with calendar invitations) and refresh the coach's next free slot."""
+    """Tell both sides' open pages at once (their event streams), email both (with calendar
+    invitations) and refresh the coach's next free slot, all from this transaction."""
+    from tandem.realtime.services import send_event_on_commit
+
     from ..tasks import booking_changed_task
 
+    send_event_on_commit(
+        [booking.client_id, booking.coach.user_id],
+        "booking.changed",
+        {
+            "booking": booking.public_id,
+            "change": kind,
+            "status": booking.status,
+            "start": booking.start,
+            "previous_start": previous_start,
+        },
+    )
     booking_id = booking.pk
     previous = previous_start.isoformat() if previous_start else None
     _in_transaction_or_on_commit(lambda: booking_changed_task.enqueue(booking_id, kind, previous))
