@@ -67,3 +67,13 @@ def test_bad_events_are_refused_before_anything_is_stored(bob):
     with pytest.raises(ValueError):
         services.send_event_on_commit([bob.pk], "test.big", {"text": "x" * 20_000})
     assert not Event.objects.exists()
+
+
+def test_prune_command_reports_what_it_deleted(bob, capsys):
+    from django.core.management import call_command
+
+    publish([bob.pk], 2)
+    Event.objects.filter(seq=1).update(created_at=timezone.now() - timedelta(days=30))
+    call_command("prune_events")
+    assert "events deleted: 1" in capsys.readouterr().out
+    assert list(Event.objects.values_list("seq", flat=True)) == [2]

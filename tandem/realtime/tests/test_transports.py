@@ -262,3 +262,35 @@ def test_long_poll_refuses_bad_input_strangers_and_old_points(bob, charlie):
     assert client.post("/api/v1/events").status_code == 405
     charlie_client = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(charlie)}")
     assert charlie_client.get("/api/v1/events", {"after": 0, "timeout": 0}).json()["events"] == []
+
+
+def test_signals_reach_open_sockets_only_and_presence_follows_the_socket(bob, charlie):
+    from tandem.realtime.models import Event
+    from tandem.realtime.presence import presence_of
+    from tandem.realtime.signals import asend_signal
+
+    token = token_for(bob)
+    state = database_sync_to_async(lambda: presence_of([bob.pk])[bob.pk])
+
+    async def scenario() -> None:
+        assert (await state()).state == "offline"
+        ws = await socket(token, "after=0")
+        assert (await ws.connect(timeout=TIMEOUT))[0]
+        await ws.receive_json_from(timeout=TIMEOUT)  # ready
+        assert (await state()).state == "online"
+        await asend_signal([bob.pk], "typing", {"conversation": "c1"})
+        assert await ws.receive_json_from(timeout=TIMEOUT) == {
+            "type": "signal",
+            "signal": {"kind": "typing", "data": {"conversation": "c1"}},
+        }
+        await asend_signal([charlie.pk], "typing", {"conversation": "c2"})
+        assert await ws.receive_nothing(timeout=0.3)
+        await ws.send_json_to({"type": "presence", "state": "away"})
+        await ws.send_json_to({"type": "ping"})
+        assert await ws.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
+        assert (await state()).state == "away"
+        await ws.disconnect()
+        assert (await state()).last_seen is not None
+
+    run(scenario())
+    assert not Event.objects.exists()  # signals are never stored
