@@ -142,6 +142,32 @@ def cursor(using: str = "default") -> Any:
         return conn._prepare_cursor(ServerBindingCursor(conn.connection))
 
 
+def insert_many(objs: Sequence[Model], using: str = "default") -> None:
+    """INSERT rows of one model in one statement (primary keys are not read back)."""
+    if not objs:
+        return
+    conn = connections[using]
+    meta = objs[0]._meta
+    fields = [
+        f
+        for f in meta.local_concrete_fields
+        if f is not meta.auto_field and not getattr(f, "generated", False)
+    ]
+    names = ", ".join(qn(f.column, using) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    statement = f"INSERT INTO {qn(meta.db_table, using)} ({names}) VALUES " + ", ".join(
+        [row] * len(objs)
+    )
+    values = [
+        f.get_db_prep_save(f.pre_save(obj, True), connection=conn) for obj in objs for f in fields
+    ]
+    with cursor(using) as cursor_:
+        cursor_.execute(statement, values)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = using
+
+
 def fetch(sql: str, params: Sequence[Any], using: str = "default") -> list[tuple[Any, ...]]:
     with cursor(using) as cursor_:
         cursor_.execute(sql, params)

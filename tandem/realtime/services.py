@@ -37,13 +37,17 @@ MAX_KIND = 64
 MAX_DATA_BYTES = 16_384
 WAKE = "events.wake"
 
-# One statement takes the next number (creating the stream on the first event); the row stays
-# locked until the transaction ends, so a user's numbers are given out in commit order.
-_NEXT_SEQ = (
-    "INSERT INTO realtime_stream (user_id, last_seq, floor_seq) VALUES (%s, 1, 0)"
-    " ON CONFLICT (user_id) DO UPDATE SET last_seq = realtime_stream.last_seq + 1"
-    " RETURNING last_seq"
-)
+
+def _next_seqs(count: int) -> str:
+    """One statement takes the next number of each stream (creating it on its first event);
+    the rows stay locked until the transaction ends, so each user's numbers are given out in
+    commit order, without gaps."""
+    rows = ", ".join(["(%s, 1, 0)"] * count)
+    return (
+        f"INSERT INTO realtime_stream (user_id, last_seq, floor_seq) VALUES {rows}"
+        " ON CONFLICT (user_id) DO UPDATE SET last_seq = realtime_stream.last_seq + 1"
+        " RETURNING user_id, last_seq"
+    )
 
 
 class ResyncRequired(ServiceError):
@@ -78,9 +82,13 @@ def send_event_on_commit(user_ids: Iterable[int], kind: str, data: dict[str, Any
     # savepoint=False: inside the caller's transaction this adds nothing; alone, it makes
     # the number and the event one commit.
     with transaction.atomic(savepoint=False):
-        for user_id in recipients:
-            seq = sql.fetch(_NEXT_SEQ, [user_id])[0][0]
-            sql.insert(Event(user_id=user_id, seq=seq, kind=kind, data=payload, created_at=now))
+        seqs = dict(sql.fetch(_next_seqs(len(recipients)), recipients))
+        sql.insert_many(
+            [
+                Event(user_id=user_id, seq=seqs[user_id], kind=kind, data=payload, created_at=now)
+                for user_id in recipients
+            ]
+        )
     transaction.on_commit(lambda: wake(recipients), robust=True)
 
 
