@@ -85,7 +85,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 return
 
     async def events_wake(self, message: dict) -> None:
-        await self.flush()
+        event = message.get("event")
+        if event is not None:
+            async with self.flushing:
+                if event["seq"] <= self.cursor:
+                    return  # sent already (read from the database with an earlier one)
+                if event["seq"] == self.cursor + 1:
+                    # The very next one: no need to ask the database.
+                    await self.send_json({"type": "event", "event": event})
+                    self.cursor = event["seq"]
+                    return
+        await self.flush()  # a gap: an earlier wake-up was lost or is still on its way
 
     async def events_signal(self, message: dict) -> None:
         """An ephemeral signal (typing, presence) for this user: passed on, never stored."""

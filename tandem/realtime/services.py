@@ -2,10 +2,11 @@
 
 Persist first, then notify: `send_event_on_commit` stores the event in the caller's
 transaction (so it exists exactly when the change it reports committed) and, after the
-commit, wakes the user's open connections through the channel layer. The wake-up carries no
-event: a connection reads what it has not sent yet from the database, so a lost or merged
-wake-up (channel layers are at-most-once) costs latency until the next one or the next
-heartbeat, never an event.
+commit, wakes the user's open connections through the channel layer. The wake-up carries
+the committed event as a shortcut: a connection sends it straight away only when it is the
+very next one of its sequence; otherwise (it missed a wake-up, or they crossed) it reads what
+it has not sent from the database. A lost wake-up (channel layers are at-most-once) costs
+latency until the next one or the next heartbeat, never an event.
 """
 
 from __future__ import annotations
@@ -83,22 +84,26 @@ def send_event_on_commit(user_ids: Iterable[int], kind: str, data: dict[str, Any
     # the number and the event one commit.
     with transaction.atomic(savepoint=False):
         seqs = dict(sql.fetch(_next_seqs(len(recipients)), recipients))
-        sql.insert_many(
-            [
-                Event(user_id=user_id, seq=seqs[user_id], kind=kind, data=payload, created_at=now)
-                for user_id in recipients
-            ]
-        )
-    transaction.on_commit(lambda: wake(recipients), robust=True)
+        events = [
+            Event(user_id=user_id, seq=seqs[user_id], kind=kind, data=payload, created_at=now)
+            for user_id in recipients
+        ]
+        sql.insert_many(events)
+    committed = {event.user_id: present(event) for event in events}
+    transaction.on_commit(lambda: wake(committed), robust=True)
 
 
-def wake(user_ids: Iterable[int]) -> None:
-    """Tell the users' open connections to read their streams (a hint; may be lost)."""
-    layer = get_channel_layer()
-    if layer is None:
+def wake(events: dict[int, dict[str, Any]]) -> None:
+    """Tell each user's open connections about their new event (a hint; may be lost)."""
+    if get_channel_layer() is None:
         return
-    for user_id in user_ids:
-        async_to_sync(layer.group_send)(group_name(user_id), {"type": WAKE})
+    async_to_sync(awake)(events)
+
+
+async def awake(events: dict[int, dict[str, Any]]) -> None:
+    layer = get_channel_layer()
+    for user_id, event in events.items():
+        await layer.group_send(group_name(user_id), {"type": WAKE, "event": event})
 
 
 @dataclass(frozen=True, slots=True)

@@ -115,10 +115,18 @@ async def _sse(user_id: int, after: int | None) -> AsyncIterator[str]:
             cursor = page.last_seq
             if page.more:
                 continue
-            try:
-                await asyncio.wait_for(layer.receive(channel), heartbeat)
-            except TimeoutError:
-                yield ": heartbeat\n\n"  # keeps proxies from closing an idle stream
+            while True:
+                try:
+                    message = await asyncio.wait_for(layer.receive(channel), heartbeat)
+                except TimeoutError:
+                    yield ": heartbeat\n\n"  # keeps proxies from closing an idle stream
+                    break  # and re-read, in case a wake-up was lost
+                event = message.get("event")
+                if event is None or event["seq"] > cursor + 1:
+                    break  # a gap: read the database
+                if event["seq"] == cursor + 1:  # the very next one, straight from the wake-up
+                    yield _frame(event)
+                    cursor = event["seq"]
     except ResyncRequired as exc:
         yield _resync_frame(exc)
     finally:
