@@ -199,7 +199,23 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_PREFIX", "tandem")},
+            "CONFIG": {
+                # redis-py 8 caps a pool at 100 connections and raises (not waits) beyond:
+                # a burst of WebSocket connects (one group_add each) needs more. Its default
+                # 5 s socket timeout equals channels-redis' 5 s blocking receive, so a busy
+                # loop read a little late and failed the consumer: give reads room.
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": envint("REDIS_MAX_CONNECTIONS", 2000),
+                        "socket_timeout": 30,
+                    }
+                ],
+                "prefix": env("CHANNEL_PREFIX", "tandem"),
+                # Wake-ups beyond this wait per channel are dropped; a connection then reads
+                # the database at the next one (or heartbeat), so nothing is lost.
+                "capacity": 1000,
+            },
         }
     }
 else:

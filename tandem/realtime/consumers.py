@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -19,6 +20,9 @@ MAX_FRAME_CHARS = 4096
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_BAD_REQUEST = 4400
 CLOSE_RESYNC = 4409
+
+_seen = sync_to_async(presence.seen)
+_gone = sync_to_async(presence.gone)
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -44,7 +48,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.beating: asyncio.Task | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await database_sync_to_async(presence.seen)(self.user.pk)
+        await _seen(self.user.pk)
         if await self.flush():
             await self.send_json({"type": "ready", "last_seq": self.cursor})
             self.beating = asyncio.create_task(self.beat())
@@ -56,7 +60,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 await self.beating
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
-            await database_sync_to_async(presence.gone)(self.user.pk)
+            await _gone(self.user.pk)
 
     async def flush(self) -> bool:
         """Send every event after the cursor, in order, once; False if the socket closed."""
@@ -76,13 +80,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                     return True
 
     async def beat(self) -> None:
+        interval = settings.TANDEM_EVENTS_HEARTBEAT_SECONDS
+        # The first beat at a random point of the interval: sockets that connected together
+        # (a server restart, a burst) must not all re-read the database in the same second.
+        await asyncio.sleep(random.uniform(0, interval))
         while True:
-            await asyncio.sleep(settings.TANDEM_EVENTS_HEARTBEAT_SECONDS)
             await self.send_json({"type": "heartbeat"})
-            await database_sync_to_async(presence.seen)(self.user.pk)
+            await _seen(self.user.pk)
             # Also a safety net: a wake-up the channel layer dropped costs at most this long.
             if not await self.flush():
                 return
+            await asyncio.sleep(interval)
 
     async def events_wake(self, message: dict) -> None:
         event = message.get("event")
@@ -117,7 +125,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "pong"})
         elif kind == "presence" and content.get("state") in ("online", "away"):
             away = content["state"] == "away"
-            await database_sync_to_async(presence.seen)(self.user.pk, away=away)
+            await _seen(self.user.pk, away=away)
         else:
             await self._error('Send {"type": "ping"} or {"type": "presence", "state": …}.')
 

@@ -21,6 +21,8 @@ def parse_after(value: str | None) -> int | None:
     return number
 
 
-@database_sync_to_async
-def read_page(user_id: int, after: int | None) -> Page:
+def _read(user_id: int, after: int | None) -> Page:
     return events_after(user_id, after)
+
+
+read_page = database_sync_to_async(_read)
