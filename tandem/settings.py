@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "tandem.availability",
     "tandem.booking",
     "tandem.realtime",
+    "tandem.messaging",
 ]
 
 MIDDLEWARE = [
@@ -140,6 +141,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "tandem.core.context_processors.navigation",
+                "tandem.realtime.context_processors.realtime",
             ],
         },
     },
@@ -198,7 +200,7 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": env("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
             "CONFIG": {
                 # redis-py 8 caps a pool at 100 connections and raises (not waits) beyond:
                 # a burst of WebSocket connects (one group_add each) needs more. Its default
@@ -384,3 +386,19 @@ TANDEM_EVENTS_HEARTBEAT_SECONDS = envint("TANDEM_EVENTS_HEARTBEAT_SECONDS", 15)
 TANDEM_EVENTS_LONGPOLL_SECONDS = envint("TANDEM_EVENTS_LONGPOLL_SECONDS", 30)
 # A request awaiting the coach's confirmation lapses after this (or at its start, if sooner).
 TANDEM_PENDING_EXPIRY_HOURS = envint("TANDEM_PENDING_EXPIRY_HOURS", 24)
+
+# --- Messaging --------------------------------------------------------------------------
+# Message bodies and attachments are encrypted at rest (Fernet). Comma-separated urlsafe-base64
+# Fernet keys: the first encrypts, all decrypt. Rotate: put a new key first, run
+# `manage.py rotate_message_keys`, then drop the old one. Without keys (embedded mode only) one
+# key is derived from SECRET_KEY (HKDF), so changing SECRET_KEY would make messages unreadable.
+TANDEM_MESSAGE_KEYS = envlist("TANDEM_MESSAGE_KEYS", [])
+if PRODUCTION and not TANDEM_MESSAGE_KEYS:
+    raise ImproperlyConfigured(
+        "TANDEM_ENV=production needs TANDEM_MESSAGE_KEYS (Fernet keys) in the environment."
+    )
+TANDEM_MESSAGE_MAX_CHARS = envint("TANDEM_MESSAGE_MAX_CHARS", 10_000)
+TANDEM_MESSAGE_EDIT_MINUTES = envint("TANDEM_MESSAGE_EDIT_MINUTES", 5)
+TANDEM_MESSAGE_ATTACHMENT_MAX_BYTES = envint(
+    "TANDEM_MESSAGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024
+)

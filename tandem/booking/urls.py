@@ -16,6 +16,7 @@ urlpatterns = [
     path("book/<str:slug>/hold/", views_book.book_hold, name="book_hold"),
     path("book/<str:slug>/review/<uuid:hold_id>/", views_book.book_review, name="book_review"),
     path("sessions/", views_sessions.sessions, name="sessions"),
+    path("sessions/live/", views_sessions.sessions_live, name="sessions_live"),
     path("sessions/<uuid:booking_id>/", views_sessions.session_detail, name="session_detail"),
     path(
         "sessions/<uuid:booking_id>/calendar.ics",

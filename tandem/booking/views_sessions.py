@@ -26,6 +26,7 @@ from tandem.accounts.models import User
 from tandem.accounts.selectors import user_roles
 from tandem.coaches import page_queries as coach_pages
 from tandem.core.errors import NotFound, ServiceError
+from tandem.realtime.context_processors import pin_events_position
 
 from . import ical, page_queries, present, selectors, services
 from .alternatives import alternatives_for
@@ -60,6 +61,36 @@ def _next_or(request: HttpRequest, fallback: str) -> str:
 @login_required
 @require_safe
 def sessions(request: HttpRequest) -> HttpResponse:
+    if request.htmx and request.htmx.target == "session-list":  # "Load more"
+        context, status = _sessions_context(request, limit=PAGE_SIZE)
+        return render(request, "booking/partials/session_rows.html", context, status=status)
+    # The stream position before the sessions: a change committed while this page is built
+    # then reaches the page as an event (and refreshes the list), never falls in between.
+    pin_events_position(request)
+    context, status = _sessions_context(request, limit=PAGE_SIZE)
+    return render(request, "booking/sessions.html", context, status=status)
+
+
+@require_safe
+def sessions_live(request: HttpRequest) -> HttpResponse:
+    """The live part of My sessions (requests, tabs, the list) for the page to fetch again
+    when a booking changes; `shown` keeps a list lengthened by "Load more" as long."""
+    if not request.user.is_authenticated:
+        # Signed out since the page loaded: a 401 is not swapped in (a login page would be).
+        return HttpResponse("Sign in again to see your sessions.", status=401)
+    context, status = _sessions_context(request, limit=_shown(request.GET.get("shown")))
+    return render(request, "booking/partials/sessions_live.html", context, status=status)
+
+
+def _shown(value: str | None) -> int:
+    try:
+        shown = int(value or 0)
+    except ValueError:
+        shown = 0
+    return min(max(shown, PAGE_SIZE), selectors.MAX_LIMIT)
+
+
+def _sessions_context(request: HttpRequest, *, limit: int) -> tuple[dict[str, Any], int]:
     is_coach = "coach" in user_roles(request.user)
     tab = request.GET.get("tab", "upcoming")
     tab = tab if tab in TABS else "upcoming"
@@ -71,7 +102,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     status, error = 200, None
     try:
         page = selectors.bookings_page(
-            request.user, scope=tab, now=now, role=role, cursor=cursor, limit=PAGE_SIZE
+            request.user, scope=tab, now=now, role=role, cursor=cursor, limit=limit
         )
     except ServiceError as exc:  # a doctored or outdated "Load more" link
         page = selectors.BookingPage([], None)
@@ -97,10 +128,10 @@ def sessions(request: HttpRequest) -> HttpResponse:
         if is_coach and role != "client" and not cursor
         else [],
         "directory_url": reverse("coach_directory"),
+        # What the live part fetches again: this view of the list (tab, role, page).
+        "live_url": f"{reverse('sessions_live')}?{query(cursor=cursor or '')}",
     }
-    if request.htmx and request.htmx.target == "session-list":
-        return render(request, "booking/partials/session_rows.html", context, status=status)
-    return render(request, "booking/sessions.html", context, status=status)
+    return context, status
 
 
 # --- One session -----------------------------------------------------------------------------

@@ -7,11 +7,16 @@ import asyncio
 import os
 from typing import ClassVar
 
+import pytest
 from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from tandem.asgi import application
 from tandem.core.consumers import MAX_FRAME_CHARS, HealthConsumer
+
+# Channels' dispatch closes stale database connections in asgiref's shared sync thread, and
+# earlier tests of the session may have left one there: allow it database access.
+pytestmark = pytest.mark.django_db
 
 ORIGIN = [(b"origin", b"http://127.0.0.1")]
 TIMEOUT = 5  # seconds to wait for an answer (a deadline, not a timing assertion)

@@ -3,6 +3,7 @@
 Settings are read once per process, so each mode is examined in a fresh Python subprocess.
 """
 
+import base64
 import json
 import os
 import secrets
@@ -39,6 +40,7 @@ def base_env(**extra: str) -> dict[str, str]:
             "TANDEM_VAR_DIR",
             "SECURE_SSL_REDIRECT",
             "DJANGO_SETTINGS_MODULE",
+            "TANDEM_MESSAGE_KEYS",
         }
     }
     env["DJANGO_SETTINGS_MODULE"] = "tandem.settings"
@@ -54,6 +56,8 @@ def production_env(**extra: str) -> dict[str, str]:
         ALLOWED_HOSTS="tandem.example",
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
         REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # A Fernet key (32 random bytes, urlsafe base64): production requires one.
+        TANDEM_MESSAGE_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         **extra,
     )
 
