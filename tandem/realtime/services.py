@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -95,8 +95,16 @@ def send_event_on_commit(user_ids: Iterable[int], kind: str, data: dict[str, Any
 
 def wake(events: dict[int, dict[str, Any]]) -> None:
     """Tell each user's open connections about their new event (a hint; may be lost)."""
-    if get_channel_layer() is None:
+    layer = get_channel_layer()
+    if layer is None:
         return
+    if isinstance(layer, InMemoryChannelLayer):
+        # The in-memory layer delivers only inside this process: wake only users with a
+        # connection here. In a process that serves none (the task worker, a script) this
+        # skips async_to_sync, which would start a thread and an event loop per commit.
+        events = {u: e for u, e in events.items() if group_name(u) in layer.groups}
+        if not events:
+            return
     async_to_sync(awake)(events)
 
 
