@@ -41,9 +41,13 @@ class Booking(models.Model):
     CANCELLED_STATUSES = (Status.CANCELLED, Status.DECLINED, Status.EXPIRED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    coach = models.ForeignKey(CoachProfile, on_delete=models.PROTECT, related_name="bookings")
+    # No single-column indexes on coach and client: the (coach, start) and (client, start)
+    # indexes below lead with them, and every booking would pay for the extra two.
+    coach = models.ForeignKey(
+        CoachProfile, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", db_index=False
     )
     session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="bookings")
     start = models.DateTimeField()
@@ -127,7 +131,10 @@ class BookingEvent(models.Model):
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "Marked no-show"
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    # Indexed by (booking, at) below: no separate index on booking.
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     # Null: the system (an expiry).
     actor = models.ForeignKey(
@@ -184,7 +191,10 @@ class Hold(models.Model):
 class IdempotencyRecord(models.Model):
     """A request made with an Idempotency-Key: the same key and body give the same result."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The unique (user, scope, key) constraint leads with user: no separate index.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     scope = models.CharField(max_length=32)
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)

@@ -31,7 +31,10 @@ class Event(models.Model):
     """One event of one user's stream. Sequence numbers increase by one per user, without gaps:
     each is taken under the stream row's lock in the transaction that stores the event."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The unique (user, seq) constraint leads with user: no separate index to maintain.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     seq = models.BigIntegerField()
     kind = models.CharField(max_length=64)
     data = models.JSONField(default=dict)
