@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from tandem.core.tests.test_serve import free_port, get, http, wait_until
 
 BASE_DIR = Path(settings.BASE_DIR)
 REDIS = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+JSON = "application/json"
 
 # Alice (a listed coach open around the clock) and Bob, with API tokens, in the file database.
 SETUP = """
@@ -50,6 +52,7 @@ kind = SessionType.objects.create(
     min_notice_minutes=0, booking_window_days=30, price=0,
 )
 print(json.dumps({
+    "alice_id": str(alice.public_id),
     "alice": api_token_create(user=alice, name="ws")[1],
     "bob": api_token_create(user=bob, name="api")[1],
     "coach": str(coach.public_id),
@@ -124,6 +127,22 @@ def two_servers(tmp_path) -> Iterator[tuple[list[int], dict]]:  # type: ignore[n
             process.wait(timeout=15)
 
 
+def call(port: int, path: str, token: str, body: bytes, content_type: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        data=body,
+        method="POST",
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": content_type,
+            "Idempotency-Key": uuid.uuid4().hex,
+        },
+    )
+    with http.open(request, timeout=10) as response:
+        assert response.status in (200, 201)
+        return json.loads(response.read())
+
+
 def test_an_event_published_by_one_server_reaches_a_socket_on_the_other(two_servers):
     (first, second), data = two_servers
     with connect(
@@ -137,24 +156,21 @@ def test_an_event_published_by_one_server_reaches_a_socket_on_the_other(two_serv
     ) as ws:
         assert json.loads(ws.recv(timeout=10)) == {"type": "ready", "last_seq": 0}
         start = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-        body = json.dumps(
-            {"coach": data["coach"], "session_type": data["type"], "start": start.isoformat()}
-        )
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{first}/api/v1/bookings",
-            data=body.encode(),
-            method="POST",
-            headers={
-                "Authorization": f"Bearer {data['bob']}",
-                "Content-Type": "application/json",
-                "Idempotency-Key": uuid.uuid4().hex,
-            },
-        )
-        with http.open(request, timeout=10) as response:
-            assert response.status == 201
-            booking = json.loads(response.read())["id"]
+        body = {"coach": data["coach"], "session_type": data["type"], "start": start.isoformat()}
+        booking = call(first, "/api/v1/bookings", data["bob"], json.dumps(body).encode(), JSON)
         frame = json.loads(ws.recv(timeout=10))
         assert frame["type"] == "event"
         assert frame["event"]["kind"] == "booking.changed"
-        assert frame["event"]["data"]["booking"] == booking
+        assert frame["event"]["data"]["booking"] == booking["id"]
         assert frame["event"]["seq"] == 1
+        # A chat message posted through the first server reaches Alice's socket on the second.
+        talk = json.dumps({"user": data["alice_id"]}).encode()
+        conversation = call(first, "/api/v1/conversations", data["bob"], talk, JSON)
+        form = urllib.parse.urlencode({"body": "Hello from the other server"}).encode()
+        path = f"/api/v1/conversations/{conversation['id']}/messages"
+        message = call(first, path, data["bob"], form, "application/x-www-form-urlencoded")
+        while (frame := json.loads(ws.recv(timeout=10)))["type"] != "event" or (
+            frame["event"]["kind"] != "message.created"
+        ):
+            pass
+        assert frame["event"]["data"]["message"] == message["id"]
