@@ -200,7 +200,12 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": env("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
+            # Pub/sub: a PUBLISH per message instead of the core layer's queue scripts;
+            # at-most-once, which suits what travels here (wake-ups with the database as the
+            # truth, ephemeral signals). Measured: bench/README.md, realtime_bench.
+            "BACKEND": env(
+                "CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"
+            ),
             "CONFIG": {
                 # redis-py 8 caps a pool at 100 connections and raises (not waits) beyond:
                 # a burst of WebSocket connects (one group_add each) needs more. Its default
@@ -214,9 +219,6 @@ if REDIS_URL:
                     }
                 ],
                 "prefix": env("CHANNEL_PREFIX", "tandem"),
-                # Wake-ups beyond this wait per channel are dropped; a connection then reads
-                # the database at the next one (or heartbeat), so nothing is lost.
-                "capacity": 1000,
             },
         }
     }
