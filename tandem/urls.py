@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("tandem.coaches.urls_coach")),
     path("", include("tandem.coaches.urls")),  # /coaches/ and /c/<slug>/ (public)
     path("", include("tandem.booking.urls")),  # /calendar/<token>.ics, /settings/calendar/, ...
+    path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("admin/", admin.site.urls),
 ]
