@@ -231,3 +231,13 @@ def test_seeding_fills_the_blanks_of_a_profile_made_on_approval(db):
     assert priya.bio and priya.years_experience and priya.specialties.exists()
     assert priya.currency == "INR"
     assert {t.currency for t in priya.session_types.all()} == {"INR"}
+
+
+def test_demo_has_a_conversation_between_bob_and_alice_encrypted_at_rest(db):
+    from tandem.messaging.models import Message
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # again: nothing is added twice
+    assert Message.objects.count() == 2
+    stored = " ".join(str(v) for v in Message.objects.values_list(flat=False))
+    assert "looking forward" not in stored

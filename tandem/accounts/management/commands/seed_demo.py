@@ -266,7 +266,21 @@ class Command(BaseCommand):
         profiles = {coach.key: self._coach(coach, users[coach.key]) for coach in DEMO_COACHES}
         for (coach_key, client_key), plan in DEMO_BOOKINGS.items():
             self._bookings(profiles[coach_key], users[client_key], plan)
+        self._conversation(users["bob"], users["alice"])
         return [profile.pk for profile in profiles.values()]
+
+    def _conversation(self, client: User, coach: User) -> None:
+        """Bob and Alice have talked already (through the services: encrypted at rest)."""
+        from tandem.messaging.services import conversation_start, message_send
+
+        conversation, created = conversation_start(user=client, other_id=coach.public_id)
+        if not created:
+            return
+        for sender, text in (
+            (client, "Hi Alice, looking forward to our next session. Anything to prepare?"),
+            (coach, "Hi Bob! Bring *one* situation from this week you'd like to work on."),
+        ):
+            message_send(user=sender, conversation_id=conversation.public_id, body=text)
 
     # --- coaches ---------------------------------------------------------------------------
 
