@@ -9,9 +9,10 @@ from datetime import datetime
 from django import forms
 
 from tandem.core.errors import ServiceError
+from tandem.core.idempotency import MAX_KEY
 
 from .page_queries import parse_start
-from .services.create import MAX_KEY, MAX_NOTES
+from .services.create import MAX_NOTES
 from .services.policy import CANCEL_REASONS
 
 MAX_MESSAGE = 2000

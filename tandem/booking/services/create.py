@@ -16,6 +16,7 @@ from tandem.accounts.models import User
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core import sql
 from tandem.core.errors import InvalidInput, NotFound
+from tandem.core.idempotency import checked_key
 from tandem.core.text import clean_text
 
 from ..models import Booking, BookingEvent, Hold, IdempotencyRecord
@@ -27,7 +28,6 @@ from .locking import lock_for_booking
 from .slots import blocked_range, checked_start, ensure_bookable, is_overlap_violation
 
 MAX_NOTES = 2000
-MAX_KEY = 255
 SCOPE = "booking_create"
 
 
@@ -55,17 +55,6 @@ class BookingRequest:
 class BookingOutcome:
     booking: Booking
     replayed: bool  # an earlier request with the same Idempotency-Key made this booking
-
-
-def checked_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not key or len(key) > MAX_KEY or not key.isascii() or not key.isprintable():
-        raise InvalidInput(
-            f"Idempotency-Key must be 1 to {MAX_KEY} printable ASCII characters.",
-            fields={"Idempotency-Key": ["invalid"]},
-        )
-    return key
 
 
 _REPLAY = (

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from tandem.accounts.models import User
 from tandem.core import sql
 from tandem.core.errors import InvalidInput, PermissionDenied
+from tandem.core.idempotency import checked_key
 from tandem.core.text import clean_text
 
 from .. import clock
@@ -26,8 +27,6 @@ from .access import conversation_for, participant_row
 from .events import emit
 from .indexing import index_message, unindex_message
 
-MAX_KEY = 255
-
 # Takes the conversation's next message number; the row stays locked until the transaction
 # ends, so numbers are given out in commit order and last_message is the latest one.
 _NEXT_SEQ = (
@@ -39,17 +38,6 @@ _NEXT_SEQ = (
 class SendOutcome:
     message: Message
     replayed: bool  # an earlier request with the same Idempotency-Key sent this message
-
-
-def checked_key(key: str | None) -> str | None:
-    if key is None:
-        return None
-    if not key or len(key) > MAX_KEY or not key.isascii() or not key.isprintable():
-        raise InvalidInput(
-            f"Idempotency-Key must be 1 to {MAX_KEY} printable ASCII characters.",
-            fields={"Idempotency-Key": ["invalid"]},
-        )
-    return key
 
 
 def _body(text: str) -> str:
