@@ -28,6 +28,14 @@ TIMEOUT = 10  # a deadline for each wait, not a timing assertion
 BURST = 1000
 
 
+@pytest.fixture(autouse=True)
+def _no_stray_heartbeats(settings):  # type: ignore[no-untyped-def]
+    # A socket's first heartbeat falls at a random point of the interval; one arriving while
+    # a test asserts "nothing was sent" would be a false failure. The heartbeat test below
+    # sets its own short interval.
+    settings.TANDEM_EVENTS_HEARTBEAT_SECONDS = 3600
+
+
 def token_for(user) -> str:  # type: ignore[no-untyped-def]
     return api_token_create(user=user, name="events")[1]
 
@@ -294,3 +302,18 @@ def test_signals_reach_open_sockets_only_and_presence_follows_the_socket(bob, ch
 
     run(scenario())
     assert not Event.objects.exists()  # signals are never stored
+
+
+def test_websocket_heartbeats_on_an_idle_socket_and_re_reads_the_stream(bob, settings):
+    settings.TANDEM_EVENTS_HEARTBEAT_SECONDS = 0.2
+    token = token_for(bob)
+
+    async def scenario() -> None:
+        ws = await socket(token, "after=0")
+        assert (await ws.connect(timeout=TIMEOUT))[0]
+        assert await ws.receive_json_from(timeout=TIMEOUT) == {"type": "ready", "last_seq": 0}
+        assert await ws.receive_json_from(timeout=TIMEOUT) == {"type": "heartbeat"}
+        assert await ws.receive_json_from(timeout=TIMEOUT) == {"type": "heartbeat"}
+        await ws.disconnect()
+
+    run(scenario())
