@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "tandem.booking",
     "tandem.realtime",
     "tandem.messaging",
+    "tandem.notifications",
 ]
 
 MIDDLEWARE = [
@@ -388,6 +389,29 @@ TANDEM_EVENTS_HEARTBEAT_SECONDS = envint("TANDEM_EVENTS_HEARTBEAT_SECONDS", 15)
 TANDEM_EVENTS_LONGPOLL_SECONDS = envint("TANDEM_EVENTS_LONGPOLL_SECONDS", 30)
 # A request awaiting the coach's confirmation lapses after this (or at its start, if sooner).
 TANDEM_PENDING_EXPIRY_HOURS = envint("TANDEM_PENDING_EXPIRY_HOURS", 24)
+
+# --- Notifications and reminders ---------------------------------------------------------
+# Default reminder lead times in minutes (a coach or an organisation can set others).
+TANDEM_REMINDERS_COACH_MINUTES = [
+    int(m) for m in envlist("TANDEM_REMINDERS_COACH_MINUTES", ["1440", "60"])
+]
+TANDEM_REMINDERS_CLIENT_MINUTES = [
+    int(m) for m in envlist("TANDEM_REMINDERS_CLIENT_MINUTES", ["1440", "180"])
+]
+# A worker holds a claimed delivery this long; if it dies, another takes the delivery over
+# after it. Failing sends retry after 30 s, 1 min, 2 min, … and give up after N tries.
+TANDEM_DELIVERY_LEASE_SECONDS = envint("TANDEM_DELIVERY_LEASE_SECONDS", 30)
+TANDEM_DELIVERY_RETRY_SECONDS = envint("TANDEM_DELIVERY_RETRY_SECONDS", 30)
+TANDEM_DELIVERY_MAX_ATTEMPTS = envint("TANDEM_DELIVERY_MAX_ATTEMPTS", 6)
+# How often an idle notification worker looks for due deliveries (seconds, may be a fraction).
+TANDEM_DELIVERY_POLL_SECONDS = float(env("TANDEM_DELIVERY_POLL_SECONDS", "0.25"))
+# Message-IDs of notification emails are <hash@TANDEM_MAIL_DOMAIN>.
+TANDEM_MAIL_DOMAIN = env("TANDEM_MAIL_DOMAIN", "tandem.local")
+# Web Push (VAPID): the raw P-256 private key, urlsafe base64 (embedded: derived from
+# SECRET_KEY); the contact push services may write to.
+TANDEM_VAPID_PRIVATE_KEY = env("TANDEM_VAPID_PRIVATE_KEY")
+TANDEM_VAPID_SUBJECT = env("TANDEM_VAPID_SUBJECT", "mailto:admin@tandem.local")
+TANDEM_PUSH_TTL_SECONDS = envint("TANDEM_PUSH_TTL_SECONDS", 3600)
 
 # --- Messaging --------------------------------------------------------------------------
 # Message bodies and attachments are encrypted at rest (Fernet). Comma-separated urlsafe-base64

@@ -37,6 +37,8 @@ from django.utils import dateformat, translation
 
 from tandem.accounts.models import User
 from tandem.coaches.models import SessionType
+from tandem.notifications.kinds import BOOKING_CHANGE_KINDS, EMAIL
+from tandem.notifications.services.preferences import wants
 
 from . import ical
 from .links import book_again_url, session_url
@@ -114,7 +116,7 @@ def send_booking_emails(booking_id: int, kind: str, previous_start_iso: str | No
     for role in spec.recipients:
         recipient = booking.coach.user if role == "coach" else booking.client
         mark = f"booking-email:{booking.pk}:{kind}:{booking.sequence}:{role}:{recipient.pk}"
-        if cache.get(mark):
+        if cache.get(mark) or not wants(recipient.pk, BOOKING_CHANGE_KINDS[kind], EMAIL):
             continue
         message = _message(booking, kind, role, recipient, previous_start, method, extra)
         # One recipient's failure (a refused address, a server hiccup) must not cost the

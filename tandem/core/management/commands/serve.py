@@ -1,4 +1,5 @@
-"""Serve the whole product from one command: the ASGI web server and the task worker.
+"""Serve the whole product from one command: the ASGI web server, the task worker and the
+notification worker (reminders).
 
 Ctrl-C (SIGINT) or SIGTERM stops both; if either dies, the other is stopped too, so the
 operator never ends up with half a product running.
@@ -15,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 
 class Command(BaseCommand):
-    help = "Run the web server (uvicorn, ASGI) and the task worker together."
+    help = "Run the web server (uvicorn, ASGI), the task worker and the notification worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         worker = [
             python, "manage.py", "db_worker", "--no-reload", "--interval", "0.5",
         ]  # fmt: skip
+        notifier = [python, "manage.py", "notify_worker", "-v", "0"]
         stopping = False
 
         def stop(signum: int, frame: object) -> None:
@@ -45,7 +47,7 @@ class Command(BaseCommand):
         try:
             # Run both from the project directory: `serve` may be started from anywhere
             # (`python /srv/tandem/manage.py serve`), and both name the project relative to it.
-            for cmd in (web, worker):
+            for cmd in (web, worker, notifier):
                 procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR))
             self.stdout.write(f"Tandem is serving at http://{host}:{port}/ (Ctrl-C stops it)")
             while not stopping and all(p.poll() is None for p in procs):

@@ -1,0 +1,51 @@
+"""What Tandem notifies about, on which channels, and what is on unless the user says no.
+
+One catalogue, read by the preference page, the API and the services, so a kind cannot be
+offered on one and missing on another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INAPP, EMAIL, PUSH = "inapp", "email", "push"
+CHANNELS: tuple[str, ...] = (INAPP, EMAIL, PUSH)
+CHANNEL_LABELS = {INAPP: "In Tandem", EMAIL: "Email", PUSH: "Browser push"}
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    code: str
+    label: str
+    urgent: bool  # urgent ones ignore quiet hours and the digest
+    default_channels: frozenset[str]
+
+
+KINDS: dict[str, Kind] = {
+    k.code: k
+    for k in (
+        Kind("booking_made", "A session is booked or requested", False, frozenset(CHANNELS)),
+        Kind("booking_changed", "A session is moved or accepted", False, frozenset(CHANNELS)),
+        Kind("booking_cancelled", "A session is cancelled", False, frozenset(CHANNELS)),
+        # Reminders are about a time: one held back until quiet hours end may be too late.
+        Kind("reminder", "Session reminders", True, frozenset(CHANNELS)),
+        Kind("message", "New messages", False, frozenset({INAPP, PUSH})),
+        Kind("payment", "Payments and receipts", False, frozenset({INAPP, EMAIL})),
+        Kind("review", "Reviews", False, frozenset({INAPP})),
+        Kind("dispatch", "Book-now requests and answers", True, frozenset({INAPP, PUSH})),
+    )
+}
+
+BOOKING_CHANGE_KINDS = {
+    "requested": "booking_made",
+    "confirmed": "booking_made",
+    "accepted": "booking_changed",
+    "rescheduled": "booking_changed",
+    "cancelled": "booking_cancelled",
+    "declined": "booking_cancelled",
+    "expired": "booking_cancelled",
+}
+
+
+def kind(code: str) -> Kind:
+    return KINDS[code]

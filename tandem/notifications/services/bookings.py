@@ -1,0 +1,79 @@
+"""What a booking change means for notifications: its reminders move with it, and both
+sides get a notification-centre entry (and a push, if they want one).
+
+Emails about the change are the booking's own (they carry calendar invitations,
+tandem/booking/emails.py), sent only to those whose preferences allow email for the kind.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+
+from tandem.booking.models import Booking
+
+from ..kinds import BOOKING_CHANGE_KINDS, EMAIL
+from .fanout import notify
+from .reminders import reminders_sync
+
+_TITLES = {
+    "requested": "{client} asks for {session} on {date}",
+    "confirmed": "{session} with {other} on {date} is booked",
+    "accepted": "{coach} accepted {session} on {date}",
+    "rescheduled": "{session} with {other} moved to {date}",
+    "cancelled": "{session} with {other} on {date} is cancelled",
+    "declined": "{coach} declined {session} on {date}",
+    "expired": "Your request for {session} on {date} lapsed",
+}
+_FOR_CLIENT_ONLY = {"declined", "expired", "accepted"}
+_FOR_COACH_ONLY = {"requested"}
+
+
+def booking_changed(booking_id: int, change: str, *, now: datetime | None = None) -> None:
+    """Run after each booking change (from its job): safe to run twice."""
+    reminders_sync(booking_id, now=now)
+    kind = BOOKING_CHANGE_KINDS.get(change)
+    booking = (
+        Booking.objects.select_related("coach__user", "client", "session_type")
+        .filter(pk=booking_id)
+        .first()
+    )
+    if kind is None or booking is None:
+        return
+    coach_user, client = booking.coach.user, booking.client
+    recipients = [(coach_user, client), (client, coach_user)]
+    if change in _FOR_CLIENT_ONLY:
+        recipients = [(client, coach_user)]
+    elif change in _FOR_COACH_ONLY:
+        recipients = [(coach_user, client)]
+    url = reverse("session_detail", kwargs={"booking_id": booking.public_id})
+    for user, other in recipients:
+        date = _local_date(booking.start, user.timezone)
+        title = _TITLES[change].format(
+            client=client.name,
+            coach=coach_user.name,
+            other=other.name,
+            session=booking.session_type.name,
+            date=date,
+        )
+        notify(
+            user_ids=[user.pk],
+            kind=kind,
+            key=f"booking:{booking.pk}:{booking.sequence}:{change}",
+            title=title,
+            url=url,
+            skip_channels=frozenset({EMAIL}),
+            now=now,
+        )
+
+
+def _local_date(moment: datetime, zone_name: str) -> str:
+    import zoneinfo
+
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    local = moment.astimezone(zone)
+    return f"{local:%a %d %b, %H:%M} ({zone.key})"

@@ -1,0 +1,192 @@
+"""The worker's side: claim due deliveries with a lease, send each once, retry with backoff.
+
+Exactly once, per channel:
+- in-app: the entry is written, and the delivery marked sent, in one transaction, with the
+  delivery's key as the entry's unique dedupe key. A worker killed at any point either
+  committed both or neither; whoever holds the lease next finishes the job. Exactly once.
+- email and push leave the database: the worker sends, then marks sent (conditionally on
+  still holding the lease). A worker killed between the two sends again after the lease
+  runs out: at least once, with the delivery's key as the email's Message-ID so mail
+  systems can drop the copy. That window is one SMTP/HTTP call long.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tandem.booking.models import Booking
+
+from ..channels import email as email_channel
+from ..channels import push as push_channel
+from ..kinds import EMAIL, INAPP, KINDS, PUSH
+from ..models import Delivery, Preference
+from .inbox import notification_add
+from .reminders import still_holds
+
+logger = logging.getLogger(__name__)
+S = Delivery.Status
+
+
+def lease_seconds() -> float:
+    return settings.TANDEM_DELIVERY_LEASE_SECONDS
+
+
+def claim_due(*, owner: str, now: datetime | None = None, limit: int = 200) -> list[int]:
+    """Take up to `limit` due deliveries nobody holds (or whose holder's lease ran out)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = (
+            Delivery.objects.filter(status=S.PENDING, due_at__lte=now)
+            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+            .order_by("due_at")
+        )
+        if connection.vendor == "postgresql":
+            # Two workers take different rows instead of queueing on the same ones.
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        if ids:
+            until = now + timedelta(seconds=lease_seconds())
+            Delivery.objects.filter(pk__in=ids).update(lease_owner=owner, lease_until=until)
+    return ids
+
+
+def run_due(*, owner: str, now: datetime | None = None, limit: int = 200) -> int:
+    """Claim and deliver one batch; returns how many were claimed."""
+    ids = claim_due(owner=owner, now=now, limit=limit)
+    if ids:
+        deliver(ids, owner=owner, now=now)
+    return len(ids)
+
+
+def deliver(ids: list[int], *, owner: str, now: datetime | None = None) -> None:
+    rows = list(Delivery.objects.filter(pk__in=ids, lease_owner=owner).order_by("due_at"))
+    bookings = Booking.objects.in_bulk({d.booking_id for d in rows if d.booking_id})
+    turned_off = set(
+        Preference.objects.filter(user_id__in={d.user_id for d in rows}, enabled=False).values_list(
+            "user_id", "kind", "channel"
+        )
+    )
+    for delivery in rows:
+        try:
+            _deliver_one(delivery, owner, bookings, turned_off, now)
+        except Exception as exc:  # one bad delivery must not stop the batch
+            logger.warning("Delivery %s failed: %s", delivery.pk, exc)
+            _failed(delivery, owner, exc, now or timezone.now())
+
+
+def _deliver_one(
+    delivery: Delivery,
+    owner: str,
+    bookings: dict[int, Booking],
+    turned_off: set[tuple[int, str, str]],
+    now: datetime | None,
+) -> None:
+    if delivery.kind == "reminder" and not still_holds(delivery, bookings.get(delivery.booking_id)):
+        _finish(delivery, owner, S.CANCELLED, "the booking changed")
+        return
+    if (delivery.user_id, delivery.kind, delivery.channel) in turned_off:
+        _finish(delivery, owner, S.CANCELLED, "turned off by the user")
+        return
+    if delivery.channel == INAPP:
+        _deliver_inapp(delivery, owner, now)
+    elif delivery.channel == EMAIL:
+        if delivery.digest:
+            email_channel.send_digest(delivery.user_id, owner=owner, now=now)
+            return
+        if _still_ours(delivery, owner):
+            email_channel.send(delivery)
+            _finish(delivery, owner, S.SENT)
+    elif delivery.channel == PUSH and _still_ours(delivery, owner):
+        push_channel.send(delivery)
+        _finish(delivery, owner, S.SENT)
+
+
+def _deliver_inapp(delivery: Delivery, owner: str, now: datetime | None) -> None:
+    with transaction.atomic():
+        # Re-read under a lock: a reschedule that cancelled it, or a worker that took over
+        # an expired lease, is seen here, not after.
+        current = (
+            Delivery.objects.select_for_update()
+            .filter(pk=delivery.pk, status=S.PENDING, lease_owner=owner)
+            .first()
+        )
+        if current is None:
+            return
+        if current.kind == "reminder":
+            booking = Booking.objects.filter(pk=current.booking_id).first()
+            if not still_holds(current, booking):
+                _finish(current, owner, S.CANCELLED, "the booking changed")
+                return
+        payload = current.payload
+        notification_add(
+            user_id=current.user_id,
+            kind=current.kind,
+            title=payload.get("title", ""),
+            body=payload.get("body", ""),
+            url=payload.get("url", ""),
+            dedupe_key=current.key,
+            urgent=KINDS[current.kind].urgent,
+            now=now,
+        )
+        _finish(current, owner, S.SENT)
+
+
+def _still_ours(delivery: Delivery, owner: str) -> bool:
+    """Just before a send that leaves the database: still pending, still our lease, and a
+    reminder's booking still at that time (read now, not from the batch's snapshot)."""
+    current = Delivery.objects.filter(pk=delivery.pk, status=S.PENDING, lease_owner=owner).first()
+    if current is None:
+        return False
+    if current.kind == "reminder":
+        booking = Booking.objects.filter(pk=current.booking_id).first()
+        if not still_holds(current, booking):
+            _finish(current, owner, S.CANCELLED, "the booking changed")
+            return False
+    return True
+
+
+def _finish(delivery: Delivery, owner: str, status: str, note: str = "") -> bool:
+    done = Delivery.objects.filter(pk=delivery.pk, status=S.PENDING, lease_owner=owner).update(
+        status=status,
+        sent_at=timezone.now() if status == S.SENT else None,
+        last_error=note,
+        lease_until=None,
+    )
+    if not done and status == S.SENT:
+        logger.warning("Delivery %s was sent after its lease ran out", delivery.pk)
+    return bool(done)
+
+
+def backoff(attempt: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min … capped at an hour."""
+    base = settings.TANDEM_DELIVERY_RETRY_SECONDS
+    return timedelta(seconds=min(base * 2 ** (attempt - 1), 3600))
+
+
+def _failed(delivery: Delivery, owner: str, exc: Exception, now: datetime) -> None:
+    attempts = delivery.attempts + 1
+    give_up = attempts >= settings.TANDEM_DELIVERY_MAX_ATTEMPTS
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    Delivery.objects.filter(pk=delivery.pk, status=S.PENDING, lease_owner=owner).update(
+        attempts=attempts,
+        status=S.FAILED if give_up else S.PENDING,
+        due_at=delivery.due_at if give_up else now + backoff(attempts),
+        lease_owner="",
+        lease_until=None,
+        last_error=error,
+    )
+    if give_up:
+        logger.error(
+            "Gave up on delivery %s (%s to user %s) after %s tries: %s",
+            delivery.pk,
+            delivery.channel,
+            delivery.user_id,
+            attempts,
+            error,
+        )

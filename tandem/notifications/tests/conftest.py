@@ -1,0 +1,36 @@
+"""Notification fixtures: Alice's coach profile and session type (from the booking tests)
+and a confirmed session of Bob's with her, made through the booking service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tandem.booking import services as booking_services
+from tandem.booking.models import Booking
+from tandem.booking.tests.conftest import at, coach, make_coach, make_type, session_type  # noqa: F401
+from tandem.notifications.models import Delivery
+
+
+def book(client, coach, session_type, start: datetime, *, now: datetime) -> Booking:  # type: ignore[no-untyped-def]
+    return booking_services.booking_create(
+        client=client,
+        request=booking_services.BookingRequest(
+            coach=coach, session_type=session_type, start=start
+        ),
+        now=now,
+    ).booking
+
+
+def pending_reminders(booking: Booking) -> list[Delivery]:
+    return list(
+        Delivery.objects.filter(booking=booking, status=Delivery.Status.PENDING).order_by(
+            "due_at", "user_id", "channel"
+        )
+    )
+
+
+@pytest.fixture
+def now() -> datetime:
+    return at(0, 6)  # 06:00 in Berlin today

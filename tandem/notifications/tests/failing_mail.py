@@ -1,0 +1,8 @@
+"""An email backend that refuses every message (a channel that is down)."""
+
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class Backend(BaseEmailBackend):
+    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
+        raise ConnectionRefusedError("the mail server refused the connection")
