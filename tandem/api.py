@@ -10,6 +10,7 @@ from tandem.booking.api_recommendations import router as recommendations_router
 from tandem.coaches.api import router as coaches_router
 from tandem.core.api_errors import install_error_handlers
 from tandem.messaging.api import router as messaging_router
+from tandem.notifications.api import router as notifications_router
 
 api = NinjaAPI(
     title="Tandem API",
@@ -30,3 +31,4 @@ api.add_router("/", availability_router)
 api.add_router("/", recommendations_router)
 api.add_router("/", booking_router)
 api.add_router("/", messaging_router)
+api.add_router("/", notifications_router)

@@ -412,6 +412,8 @@ TANDEM_MAIL_DOMAIN = env("TANDEM_MAIL_DOMAIN", "tandem.local")
 TANDEM_VAPID_PRIVATE_KEY = env("TANDEM_VAPID_PRIVATE_KEY")
 TANDEM_VAPID_SUBJECT = env("TANDEM_VAPID_SUBJECT", "mailto:admin@tandem.local")
 TANDEM_PUSH_TTL_SECONDS = envint("TANDEM_PUSH_TTL_SECONDS", 3600)
+# Push endpoints must be https; tests with a local stand-in push service turn this on.
+TANDEM_PUSH_ALLOW_HTTP = envbool("TANDEM_PUSH_ALLOW_HTTP", False)
 
 # --- Messaging --------------------------------------------------------------------------
 # Message bodies and attachments are encrypted at rest (Fernet). Comma-separated urlsafe-base64

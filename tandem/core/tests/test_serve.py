@@ -1,4 +1,5 @@
-"""`manage.py serve`: one command runs the web server and the task worker, and Ctrl-C stops both.
+"""`manage.py serve`: one command runs the web server, the task worker and the notification
+worker, and Ctrl-C stops them all.
 
 A real server is started in a subprocess (SQLite in a temporary var/), so this is slower than
 the other tests; everything waits with deadlines, and nothing asserts how long anything took.
@@ -139,18 +140,21 @@ def wait_until_healthy(server: Server) -> dict:
     return wait_until(healthy, deadline=START_DEADLINE, what="GET /healthz answers 200")  # type: ignore[return-value]
 
 
-def test_serve_answers_health_checks_with_both_processes_running(server):
+def test_serve_answers_health_checks_with_all_three_processes_running(server):
     body = wait_until_healthy(server)
     assert body["status"] == "ok"
     assert body["database"] == "sqlite"
 
-    def both_children() -> dict[int, str] | None:
+    def all_children() -> dict[int, str] | None:
         kids = children_of(server.process.pid)
         found = " ".join(kids.values())
-        return kids if "uvicorn" in found and "db_worker" in found else None
+        wanted = ("uvicorn", "db_worker", "notify_worker")
+        return kids if all(name in found for name in wanted) else None
 
-    kids = wait_until(both_children, deadline=START_DEADLINE, what="uvicorn and db_worker run")
-    assert len(kids) == 2, kids
+    kids = wait_until(
+        all_children, deadline=START_DEADLINE, what="uvicorn, db_worker and notify_worker run"
+    )
+    assert len(kids) == 3, kids
 
 
 def test_serve_serves_pages_and_static_files(server):
@@ -194,11 +198,11 @@ def test_a_websocket_from_a_foreign_origin_is_refused_by_uvicorn(server):
     assert refused.value.response.status_code == 403
 
 
-def test_ctrl_c_stops_serve_and_both_children(server):
+def test_ctrl_c_stops_serve_and_all_its_children(server):
     # Last in this module: it stops the shared server.
     wait_until_healthy(server)
     children = list(children_of(server.process.pid))
-    assert len(children) == 2
+    assert len(children) == 3
     # when
     server.process.send_signal(signal.SIGINT)
     # then serve exits cleanly ...
@@ -211,5 +215,5 @@ def test_ctrl_c_stops_serve_and_both_children(server):
     wait_until(
         lambda: not any(alive(pid) for pid in children),
         deadline=STOP_DEADLINE,
-        what="uvicorn and db_worker exit",
+        what="uvicorn, db_worker and notify_worker exit",
     )

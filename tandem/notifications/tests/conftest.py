@@ -13,12 +13,11 @@ from tandem.booking.tests.conftest import at, coach, make_coach, make_type, sess
 from tandem.notifications.models import Delivery
 
 
-def book(client, coach, session_type, start: datetime, *, now: datetime) -> Booking:  # type: ignore[no-untyped-def]
+def book(client, profile, kind, start: datetime, *, now: datetime) -> Booking:  # type: ignore[no-untyped-def]
+    """`client` books `profile`'s session type `kind` at `start`, as the API would."""
     return booking_services.booking_create(
         client=client,
-        request=booking_services.BookingRequest(
-            coach=coach, session_type=session_type, start=start
-        ),
+        request=booking_services.BookingRequest(coach=profile, session_type=kind, start=start),
         now=now,
     ).booking
 
