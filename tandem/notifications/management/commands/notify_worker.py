@@ -7,6 +7,7 @@ number of machines: they share the work through leases in the database, and one 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -15,9 +16,11 @@ import uuid
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connections
 
 from tandem.notifications.services import run_due
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -47,7 +50,15 @@ class Command(BaseCommand):
             self.stdout.write(f"notify_worker {owner} polling every {poll}s")
         while not stopping:
             close_old_connections()
-            claimed = run_due(owner=owner, limit=batch)
+            try:
+                claimed = run_due(owner=owner, limit=batch)
+            except DatabaseError:
+                # The database went away or is busy: what this worker held comes back
+                # after its lease; try again shortly rather than exit.
+                logger.exception("notify_worker: database error; retrying")
+                connections.close_all()
+                time.sleep(max(poll, 1.0))
+                continue
             if once:
                 return
             if claimed < batch:
