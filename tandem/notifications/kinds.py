@@ -29,7 +29,8 @@ KINDS: dict[str, Kind] = {
         Kind("booking_cancelled", "A session is cancelled", False, frozenset(CHANNELS)),
         # Reminders are about a time: one held back until quiet hours end may be too late.
         Kind("reminder", "Session reminders", True, frozenset(CHANNELS)),
-        Kind("message", "New messages", False, frozenset({INAPP, PUSH})),
+        # The Messages badge counts unread already; an entry per message would bury the rest.
+        Kind("message", "New messages", False, frozenset({PUSH})),
         Kind("payment", "Payments and receipts", False, frozenset({INAPP, EMAIL})),
         Kind("review", "Reviews", False, frozenset({INAPP})),
         Kind("dispatch", "Book-now requests and answers", True, frozenset({INAPP, PUSH})),

@@ -15,7 +15,9 @@ from tandem.accounts.models import User
 from tandem.core import sql
 from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.idempotency import checked_key
+from tandem.core.outbox import enqueue_in_transaction
 from tandem.core.text import clean_text
+from tandem.notifications.tasks import message_posted_task
 
 from .. import clock
 from ..attachments import CheckedFile, checked_attachment
@@ -165,6 +167,8 @@ def _post(
         "message.created",
         {"message": message.public_id, "seq": seq, "sender": user.public_id},
     )
+    message_id = message.pk
+    enqueue_in_transaction(lambda: message_posted_task.enqueue(message_id))
     message.conversation = conversation
     return SendOutcome(message, replayed=False)
 

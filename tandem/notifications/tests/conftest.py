@@ -10,6 +10,7 @@ import pytest
 from tandem.booking import services as booking_services
 from tandem.booking.models import Booking
 from tandem.booking.tests.conftest import at, coach, make_coach, make_type, session_type  # noqa: F401
+from tandem.messaging.tests.conftest import booking, conversation  # noqa: F401
 from tandem.notifications.models import Delivery
 
 
@@ -22,9 +23,9 @@ def book(client, profile, kind, start: datetime, *, now: datetime) -> Booking:  
     ).booking
 
 
-def pending_reminders(booking: Booking) -> list[Delivery]:
+def pending_reminders(of: Booking) -> list[Delivery]:
     return list(
-        Delivery.objects.filter(booking=booking, status=Delivery.Status.PENDING).order_by(
+        Delivery.objects.filter(booking=of, status=Delivery.Status.PENDING).order_by(
             "due_at", "user_id", "channel"
         )
     )

@@ -86,7 +86,10 @@ def test_quiet_hours_hold_non_urgent_email_until_they_end(bob, now):
     from tandem.notifications.services import preferences_update
 
     preferences_update(
-        user=bob, quiet_start=time(22), quiet_end=time(7), enabled={"message": {"email": True}}
+        user=bob,
+        quiet_start=time(22),
+        quiet_end=time(7),
+        enabled={"message": {"email": True, "inapp": True}},
     )
     late = now.replace(hour=4, minute=30)  # 23:30 in New York
     notify(user_ids=[bob.pk], kind="message", key="msg:late", title="Hi", now=late)
