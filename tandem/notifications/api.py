@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.http import HttpRequest
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from tandem.coaches.models import CoachProfile
 from tandem.core.errors import NotFound
@@ -112,19 +112,19 @@ def push_key(request: HttpRequest) -> dict:
     response={201: PushSubscriptionOut},
     summary="Register this browser for Web Push",
 )
-def add_push_subscription(request: HttpRequest, body: PushSubscriptionIn) -> tuple[int, dict]:
+def add_push_subscription(request: HttpRequest, body: PushSubscriptionIn) -> Status:
     sub = subscription_add(
         user=request.user, endpoint=str(body.endpoint), p256dh=body.keys.p256dh, auth=body.keys.auth
     )
-    return 201, {"id": str(sub.public_id), "created_at": sub.created_at}
+    return Status(201, {"id": str(sub.public_id), "created_at": sub.created_at})
 
 
 @router.delete(
     "/push/subscriptions/{subscription_id}", response={204: None}, summary="Stop Web Push"
 )
-def remove_push_subscription(request: HttpRequest, subscription_id: Path[uuid.UUID]):  # type: ignore[no-untyped-def]
+def remove_push_subscription(request: HttpRequest, subscription_id: Path[uuid.UUID]) -> Status:
     subscription_remove(user=request.user, subscription_id=subscription_id)
-    return 204, None
+    return Status(204, None)
 
 
 def _own_coach(request: HttpRequest) -> CoachProfile:
