@@ -40,13 +40,15 @@ WAKE = "events.wake"
 
 
 def _next_seqs(count: int) -> str:
-    """One statement takes the next number of each stream (creating it on its first event);
-    the rows stay locked until the transaction ends, so each user's numbers are given out in
-    commit order, without gaps."""
-    rows = ", ".join(["(%s, 1, 0)"] * count)
+    """One statement takes the next numbers of each stream (creating it on its first event):
+    each row gives a user and how many events they get; it returns the user's new last
+    number. The rows stay locked until the transaction ends, so each user's numbers are
+    given out in commit order, without gaps."""
+    rows = ", ".join(["(%s, %s, 0)"] * count)
     return (
         f"INSERT INTO realtime_stream (user_id, last_seq, floor_seq) VALUES {rows}"
-        " ON CONFLICT (user_id) DO UPDATE SET last_seq = realtime_stream.last_seq + 1"
+        " ON CONFLICT (user_id) DO UPDATE"
+        " SET last_seq = realtime_stream.last_seq + excluded.last_seq"
         " RETURNING user_id, last_seq"
     )
 
@@ -73,22 +75,39 @@ def _plain(data: dict[str, Any]) -> dict[str, Any]:
 
 def send_event_on_commit(user_ids: Iterable[int], kind: str, data: dict[str, Any]) -> None:
     """Append one event to each user's stream now; wake their connections after the commit."""
-    if not kind or len(kind) > MAX_KIND:
-        raise ValueError("event kind must be 1 to 64 characters")
     payload = _plain(data)
-    recipients = sorted(set(user_ids))  # one lock order for every publisher: no deadlocks
-    if not recipients:
+    send_events_on_commit([(user_id, kind, payload) for user_id in set(user_ids)])
+
+
+def send_events_on_commit(items: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
+    """Append each (user, kind, data) to that user's stream, in the order given per user —
+    any number of users and events in two statements; wake them after the commit."""
+    entries = [(user_id, kind, _plain(data)) for user_id, kind, data in items]
+    for _, kind, _ in entries:
+        if not kind or len(kind) > MAX_KIND:
+            raise ValueError("event kind must be 1 to 64 characters")
+    if not entries:
         return
+    counts: dict[int, int] = {}
+    for user_id, _, _ in entries:
+        counts[user_id] = counts.get(user_id, 0) + 1
+    recipients = sorted(counts)  # one lock order for every publisher: no deadlocks
     now = timezone.now()
     # savepoint=False: inside the caller's transaction this adds nothing; alone, it makes
-    # the number and the event one commit.
+    # the numbers and the events one commit.
     with transaction.atomic(savepoint=False):
-        seqs = dict(sql.fetch(_next_seqs(len(recipients)), recipients))
-        events = [
-            Event(user_id=user_id, seq=seqs[user_id], kind=kind, data=payload, created_at=now)
-            for user_id in recipients
-        ]
+        params = [value for user_id in recipients for value in (user_id, counts[user_id])]
+        tops = dict(sql.fetch(_next_seqs(len(recipients)), params))
+        given = {user_id: tops[user_id] - counts[user_id] for user_id in recipients}
+        events = []
+        for user_id, kind, payload in entries:
+            given[user_id] += 1
+            events.append(
+                Event(user_id=user_id, seq=given[user_id], kind=kind, data=payload, created_at=now)
+            )
         sql.insert_many(events)
+    # A user's wake-up carries their newest event: with several, the connection finds the
+    # gap and reads the rest from the database.
     committed = {event.user_id: present(event) for event in events}
     transaction.on_commit(lambda: wake(committed), robust=True)
 

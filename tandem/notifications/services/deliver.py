@@ -1,9 +1,10 @@
 """The worker's side: claim due deliveries with a lease, send each once, retry with backoff.
 
 Exactly once, per channel:
-- in-app: the entry is written, and the delivery marked sent, in one transaction, with the
-  delivery's key as the entry's unique dedupe key. A worker killed at any point either
-  committed both or neither; whoever holds the lease next finishes the job. Exactly once.
+- in-app: the entries are written, and the deliveries marked sent, in one transaction per
+  claimed batch, with each delivery's key as its entry's unique dedupe key. A worker
+  killed at any point either committed both or neither; whoever holds the lease next
+  finishes the job. Exactly once.
 - email and push leave the database: the worker sends, then marks sent (conditionally on
   still holding the lease). A worker killed between the two sends again after the lease
   runs out: at least once, with the delivery's key as the email's Message-ID so mail
@@ -25,8 +26,8 @@ from tandem.booking.models import Booking
 from ..channels import email as email_channel
 from ..channels import push as push_channel
 from ..kinds import EMAIL, INAPP, KINDS, PUSH
-from ..models import Delivery, Preference
-from .inbox import notification_add
+from ..models import Delivery, Notification, Preference
+from .inbox import notification_add, notifications_store
 from .reminders import still_holds
 
 logger = logging.getLogger(__name__)
@@ -72,12 +73,69 @@ def deliver(ids: list[int], *, owner: str, now: datetime | None = None) -> None:
             "user_id", "kind", "channel"
         )
     )
+    inapp = [d for d in rows if d.channel == INAPP]
+    if inapp:
+        try:
+            _deliver_inapp_batch(inapp, owner, turned_off, now)
+        except Exception:  # one bad row must not hold up the rest: retry them one by one
+            logger.exception("In-app batch of %s failed; delivering one by one", len(inapp))
+        else:
+            rows = [d for d in rows if d.channel != INAPP]
     for delivery in rows:
         try:
             _deliver_one(delivery, owner, bookings, turned_off, now)
         except Exception as exc:  # one bad delivery must not stop the batch
             logger.warning("Delivery %s failed: %s", delivery.pk, exc)
             _failed(delivery, owner, exc, now or timezone.now())
+
+
+def _deliver_inapp_batch(
+    batch: list[Delivery],
+    owner: str,
+    turned_off: set[tuple[int, str, str]],
+    now: datetime | None,
+) -> None:
+    """Every in-app delivery of a claim in one transaction: re-read under a lock (a
+    reschedule's cancellation or a takeover of an expired lease is seen here), booking
+    checked, entries and their events written, marked sent — all or nothing."""
+    when = now or timezone.now()
+    with transaction.atomic():
+        current = list(
+            Delivery.objects.select_for_update()
+            .filter(pk__in=[d.pk for d in batch], status=S.PENDING, lease_owner=owner)
+            .order_by("pk")
+        )
+        bookings = Booking.objects.in_bulk({d.booking_id for d in current if d.booking_id})
+        stale, muted, send = [], [], []
+        for d in current:
+            if d.kind == "reminder" and not still_holds(d, bookings.get(d.booking_id)):
+                stale.append(d.pk)
+            elif (d.user_id, d.kind, d.channel) in turned_off:
+                muted.append(d.pk)
+            else:
+                send.append(d)
+        for pks, note in ((stale, "the booking changed"), (muted, "turned off by the user")):
+            if pks:
+                Delivery.objects.filter(pk__in=pks).update(
+                    status=S.CANCELLED, last_error=note, lease_until=None
+                )
+        notes = [
+            Notification(
+                user_id=d.user_id,
+                kind=d.kind,
+                title=d.payload.get("title", "")[:200],
+                body=d.payload.get("body", "")[:2000],
+                url=d.payload.get("url", "")[:500],
+                dedupe_key=d.key,
+                created_at=when,
+            )
+            for d in send
+        ]
+        notifications_store(notes, urgent={d.key for d in send if KINDS[d.kind].urgent})
+        if send:
+            Delivery.objects.filter(pk__in=[d.pk for d in send]).update(
+                status=S.SENT, sent_at=timezone.now(), last_error="", lease_until=None
+            )
 
 
 def _deliver_one(

@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.core.errors import NotFound
-from tandem.realtime.services import send_event_on_commit
+from tandem.realtime.services import send_event_on_commit, send_events_on_commit
 
 from ..models import Notification
 
@@ -32,19 +33,18 @@ def notification_add(
 ) -> Notification | None:
     """Store one entry and tell the user's open pages (badge, toast, sound for urgent ones).
     With a `dedupe_key` a second call adds nothing and returns None."""
-    now = now or timezone.now()
+    note = Notification(
+        user_id=user_id,
+        kind=kind,
+        title=title[:200],
+        body=body[:2000],
+        url=url[:500],
+        dedupe_key=dedupe_key,
+        created_at=now or timezone.now(),
+    )
     try:
         with transaction.atomic():
-            note = Notification.objects.create(
-                user_id=user_id,
-                kind=kind,
-                title=title[:200],
-                body=body[:2000],
-                url=url[:500],
-                dedupe_key=dedupe_key,
-                created_at=now,
-            )
-            _announce(note, urgent=urgent)
+            notifications_store([note], urgent={note.dedupe_key} if urgent else set())
     except IntegrityError:
         if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
             return None
@@ -52,16 +52,30 @@ def notification_add(
     return note
 
 
-def _announce(note: Notification, *, urgent: bool) -> None:
-    send_event_on_commit(
-        [note.user_id],
-        "notification.new",
-        {
-            "notification": present(note),
-            "unread": unread_count(note.user_id),
-            "urgent": urgent,
-        },
+def notifications_store(notes: list[Notification], *, urgent: set[str | None]) -> None:
+    """Insert entries (any number of users) and announce each with the user's new unread
+    count: four statements whatever the number. Call inside a transaction; entries whose
+    `dedupe_key` is in `urgent` are announced as urgent (toast and sound)."""
+    if not notes:
+        return
+    Notification.objects.bulk_create(notes)
+    users = {n.user_id for n in notes}
+    unread = dict(
+        Notification.objects.filter(user_id__in=users, read_at__isnull=True)
+        .order_by()
+        .values_list("user_id")
+        .annotate(count=Count("pk"))
     )
+    # Counts as of this transaction: the last entry of a user carries their total, earlier
+    # ones of the same batch one less each, so a page applying them in order ends right.
+    remaining = {user_id: unread.get(user_id, 0) for user_id in users}
+    announced = []
+    for note in reversed(notes):
+        count = remaining[note.user_id]
+        remaining[note.user_id] -= 1
+        data = {"notification": present(note), "unread": count, "urgent": note.dedupe_key in urgent}
+        announced.append((note.user_id, "notification.new", data))
+    send_events_on_commit(reversed(announced))
 
 
 def present(note: Notification) -> dict:
