@@ -267,7 +267,21 @@ class Command(BaseCommand):
         for (coach_key, client_key), plan in DEMO_BOOKINGS.items():
             self._bookings(profiles[coach_key], users[client_key], plan)
         self._conversation(users["bob"], users["alice"])
+        self._reminders(profiles["alice"], org)
         return [profile.pk for profile in profiles.values()]
+
+    def _reminders(self, alice: CoachProfile, org: Organisation) -> None:
+        """Alice reminds herself on a ladder; Northwind reminds its members a day and two
+        hours ahead; every upcoming confirmed session has its reminders scheduled, and its
+        people have it in their notification centre (both idempotent)."""
+        from tandem.notifications.services import schedule_set
+        from tandem.notifications.services.bookings import booking_changed
+
+        schedule_set(coach=alice, coach_offsets=[300, 240, 180, 120, 60])
+        schedule_set(organisation=org, client_offsets=[1440, 120])
+        upcoming = Booking.objects.filter(start__gt=self.now, status=S.CONFIRMED)
+        for booking_id in upcoming.values_list("pk", flat=True):
+            booking_changed(booking_id, "confirmed", now=self.now)  # reminders too
 
     def _conversation(self, client: User, coach: User) -> None:
         """Bob and Alice have talked already (through the services: encrypted at rest)."""
