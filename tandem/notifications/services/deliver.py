@@ -41,12 +41,16 @@ def lease_seconds() -> float:
 def claim_due(*, owner: str, now: datetime | None = None, limit: int = 200) -> list[int]:
     """Take up to `limit` due deliveries nobody holds (or whose holder's lease ran out)."""
     now = now or timezone.now()
+    due = (
+        Delivery.objects.filter(status=S.PENDING, due_at__lte=now)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("due_at")
+    )
+    # Look before taking the write lock: an idle worker polls several times a second, and
+    # on SQLite every write transaction (IMMEDIATE) would hold up the web process's writes.
+    if not due.exists():
+        return []
     with transaction.atomic():
-        due = (
-            Delivery.objects.filter(status=S.PENDING, due_at__lte=now)
-            .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-            .order_by("due_at")
-        )
         if connection.vendor == "postgresql":
             # Two workers take different rows instead of queueing on the same ones.
             due = due.select_for_update(skip_locked=True)
