@@ -1,0 +1,180 @@
+"""Who can take a "Book now" request, best first: rows in, the frozen candidate list out.
+
+Runs in the web process when the request is made, outside its transaction (reads only).
+Presence lives in the cache, which in the embedded mode is per process: only the web
+process that serves the coaches' sockets knows who is online, which is why the list is
+ranked here once and frozen rather than re-ranked by the worker when an offer times out.
+
+Queries: the qualifying session types (1), the availability engine's inputs for all of them
+(see availability/services.py), the coaches' specialty counts (1), their bookings near the
+slots (1) and their offer history (1), however many coaches qualify.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count
+
+from tandem.accounts.models import User
+from tandem.availability.services import first_slots_between
+from tandem.booking.models import Booking
+from tandem.coaches.models import CoachProfile, SessionType, Specialty
+from tandem.core.timezones import available_zones
+from tandem.realtime.presence import presence_of
+
+from . import scoring
+from .models import DispatchOffer
+
+MAX_CANDIDATES = 10  # ten unanswered offers are most of an hour: further down nobody waits
+# A session cannot be booked in the past and the coach needs a moment to answer: a slot must
+# start at least this far from the moment it is offered (see services/advance.py).
+MIN_ANSWER_TIME = timedelta(seconds=30)
+HISTORY_DAYS = 90
+HISTORY_PER_COACH = 50
+
+
+def coach_ratings(coach_ids: Sequence[int]) -> dict[int, float | None]:
+    """Average review stars (1..5) per coach. The hook for reviews: there are none yet, so
+    every coach is neutral (None). Return {coach id: stars} once reviews exist."""
+    return dict.fromkeys(coach_ids)
+
+
+def rank_candidates(
+    *,
+    client: User,
+    specialty: Specialty,
+    duration_minutes: int,
+    window_minutes: int,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The ranked candidates as stored on the request: [{coach, session_type, start, score}]."""
+    types = _session_types(client, specialty, duration_minutes)
+    online = presence_of(sorted({t.coach.user_id for t in types}))
+    types = [t for t in types if online[t.coach.user_id].state == "online"]
+    if not types:
+        return []
+    # "Within N minutes" includes a slot starting at exactly now + N.
+    end = now + timedelta(minutes=window_minutes, microseconds=1)
+    pairs = [(t.coach, t) for t in types]
+    found = first_slots_between(pairs, now + MIN_ANSWER_TIME, end, now=now, client_id=client.pk)
+    best: dict[int, tuple[SessionType, datetime]] = {}
+    for session_type in types:  # cheapest first per coach: an equally early slot keeps it
+        start = found[(session_type.coach_id, session_type.pk)]
+        if start is None:
+            continue
+        held = best.get(session_type.coach_id)
+        if held is None or start < held[1]:
+            best[session_type.coach_id] = (session_type, start)
+    if not best:
+        return []
+    facts = _facts(best, now)
+    window = timedelta(minutes=window_minutes)
+    ranked = scoring.rank(facts, now=now, window=window, limit=MAX_CANDIDATES)
+    return [
+        {
+            "coach": r.coach_id,
+            "session_type": r.session_type_id,
+            "start": r.start.isoformat(),
+            "score": r.score,
+        }
+        for r in ranked
+    ]
+
+
+def _session_types(client: User, specialty: Specialty, duration: int) -> list[SessionType]:
+    # A type the coach confirms by hand is left out: accepting the offer *is* the coach's
+    # answer, and a booking that then waited for a second confirmation would not be "now".
+    return list(
+        SessionType.objects.filter(
+            is_active=True,
+            duration_minutes=duration,
+            requires_confirmation=False,
+            coach__is_verified=True,
+            coach__is_active=True,
+            coach__user__is_active=True,
+            coach__specialties=specialty,
+        )
+        .exclude(coach__user=client)
+        .select_related("coach", "coach__user")
+        .order_by("coach_id", "price", "pk")
+    )
+
+
+def _facts(
+    best: dict[int, tuple[SessionType, datetime]], now: datetime
+) -> list[scoring.CoachFacts]:
+    ids = sorted(best)
+    ratings = coach_ratings(ids)
+    specialties = dict(
+        CoachProfile.specialties.through.objects.filter(coachprofile_id__in=ids)
+        .values("coachprofile_id")
+        .annotate(n=Count("pk"))
+        .values_list("coachprofile_id", "n")
+    )
+    loads = _loads(best)
+    history = _history(ids, now)
+    return [
+        scoring.CoachFacts(
+            coach_id=coach_id,
+            session_type_id=session_type.pk,
+            start=start,
+            specialties=specialties.get(coach_id, 1),
+            rating=ratings.get(coach_id),
+            bookings_that_day=loads[coach_id],
+            history=tuple(history[coach_id]),
+        )
+        for coach_id, (session_type, start) in sorted(best.items())
+    ]
+
+
+def _zone(coach: CoachProfile) -> ZoneInfo:
+    return ZoneInfo(coach.timezone if coach.timezone in available_zones() else "UTC")
+
+
+def _loads(best: dict[int, tuple[SessionType, datetime]]) -> Counter[int]:
+    """Active bookings of each coach on the local date (their zone) of their slot."""
+    starts = [start for _, start in best.values()]
+    rows = Booking.objects.filter(
+        coach_id__in=sorted(best),
+        status__in=Booking.ACTIVE_STATUSES,
+        # A day's margin each side covers the local date in any zone.
+        start__gte=min(starts) - timedelta(days=1),
+        start__lt=max(starts) + timedelta(days=2),
+    ).values_list("coach_id", "start")
+    loads: Counter[int] = Counter()
+    for coach_id, start in rows:
+        session_type, slot = best[coach_id]
+        zone = _zone(session_type.coach)
+        if start.astimezone(zone).date() == slot.astimezone(zone).date():
+            loads[coach_id] += 1
+    return loads
+
+
+def _history(coach_ids: Sequence[int], now: datetime) -> dict[int, list[scoring.PastOffer]]:
+    """Each coach's latest answerable offers (withdrawn ones tell nothing about the coach)."""
+    rows = (
+        DispatchOffer.objects.filter(
+            coach_id__in=coach_ids, offered_at__gte=now - timedelta(days=HISTORY_DAYS)
+        )
+        .exclude(status__in=[DispatchOffer.Status.OFFERED, DispatchOffer.Status.WITHDRAWN])
+        .order_by("coach_id", "-offered_at")
+        .values_list("coach_id", "status", "offered_at", "expires_at", "answered_at")
+    )
+    history: dict[int, list[scoring.PastOffer]] = defaultdict(list)
+    for coach_id, status, offered_at, expires_at, answered_at in rows.iterator():
+        if len(history[coach_id]) >= HISTORY_PER_COACH:
+            continue
+        answered = status != DispatchOffer.Status.EXPIRED and answered_at is not None
+        history[coach_id].append(
+            scoring.PastOffer(
+                accepted=status in (DispatchOffer.Status.ACCEPTED, DispatchOffer.Status.FAILED),
+                seconds_to_answer=(answered_at - offered_at).total_seconds() if answered else None,
+                window_seconds=(expires_at - offered_at).total_seconds(),
+            )
+        )
+    return history

@@ -1,0 +1,79 @@
+"""Moving a request on: offer it to the next frozen candidate who can still take it.
+
+A candidate is passed over (no offer is made, nobody is alerted) when their slot starts too
+soon to be answered and booked, or can no longer be booked at all (taken meanwhile, the
+coach unlisted, the session type retired): asking them would only waste the client's time.
+Presence is not checked again here: the worker that times offers out does not see the web
+process's presence marks in the embedded mode (see ranking.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from tandem.booking.services.holds import ensure_bookable_by
+from tandem.booking.services.slots import ensure_bookable
+from tandem.coaches.models import CoachProfile, SessionType
+from tandem.core.errors import ServiceError
+
+from ..models import DispatchOffer, DispatchRequest
+from ..ranking import MIN_ANSWER_TIME
+from . import events
+
+
+def offer_window() -> timedelta:
+    return timedelta(seconds=settings.TANDEM_DISPATCH_OFFER_SECONDS)
+
+
+def advance(request: DispatchRequest, *, now: datetime) -> DispatchOffer | None:
+    """Offer `request` to its next candidate, or mark it exhausted when none is left.
+
+    Call inside transaction.atomic() with the request row locked (locking.lock_request) and
+    no open offer left on it.
+    """
+    offer = None
+    while offer is None and request.next_index < len(request.candidates):
+        candidate = request.candidates[request.next_index]
+        request.next_index += 1
+        offer = _offer(request, candidate, rank=request.next_index, now=now)
+    if offer is None:
+        request.status = DispatchRequest.Status.EXHAUSTED
+        request.closed_at = now
+    else:
+        request.status = DispatchRequest.Status.OFFERED
+    request.updated_at = now
+    request.save(update_fields=["status", "next_index", "closed_at", "updated_at"])
+    events.request_changed(request, offer)
+    return offer
+
+
+def _offer(
+    request: DispatchRequest, candidate: dict, *, rank: int, now: datetime
+) -> DispatchOffer | None:
+    start = datetime.fromisoformat(candidate["start"])
+    # An offer lasts at most until its slot starts: too close, and there is no time to answer.
+    if start - now < MIN_ANSWER_TIME:
+        return None
+    coach = CoachProfile.objects.select_related("user").filter(pk=candidate["coach"]).first()
+    session_type = SessionType.objects.filter(pk=candidate["session_type"]).first()
+    if coach is None or session_type is None:
+        return None
+    try:
+        ensure_bookable_by(request.client, coach, session_type)
+        ensure_bookable(coach, session_type, start, now=now, client_id=request.client_id)
+    except ServiceError:
+        return None
+    offer = DispatchOffer.objects.create(
+        request=request,
+        coach=coach,
+        session_type=session_type,
+        start=start,
+        rank=rank,
+        offered_at=now,
+        expires_at=min(now + offer_window(), start),
+    )
+    events.schedule_expiry(offer)
+    events.offer_changed(offer, coach.user_id)
+    return offer

@@ -1,0 +1,16 @@
+"""Background work for Book now. Tasks take ids, load fresh state, and may run twice."""
+
+from django_tasks import task
+
+
+@task()
+def dispatch_offer_expire_task(offer_id: int) -> None:
+    """At an offer's deadline: time it out if nobody answered, and ask the next coach.
+
+    Enqueued with run_after=expires_at in the transaction that made the offer (an outbox).
+    The offer is claimed with a conditional UPDATE, so a second run, or a read that timed
+    it out first, makes this a no-op.
+    """
+    from .services import dispatch_offer_expire
+
+    dispatch_offer_expire(offer_id=offer_id)
