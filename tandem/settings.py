@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "tandem.booking",
     "tandem.realtime",
     "tandem.messaging",
+    "tandem.dispatch",
     "tandem.notifications",
 ]
 
@@ -143,6 +144,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "tandem.core.context_processors.navigation",
                 "tandem.realtime.context_processors.realtime",
+                "tandem.notifications.context_processors.notification_nav",
             ],
         },
     },
@@ -391,6 +393,9 @@ TANDEM_HOLD_MINUTES = envint("TANDEM_HOLD_MINUTES", 10)
 TANDEM_EVENT_RETENTION_DAYS = envint("TANDEM_EVENT_RETENTION_DAYS", 7)
 TANDEM_EVENTS_HEARTBEAT_SECONDS = envint("TANDEM_EVENTS_HEARTBEAT_SECONDS", 15)
 TANDEM_EVENTS_LONGPOLL_SECONDS = envint("TANDEM_EVENTS_LONGPOLL_SECONDS", 30)
+# Without Redis, `manage.py serve` points its workers at the web process so their events
+# wake open pages at once (tandem/realtime/bridge.py). Empty: not bridged.
+TANDEM_WAKE_URL = "" if REDIS_URL else env("TANDEM_WAKE_URL")
 # A request awaiting the coach's confirmation lapses after this (or at its start, if sooner).
 TANDEM_PENDING_EXPIRY_HOURS = envint("TANDEM_PENDING_EXPIRY_HOURS", 24)
 
@@ -418,6 +423,10 @@ TANDEM_VAPID_SUBJECT = env("TANDEM_VAPID_SUBJECT", "mailto:admin@tandem.local")
 TANDEM_PUSH_TTL_SECONDS = envint("TANDEM_PUSH_TTL_SECONDS", 3600)
 # Push endpoints must be https; tests with a local stand-in push service turn this on.
 TANDEM_PUSH_ALLOW_HTTP = envbool("TANDEM_PUSH_ALLOW_HTTP", False)
+
+# --- Book now (dispatch) ----------------------------------------------------------------
+# How long a coach has to answer a Book now offer before it goes to the next coach.
+TANDEM_DISPATCH_OFFER_SECONDS = envint("TANDEM_DISPATCH_OFFER_SECONDS", 300)
 
 # --- Messaging --------------------------------------------------------------------------
 # Message bodies and attachments are encrypted at rest (Fernet). Comma-separated urlsafe-base64

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from tandem.accounts import views as account_views
 from tandem.core import views as core_views
 from tandem.realtime import views as realtime_views
+from tandem.realtime import views_bridge as realtime_bridge
 
 from .api import api
 
@@ -18,6 +19,7 @@ urlpatterns = [
     # Async views, before the NinjaAPI: streams and long-polls wait on the event loop.
     path("api/v1/events", realtime_views.events_poll, name="events_poll"),
     path("api/v1/events/stream", realtime_views.events_stream, name="events_stream"),
+    path("internal/wake", realtime_bridge.wake, name="realtime_wake"),
     path("api/v1/", api.urls),
     # Anything else under /api/ answers in the API's error shape, not an HTML page.
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
@@ -29,5 +31,7 @@ urlpatterns = [
     path("", include("tandem.coaches.urls")),  # /coaches/ and /c/<slug>/ (public)
     path("", include("tandem.booking.urls")),  # /calendar/<token>.ics, /settings/calendar/, ...
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
+    path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
+    path("", include("tandem.notifications.urls")),  # /notifications/, /settings/notifications/
     path("admin/", admin.site.urls),
 ]

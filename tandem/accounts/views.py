@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tandem.booking import selectors as booking_selectors
+from tandem.core.countdown import countdown_text
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
 from tandem.core.timezones import current_zones
@@ -66,16 +67,24 @@ def dashboard_sessions(request: HttpRequest) -> HttpResponse:
 
 
 def _sessions_overview(request: HttpRequest, is_coach: bool) -> dict[str, Any]:
-    """The next sessions (either side) and the requests awaiting the user as a coach: two
-    queries whatever the role (a client's requests query finds none), so the dashboard
-    costs the same for everyone."""
+    """The next sessions (either side), the next confirmed one (its countdown) and the
+    requests awaiting the user as a coach: three queries whatever the role (a client's
+    requests query finds none), so the dashboard costs the same for everyone."""
     now = timezone.now()
     upcoming = booking_selectors.bookings_page(
         request.user, scope="upcoming", now=now, limit=DASHBOARD_SESSIONS
     ).items
     requests = booking_selectors.pending_requests_for_coach(request.user, now)
+    # The next confirmed one may lie beyond the five listed (behind pending requests).
+    next_session = booking_selectors.next_confirmed_session(request.user, now)
     return {
         "upcoming": upcoming,
+        "next_session": next_session,
+        "next_session_in": countdown_text(next_session.start, next_session.end, now)
+        if next_session
+        else "",
+        # Whole seconds: every browser's Date.parse reads that form of ISO 8601.
+        "now": now.replace(microsecond=0),
         "requests": requests,
         "show_requests": is_coach,
         "directory_url": reverse("coach_directory"),

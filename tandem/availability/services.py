@@ -955,3 +955,29 @@ def has_slot_between(
         )
         result[coach.pk] = engine.first_slot(query) is not None
     return result
+
+
+def first_slots_between(
+    searches: Sequence[tuple[CoachProfile, SessionType]],
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    client_id: int | None = None,
+) -> dict[tuple[int, int], datetime | None]:
+    """The earliest slot of each (coach, session type) starting in [start, end), keyed by
+    (coach pk, session type pk); None where there is none. Constant queries however many
+    pairs. `client_id`'s own holds do not block (as for slots_for)."""
+    start, end, now = _utc(start), _utc(end), _utc(now)
+    result: dict[tuple[int, int], datetime | None] = {(c.pk, t.pk): None for c, t in searches}
+    span = _Span.of([(coach, session_type, start, end) for coach, session_type in searches], now)
+    if span is None:
+        return result
+    view = BusyView(now=now, client_id=client_id)
+    rows = _load_rows(sorted({c.pk for c, _ in searches}), span, view=view)
+    for coach, session_type in searches:
+        query = _query(
+            coach, session_type, rows.get(coach.pk, _Rows()), start=start, end=end, now=now
+        )
+        result[(coach.pk, session_type.pk)] = engine.first_slot(query)
+    return result

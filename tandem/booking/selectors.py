@@ -113,3 +113,14 @@ def pending_requests_for_coach(user: User, now: datetime) -> list[Booking]:
         .filter(status=Booking.Status.PENDING, pending_expires_at__gt=now)
         .order_by("start", "pk")
     )
+
+
+def next_confirmed_session(user: User, now: datetime) -> Booking | None:
+    """The user's next confirmed session on either side (one under way counts until it
+    ends): the dashboard's countdown."""
+    return (
+        _mine(user)
+        .filter(status=Booking.Status.CONFIRMED, end__gt=now)
+        .order_by("start", "pk")
+        .first()
+    )

@@ -1,13 +1,18 @@
-"""Reads for the notification centre (keyset pages, newest first)."""
+"""Reads for the notification pages: the centre (keyset pages, newest first), the bell,
+one notification, a coach's lead times."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
+from django.db.models import Count, OuterRef, Subquery
+
 from tandem.accounts.models import User
+from tandem.coaches.models import CoachProfile
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 
-from .models import Notification
+from .models import Notification, NotificationSettings, ReminderSchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +41,45 @@ def notifications_page(
     next_cursor = encode_cursor({"id": items[-1].pk}) if more and items else None
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return NotificationPage(items, next_cursor, unread)
+
+
+def notification_for(user: User, notification_id: object) -> Notification | None:
+    """One of the user's notifications; anyone else's (or a malformed id) is None."""
+    try:
+        public_id = uuid.UUID(str(notification_id))
+    except ValueError:
+        return None
+    return Notification.objects.filter(user=user, public_id=public_id).first()
+
+
+@dataclass(frozen=True, slots=True)
+class NavState:
+    """What every signed-in page's frame needs: the bell's count and the alert sound."""
+
+    unread: int
+    sound: bool
+
+
+def nav_state(user_id: int) -> NavState:
+    """The unread count and the sound setting in one query (a page's frame costs one)."""
+    unread = (
+        Notification.objects.filter(user_id=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    sound = NotificationSettings.objects.filter(user_id=OuterRef("pk")).values("sound")[:1]
+    row = User.objects.filter(pk=user_id).values_list(Subquery(unread), Subquery(sound)).first()
+    if row is None:
+        return NavState(0, True)
+    # No unread rows: the count subquery is NULL; no settings row: the default (sound on).
+    return NavState(row[0] or 0, row[1] is not False)
+
+
+def reminder_offsets_of(coach: CoachProfile) -> tuple[list[int] | None, list[int] | None]:
+    """A coach's own lead times (coach side, client side); None where they use the default."""
+    row = ReminderSchedule.objects.filter(coach=coach).first()
+    if row is None:
+        return None, None
+    return row.coach_offsets, row.client_offsets

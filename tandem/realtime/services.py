@@ -118,10 +118,17 @@ def wake(events: dict[int, dict[str, Any]]) -> None:
     if layer is None:
         return
     if isinstance(layer, InMemoryChannelLayer):
-        # The in-memory layer delivers only inside this process: wake only users with a
-        # connection here. In a process that serves none (the task worker, a script) this
-        # skips async_to_sync, which would start a thread and an event loop per commit.
-        events = {u: e for u, e in events.items() if group_name(u) in layer.groups}
+        # The in-memory layer delivers only inside this process: wake users with a
+        # connection here, and hand the rest to the web process when this is one of
+        # `serve`'s workers (bridge.py). A process that serves no connection skips
+        # async_to_sync, which would start a thread and an event loop per commit.
+        here = {u: e for u, e in events.items() if group_name(u) in layer.groups}
+        elsewhere = {u: e for u, e in events.items() if u not in here}
+        if elsewhere:
+            from .bridge import forward
+
+            forward(elsewhere)
+        events = here
         if not events:
             return
     async_to_sync(awake)(events)

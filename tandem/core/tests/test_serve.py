@@ -77,10 +77,26 @@ def alive(pid: int) -> bool:
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen, port: int, log: Path) -> None:
+    def __init__(
+        self, process: subprocess.Popen, port: int, log: Path, env: dict[str, str]
+    ) -> None:
         self.process = process
         self.port = port
         self.log = log
+        self.env = env  # what `serve` runs with (its var/, its secret)
+
+    def manage(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
+        """Run a management command against this server's database; its output."""
+        done = subprocess.run(
+            [sys.executable, str(BASE_DIR / "manage.py"), *args],
+            cwd=BASE_DIR,
+            env={**self.env, **(extra_env or {})},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
     @property
     def url(self) -> str:
@@ -94,8 +110,14 @@ class Server:
 def server(tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     tmp = tmp_path_factory.mktemp("serve")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TANDEM_ENV"}}
-    env.update(TANDEM_VAR_DIR=str(tmp / "var"), DJANGO_SETTINGS_MODULE="tandem.settings")
+    # No heartbeat within a test's time: live events must arrive by their wake-up.
+    env.update(
+        TANDEM_VAR_DIR=str(tmp / "var"),
+        DJANGO_SETTINGS_MODULE="tandem.settings",
+        TANDEM_EVENTS_HEARTBEAT_SECONDS="3600",
+    )
     env.pop("SECRET_KEY", None)
+    env.pop("REDIS_URL", None)
     manage = str(BASE_DIR / "manage.py")
     migrated = subprocess.run(
         [sys.executable, manage, "migrate", "--no-input", "-v", "0"],
@@ -117,7 +139,7 @@ def server(tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    running = Server(process, port, log)
+    running = Server(process, port, log, env)
     try:
         yield running
     finally:
@@ -196,6 +218,56 @@ def test_a_websocket_from_a_foreign_origin_is_refused_by_uvicorn(server):
     ):
         pass
     assert refused.value.response.status_code == 403
+
+
+MAKE_USER = """
+from tandem.accounts.models import User
+from tandem.accounts.services import api_token_create
+user = User.objects.create_user(email="wake@example.com", password=None, display_name="Wake")
+print(api_token_create(user=user, name="wake")[1])
+"""
+PUBLISH = """
+from django.db import transaction
+from tandem.accounts.models import User
+from tandem.realtime.services import send_event_on_commit
+with transaction.atomic():
+    send_event_on_commit([User.objects.get(email="wake@example.com").pk], "test.wake", {"n": 1})
+"""
+
+
+def test_an_event_a_worker_commits_reaches_an_open_socket_at_once(server):
+    # Embedded mode, no Redis: a worker process's in-memory channel layer cannot reach the
+    # web process's sockets; serve's bridge carries the wake-up (heartbeats are off here).
+    wait_until_healthy(server)
+    token = server.manage("shell", "-c", MAKE_USER).strip().splitlines()[-1]
+    with connect(
+        f"ws://127.0.0.1:{server.port}/ws/events?after=0",
+        additional_headers={
+            "Origin": f"http://127.0.0.1:{server.port}",
+            "Authorization": f"Bearer {token}",
+        },
+        proxy=None,
+        open_timeout=10,
+    ) as ws:
+        assert json.loads(ws.recv(timeout=10))["type"] == "ready"
+        wake_url = f"http://127.0.0.1:{server.port}/internal/wake"
+        server.manage("shell", "-c", PUBLISH, extra_env={"TANDEM_WAKE_URL": wake_url})
+        frame = json.loads(ws.recv(timeout=10))
+        assert frame["type"] == "event" and frame["event"]["kind"] == "test.wake"
+
+
+def test_the_wake_endpoint_refuses_unsigned_posts(server):
+    wait_until_healthy(server)
+    request = urllib.request.Request(
+        f"{server.url}/internal/wake",
+        data=b'{"1": {"seq": 1}}',
+        method="POST",
+        headers={"X-Tandem-Wake-Signature": "0" * 64},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        http.open(request, timeout=5)
+    assert refused.value.code == 403
+    assert get(f"{server.url}/internal/wake")[0] == 405
 
 
 def test_ctrl_c_stops_serve_and_all_its_children(server):

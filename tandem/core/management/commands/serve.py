@@ -47,8 +47,15 @@ class Command(BaseCommand):
         try:
             # Run both from the project directory: `serve` may be started from anywhere
             # (`python /srv/tandem/manage.py serve`), and both name the project relative to it.
-            for cmd in (web, worker, notifier):
-                procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR))
+            # Without Redis the workers' events reach the web process's connections
+            # through it (tandem/realtime/bridge.py).
+            wake_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+            workers_env = {
+                **os.environ,
+                "TANDEM_WAKE_URL": f"http://{wake_host}:{port}/internal/wake",
+            }
+            for cmd, env in ((web, None), (worker, workers_env), (notifier, workers_env)):
+                procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env))
             self.stdout.write(f"Tandem is serving at http://{host}:{port}/ (Ctrl-C stops it)")
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.2)
