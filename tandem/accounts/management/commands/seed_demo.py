@@ -51,6 +51,8 @@ class DemoType:
     description: str = ""
     requires_confirmation: bool = False
     buffer_after: int = 0
+    notice_minutes: int | None = None  # None: the session type's default
+    step_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,11 @@ class DemoCoach:
 
 
 INTRO = DemoType("Intro call", 30, "0", "A free first conversation: goals, fit, next steps.")
+# Bookable at short notice, every quarter hour: what "Book now" offers while the coach is online.
+QUICK = DemoType(
+    "Quick call", 30, "45.00", "Half an hour, soon: for when it can't wait.",
+    notice_minutes=0, step_minutes=15,
+)  # fmt: skip
 
 DEMO_COACHES = [
     DemoCoach(
@@ -89,6 +96,7 @@ DEMO_COACHES = [
         languages=[("en", "English"), ("de", "German")],
         types=[
             INTRO,
+            QUICK,
             DemoType("Coaching session", 60, "120.00", "One focused hour.", buffer_after=15),
             DemoType(
                 "Leadership intensive",
@@ -142,6 +150,7 @@ DEMO_COACHES = [
         languages=[("en", "English"), ("es", "Spanish")],
         types=[
             INTRO,
+            QUICK,
             DemoType("Coaching session", 60, "150.00", buffer_after=10),
             DemoType("Executive intensive", 90, "210.00", buffer_after=10),
         ],
@@ -331,18 +340,19 @@ class Command(BaseCommand):
         if not profile.languages.exists():
             profile.languages.set([language(*pair) for pair in coach.languages])
         for demo_type in coach.types:
-            SessionType.objects.get_or_create(
-                coach=profile,
-                name=demo_type.name,
-                defaults={
-                    "description": demo_type.description,
-                    "duration_minutes": demo_type.minutes,
-                    "price": Decimal(demo_type.price),
-                    "currency": profile.currency,
-                    "requires_confirmation": demo_type.requires_confirmation,
-                    "buffer_after_minutes": demo_type.buffer_after,
-                },
-            )
+            defaults = {
+                "description": demo_type.description,
+                "duration_minutes": demo_type.minutes,
+                "price": Decimal(demo_type.price),
+                "currency": profile.currency,
+                "requires_confirmation": demo_type.requires_confirmation,
+                "buffer_after_minutes": demo_type.buffer_after,
+            }
+            if demo_type.notice_minutes is not None:
+                defaults["min_notice_minutes"] = demo_type.notice_minutes
+            if demo_type.step_minutes is not None:
+                defaults["slot_step_minutes"] = demo_type.step_minutes
+            SessionType.objects.get_or_create(coach=profile, name=demo_type.name, defaults=defaults)
         min_price = profile.session_types.filter(is_active=True).aggregate(p=Min("price"))["p"]
         if profile.min_price != min_price:
             profile.min_price = min_price
