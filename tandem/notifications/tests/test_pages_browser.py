@@ -317,13 +317,15 @@ def test_a_push_shows_the_notification(browser_context, asgi_server, bob):  # ty
         "ServiceWorker.deliverPushMessage",
         {"origin": asgi_server.url, "registrationId": registration["registrationId"], "data": data},
     )
-    page.wait_for_function(
-        "async () => (await (await navigator.serviceWorker.ready).getNotifications()).length"
-    )
-    shown = page.evaluate(
-        """async () => (await (await navigator.serviceWorker.ready).getNotifications())
-             .map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))"""
-    )
+    # Polled from here: wait_for_function would take an async predicate's Promise itself as
+    # a truthy answer and return before the worker has shown anything.
+    read = """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                 .map((n) => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))"""
+    deadline = time.monotonic() + 10  # a deadline, not a timing assertion
+    shown = page.evaluate(read)
+    while not shown and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+        shown = page.evaluate(read)
     assert shown == [
         {
             "title": "Reminder: in 1 hour",
