@@ -89,7 +89,8 @@ def test_book_now_from_request_to_booking_live(  # type: ignore[no-untyped-def]
     bob_page.get_by_role("button", name="Find a coach now").click()
     status = bob_page.locator("[data-dispatch-status]")
     expect(status).to_contain_text("Asking coach 1 of 1")
-    expect(status.get_by_role("timer")).to_have_text(re.compile(r"^[45]:\d\d$"))
+    # Five minutes, or less when the slot starts sooner (the window ends at the start).
+    expect(status.get_by_role("timer")).to_have_text(re.compile(r"^[0-5]:\d\d$"))
     expect(status.get_by_role("button", name="Withdraw request")).to_be_visible()
     assert bob_page.evaluate("document.documentElement.scrollWidth") <= 360
     bob_page.evaluate("window.__sameDocument = 'progress page'")  # marks this document
@@ -98,7 +99,7 @@ def test_book_now_from_request_to_booking_live(  # type: ignore[no-untyped-def]
     alert = alice_page.locator(".dispatch-alert")
     expect(alert).to_have_count(1, timeout=10_000)
     expect(alert).to_contain_text("Leadership · 60 minutes with Bob Brown")
-    expect(alert.get_by_role("timer")).to_have_text(re.compile(r"^[45]:\d\d$"))
+    expect(alert.get_by_role("timer")).to_have_text(re.compile(r"^[0-5]:\d\d$"))
     assert len(alice_page.evaluate("window.__chimes")) == 1
     assert alice_page.evaluate("window.__sameDocument") is True
     check_axe(alice_page)
