@@ -35,12 +35,10 @@ import argparse
 import asyncio
 import json
 import logging
-import math
 import multiprocessing as mp
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -51,6 +49,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import database_url, ensure_database, free_port, percentile  # noqa: E402
+
 THROUGHPUT_TARGET = 200.0  # bookings per second
 P99_TARGET_MS = 100.0
 WARMUP = 3  # bookings per client before the clock starts (connections, caches, imports)
@@ -89,20 +90,6 @@ def parse_args() -> argparse.Namespace:
     if args.clients < 1 or args.coaches < 1 or args.duration <= 0:
         sys.exit("--clients and --coaches must be positive, --duration > 0")
     return args
-
-
-def database_url(args: argparse.Namespace) -> str:
-    return f"{args.server.rstrip('/')}/{args.db}"
-
-
-def ensure_database(args: argparse.Namespace) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{args.server.rstrip('/')}/postgres", autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{args.db}"')
-            print(f"created database {args.db}")
 
 
 def setup_django(args: argparse.Namespace) -> None:
@@ -228,13 +215,6 @@ def first_slot() -> datetime:
 
 
 # --- measurement helpers ----------------------------------------------------------------
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
 class Result:
@@ -376,12 +356,6 @@ def measure_service(args: argparse.Namespace, data: dict[str, Any]) -> Result:
 
 
 # --- HTTP ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:

@@ -25,7 +25,6 @@ import math
 import os
 import platform
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import database_url, ensure_database, free_port, percentile  # noqa: E402
+
 EMAIL_DOMAIN = "dispatch-bench.tandem.local"
 SPECIALTY = "dispatch-bench"
 P99_TARGET_MS = 200.0
@@ -55,16 +57,8 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def database_url(args: argparse.Namespace) -> str:
-    return f"{args.server.rstrip('/')}/{args.db}"
-
-
 def setup_django(args: argparse.Namespace) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{args.server.rstrip('/')}/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone():
-            conn.execute(f'CREATE DATABASE "{args.db}"')
+    ensure_database(args)
     os.environ.update(
         DATABASE_URL=database_url(args),
         REDIS_URL=args.redis,
@@ -139,12 +133,6 @@ def prepare(args: argparse.Namespace) -> dict[str, Any]:
     return {"coaches": coaches, "clients": clients}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, int]:
     import httpx
 
@@ -167,11 +155,6 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, int]:
             time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     sys.exit("uvicorn did not answer /healthz within 60 s")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)] if ordered else math.nan
 
 
 async def run(args: argparse.Namespace, data: dict[str, Any], port: int) -> dict[str, float]:

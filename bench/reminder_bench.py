@@ -35,6 +35,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import database_url, ensure_database  # noqa: E402
+
 EMAIL_DOMAIN = "reminder-bench.tandem.local"
 LATENESS_P99_TARGET = 2.0  # seconds, with one worker
 LEAD = 5.0  # seconds between writing the reminders and the first one coming due
@@ -56,20 +59,6 @@ def parse_args() -> argparse.Namespace:
     if args.db == "test":
         parser.error("refusing the development/test database 'test'")
     return args
-
-
-def database_url(args: argparse.Namespace) -> str:
-    return f"{args.server.rstrip('/')}/{args.db}"
-
-
-def ensure_database(args: argparse.Namespace) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{args.server.rstrip('/')}/postgres", autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [args.db]).fetchone()
-        if not found:
-            conn.execute(f'CREATE DATABASE "{args.db}"')
-            print(f"created database {args.db}")
 
 
 def setup_django(args: argparse.Namespace) -> None:

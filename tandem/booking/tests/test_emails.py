@@ -106,6 +106,10 @@ def test_a_request_asks_the_coach_to_answer_and_tells_the_client_it_was_sent(
     both_say(to_alice, ALICE_WHEN, f"{site}/sessions/{pending.public_id}/", "Accept or decline")
     both_say(to_alice, "Tuesday 2 March 2027, 10:00 (Europe/Berlin)")  # answer by
     both_say(to_bob, BOB_WHEN, "not confirmed yet")
+    # Where to choose what Tandem sends: a link in both parts.
+    assert f"{site}/settings/notifications/" in plain(to_bob)
+    html = to_bob.get_body(preferencelist=("html",)).get_content()
+    assert f'href="{site}/settings/notifications/"' in html
     # A pending request puts nothing in anyone's calendar (see emails.py).
     assert invitations(to_alice) == [] and invitations(to_bob) == []
     assert len(smtp_mailbox.messages) == 2
