@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "tandem.messaging",
     "tandem.dispatch",
     "tandem.notifications",
+    "tandem.payments",
 ]
 
 MIDDLEWARE = [
@@ -443,3 +444,21 @@ TANDEM_MESSAGE_EDIT_MINUTES = envint("TANDEM_MESSAGE_EDIT_MINUTES", 5)
 TANDEM_MESSAGE_ATTACHMENT_MAX_BYTES = envint(
     "TANDEM_MESSAGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024
 )
+
+# --- Payments ---------------------------------------------------------------------------
+# The platform's fee in basis points (1000 = 10 %); a coach may have an override
+# (payments.CoachPaymentSettings). Posted to the ledger at payment time.
+TANDEM_PLATFORM_FEE_BP = envint("TANDEM_PLATFORM_FEE_BP", 1000)
+# How clients pay what credits do not cover: "manual" (an invoice the coach or staff marks
+# paid; the embedded default) or "stripe" (needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET).
+TANDEM_PAYMENT_PROVIDER = env("TANDEM_PAYMENT_PROVIDER", "manual")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+# Where the stripe library sends requests; empty = Stripe's servers. Tests point it at a
+# local stand-in (Stripe's servers cannot be reached from here).
+STRIPE_API_BASE = env("STRIPE_API_BASE")
+# A webhook whose signed timestamp is older than this is refused (Stripe's default is 300 s).
+TANDEM_WEBHOOK_TOLERANCE_SECONDS = envint("TANDEM_WEBHOOK_TOLERANCE_SECONDS", 300)
+# Gift cards bought or issued are valid this long unless staff set another date.
+TANDEM_GIFT_CARD_VALID_DAYS = envint("TANDEM_GIFT_CARD_VALID_DAYS", 365)

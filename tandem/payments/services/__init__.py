@@ -1,0 +1,1 @@
+"""Payment services: every write that moves money posts through `ledger.post`."""
