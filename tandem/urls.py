@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 
 from tandem.accounts import views as account_views
 from tandem.core import views as core_views
+from tandem.payments import webhooks as payments_webhooks
 from tandem.realtime import views as realtime_views
 from tandem.realtime import views_bridge as realtime_bridge
 
@@ -33,5 +34,6 @@ urlpatterns = [
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
     path("", include("tandem.notifications.urls")),  # /notifications/, /settings/notifications/
+    path("webhooks/stripe", payments_webhooks.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
 ]
