@@ -129,6 +129,8 @@ class StripeStandin:
         self.objects: dict[str, dict[str, Any]] = {}
         self.created: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []  # method, path, params, idempotency_key
+        # True: every request answers 503 api_error (Stripe-Should-Retry: false), as in an outage.
+        self.unavailable = False
         self._idempotency: dict[tuple[str, str], _Saved] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -285,6 +287,11 @@ class StripeStandin:
         if not auth.startswith("Bearer ") or api_key != self.secret_key:
             shown = api_key[:8] + "*" * max(0, len(api_key) - 12) + api_key[-4:]
             return self._error(ApiError(401, f"Invalid API Key provided: {shown}"), extra)
+        if self.unavailable:
+            extra["Stripe-Should-Retry"] = "false"
+            return self._error(
+                ApiError(503, "Stripe is temporarily unavailable.", type="api_error"), extra
+            )
         key = headers.get("idempotency-key", "") if method == "POST" else ""
         with self._lock:
             self.requests.append(
