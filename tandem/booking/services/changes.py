@@ -19,7 +19,7 @@ from tandem.core.errors import InvalidInput, NotFound
 from tandem.core.text import clean_text
 
 from ..models import Booking, BookingEvent
-from . import history, notify
+from . import history, notify, payments_hook
 from .errors import InvalidTransition, SlotUnavailable, TooLate
 from .expiry import expire_due_requests
 from .locking import lock_coach
@@ -108,6 +108,7 @@ def booking_decline(
         from_status=Booking.Status.PENDING,
         message=message,
     )
+    payments_hook.settle(booking, "declined", user, now)
     notify.announce(booking, "declined")
     return booking
 
@@ -263,6 +264,7 @@ def booking_cancel(
         reason_code=reason_code,
         message=message,
     )
+    payments_hook.settle(booking, "cancelled", user, now)
     notify.announce(booking, "cancelled")
     return CancelOutcome(booking, terms)
 
@@ -277,6 +279,8 @@ def _finish(booking_id: uuid.UUID, user: User, now: datetime, status: str, kind:
     booking.status = status
     _save(booking, now, "status")
     history.record(booking, kind, actor=user, at=now, from_status=Booking.Status.CONFIRMED)
+    if status == Booking.Status.NO_SHOW:
+        payments_hook.settle(booking, "no_show", user, now)
     return booking
 
 

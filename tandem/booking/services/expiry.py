@@ -11,7 +11,7 @@ from django.utils import timezone
 from tandem.core import sql
 
 from ..models import Booking, BookingEvent
-from . import history, notify
+from . import history, notify, payments_hook
 
 _BOOKING = sql.ModelReader(Booking, "b")
 
@@ -52,6 +52,7 @@ def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = N
                 at=now,
                 from_status=Booking.Status.PENDING,
             )
+            payments_hook.settle(booking, "expired", None, now)
             notify.announce(booking, "expired")
             expired += 1
     return expired

@@ -75,6 +75,8 @@ class Payment(models.Model):
     session_type = models.ForeignKey(
         "coaches.SessionType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # For a card payment of a session: the time it books once paid (the hold may lapse).
+    booking_start = models.DateTimeField(null=True, blank=True)
     booking_notes = models.TextField(max_length=2000, blank=True)
     package_purchase = models.ForeignKey(
         "payments.PackagePurchase",
@@ -180,6 +182,8 @@ class Refund(models.Model):
     message = models.CharField(max_length=500, blank=True)
     # What the coach kept (late fee), for the record.
     kept = models.BigIntegerField(default=0)
+    # The part of the platform fee given back with this refund.
+    fee_returned = models.BigIntegerField(default=0)
     provider_ref = models.CharField(max_length=120, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

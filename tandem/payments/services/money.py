@@ -9,9 +9,9 @@ from django.conf import settings
 from tandem.core.money import minor_units
 
 
-def to_minor(amount: Decimal, currency: str) -> int:
+def to_minor(amount: Decimal | int, currency: str) -> int:
     """A Decimal price ("80.50") as integer minor units (8050); refuses sub-minor digits."""
-    scaled = amount.scaleb(minor_units(currency))
+    scaled = Decimal(amount).scaleb(minor_units(currency))
     if scaled != scaled.to_integral_value():
         raise ValueError(f"{amount} has more than {minor_units(currency)} decimals for {currency}")
     return int(scaled)

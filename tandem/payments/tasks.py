@@ -1,0 +1,51 @@
+"""Payment jobs: provider calls made after the change that asked for them committed.
+
+Each takes an id, loads fresh state and is safe to run twice: the provider call carries an
+idempotency key derived from the row (a repeated call returns the first result), and the
+row is updated with a conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+log = logging.getLogger(__name__)
+
+
+@task()
+def provider_refund_task(refund_id: int) -> None:
+    """Send a card refund to the provider (once per refund: its public id is the key)."""
+    from .models import PaymentSource, Refund
+    from .providers import get_provider
+
+    refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
+    if refund is None or refund.provider_ref:
+        return
+    payment = refund.payment
+    if not payment.provider_ref or payment.provider == "manual":
+        return
+    card = payment.sources.filter(kind=PaymentSource.Kind.CARD).first()
+    card_part = min(refund.amount, card.amount) if card else refund.amount
+    ref = get_provider(payment.provider).refund(
+        ref=payment.provider_ref, amount=card_part, idempotency_key=f"refund-{refund.public_id}"
+    )
+    Refund.objects.filter(pk=refund.pk, provider_ref="").update(provider_ref=ref)
+
+
+@task()
+def cancel_intent_task(payment_id: int) -> None:
+    """Cancel the PaymentIntent of a payment that lapsed unpaid."""
+    from .models import Payment
+    from .providers import get_provider
+
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or not payment.provider_ref:
+        return
+    try:
+        get_provider(payment.provider).cancel_intent(
+            payment.provider_ref, idempotency_key=f"cancel-{payment.public_id}"
+        )
+    except Exception:  # it may have succeeded meanwhile: the webhook refunds that case
+        log.warning("could not cancel intent of payment %s", payment.public_id, exc_info=True)
