@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("tandem.booking.urls")),  # /calendar/<token>.ics, /settings/calendar/, ...
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
+    path("", include("tandem.payments.urls_giftcards")),  # /gift-cards/, /staff/gift-cards/
     path("", include("tandem.notifications.urls")),  # /notifications/, /settings/notifications/
     path("webhooks/stripe", payments_webhooks.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),

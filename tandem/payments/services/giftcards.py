@@ -232,6 +232,7 @@ def _send_code_email(card_id: int, *, kind: str, sender_name: str = "") -> None:
             "kind": kind,
             "recipient_name": recipient.name if recipient else card.recipient_email,
             "sender_name": sender_name,
+            "recipient_email": card.recipient_email,
             "code": format_code(card.code),
             "amount": format_money(accounts.gift_card_balance(card), card.currency),
             "message": card.message,

@@ -1,0 +1,115 @@
+"""Gift card codes: generation, grouping, normalisation and the mod-37 check symbol."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tandem.core.errors import InvalidInput, NotFound
+from tandem.payments.services import giftcards as g
+
+bodies = st.text(alphabet=g.ALPHABET, min_size=g.CODE_SYMBOLS, max_size=g.CODE_SYMBOLS)
+
+
+def _code(body: str) -> str:
+    return body + g.check_symbol(body)
+
+
+def _rejected(text: str) -> bool:
+    try:
+        g.normalise_code(text)
+    except InvalidInput as exc:
+        assert exc.code == "invalid_gift_card_code"
+        return True
+    return False
+
+
+def test_generated_codes_are_valid_and_plain() -> None:
+    for _ in range(200):
+        code = g.generate_code()
+        assert len(code) == 17
+        assert set(code) <= set(g.ALPHABET)  # the check symbol is never one of *~$=U
+        assert g.normalise_code(code) == code
+
+
+def test_grouping_and_masking() -> None:
+    code = _code("0123456789ABCDEF")
+    grouped = g.format_code(code)
+    assert grouped == f"0123-4567-89AB-CDEF-{code[-1]}"
+    assert g.masked_code(code) == f"••••-••••-••••-•DEF-{code[-1]}"
+    assert g.last4(code) == "DEF" + code[-1]
+
+
+def test_crockford_check_symbol_known_values() -> None:
+    # The value read as a base-32 number, mod 37: "0" -> 0, "Z" (31) -> 31, "10" (32) -> "*".
+    assert g.check_symbol("0") == "0"
+    assert g.check_symbol("Z") == "Z"
+    assert g.check_symbol("10") == "*"
+    assert g.check_symbol("14") == "U"  # 36
+
+
+@given(bodies)
+def test_normalise_accepts_how_people_type(body: str) -> None:
+    code = _code(body)
+    sloppy = " ".join(g.format_code(code).lower().split("-")) + " "
+    sloppy = sloppy.replace("0", "o").replace("1", "l")
+    assert g.normalise_code(sloppy) == code
+    assert g.normalise_code(g.format_code(code).replace("1", "I")) == code
+
+
+@given(bodies, st.data())
+def test_every_single_symbol_typo_is_caught(body: str, data: st.DataObject) -> None:
+    code = _code(body)
+    position = data.draw(st.integers(0, len(code) - 1))
+    replacement = data.draw(st.sampled_from(g.CHECK_ALPHABET).filter(lambda s: s != code[position]))
+    typo = code[:position] + replacement + code[position + 1 :]
+    assert _rejected(typo)
+
+
+@given(bodies)
+def test_every_single_symbol_typo_is_caught_exhaustively(body: str) -> None:
+    code = _code(body)
+    for position in range(len(code)):
+        for replacement in g.CHECK_ALPHABET:
+            if replacement != code[position]:
+                assert _rejected(code[:position] + replacement + code[position + 1 :])
+
+
+@given(bodies)
+def test_every_adjacent_transposition_is_caught(body: str) -> None:
+    code = _code(body)
+    for i in range(len(code) - 1):
+        if code[i] != code[i + 1]:
+            swapped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
+            assert _rejected(swapped), (code, i)
+
+
+@given(bodies)
+def test_a_missing_or_extra_symbol_is_caught(body: str) -> None:
+    code = _code(body)
+    assert _rejected(code[:-1])
+    assert _rejected(code[1:])
+    assert _rejected(code + "0")
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "X" * 65, "ABCD\x00EFGH", "ÄBCD-EFGH-JKMN-PQRS-T", None, 12345, ["a"]]
+)
+def test_garbage_is_invalid(text: object) -> None:
+    assert _rejected(text)  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_a_wrong_check_symbol_is_refused_before_any_query(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+    code = g.generate_code()
+    wrong = code[:-1] + next(s for s in g.ALPHABET if s != code[-1])
+    with django_assert_num_queries(0), pytest.raises(InvalidInput) as caught:
+        g.find_card(wrong)
+    assert caught.value.code == "invalid_gift_card_code"
+
+
+@pytest.mark.django_db
+def test_unknown_valid_code_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        g.find_card(g.generate_code())
