@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
     path("", include("tandem.payments.urls_giftcards")),  # /gift-cards/, /staff/gift-cards/
     path("", include("tandem.notifications.urls")),  # /notifications/, /settings/notifications/
+    path("", include("tandem.payments.urls_money")),  # /coach/earnings/, /payments/, ...
     path("webhooks/stripe", payments_webhooks.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
 ]

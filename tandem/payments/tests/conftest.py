@@ -26,3 +26,85 @@ def stripe_standin(settings) -> Iterator[StripeStandin]:  # type: ignore[no-unty
 
 
 # --- end Stripe ----------------------------------------------------------------------------
+
+
+# --- Earnings, payouts and documents ---------------------------------------------------------
+# Alice (coach, Europe/Berlin, slug "alice"); payments made straight into the ledger the way a
+# succeeded booking payment posts: Dr provider clearing / Cr coach payable + platform revenue.
+
+
+@pytest.fixture
+def money_coach(alice):  # type: ignore[no-untyped-def]
+    from tandem.booking.tests.conftest import make_coach
+
+    return make_coach(alice, slug="alice")
+
+
+def money_paid(coach, client, *, amount: int, fee: int, at, currency: str = "EUR"):  # type: ignore[no-untyped-def]
+    """A succeeded booking payment of `amount` (fee to the platform), posted at `at`."""
+    from django.db import transaction
+
+    from tandem.payments.models import Payment
+    from tandem.payments.services import accounts, ledger
+
+    with transaction.atomic():
+        payment = Payment.objects.create(
+            client=client,
+            coach=coach,
+            purpose=Payment.Purpose.BOOKING,
+            amount=amount,
+            currency=currency,
+            fee=fee,
+            provider=Payment.Provider.MANUAL,
+            status=Payment.Status.SUCCEEDED,
+            created_at=at,
+            succeeded_at=at,
+        )
+        ledger.post(
+            reason="payment",
+            correlation_key=f"test-payment:{payment.pk}",
+            legs=[
+                (accounts.provider_clearing("manual", currency), amount),
+                (accounts.coach_payable(coach, currency), -(amount - fee)),
+                (accounts.platform_revenue(currency), -fee),
+            ],
+            payment=payment,
+            now=at,
+        )
+    return payment
+
+
+def money_refund(payment, *, amount: int, fee_back: int, at):  # type: ignore[no-untyped-def]
+    """Refund `amount` of a payment; the platform gives back `fee_back` of its fee."""
+    from django.db import transaction
+
+    from tandem.payments.models import Refund
+    from tandem.payments.services import accounts, ledger
+
+    cur = payment.currency
+    with transaction.atomic():
+        refund = Refund.objects.create(
+            payment=payment, amount=amount, currency=cur, reason=Refund.Reason.STAFF, created_at=at
+        )
+        ledger.post(
+            reason="refund",
+            correlation_key=f"test-refund:{refund.pk}",
+            legs=[
+                (accounts.provider_clearing("manual", cur), -amount),
+                (accounts.coach_payable(payment.coach, cur), amount - fee_back),
+                (accounts.platform_revenue(cur), fee_back),
+            ],
+            payment=payment,
+            now=at,
+        )
+        payment.refunded += amount
+        payment.status = (
+            payment.Status.REFUNDED
+            if payment.refunded == payment.amount
+            else payment.Status.PARTIALLY_REFUNDED
+        )
+        payment.save(update_fields=["refunded", "status"])
+    return refund
+
+
+# --- end Earnings, payouts and documents -----------------------------------------------------

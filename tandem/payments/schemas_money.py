@@ -1,0 +1,132 @@
+"""Schemas of the earnings, payouts, payment history and documents API.
+
+Money is given twice: `*_minor` integer minor units (exact) and a decimal string in major
+units with its currency. Never a float."""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+from tandem.core.schemas import InputSchema
+
+
+class EarningsQuery(Schema):
+    period: str = Field(default="month", pattern="^(month|week)$", description="month or week.")
+    count: int = Field(default=12, ge=1, le=60, description="How many periods, this one last.")
+
+
+class FiguresOut(Schema):
+    currency: str
+    gross_minor: int = Field(description="Paid by clients, less refunds.")
+    fees_minor: int = Field(description="The platform's fees (net of fee reversals).")
+    net_minor: int = Field(description="The coach's share: gross - fees.")
+    paid_out_minor: int = Field(description="Payouts posted in the period (net of reversals).")
+    gross: str
+    fees: str
+    net: str
+
+
+class PeriodOut(Schema):
+    start: date = Field(description="First day of the period in the coach's zone.")
+    label: str
+    figures: list[FiguresOut]
+
+
+class TotalsOut(Schema):
+    currency: str
+    gross_minor: int
+    fees_minor: int
+    net_minor: int
+    pending_minor: int = Field(description="Earned and not yet paid out (ledger balance).")
+    in_progress_minor: int = Field(description="Payouts created and not yet paid.")
+    paid_out_minor: int = Field(description="Payouts paid, all time.")
+    pending: str
+    paid_out: str
+
+
+class EarningsOut(Schema):
+    period: str
+    timezone: str = Field(description="Periods are cut in this zone (the coach's).")
+    start: datetime
+    end: datetime
+    periods: list[PeriodOut]
+    totals: list[TotalsOut]
+
+
+class PayoutOut(Schema):
+    id: UUID
+    coach: UUID = Field(description="The coach's public id.")
+    coach_name: str
+    amount_minor: int
+    amount: str
+    currency: str
+    period_start: datetime
+    period_end: datetime = Field(description="Exclusive end of the period (UTC).")
+    method: str = Field(description="manual or stripe_connect.")
+    status: str = Field(description="pending, paid or failed.")
+    provider_ref: str
+    created_at: datetime
+    paid_at: datetime | None
+
+
+class PayoutListOut(Schema):
+    items: list[PayoutOut]
+
+
+class PayoutCreateIn(InputSchema):
+    period_end: date = Field(
+        description="The period's last day (YYYY-MM-DD); ends at midnight UTC."
+    )
+    method: str | None = Field(
+        default=None,
+        pattern="^(manual|stripe_connect)$",
+        description="Force a method; default: Stripe Connect where configured, else manual.",
+    )
+
+
+class StaffPayoutQuery(Schema):
+    period_end: date | None = Field(default=None, description="Only this period's payouts.")
+
+
+class DocumentRef(Schema):
+    id: UUID
+    kind: str = Field(description="invoice or receipt.")
+    number: str = Field(description="As printed, e.g. ALICE-000042.")
+    status: str
+    url: str = Field(description="The PDF.")
+
+
+class RefundOut(Schema):
+    id: UUID
+    amount_minor: int
+    amount: str
+    reason: str
+    created_at: datetime
+
+
+class PaymentOut(Schema):
+    id: UUID
+    created_at: datetime
+    purpose: str = Field(description="booking, package or gift_card.")
+    description: str
+    coach: UUID | None
+    booking: UUID | None
+    amount_minor: int
+    amount: str
+    currency: str
+    status: str
+    refunded_minor: int
+    refunds: list[RefundOut]
+    document: DocumentRef | None
+
+
+class PaymentListOut(Schema):
+    items: list[PaymentOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for more; null at the end.")
+
+
+class PaymentListQuery(Schema):
+    cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
+    limit: int = Field(default=20, ge=1, le=100, description="Page size.")

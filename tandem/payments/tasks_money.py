@@ -1,0 +1,11 @@
+"""Background work for payouts and documents. Jobs take ids, load fresh state, may run twice."""
+
+from django_tasks import task
+
+
+@task()
+def payout_transfer_task(payout_id: int) -> None:
+    """Send a Stripe Connect payout (idempotency key payout-<public_id>)."""
+    from .services.payouts import payout_transfer
+
+    payout_transfer(payout_id)

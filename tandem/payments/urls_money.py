@@ -1,0 +1,23 @@
+"""Earnings, payouts, payment history and document pages (mounted at the site root)."""
+
+from django.urls import path
+
+from . import views_money as views
+
+urlpatterns = [
+    path("coach/earnings/", views.earnings, name="coach_earnings"),
+    path("coach/earnings/payouts.csv", views.earnings_payouts_csv, name="coach_payouts_csv"),
+    path("staff/payouts/", views.staff_payouts, name="staff_payouts"),
+    path("staff/payouts/export.csv", views.staff_payouts_csv, name="staff_payouts_csv"),
+    path(
+        "staff/payouts/<uuid:payout_id>/paid/",
+        views.staff_payout_mark_paid,
+        name="staff_payout_mark_paid",
+    ),
+    path("payments/", views.history, name="payment_history"),
+    path(
+        "payments/documents/<uuid:public_id>.pdf",
+        views.document_download,
+        name="payment_document",
+    ),
+]
