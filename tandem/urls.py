@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("tandem.payments.urls_giftcards")),  # /gift-cards/, /staff/gift-cards/
     path("", include("tandem.notifications.urls")),  # /notifications/, /settings/notifications/
     path("", include("tandem.payments.urls_money")),  # /coach/earnings/, /payments/, ...
+    path("", include("tandem.payments.urls_packages")),  # /coach/packages/, /packages/...
     path("webhooks/stripe", payments_webhooks.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
 ]

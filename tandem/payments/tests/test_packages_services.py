@@ -128,9 +128,7 @@ def test_offer_refuses_bad_input_and_creates_nothing(alice, pk_type, field, valu
     values = {"name": "Five", "sessions": 5, "price": "360", "valid_days": 180, field: value}
     before = snapshot()
     with pytest.raises(InvalidInput) as error:
-        services.package_offer_create(
-            coach_user=alice, session_type_id=pk_type.public_id, **values
-        )
+        services.package_offer_create(coach_user=alice, session_type_id=pk_type.public_id, **values)
     assert field in error.value.fields
     assert snapshot() == before
 
@@ -313,9 +311,7 @@ def test_inactive_offer_unlisted_coach_or_unknown_id_answers_404(alice, bob, pk_
     assert Payment.objects.count() == before[3]
 
 
-def test_buy_with_the_same_idempotency_key_returns_the_same_purchase(
-    alice, bob, charlie, pk_offer
-):
+def test_buy_with_the_same_idempotency_key_returns_the_same_purchase(alice, bob, charlie, pk_offer):
     first = buy(bob, pk_offer, key="buy-1")
     again = buy(bob, pk_offer, key="buy-1")
     assert again.replayed and not first.replayed
