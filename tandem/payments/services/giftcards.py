@@ -150,14 +150,14 @@ def _valid_until(now: datetime) -> datetime:
 
 
 def _rate_limit(user: User, action: str) -> None:
-    """At most LOOKUPS_PER_MINUTE code lookups per user and minute (fixed window)."""
-    window = int(timezone.now().timestamp() // 60)
-    key = f"giftcards:lookups:{user.pk}:{window}"
-    cache.add(key, 0, timeout=120)
+    """At most LOOKUPS_PER_MINUTE code lookups per user in a minute counted from the first
+    (the counter's expiry is set when it is made; incrementing keeps it)."""
+    key = f"giftcards:lookups:{user.pk}"
+    cache.add(key, 0, timeout=60)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
+        cache.add(key, 1, timeout=60)
         count = 1
     if count > LOOKUPS_PER_MINUTE:
         raise RateLimited(f"Too many gift card {action}s; wait a minute and try again.")
