@@ -23,7 +23,7 @@ from tandem.payments.models import (
     PackagePurchase,
     Payment,
 )
-from tandem.payments.services import accounts, checkout, money
+from tandem.payments.services import accounts, checkout, ledger, money
 from tandem.payments.services import packages as services
 
 pytestmark = pytest.mark.django_db
@@ -371,34 +371,33 @@ def test_available_credit_takes_the_soonest_expiring_and_ignores_expired(
 # --- Expiry -----------------------------------------------------------------------------------
 
 
-def _use_one_credit(purchase, coach):  # type: ignore[no-untyped-def]
-    """A session booked with the package (what checkout does): the credit is used and its
-    value leaves the package's account for the coach."""
-    from django.db import transaction
+def _book_with_credit(bob, pk_offer, *, days: int):  # type: ignore[no-untyped-def]
+    """A session booked through checkout; a package credit pays for it."""
+    from tandem.booking.services import BookingRequest
+    from tandem.booking.tests.conftest import at
 
-    from tandem.payments.services import ledger
-
-    credit = purchase.credits.filter(status="available").order_by("index").first()
-    with transaction.atomic():
-        PackageCredit.objects.filter(pk=credit.pk).update(status="used", used_at=timezone.now())
-        ledger.post(
-            reason="test_session",
-            correlation_key=f"test:credit:{credit.pk}",
-            legs=[
-                (accounts.package(purchase), credit.value),
-                (accounts.coach_payable(coach, purchase.currency), -credit.value),
-            ],
-        )
-    return credit
+    outcome = checkout.checkout_booking(
+        client=bob,
+        request=BookingRequest(
+            coach=pk_offer.coach, session_type=pk_offer.session_type, start=at(days, 10)
+        ),
+        pay_with=checkout.PayWith(provider="manual"),
+        idempotency_key=None,
+    )
+    source = outcome.payment.sources.get()
+    assert source.kind == "package"
+    return PackageCredit.objects.get(pk=source.package_credit_id)
 
 
 def test_expiry_forfeits_available_credits_and_posts_the_breakage_once(alice, bob, pk_offer):
-    now = timezone.now()
-    purchase = _active(alice, bob, pk_offer, paid_at=now - timedelta(days=200))
+    purchase = _active(alice, bob, pk_offer, paid_at=timezone.now())
     coach = pk_offer.coach
-    used = _use_one_credit(purchase, coach)
+    used = _book_with_credit(bob, pk_offer, days=2)
+    assert used.purchase_id == purchase.pk and used.status == "used"
+    assert accounts.package_balance(purchase) == 36000 - used.value
+    now = purchase.expires_at + timedelta(seconds=1)
     payable_before = accounts.coach_payable_balance(coach, "EUR")
-    revenue_before = money.share(0, 0)  # 0: no revenue yet
+    revenue_before = ledger.balance(accounts.platform_revenue("EUR"))  # the session's fee
     remaining = 36000 - used.value
     fee = money.share(remaining, money.fee_bp_for(coach))
 
@@ -413,8 +412,6 @@ def test_expiry_forfeits_available_credits_and_posts_the_breakage_once(alice, bo
     assert set(statuses.values()) == {"forfeited"}
     assert accounts.package_balance(purchase) == 0
     assert accounts.coach_payable_balance(coach, "EUR") == payable_before + remaining - fee
-    from tandem.payments.services import ledger
-
     assert ledger.balance(accounts.platform_revenue("EUR")) == revenue_before + fee
     expire_txns = LedgerTransaction.objects.filter(correlation_key__startswith="package:")
     assert list(expire_txns.values_list("correlation_key", flat=True)) == [
@@ -434,10 +431,10 @@ def test_expiry_leaves_unexpired_and_unpaid_purchases_alone(alice, bob, pk_offer
 
 
 def test_expiry_with_everything_used_posts_nothing(alice, bob, pk_offer):
-    now = timezone.now()
-    purchase = _active(alice, bob, pk_offer, paid_at=now - timedelta(days=181))
-    for _ in range(5):
-        _use_one_credit(purchase, pk_offer.coach)
+    purchase = _active(alice, bob, pk_offer, paid_at=timezone.now())
+    for day in range(2, 7):
+        _book_with_credit(bob, pk_offer, days=day)
+    now = purchase.expires_at + timedelta(days=1)
     assert services.packages_expire(now=now) == 1
     assert not LedgerTransaction.objects.filter(correlation_key__endswith=":expire").exists()
     purchase.refresh_from_db()
