@@ -49,3 +49,21 @@ def cancel_intent_task(payment_id: int) -> None:
         )
     except Exception:  # it may have succeeded meanwhile: the webhook refunds that case
         log.warning("could not cancel intent of payment %s", payment.public_id, exc_info=True)
+
+
+@task()
+def lapse_payment_task(payment_id: int) -> None:
+    """A card payment still open when its hold ends lapses: credits back, slot freed."""
+    from django.utils import timezone
+
+    from .services.checkout import payments_sweep
+
+    payments_sweep(now=timezone.now())
+
+
+@task()
+def money_sweep_task() -> None:
+    """Lapse unpaid card payments; expire packages and gift cards (each once)."""
+    from .services.sweep import money_sweep
+
+    money_sweep()

@@ -35,6 +35,7 @@ from tandem.booking.services import BookingRequest, booking_create
 from tandem.booking.services.errors import HoldExpired
 from tandem.core.errors import Conflict, InvalidInput, NotFound, ServiceError
 from tandem.core.idempotency import checked_key
+from tandem.core.outbox import enqueue_in_transaction
 
 from ..models import Account, GiftCard, PackageCredit, Payment, PaymentSource
 from ..providers import IntentState, ProviderIntent, get_provider
@@ -262,6 +263,7 @@ def payment_open(
     kinds = _kinds(payment)
     if Source.CARD in kinds:
         transaction.on_commit(lambda: _start_card_after_commit(payment.pk))
+        _schedule_lapse(payment)
     elif Source.INVOICE in kinds:
         payment.status = Status.AWAITING_INVOICE
         payment.save(update_fields=["status"])
@@ -271,6 +273,25 @@ def payment_open(
     else:
         _succeed(payment, now)
     return payment
+
+
+def _schedule_lapse(payment: Payment) -> None:
+    """Lapse the payment on time if the card never succeeds (the sweep is the backstop)."""
+    if payment.expires_at is None:
+        return
+    from ..tasks import lapse_payment_task
+
+    payment_pk, run_after = payment.pk, payment.expires_at
+    enqueue_in_transaction(
+        lambda: lapse_payment_task.using(run_after=run_after).enqueue(payment_pk)
+    )
+
+
+def schedule_expiry_sweep(at: datetime) -> None:
+    """Run the money sweep when a package or gift card expires (forfeits posted on time)."""
+    from ..tasks import money_sweep_task
+
+    enqueue_in_transaction(lambda: money_sweep_task.using(run_after=at).enqueue())
 
 
 def _kinds(payment: Payment) -> set[str]:
@@ -348,11 +369,14 @@ def _succeed(payment: Payment, now: datetime, *, receipt: bool = True) -> None:
     if payment.purpose == Purpose.PACKAGE:
         from . import packages
 
-        packages.on_paid(payment.package_purchase, now=now)
+        purchase = packages.on_paid(payment.package_purchase, now=now)
+        schedule_expiry_sweep(purchase.expires_at)
     elif payment.purpose == Purpose.GIFT_CARD:
         from . import giftcards
 
         giftcards.on_paid(payment.gift_card, payment=payment, now=now)
+        card = GiftCard.objects.get(pk=payment.gift_card_id)
+        schedule_expiry_sweep(card.expires_at)
     if receipt and payment.amount:
         _issue_document(payment, "receipt", now)
 
