@@ -23,4 +23,11 @@ def booking_sweep(*, now: datetime | None = None) -> dict[str, int]:
         "expired_requests": expire_due_requests(now=now),
         "holds_deleted": holds_sweep(now=now),
         "idempotency_records_deleted": records,
+        "packages_expired": _packages_expire(now),
     }
+
+
+def _packages_expire(now: datetime) -> int:
+    from tandem.payments.services.packages import packages_expire  # payments builds on booking
+
+    return packages_expire(now=now)

@@ -440,3 +440,13 @@ def test_expiry_with_everything_used_posts_nothing(alice, bob, pk_offer):
     purchase.refresh_from_db()
     assert purchase.status == "expired"
     assert set(purchase.credits.values_list("status", flat=True)) == {"used"}
+
+
+def test_the_booking_sweep_expires_packages_too(alice, bob, pk_offer):
+    from tandem.booking.services import booking_sweep
+
+    purchase = _active(alice, bob, pk_offer, paid_at=timezone.now() - timedelta(days=181))
+    assert booking_sweep()["packages_expired"] == 1
+    purchase.refresh_from_db()
+    assert purchase.status == "expired"
+    assert booking_sweep()["packages_expired"] == 0
