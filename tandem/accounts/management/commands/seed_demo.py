@@ -26,6 +26,7 @@ from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
 from tandem.orgs.models import Membership, Organisation
+from tandem.payments.demo import seed_payments
 
 DEMO_PASSWORD = "tandem-demo-2026"
 
@@ -277,6 +278,7 @@ class Command(BaseCommand):
             self._bookings(profiles[coach_key], users[client_key], plan)
         self._conversation(users["bob"], users["alice"])
         self._reminders(profiles["alice"], org)
+        seed_payments(users, profiles, self.now)
         return [profile.pk for profile in profiles.values()]
 
     def _reminders(self, alice: CoachProfile, org: Organisation) -> None:
