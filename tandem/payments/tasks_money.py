@@ -9,3 +9,11 @@ def payout_transfer_task(payout_id: int) -> None:
     from .services.payouts import payout_transfer
 
     payout_transfer(payout_id)
+
+
+@task()
+def document_email_task(invoice_id: int) -> None:
+    """Email an invoice or receipt to its client with the PDF attached."""
+    from .services.documents import send_document_email
+
+    send_document_email(invoice_id)

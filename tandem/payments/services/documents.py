@@ -7,7 +7,10 @@ payment (issued open, marked paid later) or a receipt for a payment that succeed
 again returns the existing document and sends nothing.
 
 After the commit, the client gets an email (HTML and text) with the PDF attached and a link
-to download it again.
+to download it again. The email is a job enqueued in the document's transaction (an outbox:
+tandem/core/outbox.py), so rendering the PDF never slows the payment's request, a rollback
+sends nothing, and a crash right after the commit loses nothing. A rerun of the job does not
+mail twice (a mark in the cache, kept after sending).
 """
 
 from __future__ import annotations
@@ -71,8 +74,7 @@ def _issue(payment: Payment, *, kind: str, now: datetime | None) -> Invoice | No
             issued_at=now,
             paid_at=(payment.succeeded_at or now) if paid else None,
         )
-        invoice_id = invoice.pk
-        transaction.on_commit(lambda: send_document_email(invoice_id), robust=True)
+        _enqueue_email(invoice.pk)
     return invoice
 
 
@@ -86,9 +88,23 @@ def invoice_issue(payment: Payment, now: datetime | None = None) -> Invoice | No
     return _issue(payment, kind=Invoice.Kind.INVOICE, now=now)
 
 
+def _enqueue_email(invoice_id: int) -> None:
+    from tandem.core.outbox import enqueue_in_transaction
+
+    from ..tasks_money import document_email_task
+
+    enqueue_in_transaction(lambda: document_email_task.enqueue(invoice_id))
+
+
 def send_document_email(invoice_id: int) -> None:
-    """Email the document to its client, PDF attached. Runs after the commit."""
+    """Email the document to its client, PDF attached (the job, after the commit)."""
+    from django.core.cache import cache
+
     from ..pdf import document_pdf
+
+    mark = f"payments:document-mail:{invoice_id}"
+    if cache.get(mark):
+        return
 
     invoice = (
         Invoice.objects.select_related("coach__user", "client", "payment")
@@ -117,3 +133,4 @@ def send_document_email(invoice_id: int) -> None:
     message.attach_alternative(html, "text/html")
     message.attach(f"{number}.pdf", document_pdf(invoice), "application/pdf")
     message.send()
+    cache.set(mark, True, 60 * 60 * 24 * 7)
