@@ -10,6 +10,8 @@ from django import forms
 
 from tandem.core.errors import ServiceError
 from tandem.core.idempotency import MAX_KEY
+from tandem.payments.services.checkout import PayWith
+from tandem.payments.services.packages import MAX_GIFT_CODE
 
 from .page_queries import parse_start
 from .services.create import MAX_NOTES
@@ -72,6 +74,30 @@ class ConfirmForm(forms.Form):
     # Made once when the review page is shown: sending the form twice (a double click, a
     # reload, a retry after a lost answer) books once.
     idempotency_key = forms.CharField(max_length=MAX_KEY, widget=forms.HiddenInput)
+    # How to pay (priced sessions). The view drops the options that do not apply to the
+    # client and relabels them with what they hold ("3 left, expires ...", "12.00 EUR").
+    use_package = forms.BooleanField(label="Use a package credit", required=False)
+    gift_card_code = forms.CharField(
+        label="Gift card code",
+        required=False,
+        max_length=MAX_GIFT_CODE,
+        strip=True,
+        help_text="Its balance pays (part of) the price.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    use_credit = forms.BooleanField(label="Use my account credit", required=False)
+
+    PAYMENT_FIELDS = ("use_package", "gift_card_code", "use_credit")
+
+    def pay_with(self) -> PayWith:
+        """The payment options as the form was sent (the same body gives the same options,
+        so a repeated submit replays rather than conflicts)."""
+        data = self.cleaned_data
+        return PayWith(
+            package=bool(data.get("use_package")),
+            gift_card_code=data.get("gift_card_code") or None,
+            use_credit=bool(data.get("use_credit")),
+        )
 
 
 class RescheduleForm(forms.Form):

@@ -1,6 +1,7 @@
-"""The booking wizard at /book/<slug>/: session type → time → hold → notes and review → booking.
+"""The booking wizard at /book/<slug>/: session type → time → hold → notes, payment and
+review → booking (and, for a card, the pay page /payments/<id>/pay/).
 
-Thin: parse, call one service (hold_create, booking_create), render or redirect. The time
+Thin: parse, call one service (hold_create, checkout_booking), render or redirect. The time
 step is a plain POST form whose slot buttons carry their instant, so it works without
 JavaScript; the review page's countdown is booking.js's. Any refusal of the chosen time
 (slot_unavailable, hold_expired, a hold that is gone) sends the client back to the time step
@@ -13,6 +14,8 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +28,11 @@ from tandem.coaches import page_queries as coach_pages
 from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile
 from tandem.core.errors import NotFound, ServiceError
+from tandem.payments import selectors as payment_selectors
+from tandem.payments.models import Payment, PaymentSource
+from tandem.payments.selectors_packages import available_credit, credits_left
+from tandem.payments.services import accounts, checkout
+from tandem.payments.services.money import format_money, to_minor
 
 from . import page_queries, services
 from .forms import ConfirmForm, HoldForm, show_service_error
@@ -32,6 +40,14 @@ from .models import Booking
 
 # Errors that mean "this time is gone": pick another one.
 TIME_GONE = (services.SlotUnavailable, services.HoldExpired)
+
+# The pay page alone may load Stripe.js (its script, its frames, its API).
+STRIPE_JS = "https://js.stripe.com"
+STRIPE_CSP = {
+    "script-src": [STRIPE_JS],
+    "frame-src": [STRIPE_JS, "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
 
 
 def _listed_coach(slug: str) -> CoachProfile:
@@ -152,7 +168,8 @@ def book_hold(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResponse:
-    """Step 3: notes and review while the hold lasts; POST books it (once per key)."""
+    """Step 3: notes, how to pay and review while the hold lasts; POST books and pays it
+    through checkout (once per key)."""
     coach = _listed_coach(slug)
     now = timezone.now()
     hold = page_queries.live_hold(request.user, coach, hold_id)
@@ -161,28 +178,35 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
         form = ConfirmForm(request.POST)
         if form.is_valid():
             # Booked even when the hold is gone: a repeated request with the same key answers
-            # with the booking the first one made (the hold became that booking).
+            # with the booking (and payment) the first one made.
             try:
-                outcome = services.booking_create(
+                outcome = checkout.checkout_booking(
                     client=request.user,
                     request=services.BookingRequest(
                         hold_id=hold_id, notes=form.cleaned_data["notes"]
                     ),
+                    pay_with=form.pay_with(),
                     idempotency_key=form.cleaned_data["idempotency_key"],
                 )
-            except TIME_GONE as exc:
+            except services.HoldExpired as exc:
                 messages.error(request, f"{exc.message} Please choose another time.")
                 return _back_to_time_step(coach, hold, request)
-            except NotFound:
-                messages.error(
-                    request, "Your hold on that time has ended. Please choose a time again."
-                )
-                return _back_to_time_step(coach, hold, request)
+            except NotFound as exc:
+                if exc.code == "gift_card_not_found":
+                    form.add_error("gift_card_code", exc.message)
+                    status = 400
+                else:
+                    messages.error(
+                        request, "Your hold on that time has ended. Please choose a time again."
+                    )
+                    return _back_to_time_step(coach, hold, request)
             except ServiceError as exc:
-                show_service_error(form, exc)
+                show_payment_error(form, exc)
                 status = exc.status
             else:
-                return _booked(request, outcome.booking)
+                if outcome.booking is None and outcome.payment is not None:
+                    return redirect("payment_pay", payment_id=outcome.payment.public_id)
+                return _booked(request, outcome.booking, outcome.payment)
         else:
             status = 400
         if hold is None:
@@ -197,7 +221,13 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
                 else "Your hold on that time expired. Please choose a time again.",
             )
             return _back_to_time_step(coach, hold, request)
-        form = ConfirmForm(initial={"idempotency_key": uuid.uuid4().hex})
+        form = ConfirmForm(
+            initial={
+                "idempotency_key": uuid.uuid4().hex,
+                "use_package": True,
+                "use_credit": True,
+            }
+        )
 
     zone = page_queries.viewer_zone(request.user, request.GET.get("tz"))
     name = coach_pages.display_name(coach)
@@ -208,6 +238,7 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
         "hold": hold,
         "session_type": hold.session_type,
         "price": coach_pages.price_label(hold.session_type),
+        "pay": pay_options(form, request.user, coach, hold.session_type, now),
         "zone": zone,
         "coach_zone": page_queries.safe_zone(coach.timezone),
         "seconds_left": max(0, int((hold.expires_at - now).total_seconds())),
@@ -222,6 +253,136 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
     return render(request, "booking/wizard_review.html", context, status=status)
 
 
+# --- Paying ----------------------------------------------------------------------------------
+
+# Payment errors name these fields; the review form shows them on its own.
+PAYMENT_FIELD_NAMES = {
+    "gift_card": "gift_card_code",
+    "gift_card_code": "gift_card_code",
+    "code": "gift_card_code",
+    "use_credit": "use_credit",
+    "credit": "use_credit",
+    "package": "use_package",
+}
+
+
+def show_payment_error(form: ConfirmForm, error: ServiceError) -> None:
+    """A checkout error on the review form, next to the option it is about (the input kept)."""
+    if isinstance(error, services.SlotUnavailable):
+        form.add_error(None, f"{error.message} Choose another time.")
+        return
+    targets = {
+        PAYMENT_FIELD_NAMES[name]
+        for name in error.fields
+        if name in PAYMENT_FIELD_NAMES and PAYMENT_FIELD_NAMES[name] in form.fields
+    }
+    if not targets:
+        show_service_error(form, error)
+    for name in sorted(targets):
+        form.add_error(name, error.message)
+
+
+def _selected(form: ConfirmForm, name: str) -> bool:
+    if form.is_bound:
+        return bool(form.data.get(name))
+    return bool(form.initial.get(name))
+
+
+def pay_options(
+    form: ConfirmForm, client: Any, coach: CoachProfile, session_type: Any, now: Any
+) -> dict[str, Any]:
+    """The payment options that apply to this client for this session (the others are
+    dropped from the form) and what would be left to pay, and how, with the options shown."""
+    currency = session_type.currency
+    price = to_minor(session_type.price, currency)
+    if price == 0:
+        for name in ConfirmForm.PAYMENT_FIELDS:
+            form.fields.pop(name, None)
+        return {"free": True}
+    credit = available_credit(client=client, coach=coach, session_type=session_type, now=now)
+    package = None
+    if credit is None:
+        form.fields.pop("use_package", None)
+    else:
+        package = {
+            "left": credits_left(client, coach, session_type, now),
+            "expires_at": credit.purchase.expires_at,
+        }
+    balance = accounts.client_credit_balance(client, currency)
+    if balance <= 0:
+        form.fields.pop("use_credit", None)
+    remaining = price
+    if package is not None and _selected(form, "use_package"):
+        remaining = 0
+    from_credit = 0
+    if balance > 0 and _selected(form, "use_credit"):
+        from_credit = min(balance, remaining)
+        remaining -= from_credit
+    provider = settings.TANDEM_PAYMENT_PROVIDER
+    return {
+        "free": False,
+        "price": format_money(price, currency),
+        "package": package,
+        "credit_balance": format_money(balance, currency) if balance > 0 else "",
+        "from_credit": format_money(from_credit, currency) if from_credit else "",
+        "remaining": format_money(remaining, currency),
+        "remaining_minor": remaining,
+        "by_card": provider == "stripe",
+    }
+
+
+@login_required
+@csp_update(STRIPE_CSP)
+@require_safe
+def payment_pay(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
+    """Pay the card part of a session's payment while its hold lasts (Stripe.js on the page).
+
+    Only the client who owes it sees it; anyone else gets a 404.
+    """
+    payment = payment_selectors.payment_for(request.user, payment_id)
+    if (
+        payment is None
+        or payment.client_id != request.user.pk
+        or payment.purpose != Payment.Purpose.BOOKING
+    ):
+        raise Http404("No such payment.")
+    if payment.booking_id is not None:
+        return redirect("session_detail", booking_id=payment.booking.public_id)
+    now = timezone.now()
+    problem = ""
+    if payment.status == Payment.Status.REQUIRES_PAYMENT and not payment.provider_ref:
+        try:
+            payment = checkout.payment_start_card(payment)
+        except ServiceError as exc:  # the provider is down: the page says so, retry later
+            problem = exc.message
+    coach = payment.coach
+    session_type = payment.session_type
+    zone = page_queries.viewer_zone(request.user, request.GET.get("tz"))
+    card = next((s for s in payment.sources.all() if s.kind == PaymentSource.Kind.CARD), None)
+    expires_at = payment.expires_at or now
+    context = {
+        "payment": payment,
+        "coach": coach,
+        "name": coach_pages.display_name(coach),
+        "session_type": session_type,
+        "zone": zone,
+        "open": payment.status == Payment.Status.REQUIRES_PAYMENT and expires_at > now,
+        "problem": problem,
+        "amount": format_money(payment.amount, payment.currency),
+        "card_amount": format_money(card.amount if card else 0, payment.currency),
+        "paid_otherwise": [
+            (s.get_kind_display(), format_money(s.amount, payment.currency))
+            for s in payment.sources.all()
+            if s.kind != PaymentSource.Kind.CARD
+        ],
+        "expires_at": expires_at,
+        "seconds_left": max(0, int((expires_at - now).total_seconds())),
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY or "",
+        "time_step_url": page_queries.wizard_url(coach, session_type=session_type),
+    }
+    return render(request, "payments/pay.html", context)
+
+
 def _back_to_time_step(coach: CoachProfile, hold: Any, request: HttpRequest) -> HttpResponse:
     tz = coach_pages.zone_or_none(request.GET.get("tz"))
     if hold is None:
@@ -229,10 +390,12 @@ def _back_to_time_step(coach: CoachProfile, hold: Any, request: HttpRequest) -> 
     return redirect(page_queries.wizard_url(coach, session_type=hold.session_type, tz=tz))
 
 
-def _booked(request: HttpRequest, booking: Booking) -> HttpResponse:
+def _booked(request: HttpRequest, booking: Booking, payment: Payment | None = None) -> HttpResponse:
     name = coach_pages.display_name(booking.coach)
     if booking.status == Booking.Status.PENDING:
         messages.success(request, f"Request sent — {name} will confirm.")
     else:
         messages.success(request, f"Booked — your session with {name} is confirmed.")
+    if payment is not None and payment.status == Payment.Status.AWAITING_INVOICE:
+        messages.info(request, f"You’ll receive an invoice; pay {name} as agreed.")
     return redirect("session_detail", booking_id=booking.public_id)

@@ -26,6 +26,11 @@ from tandem.accounts.models import User
 from tandem.accounts.selectors import user_roles
 from tandem.coaches import page_queries as coach_pages
 from tandem.core.errors import NotFound, ServiceError
+from tandem.payments import selectors as payment_selectors
+from tandem.payments.models import Invoice, Payment
+from tandem.payments.services import checkout, refunds
+from tandem.payments.services.documents import document_number
+from tandem.payments.services.money import format_money
 from tandem.realtime.context_processors import pin_events_position
 
 from . import ical, page_queries, present, selectors, services
@@ -157,8 +162,81 @@ def session_detail(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
         "price": coach_pages.format_money(booking.price, booking.currency)
         if booking.price
         else "Free",
+        "payment_panel": payment_panel(booking, request.user, now),
     }
     return render(request, "booking/session_detail.html", context)
+
+
+def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, Any] | None:
+    """The session's payment as its panel shows it (a constant number of queries: the
+    payment with its sources and refunds, and its document)."""
+    payment = payment_selectors.booking_payment(booking)
+    if payment is None:
+        return None
+    cur = payment.currency
+    invoice = Invoice.objects.filter(payment=payment).first()
+    is_coach = is_coach_of(booking, viewer)
+    document = None
+    if invoice is not None:
+        invoice.coach = booking.coach  # the same coach: no query for the number
+        document = {
+            "label": invoice.get_kind_display(),
+            "number": document_number(invoice),
+            "status": invoice.get_status_display(),
+            "url": reverse("payment_document", kwargs={"public_id": invoice.public_id}),
+        }
+    return {
+        "payment": payment,
+        "amount": format_money(payment.amount, cur),
+        "status": payment.status,
+        "status_label": payment.get_status_display(),
+        "fee": format_money(payment.fee, cur) if is_coach or viewer.is_staff else "",
+        "refunded": format_money(payment.refunded, cur) if payment.refunded else "",
+        "sources": [
+            {
+                "label": source.get_kind_display(),
+                "amount": format_money(source.amount, cur),
+                "refunded": format_money(source.refunded, cur) if source.refunded else "",
+            }
+            for source in payment.sources.all()
+        ],
+        "refunds": [
+            {
+                "amount": format_money(refund.amount, cur),
+                "kept": format_money(refund.kept, cur) if refund.kept else "",
+                "reason": refund.get_reason_display(),
+                "message": refund.message,
+                "at": refund.created_at,
+            }
+            for refund in payment.refunds.all()
+        ],
+        "document": document,
+        "can_mark_paid": payment.status == Payment.Status.AWAITING_INVOICE
+        and (is_coach or viewer.is_staff),
+        "is_coach": is_coach,
+        "pay_url": reverse("payment_pay", kwargs={"payment_id": payment.public_id})
+        if payment.status == Payment.Status.REQUIRES_PAYMENT and payment.client_id == viewer.pk
+        else "",
+    }
+
+
+@login_required
+@require_POST
+def session_mark_paid(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+    """The coach (or staff) records that the session's invoice was paid."""
+    booking = _participant_booking(request, booking_id)
+    payment = payment_selectors.booking_payment(booking)
+    if payment is None:
+        raise Http404("No such payment.")
+    try:
+        checkout.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
+    except NotFound as exc:
+        raise Http404("No such payment.") from exc
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Invoice marked paid.")
+    return redirect("session_detail", booking_id=booking.public_id)
 
 
 @login_required
@@ -346,6 +424,7 @@ def session_cancel(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     terms = services.cancellation_terms(booking, request.user, now)
     other_name, _ = page_queries.other_party(booking, request.user)
     tone, icon, impact_label, impact_words = page_queries.IMPACTS[terms.impact]
+    preview = refunds.refund_preview(booking, actor=request.user, late=terms.late)
     context = {
         "booking": booking,
         "form": form,
@@ -355,8 +434,22 @@ def session_cancel(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
         "other_name": other_name,
         "cancellable": page_queries.actions_for(booking, request.user, now).cancel,
         "impact": {"tone": tone, "icon": icon, "label": impact_label, "words": impact_words},
+        "money": _refund_words(preview),
     }
     return render(request, "booking/cancel.html", context, status=status)
+
+
+def _refund_words(preview: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What cancelling now means for money (the refund policy's preview), formatted."""
+    if preview is None:
+        return None
+    cur = preview["currency"]
+    return {
+        "refund": format_money(preview["refund"], cur),
+        "kept": format_money(preview["kept"], cur) if preview["kept"] else "",
+        "full": not preview["kept"],
+        "nothing_back": preview["refund"] == 0,
+    }
 
 
 @login_required
