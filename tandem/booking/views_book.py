@@ -173,9 +173,11 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
     coach = _listed_coach(slug)
     now = timezone.now()
     hold = page_queries.live_hold(request.user, coach, hold_id)
+    name = coach_pages.display_name(coach)
     status = 200
     if request.method == "POST":
         form = ConfirmForm(request.POST)
+        form.fields["notes"].label = f"Notes for {name}"  # before a bound field is made
         if form.is_valid():
             # Booked even when the hold is gone: a repeated request with the same key answers
             # with the booking (and payment) the first one made.
@@ -228,10 +230,9 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
                 "use_credit": True,
             }
         )
+        form.fields["notes"].label = f"Notes for {name}"
 
     zone = page_queries.viewer_zone(request.user, request.GET.get("tz"))
-    name = coach_pages.display_name(coach)
-    form.fields["notes"].label = f"Notes for {name}"
     context = {
         "coach": coach,
         "name": name,
