@@ -57,6 +57,9 @@ def _issue(payment: Payment, *, kind: str, now: datetime | None) -> Invoice | No
         return None  # a gift card bought from the platform: no coach to number it
     now = now or timezone.now()
     with transaction.atomic():
+        # Two issues for one payment wait for each other here (PostgreSQL row lock; SQLite's
+        # IMMEDIATE transaction already serialises writers), so the second finds the first.
+        list(Payment.objects.select_for_update().filter(pk=payment.pk).values_list("pk"))
         existing = Invoice.objects.filter(payment=payment).first()
         if existing is not None:
             return existing
