@@ -626,8 +626,6 @@ def checkout_booking(
     now = now or timezone.now()
     key = checked_key(idempotency_key)
     fingerprint = _booking_fingerprint(request, pay_with)
-    if key and (earlier := _replay(client, key, fingerprint)) is not None:
-        return CheckoutOutcome(earlier, earlier.booking, replayed=True)
     hold = None
     if request.hold_id is not None:
         hold = (
@@ -636,7 +634,11 @@ def checkout_booking(
             .first()
         )
         if hold is None:
-            raise NotFound("No such hold.")
+            # Gone: it became a booking (a replay answers with it) or never was ours.
+            if key and (earlier := _replay(client, key, fingerprint)) is not None:
+                return CheckoutOutcome(earlier, earlier.booking, replayed=True)
+            outcome = booking_create(client=client, request=request, idempotency_key=key, now=now)
+            return CheckoutOutcome(None, outcome.booking, outcome.replayed)
         session_type, coach = hold.session_type, hold.coach
     else:
         session_type, coach = request.session_type, request.coach
@@ -646,8 +648,11 @@ def checkout_booking(
         )
     price = to_minor(session_type.price, session_type.currency)
     if price == 0:
+        # Nothing to pay: exactly a booking (the hot path pays for no payment look-ups).
         outcome = booking_create(client=client, request=request, idempotency_key=key, now=now)
         return CheckoutOutcome(None, outcome.booking, outcome.replayed)
+    if key and (earlier := _replay(client, key, fingerprint)) is not None:
+        return CheckoutOutcome(earlier, earlier.booking, replayed=True)
     provider = provider_name(pay_with)
     needs_card = provider == "stripe" and not _covered_without_card(
         client, coach, session_type, price, pay_with, now
@@ -721,6 +726,16 @@ def _checkout_in_transaction(  # type: ignore[no-untyped-def]
         now=now,
     )
     return CheckoutOutcome(payment, outcome.booking, replayed=False)
+
+
+def needs_card(*, client: User, coach, session_type, pay_with: PayWith, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+    """Whether booking this would wait for a card (Stripe, and credits do not cover it)."""
+    price = to_minor(session_type.price, session_type.currency)
+    return (
+        price > 0
+        and provider_name(pay_with) == "stripe"
+        and not _covered_without_card(client, coach, session_type, price, pay_with, now)
+    )
 
 
 def _covered_without_card(client, coach, session_type, price, pay_with, now) -> bool:  # type: ignore[no-untyped-def]
