@@ -1,7 +1,7 @@
 """Schemas of the earnings, payouts, payment history and documents API.
 
 Money is given twice: `*_minor` integer minor units (exact) and a decimal string in major
-units with its currency. Never a float."""
+units with its currency, exact."""
 
 from datetime import date, datetime
 from uuid import UUID

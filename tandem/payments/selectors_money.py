@@ -76,7 +76,7 @@ class EarningsReport:
 
     def chart_data(self) -> dict[str, Any]:
         """Plain data for the chart (json_script): labels and, per currency, net and fees
-        as decimal strings in major units (never floats)."""
+        as exact decimal strings in major units."""
         from .services.money import from_minor
 
         return {
