@@ -450,3 +450,19 @@ def test_the_booking_sweep_expires_packages_too(alice, bob, pk_offer):
     purchase.refresh_from_db()
     assert purchase.status == "expired"
     assert booking_sweep()["packages_expired"] == 0
+
+
+def test_a_free_cancellation_gives_the_credit_back(alice, bob, pk_offer):
+    from tandem.booking.services import booking_cancel
+
+    purchase = _active(alice, bob, pk_offer, paid_at=timezone.now())
+    used = _book_with_credit(bob, pk_offer, days=5)
+    assert accounts.package_balance(purchase) == 36000 - used.value
+    coach, session_type = pk_offer.coach, pk_offer.session_type
+    assert selectors.credits_left(bob, coach, session_type, timezone.now()) == 4
+    booking_cancel(booking_id=used.booking.public_id, user=bob, reason_code="illness")
+    used.refresh_from_db()
+    assert used.status == "available" and used.booking is None
+    assert accounts.package_balance(purchase) == 36000
+    credit = selectors.available_credit(client=bob, coach=coach, session_type=session_type)
+    assert credit is not None and credit.pk == used.pk  # the lowest index first
