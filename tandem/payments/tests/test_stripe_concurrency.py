@@ -10,6 +10,8 @@ PostgreSQL and on a SQLite *file* (the booking concurrency tests' `file_database
 from __future__ import annotations
 
 import json
+from collections import Counter
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -38,7 +40,8 @@ pytestmark = [
 THREADS = 20
 
 
-def test_twenty_identical_checkouts_with_one_key_make_one_charge(stripe_standin: StripeStandin):
+def checkout_together(threads: int) -> tuple[Any, list[Answer]]:
+    """Bob sends the same card checkout with one Idempotency-Key from `threads` threads at once."""
     alice = make_user("alice@example.com", name="Alice Adler", zone="Europe/Berlin")
     bob = make_user("bob@example.com", name="Bob Brown", zone="America/New_York")
     coach = make_coach(alice, slug="alice")
@@ -60,13 +63,18 @@ def test_twenty_identical_checkouts_with_one_key_make_one_charge(stripe_standin:
         )
         return Answer(response.status_code, response.json())
 
-    outcome = run_together(THREADS, work)
+    outcome = run_together(threads, work)
     outcome.check_clean()
-    answers = [a for a in outcome.answers if a is not None]
-    assert {a.status for a in answers} <= {200, 201}, outcome.statuses()
+    return bob, [a for a in outcome.answers if a is not None]
+
+
+def test_twenty_identical_checkouts_with_one_key_make_one_charge(stripe_standin: StripeStandin):
+    bob, answers = checkout_together(THREADS)
+    statuses = Counter(a.status for a in answers)
+    assert set(statuses) <= {200, 201}, statuses
     # Tandem's idempotency: one of them made it; the rest are the same answer. (Whether a
     # concurrent duplicate says 200 or 201 is checkout's business; one charge is ours.)
-    assert outcome.statuses()[201] >= 1, outcome.statuses()
+    assert statuses[201] >= 1, statuses
     # Every answer is the same payment, with the same intent's client secret.
     payment = Payment.objects.get()
     assert {a.body["payment"]["id"] for a in answers} == {str(payment.public_id)}
@@ -103,6 +111,24 @@ def test_twenty_identical_checkouts_with_one_key_make_one_charge(stripe_standin:
     assert Booking.objects.filter(client=bob).count() == 1
     assert LedgerTransaction.objects.filter(payment=payment, reason="card_received").count() == 1
     assert_ledger_sound()
+
+
+@pytest.mark.xfail(
+    reason="checkout (lead): a concurrent duplicate passes the replay check before the first "
+    "commits, then hold_create replaces Bob's hold (new public_id, payment.hold_public_id "
+    "orphaned) and payment_open's silent replay answers 201; fix: replay-check after the "
+    "coach lock in _checkout_in_transaction and answer replayed=True",
+    strict=False,
+)
+def test_concurrent_duplicate_checkouts_keep_the_payments_hold_and_answer_200(
+    stripe_standin: StripeStandin,
+):
+    bob, answers = checkout_together(THREADS)
+    payment = Payment.objects.get()
+    assert Counter(a.status for a in answers) == Counter({201: 1, 200: THREADS - 1})
+    assert list(Hold.objects.filter(client=bob).values_list("public_id", flat=True)) == [
+        payment.hold_public_id
+    ]
 
 
 def test_twenty_concurrent_card_starts_for_one_payment_make_one_intent(
