@@ -19,6 +19,7 @@ from .models import GiftCard, PackageOffer, PackagePurchase, Payment, Payout
 from .services import accounts, ledger
 from .services.checkout import PayWith, invoice_mark_paid, payment_open
 from .services.money import from_minor, to_minor
+from .services.quiet import without_emails
 from .services.refunds import refund_payment
 
 INVOICE = PayWith(package=False, use_credit=False, provider="manual")
@@ -27,7 +28,7 @@ INVOICE = PayWith(package=False, use_credit=False, provider="manual")
 def seed_payments(users: dict[str, User], profiles: dict[str, CoachProfile], now: datetime) -> None:
     alice, bob, charlie, staff = users["alice"], users["bob"], users["charlie"], users["staff"]
     coach = profiles["alice"]
-    with transaction.atomic():
+    with transaction.atomic(), without_emails():
         _invoices_for_sessions(now)
         _package(coach, alice, bob, now)
         _credit(bob, "EUR", 2500, now)

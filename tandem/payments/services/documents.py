@@ -28,6 +28,7 @@ from django.utils import timezone
 from ..models import Invoice, Payment
 from .invoices_numbering import next_number
 from .money import format_money
+from .quiet import emails_on
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ def _issue(payment: Payment, *, kind: str, now: datetime | None) -> Invoice | No
             issued_at=now,
             paid_at=(payment.succeeded_at or now) if paid else None,
         )
-        _enqueue_email(invoice.pk)
+        if emails_on():
+            _enqueue_email(invoice.pk)
     return invoice
 
 

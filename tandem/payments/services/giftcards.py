@@ -47,6 +47,7 @@ from tandem.core.text import clean_text
 from ..models import Account, GiftCard, GiftCardEvent, LedgerEntry, Payment
 from . import accounts, ledger
 from .money import format_money, from_minor, to_minor
+from .quiet import emails_on
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +259,8 @@ def _send_code_email(card_id: int, *, kind: str, sender_name: str = "") -> None:
         except Exception:  # the mail server is down: the card stays valid, the holder can ask
             logger.exception("gift card email failed (card %s, %s)", card.public_id, kind)
 
-    transaction.on_commit(send)
+    if emails_on():
+        transaction.on_commit(send)
 
 
 # --- Buying ------------------------------------------------------------------------------------
@@ -574,8 +576,8 @@ def giftcard_claim(*, code: Any, user: User, now: datetime | None = None) -> Gif
 
 def giftcards_expire(*, now: datetime | None = None) -> int:
     """Expire active cards past their date; what is left on them becomes platform revenue
-    (breakage). Idempotent and safe to run concurrently: each card is claimed by a
-    conditional UPDATE, and the posting has a unique correlation key."""
+    (breakage). Idempotent and safe to run concurrently: each card is re-read under its row
+    lock before it is expired, and the posting has a unique correlation key."""
     now = _now(now)
     due = list(
         GiftCard.objects.filter(status=Status.ACTIVE, expires_at__lte=now).values_list(
@@ -585,17 +587,15 @@ def giftcards_expire(*, now: datetime | None = None) -> int:
     expired = 0
     for pk in due:
         with transaction.atomic():
-            card = GiftCard.objects.get(pk=pk)
+            # Lock the card's row first, as checkout does before it reads a card's balance:
+            # the same lock order (card, then its account in ledger.post) cannot deadlock, and
+            # a redemption waiting for the card sees it expired (SQLite: IMMEDIATE serialises).
+            card = _lock_card(pk)
+            if card.status != Status.ACTIVE or card.expires_at > now:
+                continue  # expired by a concurrent run, or extended meanwhile
+            card.status = Status.EXPIRED
+            card.save(update_fields=["status"])
             account = accounts.gift_card(card)
-            # Lock the card's account before reading its balance: a redemption posting at the
-            # same moment waits for us (PostgreSQL; SQLite's IMMEDIATE transaction serialises).
-            if connection.features.has_select_for_update:
-                Account.objects.select_for_update().filter(pk=account.pk).exists()
-            claimed = GiftCard.objects.filter(
-                pk=pk, status=Status.ACTIVE, expires_at__lte=now
-            ).update(status=Status.EXPIRED)
-            if not claimed:
-                continue
             left = ledger.balance(account)
             if left > 0:
                 ledger.post(
