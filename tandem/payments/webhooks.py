@@ -29,6 +29,7 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -154,13 +155,15 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 @csrf_exempt  # Stripe is not a browser: the signature authenticates the request
 @require_POST
 def stripe_webhook(request: HttpRequest) -> JsonResponse:
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        return _error(400, "invalid_payload", "The webhook body is too large.")
     try:
+        if len(request.body) > MAX_BODY_BYTES:
+            return _error(400, "invalid_payload", "The webhook body is too large.")
         event = parse_event(request.body, request.headers.get("Stripe-Signature", ""))
         done = stripe_event_handle(event=event)
     except ServiceError as exc:
         return _error(exc.status, exc.code, exc.message)
+    except RequestDataTooBig:
+        return _error(400, "invalid_payload", "The webhook body is too large.")
     return JsonResponse(_answer(done))
 
 

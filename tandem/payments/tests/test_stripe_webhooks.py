@@ -278,3 +278,15 @@ def test_stripe_unreachable_for_the_re_read_answers_502_and_stripe_redelivers(
     assert deliver(delivery).json()["result"] == "applied"
     payment.refresh_from_db()
     assert payment.status == Payment.Status.SUCCEEDED
+
+
+def test_a_huge_body_is_refused_without_500(stripe_standin):
+    payload = b'{"id": "evt_1", "padding": "' + b"x" * (3 * 1024 * 1024) + b'"}'
+    answer = Client().post(
+        URL,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_standin.sign(payload),
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_payload"
+    assert not ProviderEvent.objects.exists()
