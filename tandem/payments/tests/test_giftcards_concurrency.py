@@ -99,3 +99,58 @@ def test_twenty_checkouts_never_overspend_one_gift_card(staff_user):  # type: ig
             " WHERE a.kind = 'gift_card' GROUP BY a.key"
         )
         assert all(-raw >= 0 for _, raw in cursor.fetchall())
+
+
+def test_expiry_racing_redemptions_neither_deadlocks_nor_overspends(staff_user):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tandem.payments.models import GiftCard
+
+    card = g.giftcard_issue(
+        staff=staff_user, amount=BALANCE, currency="EUR", recipient_email="bob@example.com"
+    )
+    # Expiry is due for the sweep, while checkouts (with a `now` a moment earlier) still use it.
+    expires = timezone.now() + timedelta(hours=1)
+    GiftCard.objects.filter(pk=card.pk).update(expires_at=expires)
+    start = at(3, 10)
+    racers = []
+    for i in range(10):
+        coach = make_coach(make_user(f"c{i:02d}@example.com", name=f"C {i}"), slug=f"c-{i:02d}")
+        racers.append((make_user(f"f{i:02d}@example.com", name=f"F {i}"), coach, make_type(coach)))
+    code = card.code
+
+    def work(index: int) -> Answer:
+        if index == len(racers):
+            return Answer(200, {"expired": g.giftcards_expire(now=expires)})
+        client, coach, session_type = racers[index]
+        try:
+            checkout.checkout_booking(
+                client=client,
+                request=BookingRequest(coach=coach, session_type=session_type, start=start),
+                pay_with=checkout.PayWith(
+                    package=False, gift_card_code=code, use_credit=False, provider="manual"
+                ),
+                idempotency_key=f"race-{index}",
+                now=expires - timedelta(minutes=1),
+            )
+        except ServiceError as exc:
+            return Answer(exc.status, {"error": {"code": exc.code}})
+        return Answer(201, {})
+
+    connections.close_all()
+    outcome = run_together(len(racers) + 1, work)
+    outcome.check_clean()
+    card.refresh_from_db()
+    assert card.status == GiftCard.Status.EXPIRED
+    redeemed = (
+        PaymentSource.objects.filter(gift_card=card, kind=PaymentSource.Kind.GIFT_CARD).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or 0
+    )
+    broken = GiftCardEvent.objects.get(card=card, kind=GiftCardEvent.Kind.EXPIRED).amount
+    assert redeemed + broken == BALANCE
+    assert accounts.gift_card_balance(card) == 0
+    assert_ledger_sound()
