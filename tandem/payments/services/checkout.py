@@ -33,6 +33,7 @@ from tandem.accounts.models import User
 from tandem.booking.models import Booking, Hold
 from tandem.booking.services import BookingRequest, booking_create
 from tandem.booking.services.errors import HoldExpired
+from tandem.booking.services.locking import lock_coach
 from tandem.core.errors import Conflict, InvalidInput, NotFound, ServiceError
 from tandem.core.idempotency import checked_key
 from tandem.core.outbox import enqueue_in_transaction
@@ -683,6 +684,11 @@ def _checkout_in_transaction(  # type: ignore[no-untyped-def]
     client, request, pay_with, key, fingerprint, hold, coach, session_type, price, needs_card, now
 ) -> CheckoutOutcome:
     if needs_card:
+        # Under the coach's lock a same-key request that committed meanwhile is visible:
+        # answer with it instead of replacing its hold.
+        lock_coach(coach.pk)
+        if key and (earlier := _replay(client, key, fingerprint)) is not None:
+            return CheckoutOutcome(earlier, earlier.booking, replayed=True)
         if hold is None:
             from tandem.booking.services import hold_create
 

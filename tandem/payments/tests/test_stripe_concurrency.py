@@ -113,13 +113,6 @@ def test_twenty_identical_checkouts_with_one_key_make_one_charge(stripe_standin:
     assert_ledger_sound()
 
 
-@pytest.mark.xfail(
-    reason="checkout (lead): a concurrent duplicate passes the replay check before the first "
-    "commits, then hold_create replaces Bob's hold (new public_id, payment.hold_public_id "
-    "orphaned) and payment_open's silent replay answers 201; fix: replay-check after the "
-    "coach lock in _checkout_in_transaction and answer replayed=True",
-    strict=False,
-)
 def test_concurrent_duplicate_checkouts_keep_the_payments_hold_and_answer_200(
     stripe_standin: StripeStandin,
 ):
