@@ -602,3 +602,33 @@ def test_random_money_events_keep_the_ledger_sound(settings) -> None:  # type: i
     print("\n".join(f"{count:5d}  {what}" for what, count in sorted(SEEN.items())))
     missing = [name for name in MUST_SUCCEED if SEEN[f"ok: {name}"] <= 0]
     assert not missing, (missing, SEEN)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug (refunds.refund_payment): a staff refund of an unpaid gift card invoice "
+    "'returns' money by hand that never came in, and the invoice can no longer be paid",
+)
+def test_a_staff_refund_of_an_unpaid_gift_card_invoice_leaves_it_payable(bob, staff_user) -> None:  # type: ignore[no-untyped-def]
+    with transaction.atomic():
+        ledger.post(
+            reason="promotion",
+            correlation_key="unpaid-invoice-credit",
+            legs=[
+                (accounts.promotions("EUR"), 2000),
+                (accounts.client_credit(bob, "EUR"), -2000),
+            ],
+        )
+    payment = giftcards.giftcard_buy(
+        client=bob, amount=5000, currency="EUR", recipient_email="", pay_with=None
+    ).payment  # 20.00 account credit + a 30.00 invoice, awaiting payment
+    refund_services.refund_staff(
+        payment_id=payment.public_id, staff=staff_user, amount=1000, message="goodwill"
+    )
+    # Today: provider clearing (manual) is -10.00 for money never received, the payment is
+    # "partially_refunded", and marking the invoice paid raises PaymentNotOpen.
+    assert (
+        accounts.provider_clearing("manual", "EUR")
+        and ledger.balance_of(Account.Kind.PROVIDER_CLEARING, "EUR", owner="manual") >= 0
+    )
+    checkout.invoice_mark_paid(payment_id=payment.public_id, user=staff_user)
