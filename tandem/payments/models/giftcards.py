@@ -57,6 +57,7 @@ class GiftCardEvent(models.Model):
         PURCHASED = "purchased", "Purchased"
         REDEEMED = "redeemed", "Redeemed"
         RESTORED = "restored", "Restored by a refund"
+        REFUNDED = "refunded", "Refunded to the buyer"
         TRANSFERRED = "transferred", "Transferred"
         EXPIRED = "expired", "Expired"
 

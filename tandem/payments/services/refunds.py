@@ -195,6 +195,10 @@ def refund_payment(
     payment = _locked(payment)
     if payment.status not in (*EARNED_STATUSES, Status.AWAITING_INVOICE):
         return None
+    if payment.status == Status.AWAITING_INVOICE and payment.purpose != Payment.Purpose.BOOKING:
+        # A package or gift card not paid for yet: nothing was received, nothing to give
+        # back (the unpaid invoice can still be paid, or the payment cancelled).
+        return None
     amount = min(amount, payment.amount - payment.refunded)
     portions = _allocate(payment, amount)
     total = sum(portion for _, portion in portions)
@@ -229,6 +233,18 @@ def refund_payment(
         now=now,
     )
     refund.save(update_fields=["fee_returned"])
+    if payment.purpose == Payment.Purpose.GIFT_CARD and _is_earned(payment):
+        from ..models import GiftCardEvent
+
+        GiftCardEvent.objects.create(
+            card=payment.gift_card,
+            kind=GiftCardEvent.Kind.REFUNDED,
+            amount=total,
+            actor=actor,
+            payment=payment,
+            detail=message[:300],
+            at=now,
+        )
     for source, portion in portions:
         PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded + portion)
     payment.refunded += total
