@@ -28,6 +28,49 @@ def stripe_standin(settings) -> Iterator[StripeStandin]:  # type: ignore[no-unty
 # --- end Stripe ----------------------------------------------------------------------------
 
 
+# --- Packages --------------------------------------------------------------------------------
+# Alice (listed coach, EUR) sells "Five sessions" of her 80.00 EUR session type for 360.00 EUR,
+# valid 180 days; Charlie can be made a coach too (pk_other_coach).
+
+
+@pytest.fixture
+def pk_coach(alice):  # type: ignore[no-untyped-def]
+    from tandem.booking.tests.conftest import make_coach
+
+    return make_coach(alice, slug="alice")
+
+
+@pytest.fixture
+def pk_type(pk_coach):  # type: ignore[no-untyped-def]
+    from tandem.booking.tests.conftest import make_type
+
+    return make_type(pk_coach)
+
+
+@pytest.fixture
+def pk_offer(alice, pk_type):  # type: ignore[no-untyped-def]
+    from tandem.payments.services.packages import package_offer_create
+
+    return package_offer_create(
+        coach_user=alice,
+        session_type_id=pk_type.public_id,
+        name="Five sessions",
+        sessions=5,
+        price="360.00",
+        valid_days=180,
+    )
+
+
+@pytest.fixture
+def pk_other_coach(charlie):  # type: ignore[no-untyped-def]
+    from tandem.booking.tests.conftest import make_coach
+
+    return make_coach(charlie, slug="charlie")
+
+
+# --- end Packages ----------------------------------------------------------------------------
+
+
 # --- Earnings, payouts and documents ---------------------------------------------------------
 # Alice (coach, Europe/Berlin, slug "alice"); payments made straight into the ledger the way a
 # succeeded booking payment posts: Dr provider clearing / Cr coach payable + platform revenue.
@@ -108,46 +151,3 @@ def money_refund(payment, *, amount: int, fee_back: int, at):  # type: ignore[no
 
 
 # --- end Earnings, payouts and documents -----------------------------------------------------
-
-
-# --- Packages --------------------------------------------------------------------------------
-# Alice (listed coach, EUR) sells "Five sessions" of her 80.00 EUR session type for 360.00 EUR,
-# valid 180 days; Charlie can be made a coach too (pk_other_coach).
-
-
-@pytest.fixture
-def pk_coach(alice):  # type: ignore[no-untyped-def]
-    from tandem.booking.tests.conftest import make_coach
-
-    return make_coach(alice, slug="alice")
-
-
-@pytest.fixture
-def pk_type(pk_coach):  # type: ignore[no-untyped-def]
-    from tandem.booking.tests.conftest import make_type
-
-    return make_type(pk_coach)
-
-
-@pytest.fixture
-def pk_offer(alice, pk_type):  # type: ignore[no-untyped-def]
-    from tandem.payments.services.packages import package_offer_create
-
-    return package_offer_create(
-        coach_user=alice,
-        session_type_id=pk_type.public_id,
-        name="Five sessions",
-        sessions=5,
-        price="360.00",
-        valid_days=180,
-    )
-
-
-@pytest.fixture
-def pk_other_coach(charlie):  # type: ignore[no-untyped-def]
-    from tandem.booking.tests.conftest import make_coach
-
-    return make_coach(charlie, slug="charlie")
-
-
-# --- end Packages ----------------------------------------------------------------------------
