@@ -11,8 +11,9 @@ from ninja import Path, Query, Router, Status
 from tandem.availability import selectors as availability_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import InvalidInput, NotFound
+from tandem.payments.services import checkout
 
-from . import selectors, services
+from . import money, selectors, services
 from .alternatives import alternatives_for
 from .present import booking_data
 from .schemas import (
@@ -51,7 +52,10 @@ def _detail(request: HttpRequest, booking_id: str) -> dict:
     if booking is None:
         raise NotFound("No such booking.")
     now = timezone.now()
-    return booking_data(booking, request.user, now, history=selectors.booking_history(booking))
+    data = booking_data(booking, request.user, now, history=selectors.booking_history(booking))
+    data["payment"] = money.payment_summary(booking)
+    data["refund_if_cancelled_now"] = money.refund_if_cancelled(booking, request.user, now)
+    return data
 
 
 def _booking_id(booking_id: str) -> UUID:
@@ -101,7 +105,9 @@ def release_hold(request: HttpRequest, hold_id: str) -> Status:
         "returns the same booking (200, header `Idempotent-Replayed: true`) and never makes a "
         "second; the same key with a different body answers 409 `idempotency_key_reused`. "
         "Session types that need confirmation give a `pending` booking that holds the slot "
-        "until the coach answers or it expires. " + CONFLICTS
+        "until the coach answers or it expires. A priced session is paid the default way: "
+        "a package credit or account credit, then an invoice (manual provider); when it "
+        "would need a card, 402 `payment_required` (use POST /checkout). " + CONFLICTS
     ),
 )
 def create_booking(request: HttpRequest, response: HttpResponse, payload: BookingIn) -> Status:
@@ -113,7 +119,10 @@ def create_booking(request: HttpRequest, response: HttpResponse, payload: Bookin
                 "Give a hold, or coach, session_type and start.", fields={missing: ["required"]}
             )
         coach, session_type = _coach_and_type(payload.coach, payload.session_type)
-    outcome = services.booking_create(
+    # A priced session is paid the default way (credits, then an invoice); one that needs a
+    # card answers 402 `payment_required` (POST /checkout takes cards). A free one is exactly
+    # booking_create.
+    outcome = checkout.checkout_booking(
         client=request.user,
         request=services.BookingRequest(
             hold_id=payload.hold,
@@ -122,7 +131,9 @@ def create_booking(request: HttpRequest, response: HttpResponse, payload: Bookin
             start=payload.start,
             notes=payload.notes,
         ),
+        pay_with=checkout.PayWith(),
         idempotency_key=request.headers.get("Idempotency-Key"),
+        card_allowed=False,
     )
     if outcome.replayed:
         response["Idempotent-Replayed"] = "true"
@@ -216,6 +227,7 @@ def cancel_booking(request: HttpRequest, payload: CancelIn, booking_id: str = Pa
         "impact": outcome.terms.impact,
         "free_cancel_until": outcome.terms.free_until,
         "alternatives": alternatives_for(outcome.booking, request.user, now),
+        "refund": money.refund_made(outcome.booking),
     }
 
 

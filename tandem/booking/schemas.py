@@ -111,8 +111,29 @@ class BookingOut(Schema):
     updated_at: datetime = Field(description="Last change.")
 
 
+class MoneyImpactOut(Schema):
+    currency: str
+    refund: str = Field(description="What goes back to the client, e.g. '40.00'.")
+    kept: str = Field(description="What the coach keeps (a late cancellation's fee).")
+
+
+class BookingPaymentOut(Schema):
+    id: UUID = Field(description="The payment (GET /api/v1/payments/{id} for the detail).")
+    status: str
+    amount: str
+    currency: str
+    refunded: str
+
+
 class BookingDetailOut(BookingOut):
     history: list[BookingEventOut] = Field(description="Every change, oldest first.")
+    payment: BookingPaymentOut | None = Field(
+        default=None, description="How the session is paid (none for a free session)."
+    )
+    refund_if_cancelled_now: MoneyImpactOut | None = Field(
+        default=None,
+        description="What cancelling now would give back (for you), when the session is paid.",
+    )
 
 
 class BookingListQuery(Schema):
@@ -170,4 +191,7 @@ class CancelOut(Schema):
     free_cancel_until: datetime = Field(description="The end of the free-cancellation window.")
     alternatives: list[AlternativeOut] = Field(
         description="Recommended times with the same coach, to book again."
+    )
+    refund: MoneyImpactOut | None = Field(
+        default=None, description="What this cancellation gave back (none if unpaid)."
     )

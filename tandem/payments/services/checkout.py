@@ -41,7 +41,7 @@ from tandem.core.outbox import enqueue_in_transaction
 from ..models import Account, GiftCard, PackageCredit, Payment, PaymentSource
 from ..providers import IntentState, ProviderIntent, get_provider
 from . import accounts, ledger
-from .errors import CurrencyMismatch, PaymentNotOpen
+from .errors import CurrencyMismatch, PaymentNotOpen, PaymentRequired
 from .money import share, to_minor
 
 Purpose = Payment.Purpose
@@ -621,6 +621,7 @@ def checkout_booking(
     pay_with: PayWith,
     idempotency_key: str | None,
     now: datetime | None = None,
+    card_allowed: bool = True,
 ) -> CheckoutOutcome:
     """Book and pay. Free sessions, credits and invoices book at once; a card payment holds
     the slot (the hold) until the provider confirms it."""
@@ -658,6 +659,8 @@ def checkout_booking(
     needs_card = provider == "stripe" and not _covered_without_card(
         client, coach, session_type, price, pay_with, now
     )
+    if needs_card and not card_allowed:
+        raise PaymentRequired()
     try:
         return _checkout_in_transaction(
             client,

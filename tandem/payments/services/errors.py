@@ -39,3 +39,10 @@ class InvalidWebhook(InvalidInput):
     """The webhook's signature or timestamp is not valid."""
 
     code = "invalid_signature"
+
+
+class PaymentRequired(ServiceError):
+    """This session is paid by card: book it with POST /api/v1/checkout."""
+
+    status = 402
+    code = "payment_required"

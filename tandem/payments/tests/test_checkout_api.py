@@ -159,3 +159,53 @@ def test_staff_refund_with_a_reason(session_type, bob, alice, staff_user):  # ty
         == 404
     )
     assert_ledger_sound()
+
+
+def booking_body(session_type, start):  # type: ignore[no-untyped-def]
+    return {
+        "coach": "alice",
+        "session_type": str(session_type.public_id),
+        "start": start.isoformat(),
+    }
+
+
+def test_booking_a_priced_session_through_bookings_issues_its_invoice(session_type, bob):  # type: ignore[no-untyped-def]
+    api = token_client(bob)
+    made = post(api, "/api/v1/bookings", booking_body(session_type, at(5, 10)))
+    assert made.status_code == 201, made.content
+    booking_id = made.json()["id"]
+    payment = Payment.objects.get(booking__public_id=booking_id)
+    assert payment.status == Payment.Status.AWAITING_INVOICE and payment.amount == 8000
+    detail = api.get(f"/api/v1/bookings/{booking_id}").json()
+    assert detail["payment"]["status"] == "awaiting_invoice"
+    assert detail["refund_if_cancelled_now"] == {
+        "currency": "EUR",
+        "refund": "80.00",
+        "kept": "0.00",
+    }
+    cancelled = post(
+        api, f"/api/v1/bookings/{booking_id}/cancel", {"reason_code": "illness", "message": ""}
+    )
+    assert cancelled.status_code == 200, cancelled.content
+    assert cancelled.json()["refund"] == {"currency": "EUR", "refund": "80.00", "kept": "0.00"}
+    assert_ledger_sound()
+
+
+def test_a_session_that_needs_a_card_is_refused_by_bookings_with_nothing_changed(
+    stripe_standin, session_type, bob
+):  # type: ignore[no-untyped-def]
+    answer = post(token_client(bob), "/api/v1/bookings", booking_body(session_type, at(5, 10)))
+    assert answer.status_code == 402, answer.content
+    assert answer.json()["error"]["code"] == "payment_required"
+    assert not Booking.objects.exists() and not Payment.objects.exists()
+    assert not stripe_standin.intents()
+
+
+def test_a_free_session_through_bookings_has_no_payment(coach, bob):  # type: ignore[no-untyped-def]
+    free = make_type(coach, name="Intro", price=0)
+    api = token_client(bob)
+    made = post(api, "/api/v1/bookings", booking_body(free, at(5, 10)))
+    assert made.status_code == 201
+    detail = api.get(f"/api/v1/bookings/{made.json()['id']}").json()
+    assert detail["payment"] is None and detail["refund_if_cancelled_now"] is None
+    assert not Payment.objects.exists()
