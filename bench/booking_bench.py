@@ -240,6 +240,7 @@ class Result:
         self.errors: Counter[str] = Counter()
         self.elapsed = 0.0
         self.cpu: dict[str, float] = {}  # seconds of CPU during the measured time, by process
+        self.spread: list[int] = []  # client connections held by each web worker
 
     @property
     def rate(self) -> float:
@@ -271,6 +272,8 @@ class Result:
                 f"{k} {v * 1000 / len(self.latencies):.2f} ms" for k, v in self.cpu.items()
             )
             print(f"  CPU per booking: {per}")
+        if self.spread:
+            print(f"  client connections per web worker: {' / '.join(map(str, self.spread))}")
         return rate_ok and p99_ok and errors == 0
 
 
@@ -421,6 +424,7 @@ def process_cpu(pid: int) -> float:
 
 
 def children(pid: int) -> list[int]:
+    """The processes started by `pid`, but multiprocessing's resource tracker."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -428,9 +432,36 @@ def children(pid: int) -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
+            if int(stat.rsplit(")", 1)[1].split()[1]) != pid:
+                continue
+            with contextlib.suppress(OSError):
+                if b"resource_tracker" not in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
     return found
+
+
+def connections_per_worker(workers: list[int], port: int) -> list[int]:
+    """How many established client connections each web worker holds (Linux /proc): uvicorn's
+    workers share one listening socket, and whichever wakes first accepts every connection
+    waiting, so keep-alive clients that connect together are rarely split evenly."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(fields[9])
+    counts = []
+    for pid in workers:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            links = []
+        counts.append(sum(1 for link in links if link[8:-1] in inodes))
+    return counts
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -570,6 +601,7 @@ async def http_clients(
             await asyncio.gather(*tasks)  # raises the warm-up failure
         await asyncio.sleep(0.05)
     workers = children(server_pid) or [server_pid]  # --web-workers 1: no supervisor
+    result.spread = connections_per_worker(workers, int(port))
     cpu_before = sum(map(process_cpu, workers)), time.process_time()
     start = time.perf_counter()
     go.set()
