@@ -96,6 +96,20 @@ def parse_args() -> argparse.Namespace:
         default="lean",
         help="HTTP client: hand-written HTTP/1.1 on asyncio streams (default) or httpx",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="paced (open-loop) load: R bookings/s in all, spread evenly over the clients, "
+        "latency measured from each request's scheduled time; 0 (default): closed loop, "
+        "every client books again as soon as it is answered",
+    )
+    parser.add_argument(
+        "--shared-socket",
+        action="store_true",
+        help="uvicorn --workers N (one socket shared by the workers) instead of a socket per "
+        "worker (tandem.core.webserver, what `manage.py serve` runs)",
+    )
     parser.add_argument("--skip-insert", action="store_true", help="skip the INSERT baseline")
     args = parser.parse_args()
     if args.db == "test":
@@ -103,8 +117,8 @@ def parse_args() -> argparse.Namespace:
             "Refusing to benchmark the database named 'test' (the development/test one); "
             "use --db tandem_bench (the default)."
         )
-    if args.clients < 1 or args.coaches < 1 or args.duration <= 0:
-        sys.exit("--clients and --coaches must be positive, --duration > 0")
+    if args.clients < 1 or args.coaches < 1 or args.duration <= 0 or args.rate < 0:
+        sys.exit("--clients and --coaches must be positive, --duration and --rate > 0")
     return args
 
 
@@ -322,6 +336,8 @@ def service_worker(
     data: dict[str, Any],
     duration: float,
     base: datetime,
+    rate: float = 0,
+    clients: int = 1,
 ) -> None:
     from tandem.accounts.models import User
     from tandem.booking import services
@@ -351,8 +367,10 @@ def service_worker(
     barrier.wait()
     barrier.wait()
     deadline = start_box.value + duration
+    pace = Pace(start_box.value, index, clients, rate)
     while time.perf_counter() < deadline:
-        t0 = time.perf_counter()
+        t0 = pace.next_start()
+        time.sleep(max(0.0, t0 - time.perf_counter()))
         try:
             book()
         except Exception as exc:  # counted and reported, never hidden
@@ -362,15 +380,52 @@ def service_worker(
     queue.put({"latencies": latencies, "errors": errors, "finished": time.perf_counter()})
 
 
+def paced(args: argparse.Namespace) -> str:
+    return f", paced at {args.rate:g}/s" if args.rate else ""
+
+
+class Pace:
+    """When each request of one client is due.
+
+    Closed loop (rate 0): now — the client books again as soon as it is answered. Paced:
+    the client's k-th request is due at start + (index / clients + k) * clients / rate, so
+    the clients together send `rate` requests per second, evenly interleaved. Latency is
+    counted from that due time, not from when the request was actually sent: a server that
+    falls behind is charged for the backlog (no "coordinated omission").
+    """
+
+    def __init__(self, start: float, index: int, clients: int, rate: float) -> None:
+        self.interval = clients / rate if rate else 0.0
+        self.due = start + index * self.interval / clients if rate else 0.0
+
+    def next_start(self) -> float:
+        if not self.interval:
+            return time.perf_counter()
+        due, self.due = self.due, self.due + self.interval
+        return due
+
+
 def measure_service(args: argparse.Namespace, data: dict[str, Any]) -> Result:
     result = Result(
         f"service layer: booking_create, {args.clients} processes, {len(data['coaches'])} coaches"
+        + paced(args)
     )
     plan = slot_plan(args, data)
     base = first_slot()
 
     def target(i: int, barrier: Any, start_box: Any, queue: Any) -> None:
-        service_worker(i, barrier, start_box, queue, plan[i], data, args.duration, base)
+        service_worker(
+            i,
+            barrier,
+            start_box,
+            queue,
+            plan[i],
+            data,
+            args.duration,
+            base,
+            args.rate,
+            args.clients,
+        )
 
     outcomes, result.elapsed = run_processes(args.clients, target, ())
     for outcome in outcomes:
@@ -394,6 +449,13 @@ def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen, str]:
         "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
         "--workers", str(args.web_workers), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
+    if args.web_workers > 1 and not args.shared_socket:
+        # As `manage.py serve --workers N` runs them: a listening socket per worker.
+        cmd = [
+            sys.executable, "-m", "tandem.core.webserver", "--host", "127.0.0.1",
+            "--port", str(port), "--workers", str(args.web_workers),
+            "--no-access-log", "--log-level", "warning",
+        ]  # fmt: skip
     # The server's log (tracebacks of any 500) goes to a file, not over the figures.
     with SERVER_LOG.open("w") as log:  # the child keeps its own descriptor
         proc = subprocess.Popen(
@@ -577,8 +639,10 @@ async def http_clients(
             ready += 1
             await go.wait()
             deadline = start + args.duration
+            pace = Pace(start, i, args.clients, args.rate)
             while time.perf_counter() < deadline:
-                t0 = time.perf_counter()
+                t0 = pace.next_start()
+                await asyncio.sleep(max(0.0, t0 - time.perf_counter()))
                 try:
                     status, payload = await book()
                 except failures as exc:
@@ -616,7 +680,7 @@ async def http_clients(
 def measure_http(args: argparse.Namespace, data: dict[str, Any]) -> Result:
     result = Result(
         f"HTTP: POST /api/v1/bookings via uvicorn ({args.web_workers} workers, pooled), "
-        f"{args.clients} clients ({args.client}), {len(data['coaches'])} coaches"
+        f"{args.clients} clients ({args.client}), {len(data['coaches'])} coaches" + paced(args)
     )
     proc, url = start_server(args)
     try:

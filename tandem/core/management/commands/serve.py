@@ -28,8 +28,13 @@ class Command(BaseCommand):
         web = [
             python, "-m", "uvicorn", "tandem.asgi:application",
             "--host", host, "--port", str(port), "--lifespan", "off",
-            "--workers", str(workers),
         ]  # fmt: skip
+        if workers > 1:
+            # A listening socket per worker, so connections spread over them (webserver.py).
+            web = [
+                python, "-m", "tandem.core.webserver",
+                "--host", host, "--port", str(port), "--workers", str(workers),
+            ]  # fmt: skip
         worker = [
             python, "manage.py", "db_worker", "--no-reload", "--interval", "0.5",
         ]  # fmt: skip
