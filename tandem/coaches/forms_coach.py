@@ -94,6 +94,14 @@ class PolicyForm(forms.Form):
         min=0,
         max=720,
     )
+    late_fee_percent = _number(
+        label="Late cancellation fee (% of the price)",
+        help_text="What you keep when a client cancels late or does not show; the rest is "
+        "refunded to them. 0 to 100.",
+        required=False,
+        min=0,
+        max=100,
+    )
 
 
 class PhotoForm(forms.Form):

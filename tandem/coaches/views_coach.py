@@ -14,6 +14,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -181,16 +182,25 @@ def coach_photo(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def coach_policy(request: HttpRequest) -> HttpResponse:
     coach = own_coach(request)
+    from tandem.payments.services import coach_settings
+
     initial = {
         "cancel_free_hours": coach.cancel_free_hours,
         "reschedule_min_hours": coach.reschedule_min_hours,
+        "late_fee_percent": coach_settings.settings_of(coach).late_fee_percent,
     }
     form = PolicyForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():
+            policy = dict(form.cleaned_data)
+            late_fee = policy.pop("late_fee_percent")
             try:
-                services.coach_profile_update(coach=coach, **form.cleaned_data)
+                with transaction.atomic():
+                    services.coach_profile_update(coach=coach, **policy)
+                    coach_settings.coach_payment_settings_update(
+                        coach=coach, late_fee_percent=late_fee
+                    )
             except ServiceError as exc:
                 add_service_error(form, exc)
                 status = exc.status
