@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views_money as views
+from . import views_staff
 
 urlpatterns = [
     path("coach/earnings/", views.earnings, name="coach_earnings"),
@@ -14,6 +15,8 @@ urlpatterns = [
         views.staff_payout_mark_paid,
         name="staff_payout_mark_paid",
     ),
+    path("staff/payments/", views_staff.staff_payments, name="staff_payments"),
+    path("staff/payments/<uuid:payment_id>/", views_staff.staff_payment, name="staff_payment"),
     path("payments/", views.history, name="payment_history"),
     path(
         "payments/documents/<uuid:public_id>.pdf",
