@@ -26,16 +26,21 @@ thread serves anyone else.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
-from asgiref.sync import ThreadSensitiveContext, iscoroutinefunction, sync_to_async
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, iscoroutinefunction, sync_to_async
 from django.conf import settings
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.http import HttpRequest, HttpResponseBase
-from django.urls import Resolver404, get_resolver
+from django.http import FileResponse, HttpResponseBase
+from django.urls import Resolver404, get_resolver, set_script_prefix
 
 
 @lru_cache(maxsize=4096)
@@ -62,9 +67,6 @@ class TandemASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()  # the async chain, for async views
         self._sync_chain = _SyncChain()
-        self._sync_get_response = sync_to_async(
-            self._sync_chain.get_response, thread_sensitive=True
-        )
         self._idle: list[ThreadPoolExecutor] = []
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -76,8 +78,11 @@ class TandemASGIHandler(ASGIHandler):
             else ThreadPoolExecutor(max_workers=1, thread_name_prefix="request")
         )
         try:
-            async with ThreadSensitiveContext(executor=executor):
-                await self.handle(scope, receive, send)
+            if _view_is_async(settings.ROOT_URLCONF, _path_info(scope)):
+                async with ThreadSensitiveContext(executor=executor):
+                    await self.handle(scope, receive, send)  # Django's own async path
+            else:
+                await self._handle_sync(scope, receive, send, executor)
         finally:
             # Work still queued (a request cancelled mid-view) runs before the next request's.
             if len(self._idle) < self.max_idle_threads:
@@ -85,7 +90,82 @@ class TandemASGIHandler(ASGIHandler):
             else:
                 executor.shutdown(wait=False)
 
-    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        if _view_is_async(settings.ROOT_URLCONF, request.path_info):
-            return await super().get_response_async(request)
-        return await self._sync_get_response(request)
+    async def _handle_sync(
+        self, scope: dict[str, Any], receive: Any, send: Any, executor: ThreadPoolExecutor
+    ) -> None:
+        """Read the body here, serve the request in one call on its thread, send the answer.
+
+        A sync view cannot be interrupted, so unlike Django's async path this does not
+        listen for a disconnect while the view runs (as a WSGI server does not); an answer
+        to a client that has gone is dropped by the server."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        loop = asyncio.get_running_loop()
+        # The request's own copy of the context, as sync_to_async gives it.
+        context = contextvars.copy_context()
+        answer = await loop.run_in_executor(
+            executor, context.run, self._respond, loop, scope, body_file
+        )
+        if isinstance(answer, HttpResponseBase):  # streaming: Django sends and closes it
+            try:
+                async with ThreadSensitiveContext(executor=executor):
+                    try:
+                        await self.send_response(answer, send)
+                    except asyncio.CancelledError:
+                        pass  # the client went away mid-stream
+                    await sync_to_async(answer.close, thread_sensitive=True)()
+            finally:
+                body_file.close()
+            return
+        status, headers, body = answer
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def _respond(
+        self, loop: asyncio.AbstractEventLoop, scope: dict[str, Any], body_file: Any
+    ) -> HttpResponseBase | tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """In the request's thread: what WSGIHandler does, from request_started to the
+        response's close() (request_finished, which returns the database connection)."""
+        # async_to_sync in this thread (the realtime wake-ups) runs on the server's loop,
+        # as it does from a sync_to_async thread.
+        SyncToAsync.threadlocal.main_event_loop = loop
+        SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self._sync_chain.get_response(request)
+        response._handler_class = self.__class__
+        if response.streaming:
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+            return response
+        try:
+            return response.status_code, _headers(response), response.content
+        finally:
+            response.close()
+            body_file.close()
+
+
+def _path_info(scope: dict[str, Any]) -> str:
+    """The path the URLconf resolves, as ASGIRequest computes it."""
+    script_name = get_script_prefix(scope)
+    return scope["path"].removeprefix(script_name) if script_name else scope["path"]
+
+
+def _headers(response: HttpResponseBase) -> list[tuple[bytes, bytes]]:
+    """The response's headers and cookies, encoded as Django's send_response encodes them."""
+    headers = [
+        (
+            header.encode("ascii") if isinstance(header, str) else bytes(header),
+            value.encode("latin1") if isinstance(value, str) else bytes(value),
+        )
+        for header, value in response.items()
+    ]
+    headers.extend(
+        (b"Set-Cookie", cookie.output(header="").encode("ascii").strip())
+        for cookie in response.cookies.values()
+    )
+    return headers
