@@ -89,10 +89,13 @@ class Booking(models.Model):
             ),
             models.Index(fields=["client", "start"], name="booking_client_start_idx"),
             models.Index(fields=["coach", "start"], name="booking_coach_start_idx"),
+            # Led by the coach: every booking asks whether its coach has lapsed requests
+            # (without it, that check walked all of the coach's active bookings). Pending
+            # rows only, so the sweep over every coach reads a small index too.
             models.Index(
-                fields=["pending_expires_at"],
+                fields=["coach", "pending_expires_at"],
                 condition=Q(status="pending"),
-                name="booking_pending_expiry_idx",
+                name="booking_coach_pending_idx",
             ),
         ]
         constraints = [

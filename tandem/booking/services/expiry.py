@@ -20,8 +20,8 @@ _BOOKING = sql.ModelReader(Booking, "b")
 def _select_due(vendor: str) -> str:
     return (
         f"SELECT {sql.columns(Booking, 'b')} FROM booking_booking b"
-        " WHERE b.status = %s AND b.pending_expires_at <= %s"
-    )
+        f" WHERE b.status = '{Booking.Status.PENDING}' AND b.pending_expires_at <= %s"
+    )  # the status written out: it is the partial index's condition
 
 
 def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = None) -> int:
@@ -29,7 +29,7 @@ def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = N
     now = now or timezone.now()
     # Hand-written (tandem/core/sql.py): every booking transaction asks this of its coach.
     statement = _select_due(connection.vendor)
-    params: list[object] = [Booking.Status.PENDING, sql.instant(now)]
+    params: list[object] = [sql.instant(now)]
     if coach_id is not None:
         statement += " AND b.coach_id = %s"
         params.append(coach_id)

@@ -68,7 +68,7 @@ def _booking_statement(vendor: str) -> str:
         f"SELECT {sql.columns(CoachProfile, 'c')}, {sql.columns(User, 'u')},"
         f" ({replay.format('i.request_hash')}), ({replay.format('i.booking_id')}),"
         " EXISTS (SELECT 1 FROM booking_booking b WHERE b.coach_id = c.id"
-        " AND b.status = %s AND b.pending_expires_at <= %s),"
+        f" AND b.status = '{Booking.Status.PENDING}' AND b.pending_expires_at <= %s),"
         " EXISTS (SELECT 1 FROM booking_hold h WHERE h.coach_id = c.id AND h.client_id = %s)"
         f" FROM {sql.qn(CoachProfile._meta.db_table)} c"
         f" JOIN {sql.qn(User._meta.db_table)} u ON u.id = c.user_id WHERE c.id = %s{lock}"
@@ -87,9 +87,8 @@ def lock_for_booking(
     slot is gone, or the key's unique constraint refuses the second record), and everything
     the booking decides on (busy time, caps) is read by the next statement, after the lock.
     """
-    pending = Booking.Status.PENDING
     params = [client_id, scope, key or "", client_id, scope, key or ""]
-    params += [pending, sql.instant(now), client_id, coach_id]
+    params += [sql.instant(now), client_id, coach_id]
     rows = sql.fetch(_booking_statement(connection.vendor), params)
     if not rows:
         raise CoachProfile.DoesNotExist(f"No coach {coach_id}.")
