@@ -27,6 +27,7 @@ thread serves anyone else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -111,10 +112,8 @@ class TandemASGIHandler(ASGIHandler):
         if isinstance(answer, HttpResponseBase):  # streaming: Django sends and closes it
             try:
                 async with ThreadSensitiveContext(executor=executor):
-                    try:
+                    with contextlib.suppress(asyncio.CancelledError):  # client went away
                         await self.send_response(answer, send)
-                    except asyncio.CancelledError:
-                        pass  # the client went away mid-stream
                     await sync_to_async(answer.close, thread_sensitive=True)()
             finally:
                 body_file.close()
