@@ -170,6 +170,16 @@ if DATABASE_URL:
         # Behind PgBouncer older than 1.21 in transaction mode, set DB_PREPARE_THRESHOLD=0.
         prepare = envint("DB_PREPARE_THRESHOLD", 5)
         options["prepare_threshold"] = prepare if prepare > 0 else None
+        # Plan each of them once (a generic plan) instead of on every run: PostgreSQL
+        # otherwise keeps re-planning a statement whose generic plan it judges no cheaper,
+        # and the booking transaction's two widest statements spent ~0.5 ms of server time
+        # each in planning (measured), against ~0.06 ms executing. They are index lookups
+        # by id or key whose best plan does not depend on the values; the statuses their
+        # partial indexes need are written into the SQL, not bound.
+        if prepare > 0:
+            options["options"] = " ".join(
+                filter(None, [options.get("options"), "-c plan_cache_mode=force_generic_plan"])
+            )
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
