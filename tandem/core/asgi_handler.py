@@ -7,13 +7,17 @@ async mode run each `process_request`/`process_response` hook in the request's t
 from the event loop to its thread and back about eight times (measured: more CPU on the hops
 than on the booking itself).
 
-For a request whose view is sync (every page and every ninja endpoint), this handler runs
-the whole chain in its sync mode — exactly what a WSGI server runs, the mode the test client
-exercises — in a single `sync_to_async(thread_sensitive=True)` hop: the same middleware, the
-same hooks in the same order, the same per-request thread (`ThreadSensitiveContext`, so the
-database connection is returned to the pool on `request_finished` in that thread, as
-before). Requests whose view is a coroutine (the event stream, long-poll, the wake bridge)
-keep Django's async chain, so they wait on the event loop and hold no thread.
+For a request whose view is sync (every page and every ninja endpoint), this handler reads
+the body on the loop and then serves the request in a single call on its thread — what
+WSGIHandler does: `request_started`, the whole chain in its sync mode (the mode the test
+client exercises: the same middleware, the same hooks in the same order), the response
+rendered and closed (`request_finished`, which returns the database connection to the pool
+in that thread) — and the loop sends the status, headers and body. Django's own path also
+hopped to the thread for each signal and for `close()`, and ran a disconnect listener task
+beside the view, which cannot interrupt a sync view anyway. Streaming responses (static
+files) go out through Django's own `send_response`. Requests whose view is a coroutine (the
+event stream, long-poll, the wake bridge) keep Django's async chain, so they wait on the
+event loop and hold no thread.
 
 Django gives each request a `ThreadSensitiveContext` with a new thread, started for the
 request and joined by yet another thread afterwards (two thread starts per request, about a

@@ -170,3 +170,68 @@ def test_async_views_still_answer_on_the_event_loop(bob) -> None:  # type: ignor
     )
     assert status == 200, body
     assert "events" in json.loads(body)
+
+
+@pytest.fixture
+def asgi_urls(settings):  # type: ignore[no-untyped-def]
+    settings.ROOT_URLCONF = "tandem.core.tests.asgi_urls"
+
+
+def test_a_streaming_answer_arrives_whole_and_is_closed_once(asgi_urls) -> None:  # type: ignore[no-untyped-def]
+    finished: list[int] = []
+
+    def on_finished(**kwargs: object) -> None:
+        finished.append(threading.get_ident())
+
+    request_finished.connect(on_finished)
+    try:
+        status, _, body = asyncio.run(call("GET", "/stream"))
+    finally:
+        request_finished.disconnect(on_finished)
+    assert status == 200
+    assert body == b"part 0;part 1;part 2;"
+    assert len(finished) == 1
+    assert finished[0] != threading.get_ident()  # closed in the request's thread
+
+
+def test_async_code_called_from_a_sync_view_runs_on_the_servers_loop(asgi_urls) -> None:  # type: ignore[no-untyped-def]
+    async def scenario() -> tuple[int, int]:
+        status, _, body = await call("GET", "/loop")
+        assert status == 200, body
+        return json.loads(body)["loop"], id(asyncio.get_running_loop())
+
+    used, server = asyncio.run(scenario())
+    assert used == server
+
+
+def test_cookies_are_sent_as_set_cookie_headers(asgi_urls) -> None:  # type: ignore[no-untyped-def]
+    status, headers, body = asyncio.run(call("GET", "/cookie"))
+    assert (status, body) == (200, b"ok")
+    assert headers["set-cookie"].startswith("flavour=oat")
+
+
+def test_a_client_gone_before_its_body_arrived_gets_no_answer() -> None:
+    messages: list[dict] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/v1/bookings",
+        "raw_path": b"/api/v1/bookings",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        messages.append(message)
+
+    asyncio.run(django_asgi_app(scope, receive, send))
+    assert messages == []
