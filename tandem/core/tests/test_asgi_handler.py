@@ -20,10 +20,8 @@ from tandem.core.asgi_handler import _view_is_async
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def call(
-    method: str, path: str, *, headers: tuple = (), body: bytes = b"", query: str = ""
-) -> tuple[int, dict[str, str], bytes]:
-    scope = {
+def http_scope(method: str, path: str, *, headers: tuple = (), query: str = "") -> dict:
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -37,6 +35,12 @@ async def call(
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
+
+
+async def call(
+    method: str, path: str, *, headers: tuple = (), body: bytes = b"", query: str = ""
+) -> tuple[int, dict[str, str], bytes]:
+    scope = http_scope(method, path, headers=headers, query=query)
     sent = False
     messages: list[dict] = []
 
@@ -212,20 +216,7 @@ def test_cookies_are_sent_as_set_cookie_headers(asgi_urls) -> None:  # type: ign
 
 def test_a_client_gone_before_its_body_arrived_gets_no_answer() -> None:
     messages: list[dict] = []
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/v1/bookings",
-        "raw_path": b"/api/v1/bookings",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = http_scope("POST", "/api/v1/bookings")
 
     async def receive() -> dict:
         return {"type": "http.disconnect"}
