@@ -221,13 +221,33 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_mark_paid(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
-    """The coach (or staff) records that the session's invoice was paid."""
+    """The coach (or staff) records that the session's invoice was paid, after confirming.
+
+    Recording money received cannot be undone from the page, so the panel's button leads
+    here first: a GET (or a POST without `confirm`) shows what will be recorded, and only
+    the confirmation page's POST acts. Works without JavaScript.
+    """
     booking = _participant_booking(request, booking_id)
     payment = payment_selectors.booking_payment(booking)
     if payment is None:
         raise Http404("No such payment.")
+    if request.method == "GET" or request.POST.get("confirm") != "yes":
+        panel = payment_panel(booking, request.user, timezone.now())
+        if panel is None or not (is_coach_of(booking, request.user) or request.user.is_staff):
+            raise Http404("No such payment.")
+        if not panel["can_mark_paid"]:
+            messages.info(request, "There is no open invoice to mark paid.")
+            return redirect("session_detail", booking_id=booking.public_id)
+        other_name, _ = page_queries.other_party(booking, request.user)
+        context = {
+            "booking": booking,
+            "panel": panel,
+            "other_name": other_name,
+            "detail_url": reverse("session_detail", kwargs={"booking_id": booking.public_id}),
+        }
+        return render(request, "booking/mark_paid_confirm.html", context)
     try:
         checkout.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
     except NotFound as exc:

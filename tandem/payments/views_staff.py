@@ -75,6 +75,17 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if request.POST.get("action") == "mark_paid":
+            if request.POST.get("confirm") != "yes":
+                # Recording money received is not undone from here: confirm first (no JS).
+                return render(
+                    request,
+                    "payments/staff/mark_paid_confirm.html",
+                    {
+                        "payment": payment,
+                        "data": payment_data(payment, request.user),
+                        "confirm_fields": [("action", "mark_paid")],
+                    },
+                )
             try:
                 checkout.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
             except ServiceError as exc:

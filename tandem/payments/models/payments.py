@@ -27,6 +27,11 @@ class CoachPaymentSettings(models.Model):
     # Stripe Connect account for payouts ("acct_..."), when Stripe is configured.
     stripe_account_id = models.CharField(max_length=64, blank=True)
 
+    class Meta:
+        # Django's default plural appends an "s" ("Coach payment settingss" in the admin).
+        verbose_name = "coach payment settings"
+        verbose_name_plural = "coach payment settings"
+
     def __str__(self) -> str:
         return f"payment settings of {self.coach}"
 

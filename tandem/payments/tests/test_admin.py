@@ -33,3 +33,9 @@ def test_every_payments_admin_page_opens(payment, staff_user, client):  # noqa: 
     ledger_admin = admin.site._registry[models.LedgerTransaction]
     assert not ledger_admin.has_change_permission(None)
     assert not ledger_admin.has_delete_permission(None)
+
+
+def test_admin_names_coach_payment_settings_in_plain_english(staff_user, client):  # type: ignore[no-untyped-def]
+    client.force_login(staff_user)
+    page = client.get("/admin/payments/").content.decode()
+    assert "Coach payment settings" in page and "settingss" not in page

@@ -338,10 +338,18 @@ def test_the_coach_marks_the_invoice_paid_from_the_page(coach, session_type, ali
     url = f"/sessions/{booking.public_id}/mark-paid/"
     # The client cannot.
     assert signed_in(bob).post(url).status_code == 404
+    assert signed_in(bob).get(url).status_code == 404
+    assert signed_in(bob).post(url, {"confirm": "yes"}).status_code == 404
     payment.refresh_from_db()
     assert payment.status == Payment.Status.AWAITING_INVOICE
 
-    response = signed_in(alice).post(url, follow=True)
+    # One click only asks: nothing is recorded until the confirmation page's POST.
+    asked = signed_in(alice).post(url)
+    assert asked.status_code == 200 and "Mark the invoice paid?" in text_of(asked)
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AWAITING_INVOICE
+
+    response = signed_in(alice).post(url, {"confirm": "yes"}, follow=True)
     assert response.redirect_chain[-1][0] == f"/sessions/{booking.public_id}/"
     assert "Invoice marked paid." in messages_of(response)
     payment.refresh_from_db()
@@ -349,7 +357,7 @@ def test_the_coach_marks_the_invoice_paid_from_the_page(coach, session_type, ali
     assert Invoice.objects.get(payment=payment).status == Invoice.Status.PAID
     assert "Status Paid" in text_of(response) and "Mark invoice paid" not in text_of(response)
     # Twice: a message, nothing more.
-    again = signed_in(alice).post(url, follow=True)
+    again = signed_in(alice).post(url, {"confirm": "yes"}, follow=True)
     assert again.status_code == 200 and messages_of(again)
     assert_ledger_sound()
 

@@ -96,6 +96,12 @@ def test_wizard_to_a_session_paid_by_invoice_at_360px(  # type: ignore[no-untype
     coach_page.goto(f"{base}/sessions/{booking.public_id}/")
     fits_and_passes_axe(coach_page, "the coach's session page")
     coach_page.get_by_role("button", name="Mark invoice paid").click()
+    # A confirmation step first: nothing is recorded yet.
+    expect(coach_page.get_by_role("heading", level=1)).to_have_text("Mark the invoice paid?")
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AWAITING_INVOICE
+    fits_and_passes_axe(coach_page, "the mark-paid confirmation")
+    coach_page.get_by_role("button", name="Yes, mark the invoice paid").click()
     expect(coach_page.locator(".messages")).to_contain_text("Invoice marked paid.")
     expect(coach_page.get_by_role("region", name="Payment")).to_contain_text("Paid")
     payment.refresh_from_db()

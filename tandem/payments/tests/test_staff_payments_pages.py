@@ -35,7 +35,10 @@ def test_staff_find_refund_and_mark_paid(payment, staff_user, client):  # type: 
     assert listing.status_code == 200 and b"bob@example.com" in listing.content
     page_url = f"/staff/payments/{payment.public_id}/"
     assert client.get(page_url).status_code == 200
-    paid = client.post(page_url, {"action": "mark_paid"})
+    asked = client.post(page_url, {"action": "mark_paid"})
+    assert asked.status_code == 200 and b"Record the invoice as paid?" in asked.content
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.AWAITING_INVOICE
+    paid = client.post(page_url, {"action": "mark_paid", "confirm": "yes"})
     assert paid.status_code == 302
     assert Payment.objects.get(pk=payment.pk).status == Payment.Status.SUCCEEDED
     for bad in ({"amount": "abc", "message": "x"}, {"amount": "500", "message": "x"},
@@ -60,5 +63,7 @@ def test_others_get_404_and_change_nothing(payment, alice, bob, charlie, client)
         assert client.get(page_url).status_code == 404
         assert client.post(page_url, {"amount": "80", "message": "mine"}).status_code == 404
         assert client.post(page_url, {"action": "mark_paid"}).status_code == 404
+        confirmed = {"action": "mark_paid", "confirm": "yes"}
+        assert client.post(page_url, confirmed).status_code == 404
     assert LedgerEntry.objects.count() == entries and not Refund.objects.exists()
     assert Payment.objects.get(pk=payment.pk).status == Payment.Status.AWAITING_INVOICE
