@@ -33,7 +33,7 @@ class DispatchRequestIn(InputSchema):
 # --- output --------------------------------------------------------------------------------
 
 
-class SpecialtyOut(Schema):
+class DispatchSpecialtyOut(Schema):
     slug: str = Field(description="The specialty's slug.")
     name: str = Field(description="Its name.")
 
@@ -84,6 +84,18 @@ class SoonestOut(Schema):
     book_url: str = Field(description="The booking page with this time chosen.")
 
 
+class UnfilledReasonOut(Schema):
+    code: str | None = Field(
+        description="no_matching_sessions (no coach offers this specialty at this length "
+        "bookable on the spot), nobody_online (no coach at all is online), "
+        "nobody_online_for_specialty (coaches are online, none of this specialty), "
+        "none_free_in_window (online coaches of it have no slot starting in the window), "
+        "declined_or_busy (the coaches asked declined, did not answer or were taken). "
+        "Null for requests exhausted before reasons were recorded."
+    )
+    text: str = Field(description="The reason in words.")
+
+
 class DispatchRequestOut(Schema):
     id: UUID = Field(description="The request's public id.")
     status: str = Field(
@@ -91,12 +103,19 @@ class DispatchRequestOut(Schema):
         "could take it: see `soonest`) or withdrawn."
     )
     status_label: str = Field(description="The status in words.")
-    specialty: SpecialtyOut
+    specialty: DispatchSpecialtyOut
     duration_minutes: int = Field(description="Session length asked for.")
     within_minutes: int = Field(description="Start within this many minutes of `created_at`.")
     created_at: datetime = Field(description="When it was made.")
     closed_at: datetime | None = Field(description="When it was booked, exhausted or withdrawn.")
     candidates: int = Field(description="How many coaches could take it when it was made.")
+    unfilled_reason: UnfilledReasonOut | None = Field(
+        description="When exhausted: why nobody took it."
+    )
+    widen_within_minutes: list[int] = Field(
+        description="When exhausted for want of a free coach: longer `within_minutes` worth "
+        "asking again with (POST /dispatch/requests)."
+    )
     current: CurrentOfferOut | None = Field(description="The coach being asked now, if any.")
     offers: list[OfferStepOut] = Field(
         description="Every coach asked so far and their answer (who they are is not shown)."
@@ -129,7 +148,7 @@ class DispatchOfferOut(Schema):
     tz: str = Field(description="Your IANA zone.")
     duration_minutes: int = Field(description="Session length.")
     session_type: SessionTypeRefOut = Field(description="Your session type it would book.")
-    specialty: SpecialtyOut
+    specialty: DispatchSpecialtyOut
     client: ClientOut
     offered_at: datetime = Field(description="When you were asked.")
     expires_at: datetime = Field(description="Answer before this.")

@@ -24,6 +24,7 @@ from .schemas import (
     ConversationListQuery,
     ConversationOut,
     ConversationStartIn,
+    ConversationUnreadOut,
     MessageEditIn,
     MessageListOut,
     MessageOut,
@@ -35,7 +36,6 @@ from .schemas import (
     SearchOut,
     SearchQuery,
     TypingOut,
-    UnreadOut,
 )
 
 router = Router(tags=["messaging"])
@@ -112,7 +112,7 @@ def start_support(request: HttpRequest) -> Status:
 
 @router.get(
     "/conversations/unread",
-    response=UnreadOut,
+    response=ConversationUnreadOut,
     summary="Your unread message counts",
     description="Across every conversation you take part in (archived and muted included).",
 )

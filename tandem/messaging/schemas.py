@@ -209,7 +209,7 @@ class TypingOut(Schema):
     )
 
 
-class UnreadOut(Schema):
+class ConversationUnreadOut(Schema):
     total: int = Field(description="Unread messages across your conversations (muted too).")
     conversations: int = Field(description="Conversations with unread messages.")
     unmuted: int = Field(description="Unread messages in conversations you have not muted.")

@@ -18,6 +18,7 @@ from .models import ReminderSchedule
 from .schemas import (
     NotificationListOut,
     NotificationListQuery,
+    NotificationUnreadOut,
     PreferencesIn,
     PreferencesOut,
     PushKeyOut,
@@ -25,7 +26,6 @@ from .schemas import (
     PushSubscriptionOut,
     RemindersIn,
     RemindersOut,
-    UnreadOut,
 )
 from .services.inbox import present
 from .services.push_subscriptions import subscription_add, subscription_remove
@@ -46,14 +46,14 @@ def list_notifications(request: HttpRequest, query: Query[NotificationListQuery]
     }
 
 
-@router.post("/notifications/read-all", response=UnreadOut, summary="Mark all read")
+@router.post("/notifications/read-all", response=NotificationUnreadOut, summary="Mark all read")
 def read_all(request: HttpRequest) -> dict:
     return {"unread": services.mark_all_read(user=request.user)}
 
 
 @router.post(
     "/notifications/{notification_id}/read",
-    response=UnreadOut,
+    response=NotificationUnreadOut,
     summary="Mark one read",
     description="Another user's notification answers 404, like an unknown id.",
 )

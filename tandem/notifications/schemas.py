@@ -32,7 +32,7 @@ class NotificationListQuery(Schema):
     unread: bool = Field(default=False, description="Only unread ones.")
 
 
-class UnreadOut(Schema):
+class NotificationUnreadOut(Schema):
     unread: int
 
 

@@ -25,7 +25,7 @@ from .schemas_giftcards import (
     GiftCardIssueIn,
     GiftCardListOut,
     GiftCardOut,
-    PurchaseOut,
+    GiftCardPurchaseOut,
     TransferIn,
 )
 from .services import accounts
@@ -85,7 +85,7 @@ def _payment(payment: Payment) -> dict[str, Any]:
 
 @router.post(
     "/gift-cards",
-    response={200: PurchaseOut, 201: PurchaseOut},
+    response={200: GiftCardPurchaseOut, 201: GiftCardPurchaseOut},
     summary="Buy a gift card",
     description=(
         "The card waits for its payment (an invoice with the manual provider, a card with "

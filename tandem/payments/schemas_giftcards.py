@@ -117,7 +117,7 @@ class PaymentRefOut(Schema):
     client_secret: str = Field(description="For Stripe.js when status is requires_payment.")
 
 
-class PurchaseOut(GiftCardOut):
+class GiftCardPurchaseOut(GiftCardOut):
     full_code: str = Field(
         description="The full code, grouped. Shown here once; keep it safe (it is a secret)."
     )

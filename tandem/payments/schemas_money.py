@@ -19,12 +19,13 @@ class EarningsQuery(Schema):
 
 class FiguresOut(Schema):
     currency: str
-    gross_minor: int = Field(description="Paid by clients, less refunds.")
-    fees_minor: int = Field(description="The platform's fees (net of fee reversals).")
-    net_minor: int = Field(description="The coach's share: gross - fees.")
-    paid_out_minor: int = Field(description="Payouts posted in the period (net of reversals).")
+    gross_minor: int = Field(description="Charged to clients for your sessions in the period.")
+    fees_minor: int = Field(description="The platform's fees, net of fees returned.")
+    refunds_minor: int = Field(description="Given back to clients (your share and the fee).")
+    net_minor: int = Field(description="Your earnings: gross - fees - refunds.")
     gross: str
     fees: str
+    refunds: str
     net: str
 
 
@@ -35,14 +36,26 @@ class PeriodOut(Schema):
 
 
 class TotalsOut(Schema):
+    """All time. gross - fees - refunds = net = paid_out + in_progress + pending."""
+
     currency: str
     gross_minor: int
     fees_minor: int
+    refunds_minor: int
     net_minor: int
-    pending_minor: int = Field(description="Earned and not yet paid out (ledger balance).")
+    pending_minor: int = Field(
+        description="Earned and not in a payout (the ledger balance); below zero only when "
+        "money was refunded after it was paid out (you owe it; the next payout nets it)."
+    )
+    awaiting_client_minor: int = Field(
+        description="The part of pending that clients have not paid yet (open invoices); "
+        "payouts wait for it."
+    )
     in_progress_minor: int = Field(description="Payouts created and not yet paid.")
-    paid_out_minor: int = Field(description="Payouts paid, all time.")
+    paid_out_minor: int = Field(description="Payouts paid.")
+    net: str
     pending: str
+    in_progress: str
     paid_out: str
 
 
@@ -98,7 +111,7 @@ class DocumentRef(Schema):
     url: str = Field(description="The PDF.")
 
 
-class RefundOut(Schema):
+class PaymentHistoryRefundOut(Schema):
     id: UUID
     amount_minor: int
     amount: str
@@ -106,7 +119,7 @@ class RefundOut(Schema):
     created_at: datetime
 
 
-class PaymentOut(Schema):
+class PaymentHistoryOut(Schema):
     id: UUID
     created_at: datetime
     purpose: str = Field(description="booking, package or gift_card.")
@@ -118,12 +131,12 @@ class PaymentOut(Schema):
     currency: str
     status: str
     refunded_minor: int
-    refunds: list[RefundOut]
+    refunds: list[PaymentHistoryRefundOut]
     document: DocumentRef | None
 
 
 class PaymentListOut(Schema):
-    items: list[PaymentOut]
+    items: list[PaymentHistoryOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for more; null at the end.")
 
 
