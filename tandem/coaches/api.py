@@ -13,6 +13,7 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from tandem.core.errors import NotFound
+from tandem.core.links import site_url
 
 from . import selectors, services
 from .models import CoachProfile, SessionType
@@ -37,7 +38,7 @@ router = Router(tags=["coaches"])
 
 
 def _photo_url(request: HttpRequest, coach: CoachProfile) -> str | None:
-    return request.build_absolute_uri(coach.photo.url) if coach.photo else None
+    return site_url(coach.photo.url) if coach.photo else None
 
 
 def _display_name(coach: CoachProfile) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -60,6 +61,7 @@ def messages_page(request: HttpRequest, conversation_id: uuid.UUID | None = None
             "thread": thread,
             "next_cursor": next_cursor or "",
             "thread_page": THREAD_PAGE,
+            "message_max_chars": settings.TANDEM_MESSAGE_MAX_CHARS,
         },
     )
 

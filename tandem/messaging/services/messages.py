@@ -43,7 +43,12 @@ class SendOutcome:
 
 
 def _body(text: str) -> str:
-    return clean_text(text, field="body", max_length=settings.TANDEM_MESSAGE_MAX_CHARS)
+    limit = settings.TANDEM_MESSAGE_MAX_CHARS
+    if len(text.strip()) > limit:
+        # Said in words the sender can act on (the page shows this message as it is).
+        message = f"Messages can be at most {limit:,} characters."
+        raise InvalidInput(message, fields={"body": [message]})
+    return clean_text(text, field="body", max_length=limit)
 
 
 def _fingerprints(

@@ -79,7 +79,9 @@
       data = null;
     }
     if (!response.ok) {
-      const message = (data && (data.detail || data.message)) || `Request failed (${response.status}).`;
+      // The API's error shape is {"error": {"code", "message", "fields"}}: show its message.
+      const shaped = data && data.error && typeof data.error === "object" ? data.error.message : "";
+      const message = shaped || (data && (data.detail || data.message)) || `Request failed (${response.status}).`;
       const failure = new Error(typeof message === "string" ? message : "Request failed.");
       failure.status = response.status;
       throw failure;
@@ -370,6 +372,21 @@
     if (typingLine) typingLine.textContent = "";
   }
 
+  // The composer's character counter: shown near the limit (the textarea's maxlength).
+  function bodyLimit() {
+    const area = composer && composer.querySelector("textarea");
+    return area ? Number(area.getAttribute("maxlength")) || 0 : 0;
+  }
+
+  function updateCounter() {
+    const counter = composer && composer.querySelector("[data-composer-count]");
+    const limit = bodyLimit();
+    if (!counter || !limit) return;
+    const used = composer.querySelector("textarea").value.length;
+    counter.hidden = used < limit * 0.9;
+    counter.textContent = `${used.toLocaleString("en")} / ${limit.toLocaleString("en")} characters`;
+  }
+
   function showError(text) {
     if (!composerError) return;
     composerError.textContent = text;
@@ -383,6 +400,11 @@
     const file = form.get("attachment");
     const hasFile = file && typeof file === "object" && file.size > 0;
     if (!text.trim() && !hasFile) return;
+    const limit = bodyLimit();
+    if (limit && text.trim().length > limit) {
+      showError(`Messages can be at most ${limit.toLocaleString("en")} characters.`);
+      return;
+    }
     if (!hasFile) form.delete("attachment");
     const button = composer.querySelector("[data-send]");
     button.disabled = true;
@@ -394,6 +416,7 @@
         headers: { "Idempotency-Key": newKey() },
       });
       composer.reset();
+      updateCounter();
       place([message]);
       scrollToBottom();
       refreshListItem(openId);
@@ -519,6 +542,7 @@
     composer.addEventListener("submit", send);
     const textarea = composer.querySelector("textarea");
     textarea.addEventListener("input", typed);
+    textarea.addEventListener("input", updateCounter);
     textarea.addEventListener("keydown", (event) => {
       // Enter sends, Shift+Enter starts a new line.
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
