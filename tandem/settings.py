@@ -11,6 +11,7 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -65,6 +66,21 @@ def _embedded_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _served_address() -> str:
+    """The address `manage.py serve` / `make run` listens on (HOST, PORT; `serve` passes its
+    --host/--port to its children in both), as a browser on this machine reaches it."""
+    host = env("HOST", "127.0.0.1")
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"  # listening everywhere: this machine reaches it on loopback
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{env('PORT', '8000')}"
+
+
+# The site's public address, scheme://host[:port][/prefix], no trailing slash. Every absolute
+# link (emails, .ics files, calendar feeds, API fields) and the WebSocket origin check use it.
+TANDEM_SITE_URL = (env("TANDEM_SITE_URL") or _served_address()).rstrip("/")
+
 if PRODUCTION:
     SECRET_KEY = env("SECRET_KEY")
     if not SECRET_KEY:
@@ -75,8 +91,19 @@ if PRODUCTION:
         raise ImproperlyConfigured("TANDEM_ENV=production needs ALLOWED_HOSTS in the environment.")
 else:
     SECRET_KEY = env("SECRET_KEY") or _embedded_secret_key()
-    DEBUG = envbool("DEBUG", True)
-    ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+    # The embedded default is for real use: Django's debug pages (every URL pattern, settings,
+    # tracebacks) only when a developer asks for them.
+    DEBUG = envbool("TANDEM_DEBUG", False)
+    ALLOWED_HOSTS = envlist(
+        "ALLOWED_HOSTS",
+        [
+            "127.0.0.1",
+            "localhost",
+            "[::1]",
+            "testserver",
+            urlsplit(TANDEM_SITE_URL).hostname or "localhost",
+        ],
+    )
 
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 
@@ -392,8 +419,6 @@ LOGGING = {
 TANDEM_API_TOKEN_PREFIX = "tdm"
 
 # --- Booking ----------------------------------------------------------------------------
-# Where links in emails point (no trailing slash).
-TANDEM_SITE_URL = env("TANDEM_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # {room} is an unguessable per-booking token; {booking} its public id.
 TANDEM_MEETING_URL_TEMPLATE = env(
     "TANDEM_MEETING_URL_TEMPLATE", "https://meet.jit.si/tandem-{room}"

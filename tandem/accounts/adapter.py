@@ -1,8 +1,23 @@
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
 from django.http import HttpRequest
 
+from tandem.core.links import site_netloc, site_url
+
 from .models import User
+
+
+class _PublicSite:
+    """What allauth's email templates read as `current_site` (name, domain)."""
+
+    name = "Tandem"
+
+    @property
+    def domain(self) -> str:
+        return site_netloc()
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,3 +34,19 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # allauth builds its links (confirm email, reset password, sign up) from the request's
+        # host; every absolute link Tandem sends comes from TANDEM_SITE_URL instead (behind a
+        # proxy the request's host is an internal name). Rebase what allauth built, whichever
+        # of its flows built it, and name the public site in the footer.
+        request = allauth_context.request
+        if request is not None:
+            origin = request.build_absolute_uri("/")
+            context = {
+                key: site_url("/" + value[len(origin) :])
+                if isinstance(value, str) and value.startswith(origin)
+                else value
+                for key, value in context.items()
+            }
+        super().send_mail(template_prefix, email, {"current_site": _PublicSite(), **context})

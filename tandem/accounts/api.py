@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 
 from tandem.coaches import selectors as coach_selectors
 from tandem.core.errors import NotFound
+from tandem.core.links import site_url
 
 from . import selectors, services
 from .models import ApiToken, CoachApplication, User
@@ -181,7 +182,7 @@ def _staff_only(request: HttpRequest) -> None:
 def _staff_application(request: HttpRequest, application: CoachApplication) -> dict:
     certificate_url = None
     if application.certificate:
-        certificate_url = request.build_absolute_uri(
+        certificate_url = site_url(
             reverse("api:staff_coach_application_certificate", args=[application.public_id])
         )
     return {

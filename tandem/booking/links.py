@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.urls import reverse
+
+from tandem.core.links import site_url
 
 from .models import Booking
 
-
-def site_url(path: str) -> str:
-    """`path` on the public site (TANDEM_SITE_URL, not the request's host: this runs in jobs)."""
-    return settings.TANDEM_SITE_URL.rstrip("/") + path
+__all__ = ["book_again_url", "session_url", "site_url"]
 
 
 def session_url(booking: Booking) -> str:

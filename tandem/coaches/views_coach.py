@@ -27,6 +27,7 @@ from tandem.accounts import services as account_services
 from tandem.accounts.models import CoachApplication
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
+from tandem.core.links import site_url
 from tandem.core.timezones import current_zones
 
 from . import selectors, services
@@ -44,7 +45,7 @@ def own_coach(request: HttpRequest) -> CoachProfile:
 
 def public_page_url(request: HttpRequest, coach: CoachProfile) -> str:
     # The public booking page's address is part of the design's contract: /c/<slug>/.
-    return request.build_absolute_uri(f"/c/{coach.slug}/")
+    return site_url(f"/c/{coach.slug}/")
 
 
 # --- Profile ----------------------------------------------------------------------------------
@@ -75,7 +76,7 @@ def _profile_form(request: HttpRequest, coach: CoachProfile, data: Any = None) -
     form.fields["slug"].help_text = format_html(
         'Your page: <code class="secret" data-slug-url data-base="{}">{}</code><br>'
         "Lower-case letters, digits and single hyphens.",
-        request.build_absolute_uri("/c/"),
+        site_url("/c/"),
         public_page_url(request, coach),
     )
     return form
@@ -95,7 +96,7 @@ def _render_profile(
         "photo_form": photo_form or PhotoForm(),
         "zones": current_zones(),
         "public_url": public_page_url(request, coach),
-        "public_base": request.build_absolute_uri("/c/"),
+        "public_base": site_url("/c/"),
     }
     return render(request, "coach_settings/profile.html", context, status=status)
 

@@ -305,12 +305,14 @@ def test_a_session_write_without_csrf_is_refused(alice_coach, alice):
 # --- Photo ---------------------------------------------------------------------------------------
 
 
-def test_alice_uploads_a_photo(alice_coach, alice_api):
+def test_alice_uploads_a_photo(alice_coach, alice_api, settings):
+    settings.TANDEM_SITE_URL = "https://tandem.example:8443"
     upload = SimpleUploadedFile("me.jpg", image_bytes("JPEG", (40, 40)), "image/jpeg")
     response = alice_api.post("/api/v1/me/coach/photo", {"photo": upload})
     assert response.status_code == 200, response.content
     url = response.json()["photo_url"]
-    assert url.startswith("http://testserver/media/coaches/photos/") and url.endswith(".jpg")
+    assert url.startswith("https://tandem.example:8443/media/coaches/photos/")
+    assert url.endswith(".jpg")
     card = Client().get("/api/v1/coaches/alice-adler").json()
     assert card["photo_url"] == url
     removed = alice_api.delete("/api/v1/me/coach/photo")

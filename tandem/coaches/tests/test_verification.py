@@ -164,7 +164,11 @@ def test_no_one_attaches_a_certificate_to_someone_elses_application(
 # --- The staff queue ---------------------------------------------------------------------------
 
 
-def test_staff_list_pending_applications_oldest_first(staff_api, bobs_application, charlie):
+def test_staff_list_pending_applications_oldest_first(
+    staff_api, bobs_application, charlie, settings
+):
+    # Absolute links come from the public URL setting, not the request's host.
+    settings.TANDEM_SITE_URL = "https://tandem.example:8443"
     charlies = account_services.coach_apply(user=charlie, headline="Life coach")
     body = staff_api.get(f"{QUEUE}?status=pending").json()
     assert [item["id"] for item in body["items"]] == [
@@ -177,7 +181,8 @@ def test_staff_list_pending_applications_oldest_first(staff_api, bobs_applicatio
     assert first["motivation"] == "Ten years of mentoring."
     assert first["has_certificate"] is True
     # the certificate is downloadable by staff only
-    download = staff_api.get(first["certificate_url"].removeprefix("http://testserver"))
+    download = staff_api.get(first["certificate_url"].removeprefix("https://tandem.example:8443"))
+    assert first["certificate_url"].startswith("https://tandem.example:8443/api/v1/")
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == pdf_bytes()
     assert download["Content-Type"] == "application/pdf"

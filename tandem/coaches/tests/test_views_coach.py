@@ -130,10 +130,11 @@ def test_dashboard_links_the_coach_tools(alice_coach):  # type: ignore[no-untype
 # --- Profile ------------------------------------------------------------------------------------
 
 
-def test_profile_page_shows_the_profile_and_public_address(alice_coach):  # type: ignore[no-untyped-def]
+def test_profile_page_shows_the_profile_and_public_address(alice_coach, settings):  # type: ignore[no-untyped-def]
+    settings.TANDEM_SITE_URL = "https://tandem.example:8443"
     page = client_for(alice_coach.user).get("/coach/profile/").content.decode()
     assert "Leadership coach" in page
-    assert f"http://testserver/c/{alice_coach.slug}/" in page
+    assert f"https://tandem.example:8443/c/{alice_coach.slug}/" in page
     assert re.search(r'name="specialties" value="leadership"[^>]*checked', page)
     assert re.search(r'name="languages" value="de"[^>]*checked', page)
     assert 'list="tz-options"' in page

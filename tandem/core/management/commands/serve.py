@@ -55,11 +55,12 @@ class Command(BaseCommand):
             # Without Redis the workers' events reach the web process's connections
             # through it (tandem/realtime/bridge.py).
             wake_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
-            workers_env = {
-                **os.environ,
-                "TANDEM_WAKE_URL": f"http://{wake_host}:{port}/internal/wake",
-            }
-            for cmd, env in ((web, None), (worker, workers_env), (notifier, workers_env)):
+            # Every child sees the address served (HOST/PORT), so that each one's settings
+            # derive the same public URL (TANDEM_SITE_URL's default) for the links it writes:
+            # the worker's emails must not point at the default port when --port says another.
+            web_env = {**os.environ, "HOST": host, "PORT": str(port)}
+            workers_env = {**web_env, "TANDEM_WAKE_URL": f"http://{wake_host}:{port}/internal/wake"}
+            for cmd, env in ((web, web_env), (worker, workers_env), (notifier, workers_env)):
                 procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env))
             self.stdout.write(f"Tandem is serving at http://{host}:{port}/ (Ctrl-C stops it)")
             while not stopping and all(p.poll() is None for p in procs):
