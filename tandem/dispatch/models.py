@@ -23,6 +23,18 @@ DEFAULT_WITHIN_MINUTES = 15
 
 
 class DispatchRequest(models.Model):
+    class Unfilled(models.TextChoices):
+        """Why an exhausted request found nobody (docs/dispatch.md, "When nobody takes it")."""
+
+        NO_MATCHING_SESSIONS = "no_matching_sessions", "No coach offers this on the spot"
+        NOBODY_ONLINE = "nobody_online", "No coach is online"
+        NOBODY_ONLINE_FOR_SPECIALTY = (
+            "nobody_online_for_specialty",
+            "No coach of this specialty is online",
+        )
+        NONE_FREE_IN_WINDOW = "none_free_in_window", "Nobody free within the window"
+        DECLINED_OR_BUSY = "declined_or_busy", "The coaches asked declined or were busy"
+
     class Status(models.TextChoices):
         OPEN = "open", "Looking for a coach"  # transient: between offers, inside a transaction
         OFFERED = "offered", "Waiting for a coach to answer"
@@ -48,6 +60,11 @@ class DispatchRequest(models.Model):
     next_index = models.PositiveSmallIntegerField(default=0)
     booking = models.ForeignKey(
         Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set when the request ends exhausted (services/advance.py); "" otherwise, and for
+    # requests exhausted before reasons were recorded.
+    unfilled_reason = models.CharField(
+        max_length=30, blank=True, default="", choices=Unfilled.choices
     )
     # Idempotency-Key of the POST that made it ("" without one) and a fingerprint of its body.
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
@@ -77,6 +94,11 @@ class DispatchRequest(models.Model):
                 name="dispatch_req_booking",
             ),
             # One request at a time per client: coaches are not paged twice for one person.
+            # Only an exhausted request has a reason for being unfilled.
+            models.CheckConstraint(
+                condition=Q(status="exhausted") | Q(unfilled_reason=""),
+                name="dispatch_req_unfilled_reason",
+            ),
             models.UniqueConstraint(
                 fields=["client"],
                 condition=Q(status__in=["open", "offered"]),

@@ -21,6 +21,7 @@ from tandem.core.timezones import available_zones
 
 from .models import DispatchOffer, DispatchRequest
 from .selectors import ScheduledSlot
+from .unfilled import unfilled_data, widen_windows
 
 
 def seconds_left(deadline: datetime, now: datetime) -> int:
@@ -58,6 +59,8 @@ def request_data(
         "created_at": request.created_at,
         "closed_at": request.closed_at,
         "candidates": len(request.candidates),
+        "unfilled_reason": unfilled_data(request, offers),
+        "widen_within_minutes": widen_windows(request),
         "current": (
             {
                 "rank": current.rank,

@@ -13,7 +13,8 @@ slots (1) and their offer history (1), however many coaches qualify.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from tandem.core.timezones import available_zones
 from tandem.realtime.presence import presence_of
 
 from . import scoring
-from .models import DispatchOffer
+from .models import DispatchOffer, DispatchRequest
 
 MAX_CANDIDATES = 10  # ten unanswered offers are most of an hour: further down nobody waits
 # A session cannot be booked in the past and the coach needs a moment to answer: a slot must
@@ -36,6 +37,18 @@ MAX_CANDIDATES = 10  # ten unanswered offers are most of an hour: further down n
 MIN_ANSWER_TIME = timedelta(seconds=30)
 HISTORY_DAYS = 90
 HISTORY_PER_COACH = 50
+# "Is any coach online at all?" asks the presence cache this many coaches at a time.
+PRESENCE_CHUNK = 500
+
+Unfilled = DispatchRequest.Unfilled
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """The frozen candidate list, and, when it is empty, why (an `Unfilled` code)."""
+
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    empty_reason: str = ""
 
 
 def coach_ratings(coach_ids: Sequence[int]) -> dict[int, float | None]:
@@ -51,13 +64,18 @@ def rank_candidates(
     duration_minutes: int,
     window_minutes: int,
     now: datetime,
-) -> list[dict[str, Any]]:
-    """The ranked candidates as stored on the request: [{coach, session_type, start, score}]."""
+) -> Ranking:
+    """The ranked candidates as stored on the request ([{coach, session_type, start, score}]),
+    or the first filter that left nobody: no such sessions, nobody online, nobody free."""
     types = _session_types(client, specialty, duration_minutes)
+    if not types:
+        return Ranking(empty_reason=Unfilled.NO_MATCHING_SESSIONS)
     online = presence_of(sorted({t.coach.user_id for t in types}))
     types = [t for t in types if online[t.coach.user_id].state == "online"]
     if not types:
-        return []
+        if _any_coach_online(exclude_user_id=client.pk):
+            return Ranking(empty_reason=Unfilled.NOBODY_ONLINE_FOR_SPECIALTY)
+        return Ranking(empty_reason=Unfilled.NOBODY_ONLINE)
     # "Within N minutes" includes a slot starting at exactly now + N.
     end = now + timedelta(minutes=window_minutes, microseconds=1)
     pairs = [(t.coach, t) for t in types]
@@ -71,19 +89,48 @@ def rank_candidates(
         if held is None or start < held[1]:
             best[session_type.coach_id] = (session_type, start)
     if not best:
-        return []
+        return Ranking(empty_reason=Unfilled.NONE_FREE_IN_WINDOW)
     facts = _facts(best, now)
     window = timedelta(minutes=window_minutes)
     ranked = scoring.rank(facts, now=now, window=window, limit=MAX_CANDIDATES)
-    return [
-        {
-            "coach": r.coach_id,
-            "session_type": r.session_type_id,
-            "start": r.start.isoformat(),
-            "score": r.score,
-        }
-        for r in ranked
-    ]
+    return Ranking(
+        candidates=[
+            {
+                "coach": r.coach_id,
+                "session_type": r.session_type_id,
+                "start": r.start.isoformat(),
+                "score": r.score,
+            }
+            for r in ranked
+        ]
+    )
+
+
+def _listed_coach_users(exclude_user_id: int) -> Iterator[list[int]]:
+    ids = (
+        CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
+        .exclude(user_id=exclude_user_id)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+    chunk: list[int] = []
+    for user_id in ids.iterator(chunk_size=PRESENCE_CHUNK):
+        chunk.append(user_id)
+        if len(chunk) == PRESENCE_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _any_coach_online(*, exclude_user_id: int) -> bool:
+    """Whether any listed coach (of any specialty) is online: tells "nobody of this
+    specialty is online" from "nobody is online". Only asked on that failure path, and it
+    stops at the first chunk with somebody online."""
+    for chunk in _listed_coach_users(exclude_user_id):
+        if any(p.state == "online" for p in presence_of(chunk).values()):
+            return True
+    return False
 
 
 def _session_types(client: User, specialty: Specialty, duration: int) -> list[SessionType]:

@@ -30,6 +30,8 @@ from .api import request_body
 from .forms import BookNowForm
 from .present import offer_data
 
+PREFILLED = ("duration_minutes", "within_minutes")
+
 
 def _request_context(http: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
     found = selectors.request_for(http.user, request_id)
@@ -38,7 +40,8 @@ def _request_context(http: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]
     if services.dispatch_request_catch_up(request=found):
         found = selectors.request_for(http.user, request_id)
         assert found is not None
-    return {"dispatch": request_body(found, now=timezone.now())}
+    # A fresh Idempotency-Key prefix for the "ask again, more widely" buttons.
+    return {"dispatch": request_body(found, now=timezone.now()), "widen_key": uuid.uuid4().hex}
 
 
 @login_required
@@ -64,7 +67,9 @@ def book_now(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     else:
-        form = BookNowForm(initial={"idempotency_key": uuid.uuid4().hex})
+        # "Try another topic or length" from an unfilled request keeps what it can.
+        asked = {k: request.GET[k] for k in PREFILLED if request.GET.get(k, "").isdigit()}
+        form = BookNowForm(initial={**asked, "idempotency_key": uuid.uuid4().hex})
     running = selectors.latest_request(request.user)
     context = {"form": form, "running": running if running and running.is_active else None}
     return render(request, "dispatch/book_now.html", context, status=status)

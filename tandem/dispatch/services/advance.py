@@ -27,11 +27,14 @@ def offer_window() -> timedelta:
     return timedelta(seconds=settings.TANDEM_DISPATCH_OFFER_SECONDS)
 
 
-def advance(request: DispatchRequest, *, now: datetime) -> DispatchOffer | None:
+def advance(
+    request: DispatchRequest, *, now: datetime, empty_reason: str = ""
+) -> DispatchOffer | None:
     """Offer `request` to its next candidate, or mark it exhausted when none is left.
 
     Call inside transaction.atomic() with the request row locked (locking.lock_request) and
-    no open offer left on it.
+    no open offer left on it. `empty_reason` is the ranking's `Unfilled` code for a request
+    made with no candidates (ranking.Ranking.empty_reason).
     """
     offer = None
     while offer is None and request.next_index < len(request.candidates):
@@ -41,12 +44,25 @@ def advance(request: DispatchRequest, *, now: datetime) -> DispatchOffer | None:
     if offer is None:
         request.status = DispatchRequest.Status.EXHAUSTED
         request.closed_at = now
+        request.unfilled_reason = unfilled_reason(request, empty_reason)
     else:
         request.status = DispatchRequest.Status.OFFERED
     request.updated_at = now
-    request.save(update_fields=["status", "next_index", "closed_at", "updated_at"])
+    request.save(
+        update_fields=["status", "next_index", "closed_at", "unfilled_reason", "updated_at"]
+    )
     events.request_changed(request, offer)
     return offer
+
+
+def unfilled_reason(request: DispatchRequest, empty_reason: str) -> str:
+    """Why an exhausted request found nobody. With candidates, each one was asked and
+    declined, let the offer lapse or failed to book, or was passed over because their time
+    was taken or came too close: they were busy or declined. Without, the ranking says which
+    filter left nobody (no such sessions, nobody online, nobody free in the window)."""
+    if request.candidates:
+        return DispatchRequest.Unfilled.DECLINED_OR_BUSY
+    return empty_reason or DispatchRequest.Unfilled.NONE_FREE_IN_WINDOW
 
 
 def _offer(

@@ -122,7 +122,7 @@ def dispatch_request_create(
         raise UnknownSpecialty(fields={"specialty": ["unknown"]})
     if _has_active(client):
         raise RequestActive()
-    candidates = rank_candidates(
+    ranking = rank_candidates(
         client=client,
         specialty=found,
         duration_minutes=given.duration_minutes,
@@ -136,13 +136,13 @@ def dispatch_request_create(
                 specialty=found,
                 duration_minutes=given.duration_minutes,
                 window_minutes=given.within_minutes,
-                candidates=candidates,
+                candidates=ranking.candidates,
                 idempotency_key=key or "",
                 request_hash=fingerprint if key else "",
                 created_at=now,
                 updated_at=now,
             )
-            advance(request, now=now)
+            advance(request, now=now, empty_reason=ranking.empty_reason)
     except IntegrityError:
         # A racing POST with the same key made it, or another request started meanwhile.
         if key and (earlier := _replay(client, key, fingerprint)):
