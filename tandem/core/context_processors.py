@@ -1,10 +1,68 @@
+from dataclasses import dataclass
+
 from django.http import HttpRequest
+from django.urls import reverse
 
 from tandem.accounts.selectors import user_roles
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    label: str
+    url_name: str
+    icon: str
+    # url names starting with this prefix mark the item (and its menu) as the current page.
+    prefix: str
+
+
+# A coach's tools, in one "Coach" menu (they used to hide under Settings).
+COACH_MENU = (
+    MenuItem("Availability", "coach_availability", "clock", "coach_availability"),
+    MenuItem("Session types", "coach_session_types", "calendar2-week", "coach_session_type"),
+    MenuItem("Coach profile", "coach_profile", "person-badge", "coach_profile"),
+    MenuItem("Packages", "coach_packages", "box-seam", "coach_package"),
+    MenuItem("Earnings", "coach_earnings", "cash-coin", "coach_earnings"),
+    MenuItem("Book now offers", "book_now_offers", "lightning-charge", "book_now_offers"),
+    MenuItem("Reminders", "coach_reminders", "alarm", "coach_reminders"),
+    MenuItem("Booking policy", "coach_policy", "shield-check", "coach_policy"),
+)
+
+STAFF_MENU = (
+    MenuItem("Coach applications", "staff_coach_applications", "mortarboard", "staff_coach_"),
+    MenuItem("Payments", "staff_payments", "receipt", "staff_payment"),
+    MenuItem("Payouts", "staff_payouts", "bank", "staff_payout"),
+    MenuItem("Gift cards", "staff_gift_cards", "gift", "staff_gift_card"),
+    MenuItem("Staff admin", "admin:index", "gear", "admin:"),
+)
+
+
+def _menu(items: tuple[MenuItem, ...], current: str) -> dict:
+    links = [
+        {
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "icon": item.icon,
+            "current": bool(current) and current.startswith(item.prefix),
+        }
+        for item in items
+    ]
+    return {"links": links, "current": any(link["current"] for link in links)}
 
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"roles": frozenset()}
-    return {"roles": user_roles(user)}
+    roles = user_roles(user)
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match is not None else ""
+    context: dict = {
+        "roles": roles,
+        # Becoming a coach is offered only to those who are neither a coach nor staff.
+        "can_become_coach": "coach" not in roles and "staff" not in roles,
+    }
+    if "coach" in roles:
+        context["coach_menu"] = _menu(COACH_MENU, current)
+    if "staff" in roles:
+        context["staff_menu"] = _menu(STAFF_MENU, current)
+    return context
