@@ -5,3 +5,12 @@ class PaymentsConfig(AppConfig):
     name = "tandem.payments"
     label = "payments"
     verbose_name = "Payments"
+
+    def ready(self) -> None:
+        # Booking sits below payments: it reaches payments only through this seam.
+        from tandem.booking.services import payments_hook
+
+        from .services.checkout import on_booked
+        from .services.refunds import on_booking_settle
+
+        payments_hook.register(booked=on_booked, settle=on_booking_settle)

@@ -7,6 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,7 +21,7 @@ from tandem.core.idempotency import checked_key
 from tandem.core.text import clean_text
 
 from ..models import Booking, BookingEvent, Hold, IdempotencyRecord
-from . import history, notify
+from . import history, notify, payments_hook
 from .errors import HoldExpired, IdempotencyKeyReused, SlotUnavailable
 from .expiry import expire_due_requests
 from .holds import ensure_bookable_by
@@ -55,6 +56,9 @@ class BookingRequest:
 class BookingOutcome:
     booking: Booking
     replayed: bool  # an earlier request with the same Idempotency-Key made this booking
+    # What the payments seam answered for a new booking (its payment; None when free or
+    # replayed). Opaque to booking.
+    payment: Any = None
 
 
 _REPLAY = (
@@ -79,8 +83,13 @@ def booking_create(
     request: BookingRequest,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    payment: Any = None,
 ) -> BookingOutcome:
-    """Book a session (pending if the type needs the coach's confirmation).
+    """Book a session (pending if the type needs the coach's confirmation) and pay for it.
+
+    Every booking is paid for here, in its own transaction, through the payments seam
+    (`payments_hook.booked`): `payment` says how (payments' own terms, opaque here; None:
+    the default way). A payment that cannot be made rolls the booking back.
 
     Raises SlotUnavailable (409) when the time is gone, HoldExpired (409) for a lapsed hold,
     NotFound for an unknown (or someone else's) hold, coach or session type.
@@ -101,7 +110,7 @@ def booking_create(
         return BookingOutcome(earlier, replayed=True)
     try:
         with transaction.atomic():
-            return _create(client, request, key, fingerprint, now)
+            return _create(client, request, key, fingerprint, now, payment)
     except (SlotUnavailable, HoldExpired, NotFound):
         # A request with the same key that committed while we waited for the coach's lock
         # took the slot (and the hold): answer with its booking. (Cheaper than looking the
@@ -160,7 +169,12 @@ _DELETE_HOLD = "DELETE FROM booking_hold WHERE client_id = %s AND coach_id = %s"
 
 
 def _create(
-    client: User, request: BookingRequest, key: str | None, fingerprint: str, now: datetime
+    client: User,
+    request: BookingRequest,
+    key: str | None,
+    fingerprint: str,
+    now: datetime,
+    how_to_pay: Any,
 ) -> BookingOutcome:
     if request.hold_id is not None:
         coach_id, session_type, start = _from_hold(client, request, now)
@@ -223,6 +237,9 @@ def _create(
                 created_at=now,
             )
         )
+    # Checkout, on every path that books (a free session records its price, 0, and pays
+    # nothing). A refusal raises and rolls the booking back with it.
+    paid = payments_hook.booked(booking, how_to_pay, now)
     notify.announce(booking, "requested" if pending else "confirmed")
     notify.schedule_expiry(booking)
-    return BookingOutcome(booking, replayed=False)
+    return BookingOutcome(booking, replayed=False, payment=paid)

@@ -1,17 +1,54 @@
-"""Money follows the booking: a cancellation, decline, lapse or no-show settles the booking's
-payments (refunds by the coach's policy) in the same transaction as the change."""
+"""The one seam between a booking and its money.
+
+Payments builds on booking, never the other way round, yet every booking must be paid for
+and a cancelled one must settle its money in the same transaction. So booking calls these
+two functions and payments plugs its handlers in at start-up (`PaymentsConfig.ready`):
+
+- `booked` runs inside `booking_create`'s transaction right after the booking is inserted,
+  on every path that creates a booking (the wizard, the API, checkout, Book now, a card
+  payment that books its held time): checkout happens there, exactly once per booking.
+  `how` is opaque here: payments' own description of how the client pays (None: the
+  default way). A replayed request (same Idempotency-Key) books nothing, so it pays nothing.
+  Rescheduling moves the same booking, so its payment follows it.
+- `settle` runs inside a cancellation, decline, lapse or no-show (refunds by policy).
+
+Booking never imports payments; without payments installed there is no handler and
+booking refuses to run rather than give sessions away.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from tandem.accounts.models import User
 
 from ..models import Booking
 
+BookedHandler = Callable[[Booking, Any, datetime], Any]
+SettleHandler = Callable[[Booking, str, "User | None", datetime], None]
+
+_booked: BookedHandler | None = None
+_settle: SettleHandler | None = None
+
+
+def register(*, booked: BookedHandler, settle: SettleHandler) -> None:
+    """Payments' handlers (called once, from its AppConfig.ready)."""
+    global _booked, _settle
+    _booked, _settle = booked, settle
+
+
+def booked(booking: Booking, how: Any, now: datetime) -> Any:
+    """Pay for a booking just created (in its transaction); returns payments' answer."""
+    if _booked is None:
+        raise RuntimeError("No payments handler is registered: install tandem.payments.")
+    return _booked(booking, how, now)
+
 
 def settle(booking: Booking, change: str, actor: User | None, now: datetime) -> None:
-    # Imported here: payments builds on booking, not the other way round.
-    from tandem.payments.services.refunds import on_booking_change
-
-    on_booking_change(booking, change=change, actor=actor, now=now)
+    """Money follows the booking: settle its payments after a cancellation, decline, lapse
+    or no-show, in the same transaction as the change."""
+    if _settle is None:
+        raise RuntimeError("No payments handler is registered: install tandem.payments.")
+    _settle(booking, change, actor, now)

@@ -72,6 +72,23 @@ class PayWith:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionPayment:
+    """How a new booking is paid: checkout's terms, handed through `booking_create(payment=)`
+    to `on_booked` (booking passes them on without looking)."""
+
+    # Without terms (Book now, a direct service call) nobody is at a card form: credits
+    # first, then an invoice, whatever the configured provider.
+    pay_with: PayWith = PayWith(provider="manual")
+    idempotency_key: str | None = None
+    request_hash: str = ""
+    # A card payment made for the hold this booking comes from (it attaches itself).
+    paid_by: Payment | None = None
+
+
+DEFAULT_TERMS = SessionPayment()
+
+
+@dataclass(frozen=True, slots=True)
 class CheckoutOutcome:
     payment: Payment | None  # None: a free session
     booking: Booking | None  # None until a card payment succeeds
@@ -276,6 +293,40 @@ def payment_open(
     return payment
 
 
+def on_booked(booking: Booking, how: object, now: datetime) -> Payment | None:
+    """Checkout for a booking just created, inside its transaction (`payments_hook.booked`).
+
+    Every path that creates a booking comes through here exactly once (a replayed request
+    creates nothing and comes through not at all): the booking's payment is opened (and,
+    when credits or an invoice cover it, completed), or a free session records its price
+    (0 on the booking) and pays nothing.
+    """
+    if how is None:
+        terms = DEFAULT_TERMS
+    elif isinstance(how, SessionPayment):
+        terms = how
+    else:
+        raise TypeError(f"booking_create(payment=...) takes a SessionPayment, not {how!r}")
+    if terms.paid_by is not None:
+        return terms.paid_by
+    price = to_minor(booking.price, booking.currency)
+    if price == 0:
+        return None
+    return payment_open(
+        client=booking.client,
+        purpose=Purpose.BOOKING,
+        amount=price,
+        currency=booking.currency,
+        pay_with=terms.pay_with,
+        coach=booking.coach,
+        idempotency_key=terms.idempotency_key,
+        request_hash=terms.request_hash,
+        booking=booking,
+        session_type=booking.session_type,
+        now=now,
+    )
+
+
 def _schedule_lapse(payment: Payment) -> None:
     """Lapse the payment on time if the card never succeeds (the sweep is the backstop)."""
     if payment.expires_at is None:
@@ -392,6 +443,7 @@ def _book_paid_session(payment: Payment, now: datetime) -> Booking | None:
                 request=request,
                 idempotency_key=f"payment-{payment.public_id}",
                 now=now,
+                payment=SessionPayment(paid_by=payment),
             )
     except (HoldExpired, NotFound):
         # The hold lapsed while the client paid: book the same time directly if it is free.
@@ -410,6 +462,7 @@ def _book_paid_session(payment: Payment, now: datetime) -> Booking | None:
                     ),
                     idempotency_key=f"payment-{payment.public_id}-direct",
                     now=now,
+                    payment=SessionPayment(paid_by=payment),
                 )
         except ServiceError:  # taken, too late, or the coach stopped taking bookings
             _refund_unbookable(payment, now)
@@ -639,8 +692,14 @@ def checkout_booking(
             # Gone: it became a booking (a replay answers with it) or never was ours.
             if key and (earlier := _replay(client, key, fingerprint)) is not None:
                 return CheckoutOutcome(earlier, earlier.booking, replayed=True)
-            outcome = booking_create(client=client, request=request, idempotency_key=key, now=now)
-            return CheckoutOutcome(None, outcome.booking, outcome.replayed)
+            outcome = booking_create(
+                client=client,
+                request=request,
+                idempotency_key=key,
+                now=now,
+                payment=SessionPayment(pay_with, key, fingerprint),
+            )
+            return CheckoutOutcome(outcome.payment, outcome.booking, outcome.replayed)
         session_type, coach = hold.session_type, hold.coach
     else:
         session_type, coach = request.session_type, request.coach
@@ -650,7 +709,8 @@ def checkout_booking(
         )
     price = to_minor(session_type.price, session_type.currency)
     if price == 0:
-        # Nothing to pay: exactly a booking (the hot path pays for no payment look-ups).
+        # Nothing to pay: exactly a booking (the hot path pays for no payment look-ups;
+        # on_booked records nothing for a free session).
         outcome = booking_create(client=client, request=request, idempotency_key=key, now=now)
         return CheckoutOutcome(None, outcome.booking, outcome.replayed)
     if key and (earlier := _replay(client, key, fingerprint)) is not None:
@@ -715,26 +775,18 @@ def _checkout_in_transaction(  # type: ignore[no-untyped-def]
         )
         Payment.objects.filter(pk=payment.pk).update(booking_notes=request.notes)
         return CheckoutOutcome(payment, None, replayed=False)
+    # booking_create pays through on_booked, in this transaction, with these terms.
     outcome = booking_create(
-        client=client, request=request, idempotency_key=f"checkout-{key}" if key else None, now=now
+        client=client,
+        request=request,
+        idempotency_key=f"checkout-{key}" if key else None,
+        now=now,
+        payment=SessionPayment(pay_with, key, fingerprint),
     )
     if outcome.replayed:
         existing = Payment.objects.filter(booking=outcome.booking).first()
         return CheckoutOutcome(existing, outcome.booking, replayed=True)
-    payment = payment_open(
-        client=client,
-        purpose=Purpose.BOOKING,
-        amount=to_minor(outcome.booking.price, outcome.booking.currency),
-        currency=outcome.booking.currency,
-        pay_with=pay_with,
-        coach=outcome.booking.coach,
-        idempotency_key=key,
-        request_hash=fingerprint,
-        booking=outcome.booking,
-        session_type=session_type,
-        now=now,
-    )
-    return CheckoutOutcome(payment, outcome.booking, replayed=False)
+    return CheckoutOutcome(outcome.payment, outcome.booking, replayed=False)
 
 
 def needs_card(*, client: User, coach, session_type, pay_with: PayWith, now: datetime) -> bool:  # type: ignore[no-untyped-def]

@@ -369,6 +369,11 @@ def refund_late_card(payment: Payment, *, now: datetime) -> None:
 # --- the booking policy ------------------------------------------------------------------------
 
 
+def on_booking_settle(booking: Booking, change: str, actor: User | None, now: datetime) -> None:
+    """`payments_hook.settle`: the booking's seam into this module."""
+    on_booking_change(booking, change=change, actor=actor, now=now)
+
+
 def on_booking_change(booking: Booking, *, change: str, actor: User | None, now: datetime) -> None:
     """Settle a booking's payments after it was cancelled, declined, lapsed or a no-show.
 
