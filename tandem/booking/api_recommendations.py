@@ -50,6 +50,7 @@ def coach_recommendations(
         preferred_days=params.preferred_days,
         urgency=params.urgency,
         limit=params.limit,
+        waking_hours=params.waking_hours,
     )
     results = recommend(
         coach=coach,

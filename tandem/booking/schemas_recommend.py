@@ -43,6 +43,13 @@ class RecommendParams(Schema):
         description=f"How many slots, {MIN_LIMIT}..{MAX_LIMIT}; default 5.",
         examples=["5"],
     )
+    waking_hours: str | None = Field(
+        default=None,
+        description='Your waking hours in `tz`, "HH:MM-HH:MM" (may wrap past midnight); '
+        "default 07:00-22:00. Only slots wholly inside them, or wholly inside one of "
+        "`preferred_times`, are suggested.",
+        examples=["06:30-23:00"],
+    )
 
     @model_validator(mode="wrap")
     @classmethod

@@ -15,7 +15,7 @@ from typing import cast
 from tandem.core.errors import InvalidInput
 from tandem.core.timezones import available_zones, canonical_zone
 
-from .scoring import DAY_PARTS, URGENCIES, Preferences, TimeWindow, Urgency
+from .scoring import DAY_PARTS, DEFAULT_WAKING, URGENCIES, Preferences, TimeWindow, Urgency
 
 MAX_LENGTH = 200  # any one parameter, before splitting
 MAX_TIME_WINDOWS = 8
@@ -70,19 +70,38 @@ def parse_request(
     preferred_days: Values = None,
     urgency: str | None = None,
     limit: int | str | None = None,
+    waking_hours: str | None = None,
 ) -> Request:
-    """Preferences and limit from raw values. `tz` None (or blank) means `default_tz`."""
+    """Preferences and limit from raw values. `tz` None (or blank) means `default_tz`;
+    `waking_hours` None (or blank) the default 07:00-22:00."""
     errors = _Errors()
     zone = _zone(tz, default_tz, errors)
     windows = _times(preferred_times, errors)
     days = _days(preferred_days, errors)
     level = _urgency(urgency, errors)
     count = _limit(limit, errors)
+    waking = _waking(waking_hours, errors)
     errors.raise_if_any()
     return Request(
-        prefs=Preferences(tz=zone, preferred_times=windows, preferred_days=days, urgency=level),
+        prefs=Preferences(
+            tz=zone, preferred_times=windows, preferred_days=days, urgency=level, waking=waking
+        ),
         limit=count,
     )
+
+
+def _waking(value: str | None, errors: _Errors) -> TimeWindow:
+    """One "HH:MM-HH:MM" range (may wrap past midnight, e.g. 09:00-01:00)."""
+    if value is None:
+        return DEFAULT_WAKING
+    text = _text(value, "waking_hours", errors)
+    if not text:
+        return DEFAULT_WAKING
+    window = _time_range(text)
+    if window is None:
+        errors.add("waking_hours", "invalid")
+        return DEFAULT_WAKING
+    return window
 
 
 def _text(value: object, field: str, errors: _Errors) -> str | None:

@@ -101,12 +101,19 @@ DAY_PART_LABELS = {
 }
 
 
+# The client's waking hours unless they state others: nobody is offered 03:00 because the
+# coach is on the other side of the world. A slot must lie wholly inside them (or wholly
+# inside a time the client asked for, such as "night"), on the wall clock of `tz`.
+DEFAULT_WAKING = TimeWindow(7 * 60, 22 * 60)
+
+
 @dataclass(frozen=True, slots=True)
 class Preferences:
     tz: str = "UTC"  # the client's IANA zone: preferred times and days are in it
     preferred_times: tuple[TimeWindow, ...] = ()
     preferred_days: frozenset[int] = frozenset()  # 0 = Monday .. 6 = Sunday
     urgency: Urgency = "normal"
+    waking: TimeWindow = DEFAULT_WAKING
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +185,20 @@ def time_fit(local_start: datetime, minutes: float, windows: Sequence[TimeWindow
     return NEAR_EDGE * max(0.0, 1 - gap / NEAR_MINUTES)
 
 
+def within(local_start: datetime, minutes: float, windows: Sequence[TimeWindow]) -> bool:
+    """Whether the whole session [local_start, +minutes) lies inside the windows."""
+    # time_fit is 1 exactly when all of it is inside; the margin absorbs float rounding.
+    return bool(windows) and time_fit(local_start, minutes, windows) >= 1 - 1e-9
+
+
+def awake(local_start: datetime, minutes: float, prefs: Preferences) -> bool:
+    """A slot the client can be offered: inside their waking hours, or inside a time of
+    day they asked for themselves (someone asking for "night" gets night)."""
+    return within(local_start, minutes, (prefs.waking,)) or within(
+        local_start, minutes, prefs.preferred_times
+    )
+
+
 def best_window(local_start: datetime, windows: Sequence[TimeWindow]) -> TimeWindow:
     """The window the start falls in (else the first given): what a reason names."""
     m0 = local_start.hour * 60 + local_start.minute
@@ -244,7 +265,8 @@ def score_slots(
     limit: int,
 ) -> list[Scored]:
     """The best `limit` candidates, best first, at most MAX_PER_DAY per local day while
-    other days can fill the list. Candidates starting before `now` are ignored."""
+    other days can fill the list. Candidates starting before `now`, or outside the client's
+    waking hours (`awake`), are ignored."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
     if now.tzinfo is None:
@@ -256,6 +278,9 @@ def score_slots(
         if candidate.start.tzinfo is None or candidate.end.tzinfo is None:
             raise ValueError("candidate datetimes must be aware")
         if candidate.start < now:
+            continue
+        minutes = (candidate.end - candidate.start) / timedelta(minutes=1)
+        if not awake(candidate.start.astimezone(zone), minutes, prefs):
             continue
         ev = _evaluate(candidate, prefs, context, now, zone, coach_zone)
         present = [c for c in COMPONENTS if c in ev.values]

@@ -26,6 +26,8 @@ from tandem.booking.recommend.scoring import (
 
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # Monday 08:00 UTC
 MORNING = (DAY_PARTS["morning"],)
+# For tests of zone arithmetic around midnight: a client awake at any hour.
+ALL_DAY = TimeWindow(0, 1440)
 
 
 def utc(*args: int) -> datetime:
@@ -159,8 +161,8 @@ def test_load_is_counted_on_the_coachs_local_date() -> None:
 
 
 def test_preferred_day_is_the_weekday_in_the_clients_zone() -> None:
-    prefs = Preferences(tz="Asia/Kolkata", preferred_days=frozenset({1}))  # Tuesday
-    # Monday 19:00 UTC is Tuesday 00:30 in Kolkata.
+    prefs = Preferences(tz="Asia/Kolkata", preferred_days=frozenset({1}), waking=ALL_DAY)
+    # Day 1 is Tuesday. Monday 19:00 UTC is Tuesday 00:30 in Kolkata.
     result = one(slot(utc(2027, 3, 1, 19)), prefs)
     assert result.components["day"] == 1.0
     assert {"code": "preferred_day", "text": "Tuesday is one of your preferred days"} in [
@@ -282,7 +284,7 @@ def test_diversity_counts_days_in_the_clients_zone() -> None:
     # 19:00, 20:00 and 21:00 UTC on Monday are all Tuesday in Kolkata: one local day.
     late = [slot(utc(2027, 3, 1, h)) for h in (19, 20, 21)]
     later = slot(utc(2027, 3, 3, 12))
-    prefs = Preferences(tz="Asia/Kolkata")
+    prefs = Preferences(tz="Asia/Kolkata", waking=ALL_DAY)
     result = score_slots([*late, later], prefs, ctx(), NOW, 3)
     assert [s.start for s in result] == [late[0].start, late[1].start, later.start]
 
@@ -340,6 +342,7 @@ def test_new_york_session_across_the_gap_keeps_its_real_length() -> None:
         tz="America/New_York",
         preferred_times=(TimeWindow(60, 150),),  # 01:00-02:30
         preferred_days=frozenset({6}),
+        waking=ALL_DAY,
     )
     result = one(across, prefs)
     assert result.components["time"] == 1.0
