@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -11,6 +12,9 @@ from .api import api
 
 admin.site.site_header = "Tandem staff"
 admin.site.site_title = "Tandem staff"
+# Every way in goes through allauth's login (its rate limits, two-factor): the admin's own
+# login form would check a password alone, unthrottled. allauth's documented fix.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", core_views.landing, name="landing"),
