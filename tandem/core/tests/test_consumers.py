@@ -13,12 +13,14 @@ from channels.testing import WebsocketCommunicator
 
 from tandem.asgi import application
 from tandem.core.consumers import MAX_FRAME_CHARS, HealthConsumer
+from tandem.core.links import site_origin
 
 # Channels' dispatch closes stale database connections in asgiref's shared sync thread, and
 # earlier tests of the session may have left one there: allow it database access.
 pytestmark = pytest.mark.django_db
 
-ORIGIN = [(b"origin", b"http://127.0.0.1")]
+# A page of the site itself (scheme, host and port of TANDEM_SITE_URL).
+ORIGIN = [(b"origin", site_origin().encode())]
 TIMEOUT = 5  # seconds to wait for an answer (a deadline, not a timing assertion)
 
 
@@ -157,3 +159,43 @@ def test_a_connection_without_an_allowed_origin_is_rejected():
             communicator.stop()  # the app refused; nothing left to wait for
 
     run(scenario())
+
+
+def origin_accepted(origin: str) -> bool:
+    async def scenario() -> bool:
+        headers = [(b"origin", origin.encode())]
+        communicator = WebsocketCommunicator(application, "/ws/health", headers=headers)
+        accepted, _ = await communicator.connect(timeout=TIMEOUT)
+        if accepted:
+            await communicator.disconnect()
+        else:
+            communicator.stop()
+        return accepted
+
+    return run(scenario())
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://127.0.0.1:9999",  # another local web app: same host, another port
+        "http://localhost:1234",
+        "https://tandem.example:8201",  # the site's host and port, another scheme
+        "http://tandem.example",  # the site's host, the default port
+        "http://tandem.example.evil:8201",
+        "http://evil.example",
+    ],
+)
+def test_other_origins_cannot_open_a_websocket(origin, settings):
+    settings.TANDEM_SITE_URL = "http://tandem.example:8201"
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.tandem.example"]
+    assert not origin_accepted(origin)
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://tandem.example:8201", "https://app.tandem.example", "https://x.proxy.test"]
+)
+def test_the_sites_own_origins_open_a_websocket(origin, settings):
+    settings.TANDEM_SITE_URL = "http://tandem.example:8201/"
+    settings.CSRF_TRUSTED_ORIGINS = ["https://app.tandem.example", "https://*.proxy.test"]
+    assert origin_accepted(origin)

@@ -46,11 +46,13 @@ document.addEventListener("tandem:chime", (e) => window.__chimes.push(e.detail))
 
 
 @pytest.fixture
-def asgi_server(transactional_db) -> Iterator[AsgiServer]:  # type: ignore[no-untyped-def]
-    """The ASGI app in uvicorn, as production serves it (realtime/tests/conftest.py)."""
+def asgi_server(transactional_db, settings) -> Iterator[AsgiServer]:  # type: ignore[no-untyped-def]
+    """The ASGI app in uvicorn, as production serves it (realtime/tests/conftest.py), as the
+    site's public URL (its pages' WebSockets pass the origin check)."""
     from channels.layers import channel_layers
 
     server = start_asgi_server()
+    settings.TANDEM_SITE_URL = server.url
     yield server
     server.stop()
     channel_layers.backends.clear()  # the layer belonged to the server's closed event loop

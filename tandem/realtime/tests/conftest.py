@@ -97,15 +97,19 @@ def start_asgi_server(*, websockets: bool = True, port: int | None = None) -> As
 
 
 @pytest.fixture
-def serve_asgi(transactional_db) -> Iterator[Callable[..., AsgiServer]]:  # type: ignore[no-untyped-def]
+def serve_asgi(transactional_db, settings) -> Iterator[Callable[..., AsgiServer]]:  # type: ignore[no-untyped-def]
     """Start ASGI servers (`serve_asgi(websockets=False)` for one without WebSockets,
-    `serve_asgi(port=old.port)` to restart one); all are stopped when the test ends."""
+    `serve_asgi(port=old.port)` to restart one); all are stopped when the test ends.
+
+    The server started last is the site's public URL, as `make run` makes the address it
+    serves: its pages' WebSockets pass the origin check, and links point at it."""
     from channels.layers import channel_layers
 
     started: list[AsgiServer] = []
 
     def start(*, websockets: bool = True, port: int | None = None) -> AsgiServer:
         server = start_asgi_server(websockets=websockets, port=port)
+        settings.TANDEM_SITE_URL = server.url
         started.append(server)
         return server
 

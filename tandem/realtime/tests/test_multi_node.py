@@ -87,6 +87,8 @@ def two_servers(tmp_path) -> Iterator[tuple[list[int], dict]]:  # type: ignore[n
     django("migrate", "--no-input", "-v", "0")
     data = json.loads(django("shell", "-c", SETUP).strip().splitlines()[-1])
     ports, processes = [free_port(), free_port()], []
+    # Two nodes of one site: the WebSocket's page was served from the second's address.
+    env["TANDEM_SITE_URL"] = f"http://127.0.0.1:{ports[1]}"
     try:
         for port in ports:
             log = (tmp_path / f"uvicorn-{port}.log").open("wb")
