@@ -52,9 +52,11 @@ def _major(amount: int, currency: str) -> str:
     response=EarningsOut,
     summary="Your earnings as a coach",
     description=(
-        "Per week or month in your zone (the last `count`, this one included): gross, "
-        "platform fees, net and payouts; totals per currency with what is pending (earned, "
-        "not yet paid out), in progress and paid out. 404 if you are not a coach."
+        "Per week or month in your zone (the last `count`, this one included, none before "
+        "your first earning): gross, platform fees, refunds and net. All-time totals per "
+        "currency: gross - fees - refunds = net = paid out + in progress + pending "
+        "(pending includes what clients still owe on open invoices: awaiting_client). "
+        "404 if you are not a coach."
     ),
 )
 def my_earnings(request: HttpRequest, query: Query[EarningsQuery]) -> dict:
@@ -76,10 +78,11 @@ def my_earnings(request: HttpRequest, query: Query[EarningsQuery]) -> dict:
                         "currency": cur,
                         "gross_minor": f.gross,
                         "fees_minor": f.fees,
+                        "refunds_minor": f.refunds,
                         "net_minor": f.net,
-                        "paid_out_minor": f.paid_out,
                         "gross": _major(f.gross, cur),
                         "fees": _major(f.fees, cur),
+                        "refunds": _major(f.refunds, cur),
                         "net": _major(f.net, cur),
                     }
                     for cur, f in ((c, row.get(c)) for c in report.currencies)
@@ -92,11 +95,15 @@ def my_earnings(request: HttpRequest, query: Query[EarningsQuery]) -> dict:
                 "currency": t.currency,
                 "gross_minor": t.gross,
                 "fees_minor": t.fees,
+                "refunds_minor": t.refunds,
                 "net_minor": t.net,
                 "pending_minor": t.pending,
+                "awaiting_client_minor": t.awaiting_client,
                 "in_progress_minor": t.in_progress,
                 "paid_out_minor": t.paid_out,
+                "net": _major(t.net, t.currency),
                 "pending": _major(t.pending, t.currency),
+                "in_progress": _major(t.in_progress, t.currency),
                 "paid_out": _major(t.paid_out, t.currency),
             }
             for t in report.totals.values()

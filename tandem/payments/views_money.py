@@ -66,10 +66,10 @@ def earnings(request: HttpRequest) -> HttpResponse:
             "cells": [
                 {
                     "currency": cur,
-                    "gross": format_money(row.get(cur).gross, cur),
-                    "fees": format_money(row.get(cur).fees, cur),
-                    "net": format_money(row.get(cur).net, cur),
-                    "paid_out": format_money(row.get(cur).paid_out, cur),
+                    **{
+                        name: format_money(getattr(row.get(cur), name), cur)
+                        for name in ("gross", "fees", "refunds", "net")
+                    },
                 }
                 for cur in report.currencies
             ],
@@ -79,12 +79,21 @@ def earnings(request: HttpRequest) -> HttpResponse:
     totals = [
         {
             "currency": t.currency,
-            "gross": format_money(t.gross, t.currency),
-            "fees": format_money(t.fees, t.currency),
-            "net": format_money(t.net, t.currency),
-            "pending": format_money(t.pending, t.currency),
-            "in_progress": format_money(t.in_progress, t.currency),
-            "paid_out": format_money(t.paid_out, t.currency),
+            **{
+                name: format_money(getattr(t, name), t.currency)
+                for name in (
+                    "gross",
+                    "fees",
+                    "refunds",
+                    "net",
+                    "paid_out",
+                    "in_progress",
+                    "pending",
+                    "awaiting_client",
+                )
+            },
+            "has_awaiting_client": bool(t.awaiting_client),
+            "owes": t.pending < 0,
         }
         for t in report.totals.values()
     ]
@@ -240,6 +249,15 @@ def _payment_row(p: Payment) -> dict:
         }
         for r in p.refunds.all()
     ]
+    # An unpaid invoice cancelled is voided, never "refunded": nothing was paid.
+    voids = [
+        {
+            "at": v.created_at,
+            "amount": format_money(v.amount, v.currency),
+            "reason": v.get_reason_display(),
+        }
+        for v in p.voids.all()
+    ]
     document = getattr(p, "invoice", None)
     return {
         "payment": p,
@@ -247,6 +265,7 @@ def _payment_row(p: Payment) -> dict:
         "amount": format_money(p.amount, p.currency),
         "status": p.get_status_display(),
         "refunds": refunds,
+        "voids": voids,
         "document": document,
         "document_number": document_number(document) if document else "",
     }

@@ -1,7 +1,8 @@
 """Payouts: pay coaches what they earned, once per coach, currency and period.
 
 `payouts_create(period_end=...)` makes one `Payout` per coach and currency whose payable
-balance (as of the period's end, and still owed now) is above zero, and posts it to the ledger
+balance (as of the period's end, and still owed now), less the coach's share of session
+invoices clients have not paid yet, is above zero, and posts it to the ledger
 in the same transaction: Dr coach payable / Cr provider clearing, correlation
 `payout:<pk>`. Running it twice for the same period changes nothing (a unique constraint on
 coach, currency and period end; the ledger's correlation key).
@@ -141,8 +142,14 @@ def _create_one(
         upto=Sum("amount", filter=Q(created_at__lt=end)),
         first=Min("created_at"),
     )
-    owed_then = ledger.natural(acct, int(sums["upto"] or 0))
-    owed_now = ledger.natural(acct, int(sums["all"] or 0))
+    # Open invoices are earned but not received: they wait until the client pays, so voiding
+    # one never takes back money already paid out (selectors_money.awaiting_client).
+    from ..selectors_money import awaiting_client
+
+    held_then = awaiting_client(coach, before=end).get(acct.currency, 0)
+    held_now = awaiting_client(coach).get(acct.currency, 0)
+    owed_then = ledger.natural(acct, int(sums["upto"] or 0)) - held_then
+    owed_now = ledger.natural(acct, int(sums["all"] or 0)) - held_now
     amount = min(owed_then, owed_now)
     if amount <= 0:
         return None

@@ -40,18 +40,19 @@ def test_months_in_the_coachs_zone_gross_fees_net_and_refunds(money_coach, bob):
 
     rep = report(money_coach)
     rows = by_label(rep)
-    assert len(rep.rows) == 12
-    assert rep.rows[-1].label == "May 2026"
+    # Months before the first earning (March) are not listed.
+    assert [row.label for row in rep.rows] == ["Mar 2026", "Apr 2026", "May 2026"]
     may, april, march = (
         rows["May 2026"].get("EUR"),
         rows["Apr 2026"].get("EUR"),
         rows["Mar 2026"].get("EUR"),
     )
-    assert (may.gross, may.fees, may.net) == (8000 - 5000, 800 - 500, 7200 - 4500)
-    assert (april.gross, april.fees, april.net) == (10000, 1000, 9000)
-    assert (march.gross, march.fees, march.net) == (5000, 500, 4500)
+    # The refund of 50.00 (45.00 from Alice, 5.00 of fee returned) shows as a refund.
+    assert (may.gross, may.fees, may.refunds, may.net) == (8000, 800 - 500, 5000, 7200 - 4500)
+    assert (april.gross, april.fees, april.refunds, april.net) == (10000, 1000, 0, 9000)
+    assert (march.gross, march.fees, march.refunds, march.net) == (5000, 500, 0, 4500)
     total = rep.totals["EUR"]
-    assert (total.gross, total.fees, total.net) == (18000, 1800, 16200)
+    assert (total.gross, total.fees, total.refunds, total.net) == (23000, 1800, 5000, 16200)
     assert total.pending == 16200
 
 
@@ -141,18 +142,22 @@ def test_api_earnings(alice, money_coach, bob):
     money_paid(money_coach, bob, amount=8000, fee=800, at=datetime.now(UTC))
     api = token_client(alice)
     body = api.get("/api/v1/me/coach/earnings?period=week&count=4").json()
-    assert len(body["periods"]) == 4
+    assert len(body["periods"]) == 1  # none before the first earning
     assert body["timezone"] == "Europe/Berlin"
     assert body["totals"] == [
         {
             "currency": "EUR",
             "gross_minor": 8000,
             "fees_minor": 800,
+            "refunds_minor": 0,
             "net_minor": 7200,
             "pending_minor": 7200,
+            "awaiting_client_minor": 0,
             "in_progress_minor": 0,
             "paid_out_minor": 0,
+            "net": "72.00",
             "pending": "72.00",
+            "in_progress": "0.00",
             "paid_out": "0.00",
         }
     ]
@@ -173,3 +178,51 @@ def test_charlie_gets_404_for_alices_earnings(client, charlie, money_coach, bob)
     assert api.get("/api/v1/me/coach/payouts").status_code == 404
     assert api.get("/api/v1/staff/payouts").status_code == 404
     assert list(LedgerEntry.objects.values_list("pk", "amount")) == before
+
+
+def test_the_page_tells_one_story_after_a_payout_and_a_refund(
+    client, alice, money_coach, bob, monkeypatch
+):
+    """The reported page: a payout made, then a refund. Every figure comes from the one
+    report; no month before the first earning; per-period rows carry no payout column that
+    could contradict the all-time totals."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    p = money_paid(money_coach, bob, amount=53000, fee=5300, at=berlin(2026, 4, 3))
+    payout_create_for(money_coach, period_end=datetime(2026, 5, 1, tzinfo=UTC), now=NOW)
+    money_refund(p, amount=1800, fee_back=180, at=berlin(2026, 5, 10))
+
+    total = report(money_coach).totals["EUR"]
+    assert (total.gross, total.fees, total.refunds, total.net) == (53000, 5120, 1800, 46080)
+    assert (total.paid_out, total.in_progress, total.pending) == (0, 47700, -1620)
+    assert total.net == total.paid_out + total.in_progress + total.pending
+
+    client.force_login(alice)
+    html = client.get("/coach/earnings/").content.decode()
+    assert "all time" in html
+    assert "Owed back (refunded after a payout)" in html and "-16.20 EUR" in html
+    assert "477.00 EUR" in html and "460.80 EUR" in html and "18.00 EUR" in html
+    assert "Mar 2026" not in html and "Jun 2025" not in html  # before the first earning
+    assert "Apr 2026" in html and "May 2026" in html
+    assert "Paid out</th>" not in html  # no per-period payout column
+
+
+def test_payouts_wait_for_open_invoices(money_coach, bob):
+    """A session is earned when invoiced, but a payout only pays what clients paid: the
+    coach's share of an open invoice is held back (and shown as awaiting the client)."""
+    from tandem.payments.models import Payment, PaymentSource
+
+    money_paid(money_coach, bob, amount=8000, fee=800, at=berlin(2026, 4, 3))
+    invoiced = money_paid(money_coach, bob, amount=5000, fee=500, at=berlin(2026, 4, 4))
+    invoiced.status = Payment.Status.AWAITING_INVOICE
+    invoiced.save(update_fields=["status"])
+    PaymentSource.objects.create(payment=invoiced, kind=PaymentSource.Kind.INVOICE, amount=5000)
+
+    total = report(money_coach).totals["EUR"]
+    assert (total.pending, total.awaiting_client) == (7200 + 4500, 4500)
+    [payout] = payout_create_for(money_coach, period_end=datetime(2026, 5, 1, tzinfo=UTC), now=NOW)
+    assert payout.amount == 7200
+    total = report(money_coach).totals["EUR"]
+    assert (total.in_progress, total.pending, total.awaiting_client) == (7200, 4500, 4500)
+    assert total.net == total.paid_out + total.in_progress + total.pending
