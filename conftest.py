@@ -50,14 +50,19 @@ def alice(db):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def bob(db):  # type: ignore[no-untyped-def]
-    """Client Bob, America/New_York."""
-    return make_user("bob@example.com", name="Bob Brown", zone="America/New_York")
+    """Client Bob, America/New_York. He reads the 24-hour clock (the suite's expected texts
+    say "14:00"); left on "auto", English in New York would read 12-hour (core/timefmt.py)."""
+    return make_user(
+        "bob@example.com", name="Bob Brown", zone="America/New_York", time_format="24h"
+    )
 
 
 @pytest.fixture
 def charlie(db):  # type: ignore[no-untyped-def]
     """Stranger Charlie: should have no access to Alice's or Bob's things."""
-    return make_user("charlie@example.com", name="Charlie Chen", zone="Asia/Singapore")
+    return make_user(
+        "charlie@example.com", name="Charlie Chen", zone="Asia/Singapore", time_format="24h"
+    )
 
 
 @pytest.fixture

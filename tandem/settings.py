@@ -164,6 +164,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "tandem" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `when`: the date filter in the viewer's 12/24-hour clock (core/timefmt.py).
+            "builtins": ["tandem.core.templatetags.clock"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -3,6 +3,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from tandem.core import timefmt
 from tandem.core.errors import ServiceError
 
 from . import services
@@ -55,6 +56,12 @@ class ProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "tz-options", "autocomplete": "off"}),
     )
     locale = forms.ChoiceField(label="Language", choices=settings.LANGUAGES)
+    time_format = forms.ChoiceField(
+        label="Time format",
+        choices=timefmt.CHOICES,
+        required=False,  # left out (an older form): unchanged
+        help_text="How times are shown to you on every page and in emails.",
+    )
 
 
 class ApiTokenForm(forms.Form):

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone as dj_timezone
 
+from tandem.core import timefmt
+
 
 class Role(models.TextChoices):
     CLIENT = "client", "Client"
@@ -44,11 +46,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(max_length=100, blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
     locale = models.CharField(max_length=10, default="en", choices=settings.LANGUAGES)
+    # 12- or 24-hour clock; "auto" follows the language and the zone's country (core/timefmt).
+    time_format = models.CharField(max_length=4, default=timefmt.AUTO, choices=timefmt.CHOICES)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=dj_timezone.now)
 
     objects = UserManager()
+
+    @property
+    def clock(self) -> str:
+        """ "12h" or "24h": the clock this user reads times in."""
+        return timefmt.resolve(self.time_format, locale=self.locale, zone=self.timezone)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from tandem.core import sql
+from tandem.core import sql, timefmt
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tandem.core.text import clean_text
 from tandem.core.timezones import available_zones, canonical_zone
@@ -51,6 +51,7 @@ def user_update_profile(
     display_name: str | None = None,
     timezone_name: str | None = None,
     locale: str | None = None,
+    time_format: str | None = None,
 ) -> User:
     """Change what a user shows and how times and text are presented to them."""
     # Validate everything before touching the user: a refused update leaves even the
@@ -62,6 +63,13 @@ def user_update_profile(
         values["timezone"] = validate_timezone(timezone_name)
     if locale is not None:
         values["locale"] = validate_locale(locale)
+    if time_format is not None:
+        if time_format not in dict(timefmt.CHOICES):
+            raise InvalidInput(
+                "Unsupported time format.",
+                fields={"time_format": ["Choose automatic, 12-hour or 24-hour."]},
+            )
+        values["time_format"] = time_format
     for field, value in values.items():
         setattr(user, field, value)
     if values:

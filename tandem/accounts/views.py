@@ -19,6 +19,7 @@ from tandem.core.timezones import current_zones
 from tandem.realtime.context_processors import pin_events_position
 
 from . import selectors, services
+from .dashboard import dashboard_cards
 from .forms import ApiTokenForm, CoachApplicationForm, ProfileForm
 from .models import Role
 
@@ -49,6 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "is_staff_role": Role.STAFF in roles,
         "application": selectors.coach_application_latest(request.user),
         **_sessions_overview(request, Role.COACH in roles),
+        **dashboard_cards(request.user, roles, timezone.now()),
     }
     return render(request, "accounts/dashboard.html", context)
 
@@ -101,6 +103,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
             "display_name": user.display_name,
             "timezone": user.timezone,
             "locale": user.locale,
+            "time_format": user.time_format,
         },
     )
     status = 200
@@ -112,6 +115,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
                     display_name=form.cleaned_data["display_name"],
                     timezone_name=form.cleaned_data["timezone"],
                     locale=form.cleaned_data["locale"],
+                    time_format=form.cleaned_data["time_format"] or None,
                 )
             except ServiceError as exc:
                 add_service_error(form, exc)

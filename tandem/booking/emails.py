@@ -37,6 +37,7 @@ from django.utils import dateformat, translation
 
 from tandem.accounts.models import User
 from tandem.coaches.models import SessionType
+from tandem.core import timefmt
 from tandem.notifications.kinds import BOOKING_CHANGE_KINDS, EMAIL
 from tandem.notifications.services.preferences import wants
 
@@ -212,7 +213,7 @@ def _context(
     previous_when = ""
     if previous_start is not None:
         previous_end = previous_start + (booking.end - booking.start)
-        previous_when = format_span(previous_start, previous_end, zone)
+        previous_when = format_span(previous_start, previous_end, zone, recipient.clock)
     return {
         "kind": kind,
         "role": role,
@@ -223,7 +224,7 @@ def _context(
         "session_name": session_type.name,
         "duration_minutes": session_type.duration_minutes,
         "date": dateformat.format(booking.start.astimezone(zone), "l j F"),
-        "when": format_span(booking.start, booking.end, zone),
+        "when": format_span(booking.start, booking.end, zone, recipient.clock),
         "previous_when": previous_when,
         "is_video": is_video,
         "meeting_url": booking.meeting_url if is_video else "",
@@ -233,7 +234,9 @@ def _context(
         "session_url": session_url(booking),
         "book_again_url": book_again_url(booking),
         "answer_by": (
-            format_instant(booking.pending_expires_at, zone) if booking.pending_expires_at else ""
+            format_instant(booking.pending_expires_at, zone, recipient.clock)
+            if booking.pending_expires_at
+            else ""
         ),
         "canceller": _canceller(booking, recipient),
         "reason": CANCEL_REASONS.get(booking.cancel_reason, booking.cancel_reason),
@@ -257,20 +260,24 @@ def _canceller(booking: Booking, recipient: User) -> str:
     return "Tandem staff"
 
 
-def format_span(start: datetime, end: datetime, zone: zoneinfo.ZoneInfo) -> str:
-    """E.g. "Wednesday 3 March 2027, 10:00-11:00 (Europe/Berlin)" (with an en dash)."""
+def format_span(
+    start: datetime, end: datetime, zone: zoneinfo.ZoneInfo, clock: str = timefmt.H24
+) -> str:
+    """E.g. "Wednesday 3 March 2027, 10:00-11:00 (Europe/Berlin)" (with an en dash), in the
+    recipient's clock ("10:00 AM-11:00 AM" for a 12-hour reader)."""
     start, end = start.astimezone(zone), end.astimezone(zone)
     day = dateformat.format(start, "l j F Y")
+    first, last = (timefmt.format_clock(t, "H:i", clock) for t in (start, end))
     if start.date() == end.date():
-        return f"{day}, {start:%H:%M}–{end:%H:%M} ({zone.key})"
+        return f"{day}, {first}–{last} ({zone.key})"
     # Past midnight in this zone: say which day it ends.
     end_day = dateformat.format(end, "l j F Y")
-    return f"{day}, {start:%H:%M} – {end_day}, {end:%H:%M} ({zone.key})"
+    return f"{day}, {first} – {end_day}, {last} ({zone.key})"
 
 
-def format_instant(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
+def format_instant(moment: datetime, zone: zoneinfo.ZoneInfo, clock: str = timefmt.H24) -> str:
     local = moment.astimezone(zone)
-    return f"{dateformat.format(local, 'l j F Y')}, {local:%H:%M} ({zone.key})"
+    return f"{timefmt.format_clock(local, 'l j F Y, H:i', clock)} ({zone.key})"
 
 
 def _zone(user: User) -> zoneinfo.ZoneInfo:

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
+from . import timefmt
+
 
 class UserTimezoneMiddleware:
     """Show times in the viewer's zone and language (from the profile when signed in)."""
@@ -21,9 +23,21 @@ class UserTimezoneMiddleware:
             if user.locale:
                 translation.activate(user.locale)
                 request.LANGUAGE_CODE = translation.get_language()
+            # One clock per user (12/24-hour), on every page and in every partial.
+            timefmt.activate(
+                timefmt.resolve(
+                    getattr(user, "time_format", timefmt.AUTO),
+                    locale=user.locale,
+                    zone=user.timezone,
+                )
+            )
         else:
             timezone.deactivate()
-        return self.get_response(request)
+            timefmt.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timefmt.deactivate()
 
 
 class ServiceErrorMiddleware:

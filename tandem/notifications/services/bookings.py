@@ -12,6 +12,7 @@ from datetime import datetime
 from django.urls import reverse
 
 from tandem.booking.models import Booking
+from tandem.core import timefmt
 
 from ..kinds import BOOKING_CHANGE_KINDS, EMAIL
 from .fanout import notify
@@ -49,7 +50,7 @@ def booking_changed(booking_id: int, change: str, *, now: datetime | None = None
         recipients = [(coach_user, client)]
     url = reverse("session_detail", kwargs={"booking_id": booking.public_id})
     for user, other in recipients:
-        date = _local_date(booking.start, user.timezone)
+        date = _local_date(booking.start, user.timezone, user.clock)
         title = _TITLES[change].format(
             client=client.name,
             coach=coach_user.name,
@@ -68,7 +69,7 @@ def booking_changed(booking_id: int, change: str, *, now: datetime | None = None
         )
 
 
-def _local_date(moment: datetime, zone_name: str) -> str:
+def _local_date(moment: datetime, zone_name: str, clock: str) -> str:
     import zoneinfo
 
     try:
@@ -76,4 +77,5 @@ def _local_date(moment: datetime, zone_name: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     local = moment.astimezone(zone)
-    return f"{local:%a %d %b, %H:%M} ({zone.key})"
+    # The same words as the pages ("Tue 8 Dec, 14:30"), in the recipient's clock.
+    return f"{timefmt.format_clock(local, 'D j M, H:i', clock)} ({zone.key})"

@@ -113,7 +113,7 @@ def _payload(booking: Booking, user, other, offset: int) -> dict:  # type: ignor
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         zone = zoneinfo.ZoneInfo("UTC")
     session = booking.session_type.name
-    when = format_span(booking.start, booking.end, zone)
+    when = format_span(booking.start, booking.end, zone, user.clock)
     return {
         "title": f"Reminder: {session} with {other.name} {lead_label(offset)}",
         "body": when,

@@ -2,6 +2,49 @@
 (function () {
   "use strict";
 
+  // --- One clock per user -----------------------------------------------------------------
+  // The server resolves the user's 12/24-hour choice (core/timefmt.py) and puts it on
+  // <body data-time-format>. Every script formats times through tandemTime.format, which
+  // writes what the template filter `when` writes: "Tue 8 Dec, 14:30" or "Tue 8 Dec, 2:30 PM".
+  function clock() {
+    return (document.body && document.body.dataset.timeFormat) === "12h" ? "12h" : "24h";
+  }
+
+  // options: zone (IANA, default the browser's), weekday, date (day and month), year, time
+  // (default true). E.g. {weekday: true, date: true} -> "Tue 8 Dec, 14:30".
+  function formatTime(value, options) {
+    var opts = options || {};
+    var date = value instanceof Date ? value : new Date(value);
+    if (Number.isNaN(date.getTime())) return "";
+    var twelve = clock() === "12h";
+    var spec = {
+      weekday: "short", day: "numeric", month: "short", year: "numeric",
+      hour: "numeric", minute: "2-digit", hourCycle: twelve ? "h12" : "h23",
+    };
+    if (opts.zone) spec.timeZone = opts.zone;
+    var parts = {};
+    try {
+      new Intl.DateTimeFormat("en-GB", spec).formatToParts(date).forEach(function (part) {
+        parts[part.type] = part.value;
+      });
+    } catch (error) {
+      delete spec.timeZone; // an unknown zone: the browser's own
+      new Intl.DateTimeFormat("en-GB", spec).formatToParts(date).forEach(function (part) {
+        parts[part.type] = part.value;
+      });
+    }
+    var day = [];
+    if (opts.weekday) day.push(parts.weekday);
+    if (opts.date) day.push(parts.day, parts.month);
+    if (opts.year) day.push(parts.year);
+    if (opts.time === false) return day.join(" ");
+    var hour = twelve ? String(Number(parts.hour)) : ("0" + Number(parts.hour)).slice(-2);
+    var time = hour + ":" + parts.minute + (twelve ? " " + String(parts.dayPeriod || "").toUpperCase() : "");
+    return day.length ? day.join(" ") + ", " + time : time;
+  }
+
+  window.tandemTime = { format: formatTime, clock: clock };
+
   // The server maps retired names (ICU still says Asia/Calcutta) to current IANA names.
   function browserZone() {
     var zone = "";

@@ -67,17 +67,10 @@
     return `${minutes}:${rest < 10 ? "0" : ""}${rest}`;
   }
 
+  // In the coach's zone and clock (tandem.js: one formatter for every page).
   function when(offer) {
-    try {
-      return new Intl.DateTimeFormat(undefined, {
-        timeZone: offer.tz,
-        weekday: "short",
-        hour: "2-digit",
-        minute: "2-digit",
-      }).format(new Date(offer.start));
-    } catch (error) {
-      return offer.local_start.slice(11, 16);
-    }
+    if (window.tandemTime) return window.tandemTime.format(offer.start, { zone: offer.tz, weekday: true });
+    return offer.local_start.slice(11, 16);
   }
 
   function soundLabel(button) {

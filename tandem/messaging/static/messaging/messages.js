@@ -98,10 +98,9 @@
     return node;
   }
 
+  // As the server writes it (messaging/partials/message.html: "j M, H:i" in the user's clock).
   function formatTime(iso) {
-    const date = new Date(iso);
-    if (Number.isNaN(date.getTime())) return "";
-    return date.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    return window.tandemTime ? window.tandemTime.format(iso, { date: true }) : "";
   }
 
   function renderMessage(m) {
