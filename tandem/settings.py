@@ -406,15 +406,22 @@ if PRODUCTION:
         SILENCED_SYSTEM_CHECKS = ["security.W008"]
 
 # --- Logging ----------------------------------------------------------------------------
+# Feed tokens, reset keys, API tokens and search text never reach a log line
+# (tandem/core/log_redaction.py): filtered on the request loggers, on our handler, and on the
+# web server's loggers (CoreConfig.ready()).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "tandem.core.log_redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         # Replaces Django's own "django" logger so each line is printed once.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        "django.request": {"filters": ["redact"]},
+        "django.server": {"filters": ["redact"]},
+        "django.channels.server": {"filters": ["redact"]},
     },
 }
 
