@@ -1,7 +1,8 @@
 """Uploaded files coaches send: certificates (PDF/PNG/JPEG) and profile photos (JPEG/PNG/WebP).
 
 What a file *is* comes from its bytes, never from its name or the client's content type.
-Photos are decoded and re-encoded, which drops EXIF (camera, GPS) and any trailing payload.
+Photos are decoded and re-encoded from their pixels alone, which drops every metadata segment
+(comments, EXIF with camera and GPS, XMP, ICC profiles) and any trailing payload.
 """
 
 import contextlib
@@ -11,7 +12,7 @@ import warnings
 from typing import IO
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps
+from PIL import Image, ImageCms, ImageOps
 
 from tandem.core.errors import InvalidInput
 
@@ -27,6 +28,7 @@ CERTIFICATE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xd8\xff", "jpg"),
 )
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+SRGB = ImageCms.createProfile("sRGB")
 
 
 def _refuse(field: str, message: str) -> InvalidInput:
@@ -85,6 +87,30 @@ def certificate_file(upload: IO[bytes], *, field: str = "certificate") -> Conten
     return ContentFile(data, name=f"{uuid.uuid4().hex}.{extension}")
 
 
+def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
+    """The pixels converted to sRGB when the photo names another colour space, so dropping
+    its ICC profile keeps its colours; as they are when it names none (or a broken one)."""
+    if not icc_profile or image.mode not in ("RGB", "RGBA"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
+        return ImageCms.profileToProfile(image, source, SRGB, outputMode=image.mode) or image
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """A new image holding only the pixels (and a palette): no comment, EXIF, XMP, ICC or
+    other info that an encoder would write back (Pillow saves a JPEG's comment and a PNG's
+    ICC profile from `info` unless told otherwise). A COM segment once carried a location
+    and a <script> into the public photo."""
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        # Palette, CMYK, 16-bit…: to plain pixels (a palette's transparency kept as alpha).
+        keep_alpha = "transparency" in image.info or image.mode in ("PA", "RGBa", "La")
+        image = image.convert("RGBA" if keep_alpha else "RGB")
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
 def photo_file(upload: IO[bytes], *, field: str = "photo") -> ContentFile:
     """A profile photo, decoded, checked and re-encoded without metadata (JPEG/PNG/WebP)."""
     data = _read_bounded(upload, field=field)
@@ -101,20 +127,19 @@ def photo_file(upload: IO[bytes], *, field: str = "photo") -> ContentFile:
     try:
         image.load()
         fmt = image.format or "PNG"
-        icc_profile = image.info.get("icc_profile")
         # Apply the EXIF orientation to the pixels, since the EXIF block is dropped.
         oriented = ImageOps.exif_transpose(image) or image
+        clean = _pixels_only(_to_srgb(oriented, image.info.get("icc_profile")))
         out = io.BytesIO()
-        options: dict = {"icc_profile": icc_profile} if icc_profile else {}
         if fmt == "JPEG":
-            oriented.convert("RGB").save(out, "JPEG", quality=88, optimize=True, **options)
+            clean.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
         elif fmt == "WEBP":
-            mode = "RGBA" if oriented.mode in ("RGBA", "LA", "PA") else "RGB"
-            oriented.convert(mode).save(out, "WEBP", quality=85, **options)
+            mode = "RGBA" if clean.mode in ("RGBA", "LA", "PA") else "RGB"
+            clean.convert(mode).save(out, "WEBP", quality=85)
         else:
-            if oriented.mode not in ("RGB", "RGBA", "L", "LA"):
-                oriented = oriented.convert("RGBA")
-            oriented.save(out, "PNG", optimize=True, **options)
+            if clean.mode not in ("RGB", "RGBA", "L", "LA"):
+                clean = clean.convert("RGBA")
+            clean.save(out, "PNG", optimize=True)
     except Exception as exc:  # a file that verifies but will not decode fully
         raise _refuse(field, "The image could not be read.") from exc
     finally:
