@@ -3,7 +3,7 @@
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, ValidationInfo, model_validator
+from pydantic import ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.functional_validators import ModelWrapValidatorHandler
 
 
@@ -28,3 +28,18 @@ class InputSchema(Schema):
         if not isinstance(data, dict | cls):
             raise ValueError("The request body must be a JSON object.")
         return handler(data)
+
+
+class ErrorDetailOut(Schema):
+    code: str = Field(description="Stable and machine-readable, e.g. `slot_unavailable`.")
+    message: str = Field(description="For people; may change between versions.")
+    fields: dict[str, list[str]] = Field(
+        description="Messages per input field (dotted path, `__all__` for the whole input); "
+        "empty when the error is not about one field."
+    )
+
+
+class ErrorOut(Schema):
+    """What every 4xx answer of the API carries."""
+
+    error: ErrorDetailOut

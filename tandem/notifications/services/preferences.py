@@ -92,6 +92,9 @@ def preferences_update(
                 errors[f"enabled.{kind}.{channel}"] = ["unknown_channel"]
     if (quiet_start is None) != (quiet_end is None):
         errors["quiet_hours"] = ["give both a start and an end"]
+    elif any(t is not None and t.tzinfo is not None for t in (quiet_start, quiet_end)):
+        # Wall-clock times in the user's zone: an offset has no meaning here.
+        errors["quiet_hours"] = ["times of day without a UTC offset, in your time zone"]
     elif quiet_start is not None and quiet_start == quiet_end:
         errors["quiet_hours"] = ["start and end are the same time"]
     if digest_hour is not None and not 0 <= digest_hour <= 23:

@@ -98,6 +98,9 @@ def test_preferences_round_trip(bob_api, bob):
         {"quiet_start": "22:00"},
         {"quiet_start": "25:00", "quiet_end": "07:00"},
         {"quiet_start": "07:00", "quiet_end": "07:00"},
+        # Quiet hours are wall-clock times in the user's zone; an offset was a 500 (schemathesis).
+        {"quiet_start": "02:53:48.4-19:42", "quiet_end": "02:14:48+13:35"},
+        {"quiet_start": "22:00Z", "quiet_end": "07:00"},
         {"digest_hour": 24},
         {"digest": "\x00"},
         {"unknown": 1},
