@@ -18,13 +18,15 @@ django_asgi_app = TandemASGIHandler()
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from tandem.core.body_limit import RequestBodyLimit  # noqa: E402
 from tandem.core.origins import SiteOriginValidator  # noqa: E402
 
 from .routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Oversized bodies are refused before Django reads them.
+        "http": RequestBodyLimit(django_asgi_app),
         # Only the site's own origins (scheme, host and port) may open a WebSocket.
         "websocket": SiteOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }

@@ -489,6 +489,11 @@ TANDEM_MESSAGE_EDIT_MINUTES = envint("TANDEM_MESSAGE_EDIT_MINUTES", 5)
 TANDEM_MESSAGE_ATTACHMENT_MAX_BYTES = envint(
     "TANDEM_MESSAGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024
 )
+# The largest request body accepted at all, refused (413) before it is read
+# (tandem/core/body_limit.py): the largest upload plus room for the form around it.
+TANDEM_MAX_REQUEST_BYTES = envint(
+    "TANDEM_MAX_REQUEST_BYTES", TANDEM_MESSAGE_ATTACHMENT_MAX_BYTES + 1024 * 1024
+)
 
 # --- Payments ---------------------------------------------------------------------------
 # The platform's fee in basis points (1000 = 10 %); a coach may have an override
