@@ -252,6 +252,8 @@ def staff_coach_application_certificate(request: HttpRequest, application_id: st
         content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # A personal document: no shared or browser cache may keep a copy (as the page's download).
+    response["Cache-Control"] = "private, no-store"
     return response
 
 
