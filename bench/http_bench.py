@@ -235,7 +235,7 @@ def main() -> int:
     variants = [
         ("default order", {}),
         ("sort=next_available", {"sort": "next_available"}),
-        ("sort=price", {"sort": "price"}),
+        ("sort=price&currency=EUR", {"sort": "price", "currency": "EUR"}),
         (f"q={query}", {"q": query}),
     ]
     print(f"directory (GET /api/v1/coaches, limit=20, {args.directory_requests} requests each):")

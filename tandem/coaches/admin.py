@@ -89,6 +89,9 @@ class CoachProfileAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         # Keep the directory's denormalised columns as the services would.
         coach = form.instance
+        # Every session type is priced in the coach's currency (untouched rows too, as
+        # coach_profile_update relabels them), so min_price stays a price in that currency.
+        coach.session_types.exclude(currency=coach.currency).update(currency=coach.currency)
         services.refresh_min_price([coach.pk])
         search.refresh_search_vectors([coach.pk])
         services.refresh_next_available_on_commit([coach.pk])

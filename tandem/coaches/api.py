@@ -155,7 +155,8 @@ def _own_session_type(coach: CoachProfile, session_type_id: str) -> SessionType:
     auth=None,
     response=DirectoryOut,
     summary="Find a coach",
-    description="Listed (verified, active) coaches, filtered and sorted, one page at a time. "
+    description="Listed coaches (verified, active, with an active session type and weekly "
+    "hours), filtered and sorted, one page at a time. Prices are compared in one `currency`. "
     "Follow next_cursor for more; the pages neither repeat nor skip a coach.",
 )
 def directory(request: HttpRequest, query: Query[DirectoryQuery]) -> dict:
@@ -165,6 +166,7 @@ def directory(request: HttpRequest, query: Query[DirectoryQuery]) -> dict:
         language=query.language,
         price_min=query.price_min,
         price_max=query.price_max,
+        currency=query.currency,
         available_from=query.available_from,
         available_to=query.available_to,
         sort=query.sort,

@@ -72,6 +72,8 @@ class CoachProfile(models.Model):
     # Denormalised for sorting/filtering the directory; refreshed when rules or bookings
     # change and by a periodic sweep. Pages recompute it live for the coaches they show.
     next_available_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The cheapest active session type's price, in `currency` (every session type is priced
+    # in the coach's currency); compared with other coaches' only in the same currency.
     min_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     # PostgreSQL full-text search document (A: name + headline, B: specialties, C: bio), kept
     # up to date by coaches.search.refresh_search_vectors; GIN-indexed by a migration that
@@ -86,7 +88,11 @@ class CoachProfile(models.Model):
             models.Index(
                 fields=["is_verified", "is_active", "next_available_at"], name="coach_listing_idx"
             ),
-            models.Index(fields=["is_verified", "is_active", "min_price"], name="coach_price_idx"),
+            # Price filters compare min_price within one currency (coaches.selectors).
+            models.Index(
+                fields=["is_verified", "is_active", "currency", "min_price"],
+                name="coach_currency_price_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -58,11 +58,21 @@ class DirectoryQuery(Schema):
     )
     price_min: Decimal | None = Field(
         default=None,
-        description="Only coaches whose cheapest session costs at least this much "
-        "(compared as a number, in each coach's own currency).",
+        description="Only coaches whose cheapest active session type, in `currency`, costs "
+        "at least this much. Needs `currency`; coaches who charge in another currency are "
+        "left out.",
     )
     price_max: Decimal | None = Field(
-        default=None, description="Only coaches whose cheapest session costs at most this much."
+        default=None,
+        description="Only coaches whose cheapest active session type, in `currency`, costs "
+        "at most this much. Needs `currency`.",
+    )
+    currency: str | None = Field(
+        default=None,
+        max_length=3,
+        description="ISO 4217 code prices are compared in (EUR, USD, …). Required with "
+        "price_min, price_max or sort=price (else 400, code `currency_required`): prices are "
+        "never compared across currencies and no exchange rates are used.",
     )
     available_from: datetime | None = Field(
         default=None,
@@ -76,7 +86,8 @@ class DirectoryQuery(Schema):
     sort: Literal["relevance", "price", "next_available"] = Field(
         default="relevance",
         description="relevance (text rank; without q, the next_available order), price "
-        "(cheapest first) or next_available (soonest first). Ties by id.",
+        "(cheapest first in `currency`, which it needs; coaches who charge in another "
+        "currency come last) or next_available (soonest first). Ties by id.",
     )
     cursor: str | None = Field(
         default=None,
@@ -98,7 +109,8 @@ class CoachCardOut(Schema):
     timezone: str = Field(description="IANA zone the coach works in.")
     currency: str = Field(description="ISO 4217 currency of the coach's prices.")
     min_price: str | None = Field(
-        description="Price of the cheapest active session type (decimal string), or null."
+        description="Price of the cheapest active session type (decimal string, in "
+        "`currency`), or null."
     )
     photo_url: str | None = Field(description="Absolute URL of the profile photo, or null.")
     next_available: datetime | None = Field(

@@ -1,7 +1,12 @@
 """Reads: the public coach directory, one listed coach, and a coach's own rows.
 
-A coach is *listed* (visible to the public, bookable) when verified, active, and their
-account is active. Everything public goes through `listed_coaches()`.
+A coach is *listed* (visible to the public, bookable) when verified, active, their account
+is active, and they have something to book: an active session type and weekly hours.
+Everything public goes through `listed_coaches()`; the coach sees what is missing in
+`setup_checklist()`.
+
+Prices are compared in one currency at a time, never across currencies (no exchange
+rates): see `coach_directory`.
 """
 
 import math
@@ -12,11 +17,22 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    When,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.errors import InvalidInput
+from tandem.core.money import validate_currency
 from tandem.core.text import clean_text
 
 from . import search
@@ -32,8 +48,81 @@ MAX_BATCHES = 8
 OPEN_WINDOW = timedelta(days=366)
 
 
+def _has_active_session_type() -> Exists:
+    return Exists(SessionType.objects.filter(coach=OuterRef("pk"), is_active=True))
+
+
+def _has_weekly_hours() -> Exists:
+    # Weekly hours belong to the availability app, which sits above this one: they are
+    # reached through the reverse relation it declares ("weekly"), not by importing it.
+    weekly = CoachProfile._meta.get_field("weekly").related_model
+    return Exists(weekly.objects.filter(coach=OuterRef("pk")))
+
+
 def listed_coaches() -> QuerySet[CoachProfile]:
-    return CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
+    """Coaches the public sees: verified, active, with an active account, an active
+    session type and weekly hours (a coach with nothing bookable is not listed)."""
+    return CoachProfile.objects.filter(
+        _has_active_session_type(),
+        _has_weekly_hours(),
+        is_verified=True,
+        is_active=True,
+        user__is_active=True,
+    )
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    code: str  # profile, photo, session_type, hours, payments
+    done: bool
+    required: bool  # needed to be listed (the photo and payment settings are not)
+
+
+@dataclass(frozen=True)
+class CoachSetup:
+    steps: list[SetupStep]
+    verified: bool
+    active: bool
+
+    @property
+    def listed(self) -> bool:
+        return self.verified and self.active and all(s.done for s in self.steps if s.required)
+
+
+def coach_profile_for_setup(user: Any) -> CoachProfile | None:
+    """The user's coach profile with what its set-up checklist needs, in one query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        CoachProfile.objects.select_related("user")
+        .filter(user=user)
+        .annotate(has_type=_has_active_session_type(), has_hours=_has_weekly_hours())
+        .first()
+    )
+
+
+def setup_checklist(coach: CoachProfile, *, payment_settings_done: bool) -> CoachSetup:
+    """What a coach has set up, and so whether the public sees them.
+
+    `coach` from coach_profile_for_setup (else one query to look). payment_settings_done
+    comes from the payments app (above this one), asked by the caller.
+    """
+    if not hasattr(coach, "has_type"):
+        found = coach_profile_for_setup(coach.user)
+        assert found is not None
+        coach = found
+    steps = [
+        SetupStep("profile", bool(coach.headline and coach.bio), False),
+        SetupStep("photo", bool(coach.photo), False),
+        SetupStep("session_type", bool(coach.has_type), True),  # type: ignore[attr-defined]
+        SetupStep("hours", bool(coach.has_hours), True),  # type: ignore[attr-defined]
+        SetupStep("payments", payment_settings_done, False),
+    ]
+    return CoachSetup(
+        steps=steps,
+        verified=coach.is_verified,
+        active=coach.is_active and coach.user.is_active,
+    )
 
 
 def active_session_types() -> QuerySet[SessionType]:
@@ -179,30 +268,49 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+# The sort key of sort=price: the coach's cheapest price in the chosen currency; null (last)
+# for coaches who charge in another one.
+PRICE_KEY = "price_in_currency"
+
+
+def _price_in(currency: str) -> Case:
+    """min_price is in the coach's own currency (CoachProfile.currency; the services keep
+    every session type in it), so it is "the price in `currency`" only for those coaches."""
+    return Case(When(currency=currency, then=F("min_price")), default=None)
+
+
 def _ordering(sort: str) -> list:
     if sort == "relevance":
         return [F("rank").desc(), "public_id"]
     if sort == "price":
-        return [F("min_price").asc(nulls_last=True), "public_id"]
+        return [F(PRICE_KEY).asc(nulls_last=True), "public_id"]
     return [F("next_available_at").asc(nulls_last=True), "public_id"]
+
+
+def _cursor_sort(sort: str, currency: str | None) -> str:
+    # A price cursor names its currency: one from another currency's order is refused.
+    return f"price:{currency}" if sort == "price" else sort
 
 
 def _key(sort: str, coach: CoachProfile) -> Any:
     if sort == "relevance":
         return coach.rank  # type: ignore[attr-defined]
     if sort == "price":
-        return None if coach.min_price is None else str(coach.min_price)
+        value = getattr(coach, PRICE_KEY)
+        return None if value is None else str(value)
     return None if coach.next_available_at is None else coach.next_available_at.isoformat()
 
 
-def _cursor_for(sort: str, coach: CoachProfile) -> str:
-    return encode_cursor({"s": sort, "k": _key(sort, coach), "id": coach.public_id.hex})
+def _cursor_for(sort: str, coach: CoachProfile, currency: str | None) -> str:
+    return encode_cursor(
+        {"s": _cursor_sort(sort, currency), "k": _key(sort, coach), "id": coach.public_id.hex}
+    )
 
 
-def _after_cursor(sort: str, cursor: str) -> Q:
+def _after_cursor(sort: str, cursor: str, currency: str | None) -> Q:
     """Rows strictly after the cursor's row, in this sort's order (keyset, no OFFSET)."""
     payload = decode_cursor(cursor)
-    if payload.get("s") != sort or set(payload) != {"s", "k", "id"}:
+    if payload.get("s") != _cursor_sort(sort, currency) or set(payload) != {"s", "k", "id"}:
         raise invalid_cursor()
     try:
         last_id = uuid.UUID(str(payload["id"]))
@@ -213,7 +321,7 @@ def _after_cursor(sort: str, cursor: str) -> Q:
         if isinstance(key, bool) or not isinstance(key, int | float) or not math.isfinite(key):
             raise invalid_cursor()
         return Q(rank__lt=key) | Q(rank=key, public_id__gt=last_id)
-    field = "min_price" if sort == "price" else "next_available_at"
+    field = PRICE_KEY if sort == "price" else "next_available_at"
     if key is None:
         return Q(**{f"{field}__isnull": True}, public_id__gt=last_id)
     if not isinstance(key, str) or len(key) > 40:
@@ -233,6 +341,17 @@ def _after_cursor(sort: str, cursor: str) -> Q:
     )
 
 
+def _currency(value: Any, *, needed: bool) -> str | None:
+    """The currency prices are compared in; required by a price filter or the price sort."""
+    if value in (None, ""):
+        if needed:
+            message = "Choose the currency to compare prices in (price_min, price_max and "
+            message += "sort=price compare prices in one currency)."
+            raise InvalidInput(message, code="currency_required", fields={"currency": [message]})
+        return None
+    return validate_currency(value)
+
+
 def coach_directory(
     *,
     text: str = "",
@@ -240,6 +359,7 @@ def coach_directory(
     language: str | None = None,
     price_min: Decimal | str | None = None,
     price_max: Decimal | str | None = None,
+    currency: str | None = None,
     available_from: datetime | None = None,
     available_to: datetime | None = None,
     sort: str = "relevance",
@@ -251,8 +371,13 @@ def coach_directory(
 
     - text: every word must match (see coaches.search); 'relevance' ranks by it. Without
       text, 'relevance' is the 'next_available' order.
-    - price_min/price_max compare CoachProfile.min_price (the cheapest active session type;
-      amounts as numbers, whatever the currency). Coaches without a price are left out.
+    - Prices are compared in ONE currency, never across currencies (no exchange rates, so
+      nothing stale or approximate): price_min/price_max and sort='price' need `currency`
+      (else InvalidInput, code currency_required). price_min/price_max keep coaches whose
+      cheapest active session type is in that currency and within the range (others, and
+      coaches without a price, are left out); sort='price' orders by that price, coaches who
+      charge in another currency last. Without a price filter or the price sort, currency
+      is checked but filters nothing.
     - available_from/available_to: the coach has a bookable slot starting in the window
       (see `_available_in`).
     - Pagination is keyset on (sort key, public_id): stable, no OFFSET. The query count is
@@ -266,6 +391,7 @@ def coach_directory(
     low, high = _amount(price_min, "price_min"), _amount(price_max, "price_max")
     if low is not None and high is not None and low > high:
         raise _invalid("price_max", "price_max must be at least price_min.")
+    currency = _currency(currency, needed=low is not None or high is not None or sort == "price")
     available_from, available_to = _aware(available_from), _aware(available_to)
     if available_from and available_to and available_to <= available_from:
         raise _invalid("available_to", "available_to must be after available_from.")
@@ -281,10 +407,14 @@ def coach_directory(
         rows = rows.filter(
             Exists(Language.objects.filter(coaches=OuterRef("pk"), code=str(language).lower()))
         )
+    if low is not None or high is not None:
+        rows = rows.filter(currency=currency, min_price__isnull=False)
     if low is not None:
         rows = rows.filter(min_price__gte=low)
     if high is not None:
         rows = rows.filter(min_price__lte=high)
+    if effective_sort == "price":
+        rows = rows.annotate(**{PRICE_KEY: _price_in(str(currency))})
 
     verify: Callable[[list[CoachProfile]], list[CoachProfile]] = lambda batch: batch  # noqa: E731
     if available_from or available_to:
@@ -296,7 +426,7 @@ def coach_directory(
         rows, verify = _available_in(rows, start, end, now=now)
 
     rows = rows.select_related("user").order_by(*_ordering(effective_sort))
-    after = _after_cursor(effective_sort, cursor) if cursor else None
+    after = _after_cursor(effective_sort, cursor, currency) if cursor else None
 
     items: list[CoachProfile] = []
     last_seen: CoachProfile | None = None
@@ -314,14 +444,16 @@ def coach_directory(
                     break
         if len(items) > limit or exhausted or last_seen is None:
             break
-        after = _after_cursor(effective_sort, _cursor_for(effective_sort, last_seen))
+        after = _after_cursor(
+            effective_sort, _cursor_for(effective_sort, last_seen, currency), currency
+        )
 
     if len(items) > limit:
         items = items[:limit]
-        next_cursor: str | None = _cursor_for(effective_sort, items[-1])
+        next_cursor: str | None = _cursor_for(effective_sort, items[-1], currency)
     elif not exhausted and last_seen is not None:
         # Stopped after MAX_BATCHES with rows left: continue after the last row examined.
-        next_cursor = _cursor_for(effective_sort, last_seen)
+        next_cursor = _cursor_for(effective_sort, last_seen, currency)
     else:
         next_cursor = None
     return DirectoryPage(items=with_public_relations(items), next_cursor=next_cursor)

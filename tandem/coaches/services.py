@@ -2,8 +2,9 @@
 
 Each validates everything before it writes (a refused call changes nothing), runs in one
 transaction, and keeps the directory's denormalised columns in step:
-`CoachProfile.min_price` (cheapest active session type), `search_vector` (PostgreSQL full
-text) and, after commit, `next_available_at` (via availability.services when it exists).
+`CoachProfile.min_price` (cheapest active session type, in the coach's currency),
+`search_vector` (PostgreSQL full text) and, after commit, `next_available_at` (via
+availability.services when it exists).
 """
 
 import re
@@ -134,12 +135,18 @@ def _free_slug(base: str) -> str:
 
 
 def refresh_min_price(coach_ids: Iterable[int]) -> None:
-    """CoachProfile.min_price = the cheapest active session type's price (None if none)."""
+    """CoachProfile.min_price = the cheapest active session type's price in the coach's
+    currency (None if none). Session types are priced in the coach's currency (these
+    services and the admin see to it); the filter keeps min_price a price in
+    CoachProfile.currency even for a row that slipped past them, so the directory never
+    compares amounts across currencies."""
     ids = sorted(set(coach_ids))
     if not ids:
         return
     cheapest = (
-        SessionType.objects.filter(coach=OuterRef("pk"), is_active=True)
+        SessionType.objects.filter(
+            coach=OuterRef("pk"), is_active=True, currency=OuterRef("currency")
+        )
         .order_by()
         .values("coach")
         .annotate(cheapest=Min("price"))
@@ -380,6 +387,7 @@ def coach_profile_update(
         locked.languages.set(chosen_languages)
     if "currency" in values:
         SessionType.objects.filter(coach=locked).update(currency=values["currency"])
+        refresh_min_price([locked.pk])
     if {"headline", "bio"} & values.keys() or chosen_specialties is not None:
         search.refresh_search_vectors([locked.pk])
     if {"timezone", "is_active", "daily_cap", "weekly_cap"} & values.keys():

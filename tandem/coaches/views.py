@@ -20,6 +20,7 @@ from django_htmx.http import push_url, replace_url
 
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
+from tandem.core.money import SUPPORTED_CURRENCIES
 
 from . import page_queries, selectors
 
@@ -36,6 +37,7 @@ DIRECTORY_PARAMS = (
     "language",
     "price_min",
     "price_max",
+    "currency",
     "available_from",
     "available_to",
     "sort",
@@ -43,6 +45,11 @@ DIRECTORY_PARAMS = (
 )
 # Sent by slots.js when it re-renders with the browser's zone: replace the URL, don't push.
 AUTO_ZONE_HEADER = "X-Tandem-Auto-Zone"
+# Prices are filtered and sorted in one currency (no exchange rates): the one in the URL,
+# else the viewer's previous choice (this cookie), else DEFAULT_CURRENCY.
+DEFAULT_CURRENCY = "EUR"
+CURRENCY_COOKIE = "tandem_currency"
+CURRENCY_COOKIE_AGE = 365 * 24 * 3600
 
 
 class DirectoryForm(forms.Form):
@@ -102,6 +109,13 @@ class DirectoryForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
+    currency = forms.ChoiceField(
+        label="Currency",
+        required=False,
+        choices=[(code, f"{code} — {name}") for code, name in SUPPORTED_CURRENCIES.items()],
+        error_messages={"invalid_choice": "Choose a currency from the list."},
+        widget=forms.Select(attrs={"class": "form-select", "aria-describedby": "price-help"}),
+    )
     sort = forms.ChoiceField(
         label="Sort by",
         required=False,
@@ -109,7 +123,12 @@ class DirectoryForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
-    def __init__(self, *args, specialties=(), languages=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(  # type: ignore[no-untyped-def]
+        self, *args, specialties=(), languages=(), currency=DEFAULT_CURRENCY, **kwargs
+    ) -> None:
+        if args and not args[0].get("currency"):  # the default currency, shown as chosen
+            args = (args[0].copy(), *args[1:])
+            args[0]["currency"] = currency
         super().__init__(*args, **kwargs)
         self.fields["specialty"].widget.choices = [("", "Any specialty")] + [
             (s.slug, s.name) for s in specialties
@@ -165,6 +184,12 @@ def _directory_query(request: HttpRequest, zone: page_queries.ViewerZone, **extr
     return urlencode(pairs)
 
 
+def _default_currency(request: HttpRequest) -> str:
+    """The viewer's previous choice (cookie) if it is a currency we know, else EUR."""
+    chosen = request.COOKIES.get(CURRENCY_COOKIE, "")
+    return chosen if chosen in SUPPORTED_CURRENCIES else DEFAULT_CURRENCY
+
+
 def _filters_active(form: DirectoryForm) -> bool:
     if not form.is_bound or not hasattr(form, "cleaned_data"):
         return False
@@ -181,6 +206,7 @@ def directory(request: HttpRequest) -> HttpResponse:
         request.GET,
         specialties=list(selectors.specialties()),
         languages=list(selectors.languages()),
+        currency=_default_currency(request),
     )
     zone = page_queries.directory_zone(request.user, request.GET.get("tz"))
     now = timezone.now()
@@ -199,6 +225,7 @@ def directory(request: HttpRequest) -> HttpResponse:
                 language=data["language"] or None,
                 price_min=data["price_min"],
                 price_max=data["price_max"],
+                currency=data["currency"],
                 available_from=window_start,
                 available_to=window_end,
                 sort=data["sort"] or "relevance",
@@ -230,6 +257,10 @@ def directory(request: HttpRequest) -> HttpResponse:
         "clear_url": reverse("coach_directory")
         + (f"?{urlencode({'tz': zone.name})}" if zone.source == "param" else ""),
         "tz_auto": zone.source == "default" and not zone.param_given,
+        "currency": form.cleaned_data.get("currency") if page else None,
+        "price_filtered": bool(page)
+        and any(form.cleaned_data.get(name) is not None for name in ("price_min", "price_max")),
+        "price_sorted": bool(page) and form.cleaned_data.get("sort") == "price",
     }
     target = request.htmx.target if request.htmx else None
     if target == "coach-list":  # "Load more" appends to the list
@@ -249,6 +280,16 @@ def directory(request: HttpRequest) -> HttpResponse:
     else:
         response = render(request, "coaches/directory.html", context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    chosen = request.GET.get("currency", "")
+    if (
+        status == 200
+        and chosen in SUPPORTED_CURRENCIES
+        and chosen != request.COOKIES.get(CURRENCY_COOKIE)
+    ):
+        # Remember the choice: the next visit compares prices in it by default.
+        response.set_cookie(
+            CURRENCY_COOKIE, chosen, max_age=CURRENCY_COOKIE_AGE, samesite="Lax", httponly=True
+        )
     return response
 
 

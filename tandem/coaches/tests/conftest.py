@@ -40,9 +40,13 @@ def make_coach(
     languages: tuple[str, ...] = ("en",),
     prices: tuple[str, ...] = (),
     currency: str = "EUR",
+    hours: bool = True,
     **profile: object,
 ) -> CoachProfile:
-    """A verified coach profile made the way the app makes one (through the services)."""
+    """A verified coach profile made the way the app makes one (through the services).
+
+    With `hours` (the default) the coach works Monday to Friday, 09:00-17:00: a coach is
+    listed only with weekly hours and an active session type (`prices`)."""
     coach = services.coach_profile_verify(user=user, headline=headline)
     coach = services.coach_profile_update(
         coach=coach,
@@ -56,8 +60,20 @@ def make_coach(
         services.session_type_create(
             coach=coach, name=f"Session {n + 1}", duration_minutes=60, price=Decimal(price)
         )
+    if hours:
+        give_hours(coach)
     coach.refresh_from_db()
     return coach
+
+
+def give_hours(coach: CoachProfile) -> None:
+    """Weekly hours, Monday to Friday 09:00-17:00, written directly (no refresh task)."""
+    from tandem.availability.models import WeeklyInterval
+
+    WeeklyInterval.objects.bulk_create(
+        WeeklyInterval(coach=coach, weekday=day, start_minute=9 * 60, end_minute=17 * 60)
+        for day in range(5)
+    )
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from conftest import make_user
 from tandem.accounts.tests.test_api import assert_error
 from tandem.coaches import selectors, services
 from tandem.coaches.models import CoachProfile
-from tandem.coaches.selectors import coach_directory
 from tandem.coaches.tests.conftest import make_coach
 from tandem.core.cursors import encode_cursor
 from tandem.core.errors import InvalidInput
@@ -38,6 +37,13 @@ def coach(name: str, *, available_in_days: float | None = None, **kwargs) -> Coa
         )
     profile.refresh_from_db()
     return profile
+
+
+def coach_directory(**kwargs: object) -> selectors.DirectoryPage:
+    """The selector, comparing prices in EUR (what these coaches charge unless said)."""
+    if kwargs.get("sort") == "price" or {"price_min", "price_max"} & kwargs.keys():
+        kwargs.setdefault("currency", "EUR")
+    return selectors.coach_directory(**kwargs)  # type: ignore[arg-type]
 
 
 def slugs(page: selectors.DirectoryPage) -> list[str]:
@@ -93,6 +99,8 @@ def practice(lists) -> dict[str, CoachProfile]:  # type: ignore[no-untyped-def]
             specialties=("parenting",),
             languages=("en",),
             bio="Calm mornings.",
+            prices=("40",),
+            currency="USD",
         ),
     }
 
@@ -165,7 +173,7 @@ def test_text_and_filters_combine(practice):
 
 
 def test_sort_by_price_cheapest_first_coaches_without_a_price_last(practice):
-    # Anna's cheapest session is 90 (her min_price); Gina has no session type.
+    # Anna's cheapest session is 90 (her min_price); Gina charges USD: no price in EUR.
     assert slugs(coach_directory(sort="price")) == [
         "carl-diaz",
         "ella-fox",
@@ -248,15 +256,16 @@ def test_pages_skip_rows_the_engine_rejects_without_losing_any(lists, monkeypatc
 
 @pytest.fixture
 def crowd(lists) -> list[CoachProfile]:  # type: ignore[no-untyped-def]
-    """23 coaches with many ties: equal prices, equal next slots, no price, no slot."""
+    """23 coaches with many ties: equal prices, equal next slots, no EUR price, no slot."""
     made = []
     for n in range(23):
-        price = None if n % 5 == 0 else str(40 + (n % 4) * 10)
+        usd = n % 5 == 0  # no price in EUR: last in the EUR price order
         made.append(
             coach(
                 f"Coach Number {n:02d}",
                 headline="Leadership coach",
-                prices=(price,) if price else (),
+                prices=("45",) if usd else (str(40 + (n % 4) * 10),),
+                currency="USD" if usd else "EUR",
                 available_in_days=None if n % 6 == 0 else (n % 3) + 1,
             )
         )
@@ -300,12 +309,12 @@ def test_a_cursor_is_bound_to_its_sort(crowd):
         ("price", "garbage!"),
         ("price", "x" * 600),
         ("price", encode_cursor({})),
-        ("price", encode_cursor({"s": "price", "k": "NaN", "id": ZERO})),
-        ("price", encode_cursor({"s": "price", "k": "Infinity", "id": ZERO})),
-        ("price", encode_cursor({"s": "price", "k": [1], "id": ZERO})),
-        ("price", encode_cursor({"s": "price", "k": "10", "id": "1"})),
-        ("price", encode_cursor({"s": "price", "k": "10", "id": ZERO, "extra": 1})),
-        ("price", encode_cursor({"s": "price", "k": "1" * 100, "id": ZERO})),
+        ("price", encode_cursor({"s": "price:EUR", "k": "NaN", "id": ZERO})),
+        ("price", encode_cursor({"s": "price:EUR", "k": "Infinity", "id": ZERO})),
+        ("price", encode_cursor({"s": "price:EUR", "k": [1], "id": ZERO})),
+        ("price", encode_cursor({"s": "price:EUR", "k": "10", "id": "1"})),
+        ("price", encode_cursor({"s": "price:EUR", "k": "10", "id": ZERO, "extra": 1})),
+        ("price", encode_cursor({"s": "price:EUR", "k": "1" * 100, "id": ZERO})),
         ("next_available", encode_cursor({"s": "next_available", "k": "2030-01-01", "id": 7})),
         (
             "next_available",
@@ -338,12 +347,13 @@ def test_the_api_pages_with_next_cursor(crowd):
 
 
 def test_the_api_refuses_a_cursor_from_another_sort(crowd):
-    cursor = Client().get("/api/v1/coaches?sort=price&limit=2").json()["next_cursor"]
+    cursor = Client().get("/api/v1/coaches?sort=price&currency=EUR&limit=2").json()["next_cursor"]
     assert_error(Client().get(f"/api/v1/coaches?sort=next_available&cursor={cursor}"), 400)
 
 
 @pytest.mark.parametrize(
-    "query", ["q=leadership", "sort=price&specialty=leadership&language=en&price_max=100"]
+    "query",
+    ["q=leadership", "sort=price&currency=EUR&specialty=leadership&language=en&price_max=100"],
 )
 def test_searching_costs_the_same_for_5_or_20_coaches(lists, query):
     def count() -> tuple[int, int]:

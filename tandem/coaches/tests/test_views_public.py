@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from conftest import make_user
 from tandem.availability import services as availability
+from tandem.availability.models import WeeklyInterval
 from tandem.availability.tests.conftest import add_override, add_weekly
 from tandem.coaches import services
 from tandem.coaches.models import CoachProfile, SessionType
@@ -45,7 +46,14 @@ def freeze(monkeypatch):  # type: ignore[no-untyped-def]
     return set_now
 
 
+def no_hours(coach: CoachProfile) -> None:
+    """Drop the coach's default hours (make_coach gives some: a listed coach has hours)."""
+    WeeklyInterval.objects.filter(coach=coach).delete()
+
+
 def weekday_hours(coach: CoachProfile, start: str = "09:00", end: str = "10:00") -> None:
+    """These hours only, Monday to Friday."""
+    no_hours(coach)
     for day in range(5):
         add_weekly(coach, day, start, end)
 
@@ -322,6 +330,7 @@ def test_the_next_available_link_opens_that_week(alice_coach, freeze):
 )
 def test_available_between_takes_dates_in_the_viewers_zone(alice_coach, freeze, zone, day, found):
     freeze(WINTER_NOW)
+    no_hours(alice_coach)
     add_weekly(alice_coach, 0, "09:00", "10:00")  # Mondays only, Berlin
     session_type = SessionType.objects.get(coach=alice_coach)
     SessionType.objects.filter(pk=session_type.pk).update(slot_step_minutes=60)
@@ -494,6 +503,7 @@ def test_slot_partial_renders_times_in_the_requested_zone(
 def test_days_follow_the_viewers_zone_across_midnight(alice_coach, freeze):
     # Monday 09:00 Berlin is 08:00 UTC: a slot's day is its day in the viewer's zone.
     freeze(WINTER_NOW)
+    no_hours(alice_coach)
     add_weekly(alice_coach, 0, "09:00", "10:00")
     html = Client().get("/c/alice-adler/?week=2030-01-14&tz=Pacific/Kiritimati").content.decode()
     # Kiritimati is UTC+14: 08:00 UTC is 22:00 the same day.
@@ -590,12 +600,15 @@ def test_slot_partial_without_htmx_redirects_to_the_page(alice_coach):
 
 
 def test_inactive_session_types_are_not_offered(alice_coach):
-    session_type = SessionType.objects.get(coach=alice_coach)
+    services.session_type_create(
+        coach=alice_coach, name="Intro call", duration_minutes=30, price=Decimal("20")
+    )
+    session_type = SessionType.objects.get(coach=alice_coach, name="Session 1")
     services.session_type_deactivate(coach=alice_coach, session_type_id=session_type.public_id)
     response = Client().get("/c/alice-adler/")
     assert response.status_code == 200
     text = main_text(response)
-    assert "No sessions offered yet" in text
+    assert "Intro call" in text
     assert "Session 1" not in text
     response = Client().get(f"/c/alice-adler/slots?session_type={session_type.public_id}", **HTMX)
     assert response.status_code == 404
