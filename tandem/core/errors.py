@@ -14,8 +14,11 @@ class ServiceError(Exception):
     def __init__(
         self, message: str = "", *, code: str | None = None, fields: dict | None = None
     ) -> None:
-        super().__init__(message or self.__class__.__doc__ or self.code)
-        self.message = message or (self.__class__.__doc__ or self.code).strip()
+        # Without a message, the class's docstring is the message: as one line of text, not
+        # with the source's line breaks and indentation.
+        message = message or " ".join((self.__class__.__doc__ or self.code).split())
+        super().__init__(message)
+        self.message = message
         if code:
             self.code = code
         self.fields: dict[str, list[str]] = fields or {}
