@@ -22,7 +22,7 @@ from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import ServiceError
 
 from .models import Booking, BookingEvent, Hold
-from .services.policy import CANCEL_REASONS, is_coach_of, reschedule_deadline
+from .services.policy import CANCEL_REASONS, is_coach_of, session_rights
 
 if TYPE_CHECKING:
     from .recommend.scoring import Scored
@@ -183,18 +183,15 @@ class Actions:
 def actions_for(booking: Booking, viewer: User, now: datetime) -> Actions:
     coach = is_coach_of(booking, viewer)
     request_open = booking.pending_expires_at is None or booking.pending_expires_at > now
-    upcoming = booking.is_active and booking.start > now and request_open
+    # Reschedule and cancel are the policy's own answer (deadlines included), as the API's.
+    rights = session_rights(booking, viewer, now)
     return Actions(
-        reschedule=upcoming,
-        cancel=upcoming,
+        reschedule=rights.can_reschedule,
+        cancel=rights.can_cancel,
         answer=coach and booking.status == Booking.Status.PENDING and request_open,
         finish=coach and booking.status == Booking.Status.CONFIRMED and booking.end <= now,
         calendar=booking.status not in Booking.CANCELLED_STATUSES,
     )
-
-
-def can_still_reschedule(booking: Booking, viewer: User, now: datetime) -> bool:
-    return now <= reschedule_deadline(booking, viewer)
 
 
 def other_party(booking: Booking, viewer: User) -> tuple[str, str]:

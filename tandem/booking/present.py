@@ -8,7 +8,7 @@ from typing import Any
 from tandem.accounts.models import User
 
 from .models import Booking, BookingEvent
-from .services.policy import CANCEL_REASONS, cancellation_terms, is_coach_of, reschedule_deadline
+from .services.policy import CANCEL_REASONS, SHORT_NOTICE_GRACE, impact, is_coach_of, session_rights
 
 
 def role_of(booking: Booking, user: User) -> str:
@@ -68,13 +68,22 @@ def booking_data(
             "message": booking.cancel_message,
             "late": booking.late_cancellation,
         }
+    # What the viewer may do now: the same answer the session page's buttons follow.
+    rights = session_rights(booking, viewer, now)
+    data["can_reschedule"] = rights.can_reschedule
+    data["can_cancel"] = rights.can_cancel
     if booking.is_active and booking.start > now:
-        terms = cancellation_terms(booking, viewer, now)
         data["policy"] = {
-            "free_cancel_until": terms.free_until,
-            "reschedule_until": reschedule_deadline(booking, viewer),
-            "cancel_now_is_late": terms.late,
-            "impact": terms.impact,
+            "free_cancel_until": rights.free_cancel_until,
+            "free_cancel_passed": rights.free_cancel_until < now,
+            "cancel_now_is_late": rights.can_cancel and not rights.cancel_is_free,
+            "short_notice": rights.short_notice,
+            "short_notice_grace_minutes": int(SHORT_NOTICE_GRACE.total_seconds() // 60),
+            "reschedule_until": rights.reschedule_until,
+            "reschedule_passed": rights.reschedule_until is not None
+            and rights.reschedule_until < now,
+            "reschedule_min_hours": rights.reschedule_closed_hours,
+            "impact": impact(booking, now),
         }
     if history is not None:
         data["history"] = [

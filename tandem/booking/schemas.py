@@ -64,9 +64,28 @@ class CancellationOut(Schema):
 
 
 class BookingPolicyOut(Schema):
-    free_cancel_until: datetime = Field(description="A client may cancel free until then.")
-    reschedule_until: datetime = Field(description="You may move the session until then.")
+    free_cancel_until: datetime = Field(
+        description="A client may cancel free of charge until then: `cancel_free_hours` before "
+        "the start, or for a booking made after that, `short_notice_grace_minutes` after "
+        "booking (at most until the start). Never before the booking was made."
+    )
+    free_cancel_passed: bool = Field(description="`free_cancel_until` is in the past.")
     cancel_now_is_late: bool = Field(description="Cancelling now would be a late cancellation.")
+    short_notice: bool = Field(
+        description="Booked after the coach's regular free-cancellation window had closed."
+    )
+    short_notice_grace_minutes: int = Field(
+        description="Free cancellation after a short-notice booking lasts this long."
+    )
+    reschedule_until: datetime | None = Field(
+        description="You may move the session until then; null when rescheduling was never "
+        "available to you (booked within `reschedule_min_hours` of its start)."
+    )
+    reschedule_passed: bool = Field(description="`reschedule_until` is in the past.")
+    reschedule_min_hours: int = Field(
+        description="The coach's cutoff: clients may move a session until this many hours "
+        "before it starts."
+    )
     impact: str = Field(description="Short-notice impact of a change now: high, medium or low.")
 
 
@@ -106,6 +125,14 @@ class BookingOut(Schema):
     )
     sequence: int = Field(description="Calendar revision (iCalendar SEQUENCE).")
     cancellation: CancellationOut | None = Field(description="Set when cancelled.")
+    can_reschedule: bool = Field(
+        description="You may move this session now (its policy's deadline included); the "
+        "session page shows Reschedule exactly then."
+    )
+    can_cancel: bool = Field(
+        description="You may cancel it now (active and not started); `policy."
+        "cancel_now_is_late` says whether that is free."
+    )
     policy: BookingPolicyOut | None = Field(description="For upcoming active bookings.")
     created_at: datetime = Field(description="When it was booked.")
     updated_at: datetime = Field(description="Last change.")

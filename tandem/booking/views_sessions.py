@@ -367,8 +367,8 @@ def session_reschedule(request: HttpRequest, booking_id: uuid.UUID) -> HttpRespo
         form = RescheduleForm(initial={"start": chosen.isoformat() if chosen else ""})
 
     zone = page_queries.viewer_zone(request.user, request.GET.get("tz") or request.POST.get("tz"))
-    actions = page_queries.actions_for(booking, request.user, now)
-    open_ = actions.reschedule and page_queries.can_still_reschedule(booking, request.user, now)
+    rights = services.session_rights(booking, request.user, now)
+    open_ = rights.can_reschedule
     picker = suggestions = None
     if open_:
         week = request.GET.get("week")
@@ -402,8 +402,8 @@ def session_reschedule(request: HttpRequest, booking_id: uuid.UUID) -> HttpRespo
         "form": form,
         "chosen": chosen,
         "open": open_,
-        "upcoming": actions.reschedule,
-        "deadline": services.reschedule_deadline(booking, request.user),
+        "upcoming": rights.can_cancel,  # active and not started: only the deadline may bar it
+        "deadline": rights.reschedule_until,  # None: never open (booked past the cutoff)
         "picker": picker,
         "suggestions": suggestions or [],
         "page_url": reverse("session_reschedule", kwargs={"booking_id": booking.public_id}),
@@ -449,6 +449,7 @@ def session_cancel(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
         "booking": booking,
         "form": form,
         "terms": terms,
+        "grace_minutes": int(services.SHORT_NOTICE_GRACE.total_seconds() // 60),
         "is_coach": is_coach_of(booking, request.user),
         "coach_name": coach_pages.display_name(booking.coach),
         "other_name": other_name,

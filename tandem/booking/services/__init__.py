@@ -13,11 +13,20 @@ from .create import BookingOutcome, BookingRequest, booking_create
 from .errors import HoldExpired, IdempotencyKeyReused, InvalidTransition, SlotUnavailable, TooLate
 from .expiry import expire_due_requests
 from .holds import hold_create, hold_release, holds_sweep
-from .policy import CANCEL_REASONS, CancellationTerms, cancellation_terms, reschedule_deadline
+from .policy import (
+    CANCEL_REASONS,
+    SHORT_NOTICE_GRACE,
+    CancellationTerms,
+    SessionRights,
+    cancellation_terms,
+    reschedule_deadline,
+    session_rights,
+)
 from .sweep import booking_sweep
 
 __all__ = [
     "CANCEL_REASONS",
+    "SHORT_NOTICE_GRACE",
     "BookingOutcome",
     "BookingRequest",
     "CancelOutcome",
@@ -25,6 +34,7 @@ __all__ = [
     "HoldExpired",
     "IdempotencyKeyReused",
     "InvalidTransition",
+    "SessionRights",
     "SlotUnavailable",
     "TooLate",
     "booking_accept",
@@ -41,4 +51,5 @@ __all__ = [
     "hold_release",
     "holds_sweep",
     "reschedule_deadline",
+    "session_rights",
 ]

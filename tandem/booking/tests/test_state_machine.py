@@ -50,6 +50,7 @@ from hypothesis.stateful import (
 from conftest import make_user
 from tandem.booking import services
 from tandem.booking.models import Booking, BookingEvent, IdempotencyRecord
+from tandem.booking.services.policy import SHORT_NOTICE_GRACE
 from tandem.booking.tests.conftest import make_coach, make_type
 from tandem.core.errors import InvalidInput, NotFound, ServiceError
 
@@ -133,6 +134,7 @@ class Row:
     start: datetime
     status: str
     pending_expires_at: datetime | None
+    booked_at: datetime
     sequence: int = 0
     late: bool = False
     cancel_reason: str = ""
@@ -415,6 +417,7 @@ class BookingMachine(RuleBasedStateMachine):
             start=start,
             status=Booking.Status.PENDING if pending else Booking.Status.CONFIRMED,
             pending_expires_at=min(self.now + expiry, start) if pending else None,
+            booked_at=self.now,
         )
         self.rows[row.pk] = row
         if key is not None:
@@ -442,6 +445,8 @@ class BookingMachine(RuleBasedStateMachine):
         if result is None:
             return
         free_until = row.start - timedelta(hours=self.coaches[row.coach].cancel_free_hours)
+        if row.booked_at > free_until:  # booked at short notice: a grace period instead
+            free_until = min(row.booked_at + SHORT_NOTICE_GRACE, row.start)
         late = (
             user == row.client
             and not self.is_coach_of(row, user)

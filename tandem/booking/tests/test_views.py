@@ -575,6 +575,8 @@ def test_reschedule_to_a_taken_time_keeps_the_booking(coach, session_type, bob, 
 def test_reschedule_after_the_deadline_offers_cancel(coach, session_type, bob):
     CoachProfile.objects.filter(pk=coach.pk).update(reschedule_min_hours=720)
     booking = book_session(bob, coach, session_type, at(5, 10))
+    # Booked in good time (40 days ahead), so rescheduling was open and has now closed.
+    Booking.objects.filter(pk=booking.pk).update(created_at=booking.start - timedelta(days=40))
     response = signed_in(bob).get(f"/sessions/{booking.public_id}/reschedule/")
     text = text_of(response)
     assert "It’s too late to move this session." in text
@@ -611,6 +613,8 @@ def test_cancel_with_other_and_no_text_is_a_form_error(coach, session_type, bob)
 def test_cancel_warns_about_impact_and_lateness(coach, session_type, bob):
     CoachProfile.objects.filter(pk=coach.pk).update(cancel_free_hours=72)
     soon = book_session(bob, coach, session_type, at(1, 19))
+    # Booked before the free window closed (not at short notice, which has its grace).
+    Booking.objects.filter(pk=soon.pk).update(created_at=soon.start - timedelta(hours=73))
     text = text_of(signed_in(bob).get(f"/sessions/{soon.public_id}/cancel/"))
     assert "This is a late cancellation." in text
     assert "72 hours before the start" in text

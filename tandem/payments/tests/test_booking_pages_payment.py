@@ -423,6 +423,8 @@ def test_cancel_page_shows_what_a_late_cancellation_keeps(coach, session_type, b
     coach.save(update_fields=["cancel_free_hours"])
     payment = checkout_invoice(bob, session_type, at(1, 10))
     booking = payment.booking
+    # Booked before the free window closed (not at short notice, which has its grace).
+    Booking.objects.filter(pk=booking.pk).update(created_at=booking.start - timedelta(hours=49))
     client = signed_in(bob)
     text = text_of(client.get(f"/sessions/{booking.public_id}/cancel/"))
     assert "This is a late cancellation." in text

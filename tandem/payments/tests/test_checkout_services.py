@@ -149,6 +149,8 @@ def test_late_cancellation_keeps_the_coaches_late_fee(coach, session_type, bob, 
     start = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     coach.weekly.update(start_minute=0, end_minute=24 * 60)
     outcome = book(bob, coach, session_type, start)
+    # Booked a day before (not at short notice, which has its grace): this is late.
+    Booking.objects.filter(pk=outcome.booking.pk).update(created_at=start - timedelta(days=1))
     invoice_mark_paid(payment_id=outcome.payment.public_id, user=alice)
     cancelled = booking_services.booking_cancel(
         booking_id=outcome.booking.public_id, user=bob, reason_code="work"
