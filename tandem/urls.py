@@ -24,7 +24,7 @@ urlpatterns = [
     # Async views, before the NinjaAPI: streams and long-polls wait on the event loop.
     path("api/v1/events", realtime_views.events_poll, name="events_poll"),
     path("api/v1/events/stream", realtime_views.events_stream, name="events_stream"),
-    path("internal/wake", realtime_bridge.wake, name="realtime_wake"),
+    *realtime_bridge.urlpatterns(),  # /internal/wake, only without Redis
     path("api/v1/", api.urls),
     # Anything else under /api/ answers in the API's error shape, not an HTML page.
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),

@@ -7,7 +7,12 @@ the web process's address (TANDEM_WAKE_URL); a worker POSTs its wake-ups there, 
 SECRET_KEY, and the web process passes them to its layer. The events themselves are already
 committed: a lost or refused POST costs latency (until the heartbeat), never an event.
 
-With REDIS_URL set none of this is used: the Redis layer reaches every process.
+The signature covers a timestamp and the body (`t=<unix seconds>,v1=<hex HMAC-SHA256 of
+"<t>.<body>">`); a POST older (or newer) than WINDOW_SECONDS, or one already taken, is
+refused, so a captured request cannot be replayed.
+
+With REDIS_URL set none of this is used, and /internal/wake is not routed: the Redis layer
+reaches every process.
 """
 
 from __future__ import annotations
@@ -16,24 +21,45 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 import urllib.request
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 
 log = logging.getLogger(__name__)
 HEADER = "X-Tandem-Wake-Signature"
 TIMEOUT_SECONDS = 1.0
 MAX_BODY = 1_000_000
+# How far a wake-up's timestamp may be from the web process's clock (same machine).
+WINDOW_SECONDS = 30
 
 # Direct connection to the local web process, whatever proxy the environment names.
 _opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-def signature(body: bytes) -> str:
+def _now() -> float:
+    return time.time()
+
+
+def signature(body: bytes, timestamp: int) -> str:
     key = hashlib.sha256(b"tandem wake bridge:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, body, hashlib.sha256).hexdigest()
+    return hmac.new(key, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def signed_header(body: bytes, *, now: float | None = None) -> str:
+    timestamp = int(_now() if now is None else now)
+    return f"t={timestamp},v1={signature(body, timestamp)}"
+
+
+def _parse(header: str) -> tuple[int, str] | None:
+    parts = dict(item.partition("=")[::2] for item in (header or "").split(","))
+    try:
+        return int(parts["t"]), parts["v1"]
+    except (KeyError, ValueError):
+        return None
 
 
 def forward(events: dict[int, dict[str, Any]]) -> bool:
@@ -46,7 +72,7 @@ def forward(events: dict[int, dict[str, Any]]) -> bool:
         url,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", HEADER: signature(body)},
+        headers={"Content-Type": "application/json", HEADER: signed_header(body)},
     )
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
@@ -56,12 +82,30 @@ def forward(events: dict[int, dict[str, Any]]) -> bool:
         return False
 
 
-def accepted(body: bytes, given: str) -> dict[int, dict[str, Any]] | None:
-    """The wake-ups in a signed POST body, or None if the signature or the shape is wrong."""
-    if len(body) > MAX_BODY or not hmac.compare_digest(signature(body), given or ""):
+def verified(body: bytes, header: str, *, now: float) -> dict[int, dict[str, Any]] | None:
+    """The wake-ups in a POST body signed within the window, or None (bad signature, stale or
+    future timestamp, wrong shape)."""
+    parsed = _parse(header)
+    if parsed is None or len(body) > MAX_BODY:
+        return None
+    timestamp, given = parsed
+    if abs(now - timestamp) > WINDOW_SECONDS:
+        return None
+    if not hmac.compare_digest(signature(body, timestamp), given):
         return None
     try:
         data = json.loads(body)
         return {int(k): v for k, v in data.items() if isinstance(v, dict)}
     except (ValueError, AttributeError, TypeError):
         return None
+
+
+async def accepted(body: bytes, header: str) -> dict[int, dict[str, Any]] | None:
+    """`verified`, taken once: the same signed POST a second time (a replay) is refused."""
+    events = verified(body, header, now=_now())
+    if events is None:
+        return None
+    # Remembered for longer than a signature stays valid; the cache is the web process's own.
+    if not await cache.aadd(f"realtime:wake:{header}", True, timeout=2 * WINDOW_SECONDS + 1):
+        return None
+    return events
