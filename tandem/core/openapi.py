@@ -9,7 +9,9 @@ decorator:
 - 403 when it needs one and changes something (the browser session's CSRF check);
 - 404 when its path names something (missing and other users' things answer the same), or is
   staff's (`/staff/...`: others are told it does not exist);
-- 413 when it takes a body (the request-size cap).
+- 413 when it takes a body (the request-size cap);
+- 405 when a fixed path takes the place of one of its ids (`GET /gift-cards/check` is the
+  balance check's path, which takes only POST), as URL routing tries fixed paths first.
 
 The rest (409 conflicts, 402, 429, 404 for a coach's own things asked by someone who is not a
 coach, ...) come from what the operation's service may raise, which the document cannot see:
@@ -38,6 +40,8 @@ ERROR_DESCRIPTIONS: dict[int, str] = {
     404: "Not found, or not yours: other users' things answer the same (`not_found`).",
     409: "Conflicts with the current state, e.g. the time was taken or an `Idempotency-Key` "
     "was reused with another body (`conflict` or a more specific code).",
+    405: "A fixed path took the place of this id and does not take this method "
+    "(`method_not_allowed`).",
     413: "The request body is too large (`too_large`).",
     429: "Too many attempts; wait a little and try again (`rate_limited`).",
 }
@@ -60,6 +64,17 @@ def inferred_error_statuses(method: str, path: str, operation: Mapping[str, Any]
     if has_body:
         statuses.add(413)
     return statuses
+
+
+def _shadowed_by(path: str, other: str) -> bool:
+    """`other` is `path` with a fixed word where `path` has an id, so routing picks `other`."""
+    ours, theirs = path.split("/"), other.split("/")
+    if path == other or len(ours) != len(theirs):
+        return False
+    return all(
+        a == b or (a.startswith("{") and not b.startswith("{"))
+        for a, b in zip(ours, theirs, strict=True)
+    )
 
 
 def operation_errors(*groups: tuple[Iterable[int], Iterable[str]]) -> dict[str, tuple[int, ...]]:
@@ -86,10 +101,15 @@ def document_errors(
     components.update(error_schema.pop("$defs", {}))
     components[ERROR_COMPONENT] = error_schema
     ref = {"$ref": REF_TEMPLATE.format(model=ERROR_COMPONENT)}
-    for full_path, methods in schema["paths"].items():
+    paths = schema["paths"]
+    for full_path, methods in paths.items():
         path = "/" + full_path.removeprefix(prefix).lstrip("/")
         for method, operation in methods.items():
             statuses = inferred_error_statuses(method, path, operation)
+            if any(
+                _shadowed_by(full_path, other) and method not in paths[other] for other in paths
+            ):
+                statuses.add(405)
             statuses.update(extra.get(f"{method.upper()} {path}", ()))
             responses = operation["responses"]
             for status in sorted(statuses):

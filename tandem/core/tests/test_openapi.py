@@ -164,6 +164,9 @@ def test_each_operation_lists_the_4xx_its_shape_implies():
     assert 404 in statuses("/staff/payouts", "get")
     assert statuses("/bookings", "post") >= {402, 409}
     assert 429 in statuses("/gift-cards/check", "post")
+    # GET /gift-cards/check is routed to the balance check (POST only): 405, not a card.
+    assert 405 in statuses("/gift-cards/{card_id}", "get")
+    assert 405 not in statuses("/gift-cards/{card_id}/transfer", "post")
 
 
 def test_the_table_of_operation_errors_names_only_real_operations():
