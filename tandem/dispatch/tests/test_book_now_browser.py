@@ -102,6 +102,12 @@ def test_book_now_from_request_to_booking_live(  # type: ignore[no-untyped-def]
     expect(alert.get_by_role("timer")).to_have_text(re.compile(r"^[0-5]:\d\d$"))
     assert len(alice_page.evaluate("window.__chimes")) == 1
     assert alice_page.evaluate("window.__sameDocument") is True
+    # Below the navigation, not over it (issue 14), and the time in Alice's 24-hour clock.
+    header_bottom = alice_page.evaluate(
+        "document.querySelector('body > header').getBoundingClientRect().bottom"
+    )
+    assert alert.bounding_box()["y"] >= header_bottom
+    assert not re.search(r"\b(AM|PM)\b", alert.inner_text())
     check_axe(alice_page)
 
     # She answers with the keyboard: the alert comes right after the skip link.

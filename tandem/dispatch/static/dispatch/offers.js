@@ -50,7 +50,19 @@
     const skip = document.querySelector(".skip-link");
     if (skip) skip.after(box);
     else document.body.prepend(box);
+    placeBelowHeader();
+    window.addEventListener("scroll", placeBelowHeader, { passive: true });
+    window.addEventListener("resize", placeBelowHeader);
     return box;
+  }
+
+  // Below the site's navigation while it is on screen (it used to cover the menu), at the
+  // top of the viewport once the page has scrolled it away.
+  function placeBelowHeader() {
+    if (!box) return;
+    const header = document.querySelector("body > header");
+    const bottom = header ? Math.max(0, header.getBoundingClientRect().bottom) : 0;
+    box.style.setProperty("--dispatch-top", `${Math.round(bottom) + 8}px`);
   }
 
   function announce(text) {
