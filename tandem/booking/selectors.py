@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 
 from tandem.accounts.models import User
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
@@ -123,4 +123,57 @@ def next_confirmed_session(user: User, now: datetime) -> Booking | None:
         .filter(status=Booking.Status.CONFIRMED, end__gt=now)
         .order_by("start", "pk")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class ClientSummary:
+    public_id: uuid.UUID
+    name: str
+    sessions: int  # booked, held or upcoming (cancelled, declined and expired ones not)
+    next_start: datetime | None  # their next session with this coach, if any
+
+
+@dataclass(frozen=True)
+class CoachClients:
+    count: int
+    first: list[ClientSummary]  # those with a next session first (soonest), then latest seen
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.first)
+
+
+def clients_of_coach(user: User, now: datetime, *, limit: int = 3) -> CoachClients:
+    """The coach's clients for the dashboard: how many, and a few with their next session.
+
+    Two queries whatever the number of clients or bookings (none found for a non-coach).
+    """
+    bookings = Booking.objects.filter(coach__user=user).exclude(
+        status__in=Booking.CANCELLED_STATUSES
+    )
+    count = bookings.values("client").distinct().count()
+    if not count:
+        return CoachClients(0, [])
+    upcoming = Q(status__in=Booking.ACTIVE_STATUSES, end__gt=now)
+    rows = (
+        bookings.values("client", "client__public_id", "client__display_name", "client__email")
+        .annotate(
+            sessions=Count("pk"),
+            next_start=Min("start", filter=upcoming),
+            latest=Max("start"),
+        )
+        .order_by(F("next_start").asc(nulls_last=True), "-latest", "client")[:limit]
+    )
+    return CoachClients(
+        count,
+        [
+            ClientSummary(
+                public_id=row["client__public_id"],
+                name=row["client__display_name"] or row["client__email"].split("@", 1)[0],
+                sessions=row["sessions"],
+                next_start=row["next_start"],
+            )
+            for row in rows
+        ],
     )

@@ -32,7 +32,8 @@ KINDS: dict[str, Kind] = {
         # The Messages badge counts unread already; an entry per message would bury the rest.
         Kind("message", "New messages", False, frozenset({PUSH})),
         Kind("payment", "Payments and receipts", False, frozenset({INAPP, EMAIL})),
-        Kind("review", "Reviews", False, frozenset({INAPP})),
+        # No "review" kind: Tandem has no reviews yet, and a setting for a feature that does
+        # not exist claims one (issue 14). Add the kind with the feature.
         Kind("dispatch", "Book-now requests and answers", True, frozenset({INAPP, PUSH})),
     )
 }

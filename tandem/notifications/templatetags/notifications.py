@@ -14,7 +14,6 @@ ICONS = {
     "reminder": "alarm",
     "message": "chat-dots",
     "payment": "credit-card",
-    "review": "star",
     "dispatch": "lightning-charge",
 }
 

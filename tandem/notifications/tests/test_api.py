@@ -50,7 +50,7 @@ def test_list_pages_newest_first_with_the_unread_count(bob, bob_api):
 
 
 def test_mark_one_and_all_read(bob, bob_api):
-    notes = [notification_add(user_id=bob.pk, kind="review", title=f"N{n}") for n in range(3)]
+    notes = [notification_add(user_id=bob.pk, kind="payment", title=f"N{n}") for n in range(3)]
     answer = call(bob_api, "post", f"/notifications/{notes[0].public_id}/read")
     assert answer.status_code == 200 and answer.json() == {"unread": 2}
     assert call(bob_api, "post", "/notifications/read-all").json() == {"unread": 0}
@@ -58,7 +58,7 @@ def test_mark_one_and_all_read(bob, bob_api):
 
 
 def test_charlie_cannot_see_or_mark_bobs_notifications(bob, charlie_api):
-    note = notification_add(user_id=bob.pk, kind="review", title="For Bob")
+    note = notification_add(user_id=bob.pk, kind="payment", title="For Bob")
     answer = call(charlie_api, "post", f"/notifications/{note.public_id}/read")
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "not_found"
     assert call(charlie_api, "get", "/notifications").json()["items"] == []

@@ -112,7 +112,7 @@ def axe_violations(page: Page) -> list[dict]:
 def test_an_urgent_notification_reaches_open_tabs_and_mark_all_read_clears_them(  # type: ignore[no-untyped-def]
     browser_context, asgi_server, bob
 ):
-    notification_add(user_id=bob.pk, kind="review", title="Alice replied to your review")
+    notification_add(user_id=bob.pk, kind="payment", title="Your receipt is ready")
     context = browser_context(timezone_id="America/New_York")  # the real CSP applies
     asgi_login(context, asgi_server, bob)
     context.add_init_script(RECORD)

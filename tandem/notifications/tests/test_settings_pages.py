@@ -73,7 +73,7 @@ def test_the_page_shows_every_kind_and_channel_with_labels_and_the_zone(bob):
             assert f'<label class="visually-hidden" for="id_{name}">{kind.label}: ' in html
     assert "America/New_York" in html and 'type="time"' in html
     assert "Turn on browser notifications" in html and 'data-push-worker="/sw.js"' in html
-    # Defaults shown: messages by push only, reviews in-app only.
+    # Defaults shown: messages by push only.
     assert 'name="message__push" class="form-check-input" id="id_message__push" checked' in html
     assert 'name="message__email" class="form-check-input" id="id_message__email">' in html
 
@@ -140,14 +140,14 @@ def test_bad_input_is_a_400_at_its_field_and_changes_nothing(bob, changes, field
     NotificationSettings.objects.create(user=bob, quiet_start=time(23), quiet_end=time(6))
     before = snapshot(bob)
     data = current_form(bob)
-    data["review__email"] = "on"  # a change that must not be saved either
+    data["message__email"] = "on"  # a change that must not be saved either
     data.update(changes)
     response = signed_in(bob).post(PAGE, data)
     assert response.status_code == 400
     html = response.content.decode()
     assert f'id="id_{field}_error"' in html and message in html
     assert 'aria-invalid="true"' in html
-    assert 'id="id_review__email" checked' in html  # the user's input is kept
+    assert 'id="id_message__email" checked' in html  # the user's input is kept
     assert snapshot(bob) == before
 
 

@@ -68,7 +68,7 @@ def test_the_bell_is_hidden_at_zero_and_absent_when_signed_out(bob):
 
 def test_a_hundred_shows_as_99_plus(bob):
     Notification.objects.bulk_create(
-        Notification(user=bob, kind="review", title=f"N{i}") for i in range(100)
+        Notification(user=bob, kind="payment", title=f"N{i}") for i in range(100)
     )
     assert badge(html_of(signed_in(bob).get("/settings/"))).group(1) == "99+"  # type: ignore[union-attr]
 
