@@ -199,3 +199,12 @@ def test_the_sites_own_origins_open_a_websocket(origin, settings):
     settings.TANDEM_SITE_URL = "http://tandem.example:8201/"
     settings.CSRF_TRUSTED_ORIGINS = ["https://app.tandem.example", "https://*.proxy.test"]
     assert origin_accepted(origin)
+
+
+def test_a_site_on_this_machine_is_its_own_origin_under_each_loopback_name(settings):
+    settings.TANDEM_SITE_URL = "http://127.0.0.1:8201"
+    settings.CSRF_TRUSTED_ORIGINS = []
+    for origin in ("http://127.0.0.1:8201", "http://localhost:8201", "http://[::1]:8201"):
+        assert origin_accepted(origin), origin
+    for origin in ("http://localhost:1234", "http://127.0.0.1:9999", "https://localhost:8201"):
+        assert not origin_accepted(origin), origin
