@@ -56,9 +56,7 @@ def caller(path: str) -> str:
     """Who the operation is for."""
     if path.startswith(STAFF_PATHS):
         return "staff"
-    if path.startswith(COACH_PATHS) or (
-        path.startswith("/api/v1/bookings/") and path.endswith(COACH_ACTIONS)
-    ):
+    if path.startswith(COACH_PATHS) or path.endswith(COACH_ACTIONS):
         return "alice"
     return "bob"
 
@@ -96,6 +94,10 @@ def call(case, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+# Bounded for CI (~1 minute of CPU on SQLite): 8 generated cases per operation, each sent once
+# or twice; no example database and derandomized, so every run sends the same requests.
+# Schemathesis' "coverage" phase (its boundary-value tables) is left out: it multiplies the
+# run time by ten or so.
 @schema.parametrize()
 @settings(
     max_examples=8,
