@@ -10,10 +10,11 @@
     return (document.body && document.body.dataset.timeFormat) === "12h" ? "12h" : "24h";
   }
 
-  // options: zone (IANA, default the browser's), weekday, date (day and month), year, time
-  // (default true). E.g. {weekday: true, date: true} -> "Tue 8 Dec, 14:30".
+  // options: zone (IANA; default the user's zone, <body data-time-zone>, as the server
+  // writes times), weekday, date (day and month), year, time (default true).
+  // E.g. {weekday: true, date: true} -> "Tue 8 Dec, 14:30".
   function formatTime(value, options) {
-    var opts = options || {};
+    var opts = Object.assign({ zone: document.body && document.body.dataset.timeZone }, options || {});
     var date = value instanceof Date ? value : new Date(value);
     if (Number.isNaN(date.getTime())) return "";
     var twelve = clock() === "12h";

@@ -378,9 +378,9 @@
   }
 
   function updateCounter() {
-    const counter = composer && composer.querySelector("[data-composer-count]");
+    const counter = chat.querySelector("[data-composer-count]");
     const limit = bodyLimit();
-    if (!counter || !limit) return;
+    if (!counter || !limit || !composer) return;
     const used = composer.querySelector("textarea").value.length;
     counter.hidden = used < limit * 0.9;
     counter.textContent = `${used.toLocaleString("en")} / ${limit.toLocaleString("en")} characters`;
