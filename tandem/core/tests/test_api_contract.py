@@ -18,6 +18,7 @@ connection open, which a fuzzer cannot judge); tandem/realtime/tests cover them.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -97,10 +98,10 @@ def call(case, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
 # Bounded for CI (~1 minute of CPU on SQLite): 8 generated cases per operation, each sent once
 # or twice; no example database and derandomized, so every run sends the same requests.
 # Schemathesis' "coverage" phase (its boundary-value tables) is left out: it multiplies the
-# run time by ten or so.
+# run time by ten or so. For a deeper run by hand: TANDEM_CONTRACT_EXAMPLES=50 pytest ...
 @schema.parametrize()
 @settings(
-    max_examples=8,
+    max_examples=int(os.environ.get("TANDEM_CONTRACT_EXAMPLES", "8")),
     derandomize=True,
     deadline=None,
     database=None,
