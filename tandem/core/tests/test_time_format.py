@@ -142,3 +142,18 @@ def test_auto_gives_english_in_new_york_the_12_hour_clock(client):  # type: igno
     assert dana.time_format == "auto" and dana.clock == "12h"
     client.force_login(dana)
     assert 'data-time-format="12h"' in client.get("/dashboard/").content.decode()
+
+
+def test_no_template_writes_a_time_of_day_without_the_users_clock():  # type: ignore[no-untyped-def]
+    """Times of day go through `when` (the viewer's clock); `date` is for dates only."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    offenders = [
+        f"{path.relative_to(settings.BASE_DIR)}:{number}"
+        for path in sorted(Path(settings.BASE_DIR, "tandem").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"""\|date:(["'])[^"']*[HGhg]:i""", line)
+    ]
+    assert not offenders, "use |when: for times of day:\n" + "\n".join(offenders)
