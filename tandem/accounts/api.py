@@ -40,6 +40,8 @@ def _profile(user: User) -> ProfileOut:
         display_name=user.display_name,
         timezone=user.timezone,
         locale=user.locale,
+        time_format=user.time_format,
+        clock=user.clock,
         roles=sorted(selectors.user_roles(user)),
         date_joined=user.date_joined,
     )
@@ -78,13 +80,16 @@ def me(request: HttpRequest) -> ProfileOut:
     return _profile(request.user)
 
 
-@router.patch("/me", response=ProfileOut, summary="Change display name, time zone or locale")
+@router.patch(
+    "/me", response=ProfileOut, summary="Change display name, time zone, locale or time format"
+)
 def update_me(request: HttpRequest, payload: ProfileUpdateIn) -> ProfileOut:
     user = services.user_update_profile(
         user=request.user,
         display_name=payload.display_name,
         timezone_name=payload.timezone,
         locale=payload.locale,
+        time_format=payload.time_format,
     )
     return _profile(user)
 

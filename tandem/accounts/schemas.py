@@ -14,6 +14,10 @@ class ProfileOut(Schema):
     display_name: str
     timezone: str
     locale: str
+    time_format: Literal["auto", "12h", "24h"] = Field(
+        description="How times are written for this user: auto (from locale and zone), 12h, 24h"
+    )
+    clock: Literal["12h", "24h"] = Field(description="The clock in effect (auto resolved)")
     roles: list[str]
     date_joined: datetime
 
@@ -22,6 +26,7 @@ class ProfileUpdateIn(InputSchema):
     display_name: str | None = Field(default=None, max_length=100)
     timezone: str | None = Field(default=None, max_length=64)
     locale: str | None = Field(default=None, max_length=10)
+    time_format: str | None = Field(default=None, max_length=4, description="auto, 12h or 24h")
 
 
 class TokenOut(Schema):

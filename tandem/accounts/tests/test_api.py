@@ -513,3 +513,18 @@ def test_a_body_over_the_upload_limit_answers_413(settings, bob, bob_api, debug)
     response = bob_api.post("/api/v1/tokens", body, content_type="application/json")
     assert_error(response, 413, "too_large")
     assert snapshot(bob) == before
+
+
+def test_bob_sets_his_clock_through_the_api_and_a_bad_value_changes_nothing(bob, bob_api):
+    body = bob_api.get("/api/v1/me").json()
+    assert (body["time_format"], body["clock"]) == ("24h", "24h")  # the fixture's choice
+
+    response = bob_api.patch("/api/v1/me", {"time_format": "12h"}, content_type="application/json")
+    assert response.status_code == 200
+    assert (response.json()["time_format"], response.json()["clock"]) == ("12h", "12h")
+
+    refused = bob_api.patch("/api/v1/me", {"time_format": "13h"}, content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"]["time_format"]
+    bob.refresh_from_db()
+    assert bob.time_format == "12h"

@@ -639,3 +639,13 @@ def test_picker_query_count_is_the_same_for_any_week(alice_coach, freeze):
         counts.append(len(queries))
     assert len(set(counts)) == 1, counts
     assert counts[0] <= 10, counts
+
+
+def test_an_empty_directory_offers_becoming_a_coach_only_to_those_who_can(alice, bob, client):
+    # Nobody is listed (Alice has no session type or hours yet).
+    client.force_login(bob)
+    assert "Become a coach" in client.get("/coaches/").content.decode()
+    client.force_login(alice)
+    page = client.get("/coaches/").content.decode()
+    assert "No coaches are listed yet" in page
+    assert "Become a coach" not in page
