@@ -325,6 +325,14 @@ def test_a_new_user_books_cancels_and_the_coach_reads_her_earnings(  # type: ign
         "Session cancelled. Alice Adler has been told."
     )
     looks(page, "cancelled-unpaid")
+    page.get_by_role("link", name="View the cancelled session").click()
+    panel = page.get_by_role("region", name="Payment")
+    expect(panel).to_contain_text("Voided — nothing to pay")
+    expect(panel).to_contain_text("120.00 EUR of the unpaid invoice")
+    expect(panel).not_to_contain_text("Refunds")
+    voided = Payment.objects.get(booking=unpaid)
+    assert voided.status == Payment.Status.VOIDED
+    assert (voided.refunded, voided.voided) == (0, 12000) and not voided.refunds.exists()
     page.goto(f"{base}/payments/")
     row = payment_row(page, "Coaching session with Alice Adler", unpaid)
     expect(row.locator("[data-label='For']")).to_contain_text(
