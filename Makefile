@@ -57,6 +57,7 @@ test: lint
 
 check-deploy: install
 	TANDEM_ENV=production SECRET_KEY="$$(openssl rand -base64 48)" ALLOWED_HOSTS=tandem.example \
+	TANDEM_SITE_URL=$${TANDEM_SITE_URL:-https://tandem.example} \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} \
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
 	TANDEM_MESSAGE_KEYS=$${TANDEM_MESSAGE_KEYS:-$$(openssl rand -base64 32 | tr '+/' '-_')} \

@@ -41,6 +41,7 @@ def base_env(**extra: str) -> dict[str, str]:
             "SECURE_SSL_REDIRECT",
             "DJANGO_SETTINGS_MODULE",
             "TANDEM_MESSAGE_KEYS",
+            "TANDEM_SITE_URL",
         }
     }
     env["DJANGO_SETTINGS_MODULE"] = "tandem.settings"
@@ -50,6 +51,7 @@ def base_env(**extra: str) -> dict[str, str]:
 
 def production_env(**extra: str) -> dict[str, str]:
     alphabet = string.ascii_letters + string.digits + string.punctuation
+    extra = {"TANDEM_SITE_URL": "https://tandem.example", **extra}
     return base_env(
         TANDEM_ENV="production",
         SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(50)),
@@ -77,6 +79,19 @@ def settings_in(env: dict[str, str], *names: str) -> dict:
 def test_production_settings_pass_check_deploy():
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env())
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_production_does_not_name_its_public_https_url():
+    env = production_env()
+    del env["TANDEM_SITE_URL"]
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    assert result.returncode != 0
+    assert "core.W001" in result.stderr + result.stdout
+
+    plain = production_env(TANDEM_SITE_URL="http://tandem.example")
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], plain)
+    assert result.returncode != 0
+    assert "core.W002" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
