@@ -32,6 +32,38 @@ def payment_summary(booking: Booking) -> dict[str, Any] | None:
     }
 
 
+def impact_words(refund: int, void: int, kept: int, currency: str) -> str:
+    """One sentence on what a cancellation gives back: money refunded, or an unpaid invoice
+    voided (nothing was paid, so nothing is refunded), and what the coach keeps."""
+    from tandem.payments.services.money import format_money
+
+    said = []
+    if refund:
+        said.append(f"{format_money(refund, currency)} is refunded")
+    if void:
+        said.append(
+            f"the unpaid invoice of {format_money(void, currency)} is voided (nothing to pay)"
+            if not kept
+            else f"{format_money(void, currency)} of the unpaid invoice is voided"
+        )
+    if kept:
+        said.append(f"the coach keeps {format_money(kept, currency)} (late cancellation)")
+    if not said:
+        return "Nothing is given back."
+    text = "; ".join(said)
+    return text[0].upper() + text[1:] + "."
+
+
+def _impact(currency: str, refund: int, void: int, kept: int) -> dict[str, Any]:
+    return {
+        "currency": currency,
+        "refund": _amount(refund, currency),
+        "void": _amount(void, currency),
+        "kept": _amount(kept, currency),
+        "summary": impact_words(refund, void, kept, currency),
+    }
+
+
 def refund_if_cancelled(booking: Booking, user: User, now: datetime) -> dict[str, Any] | None:
     if booking.status not in Booking.ACTIVE_STATUSES or booking.start <= now:
         return None
@@ -41,26 +73,27 @@ def refund_if_cancelled(booking: Booking, user: User, now: datetime) -> dict[str
     preview = refund_preview(booking, actor=user, late=late)
     if preview is None:
         return None
-    cur = preview["currency"]
-    return {
-        "currency": cur,
-        "refund": _amount(preview["refund"], cur),
-        "kept": _amount(preview["kept"], cur),
-    }
+    return _impact(preview["currency"], preview["refund"], preview["void"], preview["kept"])
 
 
 def refund_made(booking: Booking) -> dict[str, Any] | None:
-    """What the cancellation that just happened gave back."""
-    from tandem.payments.models import Refund
+    """What the cancellation that just happened gave back: refunded, voided, kept."""
+    from tandem.payments.models import PaymentVoid, Refund
 
     refunds = Refund.objects.filter(payment__booking=booking)
+    voids = PaymentVoid.objects.filter(payment__booking=booking)
     if booking.cancelled_at is not None:
         refunds = refunds.filter(created_at__gte=booking.cancelled_at)
+        voids = voids.filter(created_at__gte=booking.cancelled_at)
     refund = refunds.order_by("-pk").first()
-    if refund is None:
+    void = voids.order_by("-pk").first()
+    if refund is None and void is None:
         return None
-    return {
-        "currency": refund.currency,
-        "refund": _amount(refund.amount, refund.currency),
-        "kept": _amount(refund.kept, refund.currency),
-    }
+    currency = refund.currency if refund is not None else void.currency  # type: ignore[union-attr]
+    kept = refund.kept if refund is not None else void.kept  # type: ignore[union-attr]
+    return _impact(
+        currency,
+        refund.amount if refund is not None else 0,
+        void.amount if void is not None else 0,
+        kept,
+    )

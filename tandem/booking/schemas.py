@@ -140,8 +140,16 @@ class BookingOut(Schema):
 
 class MoneyImpactOut(Schema):
     currency: str
-    refund: str = Field(description="What goes back to the client, e.g. '40.00'.")
-    kept: str = Field(description="What the coach keeps (a late cancellation's fee).")
+    refund: str = Field(description="Money that goes back to the client, e.g. '40.00'.")
+    void: str = Field(
+        description="The part of an unpaid invoice cancelled: never paid, so not refunded "
+        "(the client simply no longer owes it), e.g. '120.00'."
+    )
+    kept: str = Field(
+        description="What the coach keeps (a late cancellation's fee); with an open invoice, "
+        "what the client still owes."
+    )
+    summary: str = Field(description="The same in one sentence, as the pages say it.")
 
 
 class BookingPaymentOut(Schema):

@@ -197,8 +197,19 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
                 "label": source.get_kind_display(),
                 "amount": format_money(source.amount, cur),
                 "refunded": format_money(source.refunded, cur) if source.refunded else "",
+                "voided": format_money(source.voided, cur) if source.voided else "",
             }
             for source in payment.sources.all()
+        ],
+        # An unpaid invoice cancelled is voided, not refunded: listed apart from refunds.
+        "voids": [
+            {
+                "amount": format_money(void.amount, cur),
+                "reason": void.get_reason_display(),
+                "message": void.message,
+                "at": void.created_at,
+            }
+            for void in payment.voids.all()
         ],
         "refunds": [
             {
@@ -467,6 +478,8 @@ def _refund_words(preview: dict[str, Any] | None) -> dict[str, Any] | None:
     cur = preview["currency"]
     return {
         "refund": format_money(preview["refund"], cur),
+        # An unpaid invoice is voided, not refunded: nothing was paid, nothing goes back.
+        "void": format_money(preview["void"], cur) if preview["void"] else "",
         "kept": format_money(preview["kept"], cur) if preview["kept"] else "",
         "full": not preview["kept"],
         "nothing_back": preview["refund"] == 0,

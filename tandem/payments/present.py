@@ -30,12 +30,14 @@ def payment_data(payment: Payment, user: User) -> dict[str, Any]:
         "currency": cur,
         "platform_fee": amount(payment.fee, cur) if sees_fee(payment, user) else None,
         "refunded": amount(payment.refunded, cur),
+        "voided": amount(payment.voided, cur),
         "provider": payment.provider,
         "sources": [
             {
                 "kind": s.kind,
                 "amount": amount(s.amount, cur),
                 "refunded": amount(s.refunded, cur),
+                "voided": amount(s.voided, cur),
             }
             for s in payment.sources.all()
         ],
@@ -49,6 +51,15 @@ def payment_data(payment: Payment, user: User) -> dict[str, Any]:
                 "created_at": r.created_at,
             }
             for r in payment.refunds.all()
+        ],
+        "voids": [
+            {
+                "amount": amount(v.amount, cur),
+                "reason": v.reason,
+                "message": v.message,
+                "created_at": v.created_at,
+            }
+            for v in payment.voids.all()
         ],
         "booking": payment.booking.public_id if payment.booking_id else None,
         "client_secret": (

@@ -34,6 +34,7 @@ class PaymentSourceOut(Schema):
     kind: str = Field(description="package, gift_card, credit, card or invoice.")
     amount: str
     refunded: str
+    voided: str = Field(description="Of an invoice: the part cancelled before it was paid.")
 
 
 class RefundOut(Schema):
@@ -45,21 +46,33 @@ class RefundOut(Schema):
     created_at: datetime
 
 
+class PaymentVoidOut(Schema):
+    amount: str = Field(description="The part of the unpaid invoice cancelled.")
+    reason: str
+    message: str
+    created_at: datetime
+
+
 class PaymentOut(Schema):
     id: UUID
     purpose: str = Field(description="booking, package or gift_card.")
     status: str = Field(
         description="requires_payment, awaiting_invoice, succeeded, failed, cancelled, "
-        "refunded or partially_refunded."
+        "refunded, partially_refunded or voided (the unpaid invoice was cancelled: nothing "
+        "was owed in the end, nothing was refunded)."
     )
     status_label: str
     amount: str = Field(description="Decimal string in the currency's units, e.g. '80.00'.")
     currency: str
     platform_fee: str | None = Field(description="Shown to the coach and staff only.")
-    refunded: str
+    refunded: str = Field(description="Money given back.")
+    voided: str = Field(
+        description="The part of an unpaid invoice cancelled (never paid, so not refunded)."
+    )
     provider: str
     sources: list[PaymentSourceOut]
     refunds: list[RefundOut]
+    voids: list[PaymentVoidOut] = Field(description="Unpaid invoice parts cancelled.")
     booking: UUID | None
     client_secret: str | None = Field(
         description="For Stripe.js to confirm the card (the client only, while it is open)."

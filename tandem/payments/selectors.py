@@ -22,7 +22,7 @@ def parse_id(value: Any) -> uuid.UUID | None:
 def visible_payments(user: User) -> QuerySet[Payment]:
     """The client's own payments, a coach's payments for their work, everything for staff."""
     queryset = Payment.objects.select_related("coach", "booking", "client").prefetch_related(
-        "sources", "refunds"
+        "sources", "refunds", "voids"
     )
     if user.is_staff:
         return queryset
@@ -40,7 +40,7 @@ def booking_payment(booking) -> Payment | None:  # type: ignore[no-untyped-def]
     """The latest payment of a booking (a rescheduled booking keeps its payment)."""
     return (
         Payment.objects.filter(booking=booking)
-        .prefetch_related("sources", "refunds")
+        .prefetch_related("sources", "refunds", "voids")
         .order_by("-pk")
         .first()
     )

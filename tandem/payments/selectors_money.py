@@ -176,10 +176,10 @@ def awaiting_client(coach: CoachProfile, *, before: datetime | None = None) -> d
     if before is not None:
         qs = qs.filter(payment__created_at__lt=before)
     held: dict[str, int] = {}
-    for currency, amount, refunded, price, fee in qs.values_list(
-        "payment__currency", "amount", "refunded", "payment__amount", "payment__fee"
+    for currency, amount, refunded, voided, price, fee in qs.values_list(
+        "payment__currency", "amount", "refunded", "voided", "payment__amount", "payment__fee"
     ):
-        outstanding = amount - refunded
+        outstanding = amount - refunded - voided  # a voided part is no longer owed
         if outstanding <= 0 or price <= 0:
             continue
         # The coach's share of what is still owed, rounded up (never pay out a cent early).

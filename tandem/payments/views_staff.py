@@ -96,7 +96,7 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
         if form.is_valid():
             try:
                 amount = _minor(form.cleaned_data["amount"], payment.currency)
-                refunds.refund_staff(
+                done = refunds.refund_staff(
                     payment_id=payment.public_id,
                     staff=request.user,
                     amount=amount,
@@ -106,7 +106,13 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
                 add_service_error(form, exc)
                 status = exc.status
             else:
-                messages.success(request, f"Refunded {format_money(amount, payment.currency)}.")
+                cur = payment.currency
+                said = [f"Refunded {format_money(done.refund.amount, cur)}."] if done.refund else []
+                if done.void:  # an unpaid invoice is voided, not refunded
+                    said.append(
+                        f"Voided {format_money(done.void.amount, cur)} of the open invoice."
+                    )
+                messages.success(request, " ".join(said))
                 return redirect("staff_payment", payment_id=payment.public_id)
         else:
             status = 400
@@ -120,7 +126,9 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
         "data": payment_data(payment, request.user),
         "entries": [{"entry": e, "amount": format_money(e.amount, e.currency)} for e in entries],
         "form": form,
-        "refundable": format_money(payment.amount - payment.refunded, payment.currency),
+        "refundable": format_money(
+            payment.amount - payment.refunded - payment.voided, payment.currency
+        ),
     }
     return render(request, "payments/staff/payment.html", context, status=status)
 

@@ -7,7 +7,14 @@ from .giftcards import GiftCard, GiftCardEvent
 from .invoices import Invoice, InvoiceSequence
 from .ledger import Account, LedgerEntry, LedgerTransaction
 from .packages import PackageCredit, PackageOffer, PackagePurchase
-from .payments import CoachPaymentSettings, Payment, PaymentSource, ProviderEvent, Refund
+from .payments import (
+    CoachPaymentSettings,
+    Payment,
+    PaymentSource,
+    PaymentVoid,
+    ProviderEvent,
+    Refund,
+)
 from .payouts import Payout
 
 __all__ = [
@@ -24,6 +31,7 @@ __all__ = [
     "PackagePurchase",
     "Payment",
     "PaymentSource",
+    "PaymentVoid",
     "Payout",
     "ProviderEvent",
     "Refund",

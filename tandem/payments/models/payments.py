@@ -52,6 +52,9 @@ class Payment(models.Model):
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
         PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
+        # The open invoice was cancelled before it was paid (and anything else given back):
+        # nothing was owed in the end, so nothing was refunded.
+        VOIDED = "voided", "Voided — nothing to pay"
 
     OPEN_STATUSES = (Status.REQUIRES_PAYMENT, Status.AWAITING_INVOICE)
 
@@ -101,6 +104,8 @@ class Payment(models.Model):
     client_secret = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)
     refunded = models.BigIntegerField(default=0)
+    # The part of an unpaid invoice cancelled (voided): never owed, so never refunded.
+    voided = models.BigIntegerField(default=0)
     failure_reason = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=255, blank=True)
     request_hash = models.CharField(max_length=64, blank=True)
@@ -127,6 +132,11 @@ class Payment(models.Model):
                 condition=Q(refunded__gte=0) & Q(refunded__lte=models.F("amount")),
                 name="payment_refund_within_amount",
             ),
+            models.CheckConstraint(
+                condition=Q(voided__gte=0)
+                & Q(voided__lte=models.F("amount") - models.F("refunded")),
+                name="payment_void_within_amount",
+            ),
         ]
         indexes = [
             models.Index(fields=["client", "created_at"], name="payment_client_idx"),
@@ -151,6 +161,7 @@ class PaymentSource(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     amount = models.BigIntegerField()
     refunded = models.BigIntegerField(default=0)
+    voided = models.BigIntegerField(default=0)  # an invoice's part cancelled before it was paid
     gift_card = models.ForeignKey(
         "payments.GiftCard", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -164,6 +175,11 @@ class PaymentSource(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded__gte=0) & Q(refunded__lte=models.F("amount")),
                 name="source_refund_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided__gte=0)
+                & Q(voided__lte=models.F("amount") - models.F("refunded")),
+                name="source_void_within_amount",
             ),
         ]
 
@@ -203,6 +219,37 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.amount} {self.currency} ({self.reason})"
+
+
+class PaymentVoid(models.Model):
+    """Part or all of an unpaid invoice cancelled: the client no longer owes it.
+
+    Not a refund (no money was received, none goes back): the receivable is reversed and
+    what the coach had earned on the invoice (and the platform's fee share) is taken back.
+    """
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="voids")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=16, choices=Refund.Reason.choices)
+    message = models.CharField(max_length=500, blank=True)
+    # What stays owed on the invoice (a late fee), for the record.
+    kept = models.BigIntegerField(default=0)
+    # The part of the platform fee given back with this void.
+    fee_returned = models.BigIntegerField(default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="void_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"void {self.amount} {self.currency} ({self.reason})"
 
 
 class ProviderEvent(models.Model):

@@ -627,7 +627,7 @@ def invoice_mark_paid(*, payment_id: uuid.UUID, user: User, now: datetime | None
     if payment.status != Status.AWAITING_INVOICE:
         raise PaymentNotOpen()
     invoice = payment.sources.get(kind=Source.INVOICE)
-    invoice_part = invoice.amount - invoice.refunded
+    invoice_part = invoice.amount - invoice.refunded - invoice.voided  # a void is not owed
     clearing = accounts.provider_clearing("manual", payment.currency)
     if payment.purpose == Purpose.BOOKING:
         # Earned already; the client's debt is settled.

@@ -18,6 +18,7 @@ Each refund is one `Refund` row and one balanced ledger transaction; the provide
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -38,6 +39,7 @@ from ..models import (
     PackagePurchase,
     Payment,
     PaymentSource,
+    PaymentVoid,
     Refund,
 )
 from . import accounts, ledger
@@ -78,12 +80,17 @@ def _is_earned(payment: Payment) -> bool:
     return payment.status == Status.AWAITING_INVOICE and payment.purpose == Payment.Purpose.BOOKING
 
 
+def _left(source: PaymentSource) -> int:
+    """What of a source is still with the payment (neither refunded nor voided)."""
+    return source.amount - source.refunded - source.voided
+
+
 def _allocate(payment: Payment, amount: int) -> list[tuple[PaymentSource, int]]:
     sources = sorted(payment.sources.all(), key=lambda s: (RETURN_ORDER.index(s.kind), s.pk))
     left = amount
     portions: list[tuple[PaymentSource, int]] = []
     for source in sources:
-        available = source.amount - source.refunded
+        available = _left(source)
         if left <= 0 or available <= 0:
             continue
         portion = min(available, left)
@@ -103,12 +110,9 @@ def _return_legs(
         if source.kind == Source.CARD:
             legs.append((accounts.provider_clearing(payment.provider, payment.currency), -portion))
         elif source.kind == Source.INVOICE:
-            invoice_paid = payment.status != Status.AWAITING_INVOICE
-            if invoice_paid or payment.purpose != Payment.Purpose.BOOKING:
-                # Paid by hand: the money goes back by hand too (recorded here).
-                legs.append((accounts.provider_clearing("manual", payment.currency), -portion))
-            else:
-                legs.append((accounts.receivable(payment.client, payment.currency), -portion))
+            # Paid by hand: the money goes back by hand too (recorded here). A session's
+            # invoice not yet paid is voided instead (_void), never refunded.
+            legs.append((accounts.provider_clearing("manual", payment.currency), -portion))
         elif source.kind == Source.CREDIT:
             legs.append((accounts.client_credit(payment.client, payment.currency), -portion))
         elif source.kind == Source.GIFT_CARD:
@@ -171,13 +175,24 @@ def _unearn_legs(payment: Payment, total: int, fee_back: int) -> list[tuple[Acco
 
 
 def _fee_back(payment: Payment, total: int) -> int:
+    """The platform fee's share of `total` given back (refunds and voids alike)."""
     if payment.purpose != Payment.Purpose.BOOKING or not payment.fee or not payment.amount:
         return 0
-    already = sum(r.fee_returned for r in payment.refunds.all())
+    already = sum(r.fee_returned for r in payment.refunds.all()) + sum(
+        v.fee_returned for v in payment.voids.all()
+    )
     proportional = (payment.fee * total + payment.amount // 2) // payment.amount
-    if payment.refunded + total >= payment.amount:
-        proportional = payment.fee - already  # the last refund takes the rounding remainder
+    if payment.refunded + payment.voided + total >= payment.amount:
+        proportional = payment.fee - already  # the last one takes the rounding remainder
     return max(0, min(proportional, payment.fee - already))
+
+
+@dataclass(frozen=True, slots=True)
+class GivenBack:
+    """What giving part of a payment back did: money refunded, an unpaid invoice voided."""
+
+    refund: Refund | None = None
+    void: PaymentVoid | None = None
 
 
 def refund_payment(
@@ -190,20 +205,121 @@ def refund_payment(
     kept: int = 0,
     now: datetime | None = None,
 ) -> Refund | None:
-    """Refund up to `amount` of a payment to its sources. Runs in the caller's transaction."""
+    """Give up to `amount` of a payment back (see give_back); the refund made, if any."""
+    return give_back(
+        payment, amount=amount, reason=reason, actor=actor, message=message, kept=kept, now=now
+    ).refund
+
+
+def give_back(
+    payment: Payment,
+    *,
+    amount: int,
+    reason: str,
+    actor: User | None = None,
+    message: str = "",
+    kept: int = 0,
+    now: datetime | None = None,
+) -> GivenBack:
+    """Give up to `amount` of a payment back to its sources. Runs in the caller's transaction.
+
+    Money received goes back (a `Refund`, posted `refund`). The part of a session's invoice
+    not yet paid is not refunded but **voided** (a `PaymentVoid`, posted `invoice_void`): the
+    client's receivable is reversed, and with it what the coach had earned on it.
+    """
     now = now or timezone.now()
     payment = _locked(payment)
     if payment.status not in (*EARNED_STATUSES, Status.AWAITING_INVOICE):
-        return None
+        return GivenBack()
     if payment.status == Status.AWAITING_INVOICE and payment.purpose != Payment.Purpose.BOOKING:
         # A package or gift card not paid for yet: nothing was received, nothing to give
         # back (the unpaid invoice can still be paid, or the payment cancelled).
-        return None
-    amount = min(amount, payment.amount - payment.refunded)
+        return GivenBack()
+    amount = min(amount, payment.amount - payment.refunded - payment.voided)
     portions = _allocate(payment, amount)
-    total = sum(portion for _, portion in portions)
-    if total <= 0:
-        return None
+    invoice_open = payment.status == Status.AWAITING_INVOICE
+    to_void = [(s, p) for s, p in portions if s.kind == Source.INVOICE and invoice_open]
+    to_refund = [(s, p) for s, p in portions if not (s.kind == Source.INVOICE and invoice_open)]
+    void_total = sum(p for _, p in to_void)
+    refund_total = sum(p for _, p in to_refund)
+    if void_total + refund_total <= 0:
+        return GivenBack()
+    earned = _is_earned(payment)
+    fee_back = _fee_back(payment, void_total + refund_total) if earned else 0
+    void_fee = fee_back * void_total // (void_total + refund_total)
+    void = refund = None
+    if void_total:
+        void = _void(payment, to_void, void_fee, reason, actor, message, now)
+    if refund_total:
+        refund = _refund(
+            payment, to_refund, fee_back - void_fee, earned, reason, actor, message, kept, now
+        )
+    elif void is not None and kept:
+        # Only voided: the late fee is what stays on the open invoice (for the record).
+        PaymentVoid.objects.filter(pk=void.pk).update(kept=kept)
+        void.kept = kept
+    _settle_status(payment, now)
+    return GivenBack(refund=refund, void=void)
+
+
+def _void(
+    payment: Payment,
+    portions: list[tuple[PaymentSource, int]],
+    fee_back: int,
+    reason: str,
+    actor: User | None,
+    message: str,
+    now: datetime,
+) -> PaymentVoid:
+    """Cancel part of a session's unpaid invoice: Dr what earning credited / Cr receivable."""
+    total = sum(p for _, p in portions)
+    void = PaymentVoid.objects.create(
+        payment=payment,
+        amount=total,
+        currency=payment.currency,
+        reason=reason,
+        message=message[:500],
+        fee_returned=fee_back,
+        actor=actor,
+        created_at=now,
+    )
+    ledger.post(
+        reason="invoice_void",
+        correlation_key=f"void:{void.pk}",
+        legs=[
+            *_unearn_legs(payment, total, fee_back),
+            (accounts.receivable(payment.client, payment.currency), -total),
+        ],
+        payment=payment,
+        booking=payment.booking,
+        actor=actor,
+        memo=reason,
+        now=now,
+    )
+    for source, portion in portions:
+        source.voided += portion
+        PaymentSource.objects.filter(pk=source.pk).update(voided=source.voided)
+    payment.voided += total
+    if not any(_left(s) for s, _ in portions):
+        Invoice.objects.filter(payment=payment, status=Invoice.Status.OPEN).update(
+            status=Invoice.Status.VOID
+        )
+    return void
+
+
+def _refund(
+    payment: Payment,
+    portions: list[tuple[PaymentSource, int]],
+    fee_back: int,
+    earned: bool,
+    reason: str,
+    actor: User | None,
+    message: str,
+    kept: int,
+    now: datetime,
+) -> Refund:
+    """Money received goes back to where it came from."""
+    total = sum(p for _, p in portions)
     refund = Refund.objects.create(
         payment=payment,
         amount=total,
@@ -211,16 +327,15 @@ def refund_payment(
         reason=reason,
         message=message[:500],
         kept=kept,
+        fee_returned=fee_back,
         actor=actor,
         created_at=now,
     )
-    in_flight = accounts.in_flight(payment)
     legs: list[tuple[Account, int]] = []
-    if _is_earned(payment):
-        refund.fee_returned = _fee_back(payment, total)
-        legs += _unearn_legs(payment, total, refund.fee_returned)
+    if earned:
+        legs += _unearn_legs(payment, total, fee_back)
     else:
-        legs.append((in_flight, total))  # unearned money waits in flight
+        legs.append((accounts.in_flight(payment), total))  # unearned money waits in flight
     legs += _return_legs(payment, portions, now)
     ledger.post(
         reason="refund",
@@ -232,8 +347,7 @@ def refund_payment(
         memo=reason,
         now=now,
     )
-    refund.save(update_fields=["fee_returned"])
-    if payment.purpose == Payment.Purpose.GIFT_CARD and _is_earned(payment):
+    if payment.purpose == Payment.Purpose.GIFT_CARD and earned:
         from ..models import GiftCardEvent
 
         GiftCardEvent.objects.create(
@@ -246,32 +360,29 @@ def refund_payment(
             at=now,
         )
     for source, portion in portions:
-        PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded + portion)
+        source.refunded += portion
+        PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded)
     payment.refunded += total
-    fully = payment.refunded >= payment.amount
-    if payment.status == Status.AWAITING_INVOICE and any(
-        s.kind == Source.INVOICE for s, _ in portions
-    ):
-        invoice_left = sum(
-            s.amount - s.refunded - (p if s.kind == Source.INVOICE else 0)
-            for s, p in portions
-            if s.kind == Source.INVOICE
-        )
-        if invoice_left <= 0:
-            Invoice.objects.filter(payment=payment, status=Invoice.Status.OPEN).update(
-                status=Invoice.Status.VOID
-            )
-    payment.status = Status.REFUNDED if fully else Status.PARTIALLY_REFUNDED
-    if not fully and payment.status == Status.PARTIALLY_REFUNDED and _open_invoice(payment):
-        payment.status = Status.AWAITING_INVOICE  # the rest of the invoice is still owed
-    payment.updated_at = now
-    payment.save(update_fields=["refunded", "status", "updated_at"])
     if any(source.kind == Source.CARD for source, _ in portions):
         from ..tasks import provider_refund_task
 
         refund_pk = refund.pk
         enqueue_in_transaction(lambda: provider_refund_task.enqueue(refund_pk))
     return refund
+
+
+def _settle_status(payment: Payment, now: datetime) -> None:
+    """The payment's status after money went back or its invoice was (partly) voided."""
+    if payment.status == Status.AWAITING_INVOICE and _open_invoice(payment):
+        pass  # the rest of the invoice is still owed (a late fee)
+    elif payment.refunded + payment.voided < payment.amount:
+        payment.status = Status.PARTIALLY_REFUNDED
+    elif payment.voided:
+        payment.status = Status.VOIDED  # nothing is owed and nothing was kept
+    else:
+        payment.status = Status.REFUNDED
+    payment.updated_at = now
+    payment.save(update_fields=["refunded", "voided", "status", "updated_at"])
 
 
 def _open_invoice(payment: Payment) -> bool:
@@ -385,7 +496,7 @@ def on_booking_change(booking: Booking, *, change: str, actor: User | None, now:
         )
     )
     for payment in payments:
-        refundable = payment.amount - payment.refunded
+        refundable = payment.amount - payment.refunded - payment.voided
         if change in ("declined", "expired"):
             refund_payment(payment, amount=refundable, reason=Reason.DECLINED, actor=actor, now=now)
         elif change == "cancelled":
@@ -421,29 +532,47 @@ def on_booking_change(booking: Booking, *, change: str, actor: User | None, now:
 
 
 def refund_preview(booking: Booking, *, actor: User, late: bool) -> dict | None:
-    """What cancelling now would refund (for the cancel page and API), or None if unpaid."""
+    """What cancelling now would give back (for the cancel page and API), or None if unpaid.
+
+    `refund` is money that goes back; `void` is the part of an unpaid invoice cancelled
+    (never paid, so not refunded); `kept` is what the coach keeps (a late fee), which an
+    open invoice still asks for.
+    """
     payment = (
         Payment.objects.filter(
             booking=booking, status__in=(*EARNED_STATUSES, Status.AWAITING_INVOICE)
         )
+        .prefetch_related("sources")
         .order_by("-pk")
         .first()
     )
     if payment is None:
         return None
-    refundable = payment.amount - payment.refunded
+    refundable = payment.amount - payment.refunded - payment.voided
     kept = percent(payment.amount, late_fee_percent(booking.coach)) if late else 0
     back = max(0, refundable - kept)
-    if late and payment.sources.filter(kind=Source.PACKAGE).exists():
+    if late and any(s.kind == Source.PACKAGE for s in payment.sources.all()):
         back, kept = 0, refundable
-    return {"currency": payment.currency, "refund": back, "kept": min(kept, refundable)}
+    invoice_open = payment.status == Status.AWAITING_INVOICE
+    void = sum(
+        portion
+        for source, portion in _allocate(payment, back)
+        if source.kind == Source.INVOICE and invoice_open
+    )
+    return {
+        "currency": payment.currency,
+        "refund": back - void,
+        "void": void,
+        "kept": min(kept, refundable),
+    }
 
 
 @transaction.atomic
 def refund_staff(
     *, payment_id, staff: User, amount: int, message: str, now: datetime | None = None
-) -> Refund:  # type: ignore[no-untyped-def]
-    """Staff refund part or all of a payment, with a reason."""
+) -> GivenBack:  # type: ignore[no-untyped-def]
+    """Staff refund part or all of a payment, with a reason (an unpaid invoice's part is
+    voided, not refunded)."""
     now = now or timezone.now()
     if not staff.is_staff:
         raise NotFound("No such payment.")
@@ -455,13 +584,13 @@ def refund_staff(
         raise InvalidInput("Say why.", fields={"message": ["required"]})
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise InvalidInput("Enter a positive amount.", fields={"amount": ["invalid"]})
-    if amount > payment.amount - payment.refunded:
+    if amount > payment.amount - payment.refunded - payment.voided:
         raise InvalidInput(
             "That is more than what is left to refund.", fields={"amount": ["too_large"]}
         )
-    refund = refund_payment(
+    done = give_back(
         payment, amount=amount, reason=Reason.STAFF, actor=staff, message=message, now=now
     )
-    if refund is None:
+    if done.refund is None and done.void is None:
         raise InvalidInput("Nothing of this payment can be refunded.", code="not_refundable")
-    return refund
+    return done

@@ -409,6 +409,8 @@ def test_the_detail_page_queries_stay_constant(coach, session_type, bob, staff_u
 
 def test_cancel_page_shows_a_full_refund_in_time(coach, session_type, alice, bob):  # type: ignore[no-untyped-def]
     payment = checkout_invoice(bob, session_type, at(6, 10))
+    # Paid: money comes back (an unpaid invoice is voided instead: test_void_unpaid_invoice).
+    checkout.invoice_mark_paid(payment_id=payment.public_id, user=alice)
     url = f"/sessions/{payment.booking.public_id}/cancel/"
     text = text_of(signed_in(bob).get(url))
     assert "Full refund" in text and "You’ll get back 80.00 EUR: a full refund." in text
@@ -416,12 +418,13 @@ def test_cancel_page_shows_a_full_refund_in_time(coach, session_type, alice, bob
     assert "Bob Brown gets back 80.00 EUR: a full refund." in coach_text
 
 
-def test_cancel_page_shows_what_a_late_cancellation_keeps(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_cancel_page_shows_what_a_late_cancellation_keeps(coach, session_type, alice, bob):  # type: ignore[no-untyped-def]
     # Tomorrow 10:00 is 10 to 34 hours away, depending on when the test runs: free
     # cancellation ends 48 hours before, so this one is late at any time of day.
     coach.cancel_free_hours = 48
     coach.save(update_fields=["cancel_free_hours"])
     payment = checkout_invoice(bob, session_type, at(1, 10))
+    checkout.invoice_mark_paid(payment_id=payment.public_id, user=alice)  # paid: refunds
     booking = payment.booking
     # Booked before the free window closed (not at short notice, which has its grace).
     Booking.objects.filter(pk=booking.pk).update(created_at=booking.start - timedelta(hours=49))

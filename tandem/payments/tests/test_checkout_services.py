@@ -135,7 +135,9 @@ def test_free_cancellation_gives_everything_back(coach, session_type, bob):  # t
         booking_id=outcome.booking.public_id, user=bob, reason_code="illness"
     )
     payment = Payment.objects.get(pk=outcome.payment.pk)
-    assert payment.status == Payment.Status.REFUNDED and payment.refunded == 8000
+    # The 30.00 credit is refunded; the unpaid 50.00 invoice is voided, not refunded.
+    assert payment.status == Payment.Status.VOIDED
+    assert payment.refunded == 3000 and payment.voided == 5000
     assert accounts.client_credit_balance(bob, "EUR") == 3000
     assert natural_balance(f"receivable:user:{bob.pk}:") == 0  # the invoice is void
     assert Invoice.objects.get(payment=payment).status == Invoice.Status.VOID

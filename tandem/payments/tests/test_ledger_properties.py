@@ -16,9 +16,10 @@ After every step:
 - each gift card's ledger balance equals initial - redeemed + restored - expired, from its
   GiftCardEvents;
 - each payment's refunded amount is at most its amount, equals the sum of its refunds, and
-  no source gives back more than it gave;
+  no source gives back more than it gave; likewise its voided amount (an unpaid invoice
+  cancelled) and its voids, refunded + voided never more than the amount;
 - each coach's payable balance equals, from the domain rows alone: earned (booking payments,
-  less the platform fee) - reversed (refunds of them, less the fee given back) + breakage
+  less the platform fee) - reversed (refunds and voids of them, less the fee given back) + breakage
   (what expired packages left, less the fee) - paid out (payouts not failed).
 
 A refused step (a ServiceError: insufficient funds, slot taken, too late, not open, ...)
@@ -67,6 +68,7 @@ from tandem.payments.models import (
     PackagePurchase,
     Payment,
     PaymentSource,
+    PaymentVoid,
     Payout,
     Refund,
 )
@@ -100,6 +102,7 @@ EARNED = (
     Payment.Status.PARTIALLY_REFUNDED,
     Payment.Status.REFUNDED,
     Payment.Status.AWAITING_INVOICE,
+    Payment.Status.VOIDED,
 )
 ACTIVE = (Booking.Status.PENDING, Booking.Status.CONFIRMED)
 
@@ -427,11 +430,11 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(index=PICK, part=st.integers(1, 100))
     def staff_refund(self, index: int, part: int) -> None:
-        open_ = Payment.objects.filter(status__in=EARNED, refunded__lt=F("amount"))
+        open_ = Payment.objects.filter(status__in=EARNED, refunded__lt=F("amount") - F("voided"))
         payment = self.pick(open_, index)
         if payment is None:
             return
-        left = payment.amount - payment.refunded
+        left = payment.amount - payment.refunded - payment.voided
         # Whole units where possible (see build_world on exact fees); the last few cents too.
         amount = max(100, left * part // 100 // 100 * 100) if left >= 100 else left
         self.attempt(
@@ -511,11 +514,19 @@ class LedgerMachine(RuleBasedStateMachine):
         refunded = dict(
             Refund.objects.values("payment").annotate(s=Sum("amount")).values_list("payment", "s")
         )
+        voided = dict(
+            PaymentVoid.objects.values("payment")
+            .annotate(s=Sum("amount"))
+            .values_list("payment", "s")
+        )
         for payment in Payment.objects.all():
             assert 0 <= payment.refunded <= payment.amount, payment.pk
             assert payment.refunded == (refunded.get(payment.pk) or 0), payment.pk
+            assert payment.voided == (voided.get(payment.pk) or 0), payment.pk
+            assert payment.refunded + payment.voided <= payment.amount, payment.pk
         for source in PaymentSource.objects.all():
             assert 0 <= source.refunded <= source.amount, source.pk
+            assert source.refunded + source.voided <= source.amount, source.pk
 
     @invariant()
     def coach_payables_match_the_domain(self) -> None:
@@ -525,14 +536,13 @@ class LedgerMachine(RuleBasedStateMachine):
                 coach=profile, purpose=Payment.Purpose.BOOKING, currency=currency, status__in=EARNED
             )
             earned = sum(p.amount - p.fee for p in bookings)
-            reversed_ = sum(
-                r.amount - r.fee_returned
-                for r in Refund.objects.filter(
-                    payment__coach=profile,
-                    payment__purpose=Payment.Purpose.BOOKING,
-                    payment__currency=currency,
-                )
-            )
+            mine = {
+                "payment__coach": profile,
+                "payment__purpose": Payment.Purpose.BOOKING,
+                "payment__currency": currency,
+            }
+            reversed_ = sum(r.amount - r.fee_returned for r in Refund.objects.filter(**mine))
+            reversed_ += sum(v.amount - v.fee_returned for v in PaymentVoid.objects.filter(**mine))
             breakage = 0
             for purchase in PackagePurchase.objects.filter(
                 coach=profile, status=PackagePurchase.Status.EXPIRED
