@@ -82,9 +82,11 @@ def test_wizard_to_a_session_paid_by_invoice_at_360px(  # type: ignore[no-untype
     payment = Payment.objects.get(booking=booking)
     assert payment.status == Payment.Status.AWAITING_INVOICE
 
-    # The cancel page says what Bob would get back.
+    # The cancel page says what cancelling does: the unpaid invoice is voided, not refunded.
     page.goto(f"{base}/sessions/{booking.public_id}/cancel/")
-    expect(page.locator("#refund-preview")).to_contain_text("You’ll get back 80.00 EUR")
+    expect(page.locator("#refund-preview")).to_contain_text(
+        "You haven’t paid the invoice yet, so none of it is refunded: 80.00 EUR of it is voided"
+    )
     fits_and_passes_axe(page, "the cancel page")
 
     # Alice marks the invoice paid from the session page.
