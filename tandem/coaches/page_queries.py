@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from zoneinfo import ZoneInfo
 from tandem.availability import engine
 from tandem.availability import services as availability
 from tandem.core.errors import InvalidInput, NotFound
-from tandem.core.money import minor_units
+from tandem.core.money import format_money
 from tandem.core.timezones import available_zones, canonical_zone
 
 from . import selectors
@@ -140,12 +139,6 @@ def today_in(zone: ZoneInfo, now: datetime) -> date:
 
 
 # --- Money and names ---------------------------------------------------------------------------
-
-
-def format_money(amount: Decimal, currency: str) -> str:
-    """ "EUR 1,250.00", "JPY 12,000" — the ISO code, grouped digits, the currency's decimals."""
-    digits = minor_units(currency)
-    return f"{currency} {amount:,.{digits}f}"
 
 
 def display_name(coach: CoachProfile) -> str:

@@ -38,6 +38,15 @@ def minor_units(currency: str) -> int:
     return MINOR_UNITS.get(currency, 2)
 
 
+def format_money(amount: Decimal, currency: str) -> str:
+    """The one way money is written: "1,250.00 EUR", "12,000 JPY", "-16.20 EUR".
+
+    The amount with grouped digits and the currency's own minor digits, then the ISO code;
+    used by every page, email, PDF and API text (payments' minor-unit helper calls it).
+    """
+    return f"{Decimal(amount):,.{minor_units(currency)}f} {currency}"
+
+
 def validate_currency(code: Any, *, field: str = "currency") -> str:
     if not isinstance(code, str) or "\x00" in code:
         raise InvalidInput("Unsupported currency.", fields={field: ["Choose a currency code."]})

@@ -105,7 +105,7 @@ def test_session_type_step_only_when_there_is_a_choice(coach, session_type, bob)
     response = client.get("/book/alice/")
     assert response.templates[0].name == "booking/wizard_type.html"
     text = text_of(response)
-    assert "Coaching session" in text and "Intro call" in text and "EUR 80.00" in text
+    assert "Coaching session" in text and "Intro call" in text and "80.00 EUR" in text
     assert f"/book/alice/?session_type={intro.public_id}" in response.content.decode()
     response = client.get(f"/book/alice/?session_type={intro.public_id}")
     assert response.templates[0].name == "booking/wizard_slot.html"
@@ -465,7 +465,7 @@ def test_session_page_for_the_client(coach, session_type, bob):
     local = at(5, 12).astimezone(NEW_YORK)
     assert f"{local:%H:%M}" in text and "(America/New_York)" in text
     assert "for Alice Adler (Europe/Berlin)" in text
-    assert "Coaching session" in text and "EUR 80.00" in text and "My notes" in text
+    assert "Coaching session" in text and "80.00 EUR" in text and "My notes" in text
     assert booking.meeting_url in html
     # Policy box, timeline, buttons.
     assert "Free cancellation until" in text and "Reschedule until" in text

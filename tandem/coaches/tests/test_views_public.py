@@ -86,7 +86,7 @@ def test_directory_lists_listed_coaches_for_anyone(alice_coach, dora_coach):
     html = response.content.decode()
     assert "Alice Adler" in html and "Dora Diaz" in html
     assert "Leadership coach" in html
-    assert "From EUR 80.00" in html
+    assert "From 80.00 EUR" in html
     assert 'href="/c/alice-adler/' in html
     # No zone known: UTC, said so, and the page may ask the browser for its zone.
     assert "Times in <strong>UTC</strong>" in html
@@ -393,11 +393,11 @@ def test_coach_page_shows_the_profile_and_session_types(alice_coach):
         "12 years coaching",
         "Europe/Berlin",
         "Session 1",
-        "EUR 80.00",
+        "80.00 EUR",
         "60 min",
         "Video call",
         "Deep dive",
-        "EUR 1,250.50",
+        "1,250.50 EUR",
         "90 min",
         "In person",
         "A long one.",
@@ -649,3 +649,15 @@ def test_an_empty_directory_offers_becoming_a_coach_only_to_those_who_can(alice,
     page = client.get("/coaches/").content.decode()
     assert "No coaches are listed yet" in page
     assert "Become a coach" not in page
+
+
+def test_money_is_written_one_way_on_coach_pages_and_payment_pages():
+    # The coach page's price label and the payment pages' amounts come from one function.
+    from decimal import Decimal
+
+    from tandem.coaches.page_queries import format_money as coach_pages
+    from tandem.payments.services.money import format_money as payment_pages
+
+    assert coach_pages(Decimal("1250.50"), "EUR") == payment_pages(125050, "EUR") == "1,250.50 EUR"
+    assert coach_pages(Decimal("12000"), "JPY") == payment_pages(12000, "JPY") == "12,000 JPY"
+    assert payment_pages(-1620, "EUR") == "-16.20 EUR"

@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
+from tandem.core.money import format_money as format_decimal_money
 from tandem.core.money import minor_units
 
 
@@ -22,10 +23,8 @@ def from_minor(amount: int, currency: str) -> Decimal:
 
 
 def format_money(amount: int, currency: str) -> str:
-    """'80.50 EUR' (the currency's own minor digits; a sign for negative amounts)."""
-    digits = minor_units(currency)
-    value = from_minor(amount, currency).quantize(Decimal(1).scaleb(-digits))
-    return f"{value:,} {currency}"
+    """Minor units written the one way (core.money.format_money): '80.50 EUR'."""
+    return format_decimal_money(from_minor(amount, currency), currency)
 
 
 def share(amount: int, basis_points: int) -> int:
