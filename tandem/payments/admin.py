@@ -85,14 +85,14 @@ class PayoutAdmin(ReadOnly):
 
 @admin.register(models.GiftCard)
 class GiftCardAdmin(ReadOnly):
-    # The code is a secret: the admin shows only its last characters.
+    # The code is a secret and is not stored; the admin shows its last four symbols only.
     list_display = ("created_at", "last_four", "currency", "status", "recipient_email")
     list_filter = ("status", "currency")
-    exclude = ("code",)
+    exclude = ("code_digest",)
 
     @admin.display(description="code")
     def last_four(self, card: models.GiftCard) -> str:
-        return f"…{card.code[-4:]}"
+        return f"…{card.code_hint}"
 
 
 @admin.register(models.PackagePurchase)

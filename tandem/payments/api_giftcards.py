@@ -39,8 +39,8 @@ def card_data(card: GiftCard, user: User) -> dict[str, Any]:
     balance = accounts.gift_card_balance(card)
     return {
         "id": card.public_id,
-        "code": services.masked_code(card.code),
-        "last4": services.last4(card.code),
+        "code": services.masked_code(card.code_hint),
+        "last4": card.code_hint,
         "status": card.status,
         "currency": card.currency,
         "initial_amount": card.initial_amount,
@@ -117,7 +117,8 @@ def buy(request: HttpRequest, response: HttpResponse, payload: GiftCardBuyIn) ->
     card = purchase.card
     body = {
         **card_data(card, request.user),
-        "full_code": services.format_code(card.code),
+        # The code exists only in the first answer (it is not stored): null on a replay.
+        "full_code": services.format_code(card.issued_code) if card.issued_code else None,
         "payment": _payment(purchase.payment),
     }
     return Status(200 if purchase.replayed else 201, body)

@@ -118,7 +118,8 @@ class PaymentRefOut(Schema):
 
 
 class GiftCardPurchaseOut(GiftCardOut):
-    full_code: str = Field(
-        description="The full code, grouped. Shown here once; keep it safe (it is a secret)."
+    full_code: str | None = Field(
+        description="The full code, grouped, in the first answer only: it is not stored (a "
+        "replay with the same Idempotency-Key answers null). Keep it safe: it is a secret."
     )
     payment: PaymentRefOut = Field(description="The payment for the card.")

@@ -3,8 +3,9 @@
 (/staff/gift-cards/) to issue promotional cards.
 
 Thin: parse, call one service, render or redirect. A card exists only for who holds or bought
-it: for anyone else its page and its POSTs are 404 and change nothing. Codes are secrets: the
-full code is shown once, to the purchaser, on the page right after buying.
+it: for anyone else its page and its POSTs are 404 and change nothing. Codes are secrets and
+are not stored (only a digest and the last four symbols): the full code is shown once, to the
+purchaser, in the answer to the buy form (the card's page, rendered there, never cached).
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from .services import giftcards as services
 from .services.money import format_money
 
 CURRENCIES = [(code, f"{code} — {name}") for code, name in SUPPORTED_CURRENCIES.items()]
-REVEAL_KEY = "giftcards:reveal"
 STAFF_LIST = 50
 
 
@@ -104,7 +104,7 @@ def _card_row(card: GiftCard, user: Any) -> dict[str, Any]:
     balance = accounts.gift_card_balance(card)
     return {
         "card": card,
-        "masked": services.masked_code(card.code),
+        "masked": services.masked_code(card.code_hint),
         "balance": format_money(balance, card.currency),
         "initial": format_money(card.initial_amount, card.currency),
         "held_by_you": card.holder_id == user.pk,
@@ -172,8 +172,12 @@ def gift_card_buy(request: HttpRequest) -> HttpResponse:
             status = exc.status
         else:
             card = purchase.card
-            request.session[REVEAL_KEY] = str(card.public_id)  # the id, never the code
-            return redirect("gift_card_detail", card_id=card.public_id)
+            # The code exists only now (card.issued_code; empty on a replayed form): show it
+            # in this answer, which is never cached. Reloading re-sends the same key: a replay.
+            context = _detail_context(request, card, full_code=card.issued_code)
+            response = render(request, "payments/giftcards/detail.html", context)
+            response["Cache-Control"] = "private, no-store"
+            return response
     context = _list_context(request, buy_form=form)
     return render(request, "payments/giftcards/list.html", context, status=status)
 
@@ -229,8 +233,6 @@ def _visible_card(request: HttpRequest, card_id: uuid.UUID) -> GiftCard:
 
 def _detail_context(request: HttpRequest, card: GiftCard, **extra: Any) -> dict[str, Any]:
     history = services.giftcard_history(card)
-    # The full code once, to the purchaser, on the page right after buying.
-    reveal = request.method == "GET" and request.session.pop(REVEAL_KEY, "") == str(card.public_id)
     payment = (
         Payment.objects.filter(gift_card=card, purpose=Payment.Purpose.GIFT_CARD)
         .order_by("-created_at")
@@ -238,9 +240,7 @@ def _detail_context(request: HttpRequest, card: GiftCard, **extra: Any) -> dict[
     )
     return {
         **_card_row(card, request.user),
-        "full_code": services.format_code(card.code)
-        if reveal and card.purchaser_id == request.user.pk
-        else "",
+        "full_code": services.format_code(extra["full_code"]) if extra.get("full_code") else "",
         "events": _events(history.events, card.currency),
         "ledger": [
             {
@@ -338,8 +338,7 @@ def staff_gift_cards(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Gift card …{services.last4(card.code)} issued and emailed to "
-                f"{card.recipient_email}.",
+                f"Gift card …{card.code_hint} issued and emailed to {card.recipient_email}.",
             )
             return redirect(reverse("staff_gift_cards"))
     return render(

@@ -17,8 +17,11 @@ class GiftCard(models.Model):
         VOID = "void", "Void"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    # Normalised code without separators (check character included).
-    code = models.CharField(max_length=32, unique=True)
+    # The code is a secret and is never stored: only a keyed digest of the normalised code
+    # (HMAC-SHA256, key derived from SECRET_KEY; services/giftcards.code_digest) to look it up,
+    # and its last four symbols to tell cards apart.
+    code_digest = models.CharField(max_length=64, unique=True)
+    code_hint = models.CharField(max_length=4)
     currency = models.CharField(max_length=3)
     initial_amount = models.BigIntegerField()
     status = models.CharField(max_length=16, choices=Status.choices)
@@ -45,8 +48,12 @@ class GiftCard(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "expires_at"], name="giftcard_expiry_idx")]
 
+    # The full code, in memory only, on the instance that made (or re-keyed) it, so that
+    # request can show it once and mail it; never saved, never read back.
+    issued_code: str = ""
+
     def __str__(self) -> str:
-        return f"gift card …{self.code[-4:]} ({self.currency})"
+        return f"gift card …{self.code_hint} ({self.currency})"
 
 
 class GiftCardEvent(models.Model):

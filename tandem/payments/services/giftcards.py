@@ -17,8 +17,12 @@ symbols (a code whose remainder is 32-36 is drawn again), so printed codes never
 
 A code is shown grouped "XXXX-XXXX-XXXX-XXXX-C"; `normalise_code` accepts lower case,
 spaces, dashes and the usual confusions (O -> 0, I and L -> 1). Codes are secrets: never
-logged, never in `str(card)`; pages and the API show only the last four symbols, except the
-full code to the purchaser right after buying (and in the recipient's email).
+logged, never in `str(card)`, and never stored: the database keeps a keyed digest
+(HMAC-SHA256 with a key derived from SECRET_KEY, `code_digest`; lookups also try
+SECRET_KEY_FALLBACKS, so rotating the key keeps old cards usable) and the last four symbols
+(`code_hint`). The full code exists only in the request that makes it (`card.issued_code`):
+it is shown once to the purchaser (page and API answer) and mailed to the recipient then.
+Passing a card on gives it a new code (the old one stops working) mailed to the new recipient.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from tandem.accounts.models import User
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
@@ -100,10 +105,26 @@ def last4(code: str) -> str:
     return code[-4:]
 
 
-def masked_code(code: str) -> str:
-    """What pages and the API show: '••••-••••-••••-•XYZ-C'."""
-    grouped = format_code(code)
-    return "".join("•" if ch != "-" else "-" for ch in grouped[:-5]) + grouped[-5:]
+def masked_code(hint: str) -> str:
+    """What pages and the API show, from the stored hint (last four symbols):
+    '••••-••••-••••-•XYZ-C'."""
+    return f"••••-••••-••••-•{hint[:3]}-{hint[3:]}"
+
+
+_DIGEST_SALT = "tandem.payments.giftcard-code"
+
+
+def code_digest(code: str, *, secret: str | None = None) -> str:
+    """The stored digest of a normalised code: HMAC-SHA256 keyed with a key derived from
+    SECRET_KEY (Django's salted_hmac: key = SHA-256(salt + secret)). A database dump alone
+    cannot be turned back into codes, nor checked against guesses without the key."""
+    return salted_hmac(_DIGEST_SALT, code, secret=secret, algorithm="sha256").hexdigest()
+
+
+def _digests(code: str) -> list[str]:
+    """The code's digest under SECRET_KEY and each fallback (a rotated key)."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [code_digest(code, secret=secret) for secret in secrets_]
 
 
 def _invalid_code(message: str = "That is not a valid gift card code.") -> InvalidInput:
@@ -133,7 +154,7 @@ def normalise_code(text: Any) -> str:
 def find_card(code: Any) -> GiftCard:
     """The card with this code (validated first, without a query); NotFound if none."""
     normalised = normalise_code(code)
-    card = GiftCard.objects.filter(code=normalised).first()
+    card = GiftCard.objects.filter(code_digest__in=_digests(normalised)).first()
     if card is None:
         raise NotFound("No gift card has that code.", code="gift_card_not_found")
     return card
@@ -203,12 +224,34 @@ def parse_amount(value: Any, currency: Any) -> int:
     return to_minor(validate_price(value, currency=currency, field="amount"), currency)
 
 
+def _keyed(card: GiftCard, code: str) -> GiftCard:
+    card.code_digest = code_digest(code)
+    card.code_hint = last4(code)
+    card.issued_code = code  # in memory only
+    return card
+
+
 def _create_card(**values: Any) -> GiftCard:
-    """A card with a fresh unique code (a collision, 1 in 2^80, just draws again)."""
+    """A card with a fresh unique code (a collision, 1 in 2^80, just draws again). The code
+    is on `card.issued_code` for this request only; the row holds its digest and hint."""
     for _ in range(5):
         try:
             with transaction.atomic():
-                return GiftCard.objects.create(code=generate_code(), **values)
+                card = _keyed(GiftCard(**values), generate_code())
+                card.save(force_insert=True)
+                return card
+        except IntegrityError:
+            continue
+    raise Conflict("Could not make a unique gift card code; try again.")  # pragma: no cover
+
+
+def _rekey(card: GiftCard) -> GiftCard:
+    """Give a (locked) card a new code: the old one stops working."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                _keyed(card, generate_code()).save(update_fields=["code_digest", "code_hint"])
+                return card
         except IntegrityError:
             continue
     raise Conflict("Could not make a unique gift card code; try again.")  # pragma: no cover
@@ -221,12 +264,18 @@ def _lock_card(card_pk: int) -> GiftCard:
     return cards.get()
 
 
-def _send_code_email(card_id: int, *, kind: str, sender_name: str = "") -> None:
-    """Mail the card's code to its recipient once the change has committed."""
+def _send_code_email(card: GiftCard, *, kind: str, sender_name: str = "") -> None:
+    """Mail the card's code to its recipient once the change has committed. The code is
+    only in memory (`card.issued_code`, passed to the closure): it is never stored."""
+    code, card_id = card.issued_code, card.pk
+    if not code:
+        return
 
     def send() -> None:
         card = GiftCard.objects.filter(pk=card_id).first()
-        if card is None or not card.recipient_email or card.status != Status.ACTIVE:
+        if card is None or not card.recipient_email:
+            return
+        if card.status not in (Status.ACTIVE, Status.AWAITING_PAYMENT):
             return
         recipient = _user_with_email(card.recipient_email)
         context = {
@@ -234,8 +283,14 @@ def _send_code_email(card_id: int, *, kind: str, sender_name: str = "") -> None:
             "recipient_name": recipient.name if recipient else card.recipient_email,
             "sender_name": sender_name,
             "recipient_email": card.recipient_email,
-            "code": format_code(card.code),
-            "amount": format_money(accounts.gift_card_balance(card), card.currency),
+            "code": format_code(code),
+            "awaiting_payment": card.status == Status.AWAITING_PAYMENT,
+            "amount": format_money(
+                accounts.gift_card_balance(card)
+                if card.status == Status.ACTIVE
+                else card.initial_amount,
+                card.currency,
+            ),
             "message": card.message,
             "expires_at": card.expires_at,
             "site_url": settings.TANDEM_SITE_URL,
@@ -334,6 +389,7 @@ def giftcard_buy(
                 expires_at=_valid_until(now),
                 created_at=now,
             )
+            code = card.issued_code
             payment = checkout.payment_open(
                 client=client,
                 purpose=Payment.Purpose.GIFT_CARD,
@@ -345,13 +401,17 @@ def giftcard_buy(
                 request_hash=digest,
                 now=now,
             )
+            # The one moment the code exists: mail it to the recipient (after the commit; if
+            # the card still awaits payment, the mail says it works once the payment arrives).
+            card.refresh_from_db()
+            card.issued_code = code
+            _send_code_email(card, kind="purchased", sender_name=client.name)
     except IntegrityError:
         # The same Idempotency-Key committed concurrently: answer with that purchase.
         replay = _replay(client, key, digest) if key else None
         if replay is None:
             raise
         return replay
-    card.refresh_from_db()
     return Purchase(card=card, payment=payment, replayed=False)
 
 
@@ -388,9 +448,8 @@ def on_paid(card: GiftCard, *, payment: Payment, now: datetime | None = None) ->
         payment=payment,
         at=now,
     )
-    card.refresh_from_db()
-    purchaser = card.purchaser
-    _send_code_email(card.pk, kind="purchased", sender_name=purchaser.name if purchaser else "")
+    # The recipient got the code when the card was bought (it is not stored, so it cannot
+    # be mailed again now); the card simply starts working.
 
 
 def on_failed(card: GiftCard) -> None:
@@ -449,7 +508,7 @@ def giftcard_issue(
         GiftCardEvent.objects.create(
             card=card, kind=Kind.ISSUED, amount=amount, actor=staff, at=now
         )
-        _send_code_email(card.pk, kind="issued", sender_name="The Tandem team")
+        _send_code_email(card, kind="issued", sender_name="The Tandem team")
     return card
 
 
@@ -474,7 +533,7 @@ def giftcard_balance(code: Any, *, user: User) -> Balance:
         currency=card.currency,
         expires_at=card.expires_at,
         status=card.status,
-        last4=last4(card.code),
+        last4=card.code_hint,
     )
 
 
@@ -531,14 +590,17 @@ def giftcard_transfer(
         card.recipient_email = email
         card.holder = _user_with_email(email)
         card.save(update_fields=["recipient_email", "holder"])
+        # The code is not stored, so the new recipient gets a new one; the old code, which
+        # the previous holder knows, stops working.
+        _rekey(card)
         GiftCardEvent.objects.create(
             card=card,
             kind=Kind.TRANSFERRED,
             actor=user,
-            detail=f"passed on to {_mask_email(email)}",
+            detail=f"passed on to {_mask_email(email)} with a new code",
             at=now,
         )
-        _send_code_email(card.pk, kind="transferred", sender_name=user.name)
+        _send_code_email(card, kind="transferred", sender_name=user.name)
     return card
 
 

@@ -4,8 +4,10 @@ Bob's cards (404, nothing changed); bad input answers 4xx."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from django.core import mail
 
 from tandem.booking.tests.conftest import token_client
 from tandem.payments.models import GiftCard, GiftCardEvent, LedgerTransaction, Payment
@@ -46,21 +48,23 @@ def test_buy_shows_the_full_code_once_and_replays(bob, settings):  # type: ignor
     assert answer.status_code == 201, answer.content
     data = answer.json()
     card = GiftCard.objects.get()
-    assert data["full_code"] == g.format_code(card.code)
-    assert data["code"] == g.masked_code(card.code) and card.code[:12] not in data["code"]
+    code = g.normalise_code(data["full_code"])  # the one place the code is given
+    assert card.code_digest == g.code_digest(code) and card.code_hint == code[-4:]
+    assert data["code"] == g.masked_code(card.code_hint) and code[:12] not in data["code"]
     assert data["status"] == "awaiting_payment" and data["balance"] == 0
     assert data["payment"]["status"] == "awaiting_invoice"
     assert data["initial_amount"] == 5000 and data["purchased_by_you"]
     again = post(api, BASE, body, **{"Idempotency-Key": "buy-1"})
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == data["id"]
+    assert again.json()["full_code"] is None  # not stored: never shown again
     other = post(api, BASE, {**body, "amount": "60"}, **{"Idempotency-Key": "buy-1"})
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_key_reused"
     # Listing and detail never show the full code.
     listed = api.get(BASE).json()["items"]
     assert [c["id"] for c in listed] == [data["id"]]
-    assert card.code[:12] not in api.get(BASE).content.decode()
-    assert card.code[:12] not in api.get(f"{BASE}/{data['id']}").content.decode()
+    assert code[:12] not in api.get(BASE).content.decode()
+    assert code[:12] not in api.get(f"{BASE}/{data['id']}").content.decode()
 
 
 @pytest.mark.parametrize(
@@ -107,17 +111,17 @@ def test_issue_is_staff_only(staff_user, bob, charlie):  # type: ignore[no-untyp
 
 def test_check_balance_and_its_errors(bobs_card, charlie):  # type: ignore[no-untyped-def]
     api = token_client(charlie)
-    answer = post(api, f"{BASE}/check", {"code": g.format_code(bobs_card.code).lower()})
+    answer = post(api, f"{BASE}/check", {"code": g.format_code(bobs_card.issued_code).lower()})
     assert answer.status_code == 200
     assert answer.json() | {"expires_at": None} == {
         "balance": "25.00",
         "balance_minor": 2500,
         "currency": "EUR",
         "status": "active",
-        "last4": bobs_card.code[-4:],
+        "last4": bobs_card.code_hint,
         "expires_at": None,
     }
-    typo = bobs_card.code[:-1] + ("0" if bobs_card.code[-1] != "0" else "1")
+    typo = bobs_card.issued_code[:-1] + ("0" if bobs_card.issued_code[-1] != "0" else "1")
     answer = post(api, f"{BASE}/check", {"code": typo})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_gift_card_code"
     answer = post(api, f"{BASE}/check", {"code": g.generate_code()})
@@ -125,8 +129,8 @@ def test_check_balance_and_its_errors(bobs_card, charlie):  # type: ignore[no-un
     assert post(api, f"{BASE}/check", {"code": "x" * 100}).status_code == 400
     assert post(api, f"{BASE}/check", {"code": 5}).status_code == 400
     for _ in range(g.LOOKUPS_PER_MINUTE):
-        post(api, f"{BASE}/check", {"code": bobs_card.code})
-    answer = post(api, f"{BASE}/check", {"code": bobs_card.code})
+        post(api, f"{BASE}/check", {"code": bobs_card.issued_code})
+    answer = post(api, f"{BASE}/check", {"code": bobs_card.issued_code})
     assert answer.status_code == 429 and answer.json()["error"]["code"] == "rate_limited"
 
 
@@ -148,16 +152,21 @@ def test_charlie_cannot_see_or_touch_bobs_gift_cards(bobs_card, bob, charlie):  
     assert mine.json()["ledger"][0]["balance"] == 2500 and mine.json()["can_transfer"]
 
 
-def test_transfer_and_claim(bobs_card, bob, charlie):  # type: ignore[no-untyped-def]
+def test_transfer_and_claim(bobs_card, bob, charlie, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     url = f"{BASE}/{bobs_card.public_id}"
     bad = post(token_client(bob), f"{url}/transfer", {"to_email": "not-an-email"})
     assert bad.status_code == 400
-    answer = post(token_client(bob), f"{url}/transfer", {"to_email": "dana@example.com"})
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = post(token_client(bob), f"{url}/transfer", {"to_email": "dana@example.com"})
     assert answer.status_code == 200, answer.content
     assert token_client(bob).get(url).status_code == 404  # no longer Bob's
-    claimed = post(token_client(charlie), f"{BASE}/claim", {"code": bobs_card.code})
+    # Passed on with a new code (the old one, which Bob knows, stops working).
+    old = post(token_client(charlie), f"{BASE}/claim", {"code": bobs_card.issued_code})
+    assert old.status_code == 404
+    new_code = re.search(r"Code: (\S+)", mail.outbox[-1].body).group(1)
+    claimed = post(token_client(charlie), f"{BASE}/claim", {"code": new_code})
     assert claimed.status_code == 200 and claimed.json()["held_by_you"]
-    taken = post(token_client(bob), f"{BASE}/claim", {"code": bobs_card.code})
+    taken = post(token_client(bob), f"{BASE}/claim", {"code": new_code})
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "gift_card_held"
 
 
@@ -166,7 +175,10 @@ def test_unauthenticated_requests_are_refused(bobs_card):  # type: ignore[no-unt
 
     anonymous = Client()
     assert anonymous.get(BASE).status_code == 401
-    assert post(anonymous, f"{BASE}/check", {"code": bobs_card.code}).status_code in (401, 403)
+    assert post(anonymous, f"{BASE}/check", {"code": bobs_card.issued_code}).status_code in (
+        401,
+        403,
+    )
 
 
 def test_purchase_becomes_active_after_the_invoice_is_paid(bob, staff_user, settings):  # type: ignore[no-untyped-def]

@@ -37,7 +37,7 @@ def test_grouping_and_masking() -> None:
     code = _code("0123456789ABCDEF")
     grouped = g.format_code(code)
     assert grouped == f"0123-4567-89AB-CDEF-{code[-1]}"
-    assert g.masked_code(code) == f"••••-••••-••••-•DEF-{code[-1]}"
+    assert g.masked_code(g.last4(code)) == f"••••-••••-••••-•DEF-{code[-1]}"
     assert g.last4(code) == "DEF" + code[-1]
 
 

@@ -49,7 +49,7 @@ def test_twenty_checkouts_never_overspend_one_gift_card(staff_user):  # type: ig
         coach = make_coach(coach_user, slug=f"coach-{i:02d}")
         client = make_user(f"friend{i:02d}@example.com", name=f"Friend {i:02d}")
         racers.append((client, coach, make_type(coach)))  # 80.00 EUR, one hour
-    code = g.format_code(card.code)
+    code = g.format_code(card.issued_code)
 
     def work(index: int) -> Answer:
         client, coach, session_type = racers[index]
@@ -119,7 +119,7 @@ def test_expiry_racing_redemptions_neither_deadlocks_nor_overspends(staff_user):
     for i in range(10):
         coach = make_coach(make_user(f"c{i:02d}@example.com", name=f"C {i}"), slug=f"c-{i:02d}")
         racers.append((make_user(f"f{i:02d}@example.com", name=f"F {i}"), coach, make_type(coach)))
-    code = card.code
+    code = card.issued_code
 
     def work(index: int) -> Answer:
         if index == len(racers):

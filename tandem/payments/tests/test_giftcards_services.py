@@ -4,6 +4,7 @@ transfer and claim, expiry with breakage, history."""
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import timedelta
 
 import pytest
@@ -53,9 +54,9 @@ def test_staff_issue_posts_promotions_against_the_card(
     assert_ledger_sound()
     (message,) = mail.outbox
     assert message.to == ["bob@example.com"]
-    assert g.format_code(card.code) in message.body
+    assert g.format_code(card.issued_code) in message.body
     html = message.alternatives[0][0]
-    assert g.format_code(card.code) in html and "25.00 EUR" in html
+    assert g.format_code(card.issued_code) in html and "25.00 EUR" in html
     assert "Thanks for being with us" in message.body
 
 
@@ -125,7 +126,11 @@ def test_bought_card_is_active_only_once_its_invoice_is_paid(
     assert payment.purpose == Payment.Purpose.GIFT_CARD and payment.gift_card == card
     assert payment.status == Payment.Status.AWAITING_INVOICE
     assert accounts.gift_card_balance(card) == 0
-    assert not mail.outbox  # no code goes out before it is paid
+    # The code is not stored: the recipient gets it now, told it works once paid.
+    [sent] = mail.outbox
+    assert sent.to == ["charlie@example.com"] and g.format_code(card.issued_code) in sent.body
+    assert "works once Bob Brown's payment arrives" in sent.body
+    mail.outbox.clear()
     later = timezone.now() + timedelta(days=2)
     with django_capture_on_commit_callbacks(execute=True):
         checkout.invoice_mark_paid(payment_id=payment.public_id, user=staff_user, now=later)
@@ -136,9 +141,8 @@ def test_bought_card_is_active_only_once_its_invoice_is_paid(
     assert [(e.kind, e.amount, e.payment_id) for e in card.events.all()] == [
         (K.PURCHASED, 5000, payment.pk)
     ]
-    (message,) = mail.outbox
-    assert message.to == ["charlie@example.com"]
-    assert g.format_code(card.code) in message.body and "Bob" in message.body
+    assert not mail.outbox  # the code was mailed at purchase; it is not stored to mail again
+    assert g.giftcard_balance(card.issued_code, user=charlie).balance == 5000  # now it works
     assert_ledger_sound()
     # A second success report (a retried webhook) changes nothing.
     g.on_paid(card, payment=payment, now=later)
@@ -159,7 +163,7 @@ def test_failed_payment_voids_the_card(bob):  # type: ignore[no-untyped-def]
     purchase.card.refresh_from_db()
     assert purchase.card.status == S.VOID
     with pytest.raises(Conflict):
-        g.giftcard_claim(code=purchase.card.code, user=bob)
+        g.giftcard_claim(code=purchase.card.issued_code, user=bob)
 
 
 def test_buy_bounds(bob):  # type: ignore[no-untyped-def]
@@ -199,9 +203,9 @@ def test_parse_amount() -> None:
 
 def test_balance_check(staff_user, charlie):  # type: ignore[no-untyped-def]
     card = issue(staff_user)
-    found = g.giftcard_balance(g.format_code(card.code).lower(), user=charlie)
+    found = g.giftcard_balance(g.format_code(card.issued_code).lower(), user=charlie)
     assert (found.balance, found.currency, found.status) == (2500, "EUR", S.ACTIVE)
-    assert found.expires_at == card.expires_at and found.last4 == card.code[-4:]
+    assert found.expires_at == card.expires_at and found.last4 == card.code_hint
     with pytest.raises(NotFound):
         g.giftcard_balance(g.generate_code(), user=charlie)
 
@@ -209,14 +213,14 @@ def test_balance_check(staff_user, charlie):  # type: ignore[no-untyped-def]
 def test_balance_checks_are_rate_limited_per_user(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
     card = issue(staff_user)
     for i in range(g.LOOKUPS_PER_MINUTE):
-        code = card.code if i % 2 else g.generate_code()
+        code = card.issued_code if i % 2 else g.generate_code()
         with contextlib.suppress(NotFound):
             g.giftcard_balance(code, user=charlie)
     with pytest.raises(RateLimited):
-        g.giftcard_balance(card.code, user=charlie)
+        g.giftcard_balance(card.issued_code, user=charlie)
     with pytest.raises(RateLimited):  # claims share the budget
-        g.giftcard_claim(code=card.code, user=charlie)
-    assert g.giftcard_balance(card.code, user=bob).balance == 2500  # per user
+        g.giftcard_claim(code=card.issued_code, user=charlie)
+    assert g.giftcard_balance(card.issued_code, user=bob).balance == 2500  # per user
 
 
 # --- transfer and claim -------------------------------------------------------------------------
@@ -232,7 +236,12 @@ def test_holder_transfers_to_a_known_user_and_to_a_stranger_email(
     card.refresh_from_db()
     assert card.holder == charlie and card.recipient_email == "charlie@example.com"
     assert mail.outbox[-1].to == ["charlie@example.com"]
-    assert g.format_code(card.code) in mail.outbox[-1].body
+    # A new code for the new recipient; the old one (which Bob knows) stops working.
+    new_code = g.normalise_code(re.search(r"Code: (\S+)", mail.outbox[-1].body).group(1))
+    assert new_code != card.issued_code and card.code_digest == g.code_digest(new_code)
+    with pytest.raises(NotFound):
+        g.giftcard_balance(card.issued_code, user=charlie)
+    assert g.giftcard_balance(new_code, user=charlie).balance == 2500
     # Bob no longer holds it: it is gone from his cards.
     with pytest.raises(NotFound):
         g.giftcard_transfer(card_id=card.public_id, user=bob, to_email="bob@example.com")
@@ -272,15 +281,15 @@ def test_transfer_refuses_bad_input_and_inactive_cards(staff_user, bob):  # type
 def test_claim(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
     card = issue(staff_user, email="new@example.com")
     assert card.holder is None
-    claimed = g.giftcard_claim(code=g.format_code(card.code), user=charlie)
+    claimed = g.giftcard_claim(code=g.format_code(card.issued_code), user=charlie)
     assert claimed.holder == charlie
-    assert g.giftcard_claim(code=card.code, user=charlie).holder == charlie  # again: fine
+    assert g.giftcard_claim(code=card.issued_code, user=charlie).holder == charlie  # again: fine
     assert list(g.cards_of(charlie)) == [card]
     with pytest.raises(Conflict) as caught:
-        g.giftcard_claim(code=card.code, user=bob)
+        g.giftcard_claim(code=card.issued_code, user=bob)
     assert caught.value.code == "gift_card_held"
     with pytest.raises(InvalidInput):
-        g.giftcard_claim(code=card.code[:-1] + "*", user=bob)
+        g.giftcard_claim(code=card.issued_code[:-1] + "*", user=bob)
 
 
 # --- expiry ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ transfer, the staff page; Charlie gets 404 and changes nothing."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -40,8 +41,8 @@ def test_my_gift_cards_page(bobs_card, bob):  # type: ignore[no-untyped-def]
     page = login(bob).get("/gift-cards/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "25.00 EUR" in html and g.masked_code(bobs_card.code) in html
-    assert bobs_card.code[:12] not in html
+    assert "25.00 EUR" in html and g.masked_code(bobs_card.code_hint) in html
+    assert bobs_card.issued_code[:12] not in html
     assert "Buy a gift card" in html and "Check a balance" in html and "Add a card" in html
 
 
@@ -56,15 +57,19 @@ def test_buy_shows_the_code_once(bob, settings):  # type: ignore[no-untyped-def]
     key = str(uuid.uuid4())
     form = {"amount": "30", "currency": "EUR", "recipient_email": "", "idempotency_key": key}
     answer = client.post("/gift-cards/buy/", form)
-    assert answer.status_code == 302
+    # The answer is the card's page with the code: the code exists only in this request.
+    assert answer.status_code == 200 and answer["Cache-Control"] == "private, no-store"
     card = GiftCard.objects.get()
     assert card.initial_amount == 3000 and card.purchaser == bob
-    first = client.get(answer["Location"]).content.decode()
-    assert g.format_code(card.code) in first and "Awaiting payment" in first
-    second = client.get(answer["Location"]).content.decode()
-    assert g.format_code(card.code) not in second
-    # Sending the form again buys nothing more.
-    assert client.post("/gift-cards/buy/", form).status_code == 302
+    first = answer.content.decode()
+    shown = re.search(r"\b(\w{4}-\w{4}-\w{4}-\w{4}-\w)\b", first).group(1)
+    assert card.code_digest == g.code_digest(g.normalise_code(shown))
+    assert "Awaiting payment" in first
+    second = client.get(f"/gift-cards/{card.public_id}/").content.decode()
+    assert shown not in second and card.code_hint in second
+    # Sending the form again buys nothing more, and does not show the code again.
+    again = client.post("/gift-cards/buy/", form)
+    assert again.status_code == 200 and shown not in again.content.decode()
     assert GiftCard.objects.count() == 1
 
 
@@ -80,15 +85,15 @@ def test_buy_errors_keep_the_input(bob):  # type: ignore[no-untyped-def]
 
 def test_balance_check_and_claim(bobs_card, charlie):  # type: ignore[no-untyped-def]
     client = login(charlie)
-    answer = client.post("/gift-cards/check/", {"check-code": g.format_code(bobs_card.code)})
+    answer = client.post("/gift-cards/check/", {"check-code": g.format_code(bobs_card.issued_code)})
     assert answer.status_code == 200
     html = answer.content.decode()
-    assert "25.00 EUR" in html and bobs_card.code[:12] not in html
-    typo = bobs_card.code[:-1] + ("0" if bobs_card.code[-1] != "0" else "1")
+    assert "25.00 EUR" in html and bobs_card.issued_code[:12] not in html
+    typo = bobs_card.issued_code[:-1] + ("0" if bobs_card.issued_code[-1] != "0" else "1")
     assert client.post("/gift-cards/check/", {"check-code": typo}).status_code == 400
     unknown = client.post("/gift-cards/check/", {"check-code": g.generate_code()})
     assert unknown.status_code == 404
-    held = client.post("/gift-cards/claim/", {"claim-code": bobs_card.code})
+    held = client.post("/gift-cards/claim/", {"claim-code": bobs_card.issued_code})
     assert held.status_code == 409 and "Someone else holds this card" in held.content.decode()
 
 
@@ -138,6 +143,7 @@ def test_staff_page(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
     card = GiftCard.objects.get()
     assert card.issued_by == staff_user and card.holder == bob and card.expires_at.year == 2099
     html = client.get("/staff/gift-cards/").content.decode()
-    assert "10.00 EUR" in html and card.code[:12] not in html
+    assert "10.00 EUR" in html and f"…{card.code_hint}" in html
+    assert not re.search(r"\w{4}-\w{4}-\w{4}-\w{4}-\w", html)  # no full code anywhere
     bad = client.post("/staff/gift-cards/", {**form, "expires_on": "2001-01-01"})
     assert bad.status_code == 400 and GiftCard.objects.count() == 1

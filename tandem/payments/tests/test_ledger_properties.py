@@ -290,7 +290,7 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
         if bought is not None:
-            self.codes.append(bought.card.code)
+            self.codes.append(bought.card.issued_code)
             if pay_now:
                 self.mark_paid(bought.payment)
 
@@ -308,7 +308,7 @@ class LedgerMachine(RuleBasedStateMachine):
             ),
         )
         if card is not None:
-            self.codes.append(card.code)
+            self.codes.append(card.issued_code)
 
     @rule(
         client=CLIENT,
