@@ -477,6 +477,8 @@ class LedgerMachine(RuleBasedStateMachine):
     )
     @rule()
     def pay_out(self) -> None:
+        # An hour on, so the period that just ended holds what was earned so far.
+        self.now += timedelta(hours=1)
         made = self.attempt(
             "payout", lambda: payouts.payouts_create(period_end=self.now, now=self.now)
         )
