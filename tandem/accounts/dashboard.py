@@ -48,7 +48,7 @@ def _setup(user: Any) -> dict[str, Any] | None:
 
 def dashboard_cards(user: Any, roles: frozenset[str], now: datetime) -> dict[str, Any]:
     is_coach = Role.COACH in roles
-    cards: dict[str, Any] = {"messages": _messages(user)}
+    cards: dict[str, Any] = {"inbox": _messages(user)}
     if is_coach:
         cards["clients"] = booking_selectors.clients_of_coach(user, now, limit=CLIENTS_SHOWN)
         cards["setup"] = _setup(user)

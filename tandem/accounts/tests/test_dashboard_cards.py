@@ -67,6 +67,9 @@ def test_messages_card_shows_unread_conversations_for_client_and_coach(
     for html in (alice_page, bob_page):
         assert "No messages yet" not in html and "No conversations yet" not in html
         assert "Conversations with your coaches" not in html
+        # The card's data must not shadow Django's flash messages (the page once showed the
+        # card's keys, "unread" and "conversations", as two alerts).
+        assert 'class="alert' not in html
 
 
 def test_without_conversations_the_empty_state_fits_the_role(alice_coach, bob):
