@@ -138,11 +138,20 @@ def test_the_page_shows_totals_chart_data_and_table(client, alice, money_coach, 
     assert client.get("/coach/earnings/?period=%00year").status_code == 200
 
 
-def test_api_earnings(alice, money_coach, bob):
-    money_paid(money_coach, bob, amount=8000, fee=800, at=datetime.now(UTC))
+def test_api_earnings(alice, money_coach, bob, monkeypatch):
+    from django.utils import timezone
+
+    # The clock is injected: the earning is posted late on a Sunday in Berlin (just before
+    # its week ends) and the API asked early on the Monday after, in UTC still Sunday. With
+    # the wall clock, an earning made just before a week boundary and read just after it
+    # gave two rows; here the answer is fixed: this week's row and last week's.
+    monday = datetime(2026, 5, 17, 22, 30, tzinfo=UTC)  # Mon 18 May 00:30 in Berlin
+    monkeypatch.setattr(timezone, "now", lambda: monday)
+    money_paid(money_coach, bob, amount=8000, fee=800, at=berlin(2026, 5, 17, 23, 50))
     api = token_client(alice)
     body = api.get("/api/v1/me/coach/earnings?period=week&count=4").json()
-    assert len(body["periods"]) == 1  # none before the first earning
+    # None before the first earning's week: that week (11 May) and the current one (18 May).
+    assert [row["start"][:10] for row in body["periods"]] == ["2026-05-11", "2026-05-18"]
     assert body["timezone"] == "Europe/Berlin"
     assert body["totals"] == [
         {
@@ -161,7 +170,8 @@ def test_api_earnings(alice, money_coach, bob):
             "paid_out": "0.00",
         }
     ]
-    assert body["periods"][-1]["figures"][0]["net"] == "72.00"
+    assert body["periods"][0]["figures"][0]["net"] == "72.00"
+    assert body["periods"][-1]["figures"][0]["net_minor"] == 0  # nothing earned this week yet
     bad = api.get("/api/v1/me/coach/earnings?period=year")
     assert bad.status_code in (400, 422)
     assert "error" in bad.json()
