@@ -28,6 +28,7 @@ from tandem.coaches import page_queries as coach_pages
 from tandem.core.errors import NotFound, ServiceError
 from tandem.payments import selectors as payment_selectors
 from tandem.payments.models import Invoice, Payment
+from tandem.payments.selectors_documents import document_rows
 from tandem.payments.services import checkout, refunds
 from tandem.payments.services.documents import document_number
 from tandem.payments.services.money import format_money
@@ -174,11 +175,15 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
     if payment is None:
         return None
     cur = payment.currency
-    invoice = Invoice.objects.filter(payment=payment).first()
+    found = list(Invoice.objects.filter(payment=payment))  # every version and credit note
+    for doc in found:
+        doc.coach = booking.coach  # the same coach: no query for the number
+    invoice = next(
+        (d for d in found if d.superseded_at is None and d.kind != Invoice.Kind.CREDIT_NOTE), None
+    )
     is_coach = is_coach_of(booking, viewer)
     document = None
     if invoice is not None:
-        invoice.coach = booking.coach  # the same coach: no query for the number
         document = {
             "label": invoice.get_kind_display(),
             "number": document_number(invoice),
@@ -221,7 +226,8 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
             }
             for refund in payment.refunds.all()
         ],
-        "document": document,
+        "document": document,  # the current version
+        "documents": document_rows(payment, found),  # with credit notes and older versions
         "can_mark_paid": payment.status == Payment.Status.AWAITING_INVOICE
         and (is_coach or viewer.is_staff),
         "is_coach": is_coach,

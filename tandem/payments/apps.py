@@ -11,6 +11,7 @@ class PaymentsConfig(AppConfig):
         from tandem.booking.services import payments_hook
 
         from .services.checkout import on_booked
+        from .services.documents import on_booking_moved
         from .services.refunds import on_booking_settle
 
-        payments_hook.register(booked=on_booked, settle=on_booking_settle)
+        payments_hook.register(booked=on_booked, settle=on_booking_settle, moved=on_booking_moved)

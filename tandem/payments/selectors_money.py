@@ -31,7 +31,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from tandem.coaches.models import CoachProfile
@@ -367,10 +367,13 @@ def payments_page(user: Any, *, cursor: str | None = None, limit: int = 20) -> P
         raise InvalidInput("limit must be between 1 and 100.", fields={"limit": ["1-100"]})
     qs = (
         Payment.objects.filter(client=user)
-        .select_related(
-            "coach__user", "booking", "session_type", "package_purchase__offer", "invoice"
+        .select_related("coach__user", "booking", "session_type", "package_purchase__offer")
+        .prefetch_related(
+            "refunds",
+            "voids",
+            # Every version and credit note (Payment.invoice is the current one).
+            Prefetch("documents", queryset=Invoice.objects.select_related("coach")),
         )
-        .prefetch_related("refunds", "voids")
         .order_by("-created_at", "-pk")
     )
     if cursor:

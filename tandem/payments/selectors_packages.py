@@ -96,7 +96,9 @@ def _purchases_with_counts() -> QuerySet[PackagePurchase]:
         .prefetch_related(
             Prefetch(
                 "payments",
-                queryset=Payment.objects.select_related("invoice").order_by("-created_at", "-pk"),
+                queryset=Payment.objects.prefetch_related("documents").order_by(
+                    "-created_at", "-pk"
+                ),
                 to_attr="payment_list",
             )
         )

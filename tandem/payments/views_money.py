@@ -25,6 +25,7 @@ from tandem.core.forms import add_service_error
 from . import selectors_money as selectors
 from .models import Payment, Payout
 from .pdf import document_pdf
+from .selectors_documents import document_rows
 from .services import payouts as payout_services
 from .services.documents import document_number
 from .services.money import format_money
@@ -266,8 +267,9 @@ def _payment_row(p: Payment) -> dict:
         "status": p.get_status_display(),
         "refunds": refunds,
         "voids": voids,
-        "document": document,
+        "document": document,  # the current version
         "document_number": document_number(document) if document else "",
+        "documents": document_rows(p),  # with credit notes and superseded versions
     }
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -17,8 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
 
-from .models import LedgerEntry, Payment
+from .models import Invoice, LedgerEntry, Payment
 from .present import payment_data
+from .selectors_documents import document_rows
 from .services import checkout, refunds
 from .services.money import format_money, to_minor
 
@@ -65,7 +66,9 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
     _staff_only(request)
     payment = (
         Payment.objects.select_related("client", "coach__user", "booking")
-        .prefetch_related("sources", "refunds")
+        .prefetch_related(
+            "sources", "refunds", Prefetch("documents", Invoice.objects.select_related("coach"))
+        )
         .filter(public_id=payment_id)
         .first()
     )
@@ -126,6 +129,7 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
         "data": payment_data(payment, request.user),
         "entries": [{"entry": e, "amount": format_money(e.amount, e.currency)} for e in entries],
         "form": form,
+        "documents": document_rows(payment),  # current version first
         "refundable": format_money(
             payment.amount - payment.refunded - payment.voided, payment.currency
         ),

@@ -198,6 +198,7 @@ def _reschedule(
         from_start=previous,
         message=reason,
     )
+    payments_hook.moved(booking, previous, now)  # issued documents get a new version
     notify.announce(booking, "rescheduled", previous_start=previous)
     if lapse_moved:
         notify.schedule_expiry(booking)

@@ -11,6 +11,9 @@ two functions and payments plugs its handlers in at start-up (`PaymentsConfig.re
   default way). A replayed request (same Idempotency-Key) books nothing, so it pays nothing.
   Rescheduling moves the same booking, so its payment follows it.
 - `settle` runs inside a cancellation, decline, lapse or no-show (refunds by policy).
+- `moved` runs inside a reschedule, after the booking's new time is saved: the payment
+  stays, but documents already issued for it (invoice, receipt) get a new version with the
+  new time (payments decides how; an issued document is never rewritten).
 
 Booking never imports payments; without payments installed there is no handler and
 booking refuses to run rather than give sessions away.
@@ -28,15 +31,19 @@ from ..models import Booking
 
 BookedHandler = Callable[[Booking, Any, datetime], Any]
 SettleHandler = Callable[[Booking, str, "User | None", datetime], None]
+MovedHandler = Callable[[Booking, datetime, datetime], None]
 
 _booked: BookedHandler | None = None
 _settle: SettleHandler | None = None
+_moved: MovedHandler | None = None
 
 
-def register(*, booked: BookedHandler, settle: SettleHandler) -> None:
+def register(
+    *, booked: BookedHandler, settle: SettleHandler, moved: MovedHandler | None = None
+) -> None:
     """Payments' handlers (called once, from its AppConfig.ready)."""
-    global _booked, _settle
-    _booked, _settle = booked, settle
+    global _booked, _settle, _moved
+    _booked, _settle, _moved = booked, settle, moved
 
 
 def booked(booking: Booking, how: Any, now: datetime) -> Any:
@@ -52,3 +59,10 @@ def settle(booking: Booking, change: str, actor: User | None, now: datetime) -> 
     if _settle is None:
         raise RuntimeError("No payments handler is registered: install tandem.payments.")
     _settle(booking, change, actor, now)
+
+
+def moved(booking: Booking, previous_start: datetime, now: datetime) -> None:
+    """The booking moved from `previous_start` to its (saved) new time, in the reschedule's
+    transaction: its money stays, its issued documents are brought up to date."""
+    if _moved is not None:
+        _moved(booking, previous_start, now)

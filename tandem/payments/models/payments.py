@@ -146,6 +146,17 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.purpose} payment {self.amount} {self.currency} ({self.status})"
 
+    @property
+    def invoice(self):  # type: ignore[no-untyped-def]
+        """The current version of the payment's invoice or receipt (None if it has none).
+
+        Reads `documents` (prefetch it for lists); credit notes and superseded versions are
+        reached through `documents` too."""
+        for document in self.documents.all():
+            if document.superseded_at is None and document.kind != "credit_note":
+                return document
+        return None
+
 
 class PaymentSource(models.Model):
     """One part of a payment: what covered how much of the price."""

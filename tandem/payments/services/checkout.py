@@ -654,9 +654,9 @@ def invoice_mark_paid(*, payment_id: uuid.UUID, user: User, now: datetime | None
         _succeed(payment, now, receipt=False)  # earns and fulfils (the paid invoice is the record)
     from ..models import Invoice
 
-    Invoice.objects.filter(payment=payment, status=Invoice.Status.OPEN).update(
-        status=Invoice.Status.PAID, paid_at=now
-    )
+    Invoice.objects.filter(
+        payment=payment, status=Invoice.Status.OPEN, superseded_at__isnull=True
+    ).update(status=Invoice.Status.PAID, paid_at=now)
     return payment
 
 

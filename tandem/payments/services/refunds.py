@@ -42,7 +42,7 @@ from ..models import (
     PaymentVoid,
     Refund,
 )
-from . import accounts, ledger
+from . import accounts, documents, ledger
 from .money import percent
 
 Source = PaymentSource.Kind
@@ -300,10 +300,11 @@ def _void(
         source.voided += portion
         PaymentSource.objects.filter(pk=source.pk).update(voided=source.voided)
     payment.voided += total
+    _credit_note(payment, total, "void", reason, now)
     if not any(_left(s) for s, _ in portions):
-        Invoice.objects.filter(payment=payment, status=Invoice.Status.OPEN).update(
-            status=Invoice.Status.VOID
-        )
+        Invoice.objects.filter(
+            payment=payment, status=Invoice.Status.OPEN, superseded_at__isnull=True
+        ).update(status=Invoice.Status.VOID)
     return void
 
 
@@ -363,12 +364,21 @@ def _refund(
         source.refunded += portion
         PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded)
     payment.refunded += total
+    _credit_note(payment, total, "refund", reason, now)
     if any(source.kind == Source.CARD for source, _ in portions):
         from ..tasks import provider_refund_task
 
         refund_pk = refund.pk
         enqueue_in_transaction(lambda: provider_refund_task.enqueue(refund_pk))
     return refund
+
+
+def _credit_note(payment: Payment, amount: int, what: str, reason: str, now: datetime) -> None:
+    """Money given back after the payment's document was issued: the document stays as it
+    was, and a credit note for `amount` records the change (none without a document)."""
+    documents.credit_note_issue(
+        payment, amount=amount, what=what, reason=Reason(reason).label, now=now
+    )
 
 
 def _settle_status(payment: Payment, now: datetime) -> None:
@@ -386,7 +396,9 @@ def _settle_status(payment: Payment, now: datetime) -> None:
 
 
 def _open_invoice(payment: Payment) -> bool:
-    return Invoice.objects.filter(payment=payment, status=Invoice.Status.OPEN).exists()
+    return Invoice.objects.filter(
+        payment=payment, status=Invoice.Status.OPEN, superseded_at__isnull=True
+    ).exists()
 
 
 def release_taken(payment: Payment, *, now: datetime) -> None:
@@ -410,9 +422,9 @@ def release_taken(payment: Payment, *, now: datetime) -> None:
         payment=payment,
         now=now,
     )
-    Invoice.objects.filter(payment=payment, status=Invoice.Status.OPEN).update(
-        status=Invoice.Status.VOID
-    )
+    Invoice.objects.filter(
+        payment=payment, status=Invoice.Status.OPEN, superseded_at__isnull=True
+    ).update(status=Invoice.Status.VOID)
 
 
 def return_unearned(payment: Payment, *, reason: str, now: datetime) -> Refund:
@@ -433,6 +445,7 @@ def return_unearned(payment: Payment, *, reason: str, now: datetime) -> Refund:
         )
     for source, portion in portions:
         PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded + portion)
+    _credit_note(payment, total, "refund", reason, now)
     if any(s.kind == Source.CARD for s, _ in portions):
         from ..tasks import provider_refund_task
 
@@ -471,6 +484,7 @@ def refund_late_card(payment: Payment, *, now: datetime) -> None:
         now=now,
     )
     PaymentSource.objects.filter(pk=card.pk).update(refunded=card.amount)
+    _credit_note(payment, card.amount, "refund", Reason.UNBOOKABLE, now)
     from ..tasks import provider_refund_task
 
     refund_pk = refund.pk

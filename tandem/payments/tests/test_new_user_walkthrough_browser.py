@@ -212,7 +212,7 @@ def book_through_the_wizard(page: Page, base: str, looks: Looks | None) -> Booki
 def payment_row(page: Page, what: str, booking: Booking):  # type: ignore[no-untyped-def]
     """The /payments/ row of this booking's payment: its description, date (as Bob sees it)
     and document link (two payments can share a minute)."""
-    payment = Payment.objects.select_related("invoice").get(booking=booking)
+    payment = Payment.objects.get(booking=booking)
     at = timezone.localtime(payment.created_at, NEW_YORK)
     document = reverse("payment_document", args=[payment.invoice.public_id])
     return (
