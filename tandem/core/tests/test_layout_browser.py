@@ -5,6 +5,7 @@ never wraps from 360 to 1920 px (one line per item, one row, or the menu button)
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -181,7 +182,9 @@ def test_every_page_fits_a_phone_for_every_role(  # type: ignore[no-untyped-def]
 
 
 NAV_ITEM_LINES = """() => {
-  const items = [...document.querySelectorAll("#nav-main .nav-link, #nav-main .btn")]
+  // The connection status ("Live") sits beside the brand; it must not wrap either.
+  const items = [...document.querySelectorAll(
+    "#nav-main .nav-link, #nav-main .btn, nav.navbar [data-realtime-status]")]
     .filter((el) => el.offsetParent);
   const wrapped = items.filter((el) => {
     const range = document.createRange();
@@ -198,6 +201,15 @@ NAV_ITEM_LINES = """() => {
 }"""
 
 
+def open_collapsed_menu(page: Page) -> None:
+    """Open the menu button's menu and wait until Bootstrap's collapse has finished (while
+    it animates, items are measured mid-way and clicks land on moving targets)."""
+    page.locator(".navbar-toggler").click()
+    menu = page.locator("#nav-main")
+    expect(menu).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
+    expect(menu).not_to_have_class(re.compile(r"collapsing"))
+
+
 @pytest.mark.parametrize("width", [360, 768, 1280, 1920])
 def test_the_navigation_never_wraps(browser_context, live_server, login_as, demo, width):  # type: ignore[no-untyped-def]
     for role in [*ACCOUNTS, "anonymous"]:
@@ -209,8 +221,7 @@ def test_the_navigation_never_wraps(browser_context, live_server, login_as, demo
         toggler = page.locator(".navbar-toggler")
         if toggler.is_visible():
             # Collapsed into the menu button: open it; every item is then on one line.
-            toggler.click()
-            expect(page.locator("#nav-main")).to_be_visible()
+            open_collapsed_menu(page)
             found = page.evaluate(NAV_ITEM_LINES)
             assert found["count"] and not found["wrapped"], (role, width, found)
         else:
@@ -221,10 +232,9 @@ def test_the_navigation_never_wraps(browser_context, live_server, login_as, demo
             assert nav_height < 90, (role, width, nav_height)
         if role == "coach":
             # The coach's tools are one menu away.
-            if not page.locator("#nav-coach").is_visible():
-                page.locator(".navbar-toggler").click()
             page.locator("#nav-coach").click()
-            menu = page.locator("#nav-main .dropdown-menu").first
+            menu = page.locator('.dropdown-menu[aria-labelledby="nav-coach"]')
+            expect(menu).to_be_visible()
             expect(menu.get_by_role("link", name="Availability")).to_be_visible()
             expect(menu.get_by_role("link", name="Earnings")).to_be_visible()
         context.close()
