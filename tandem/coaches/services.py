@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from django.db import IntegrityError, transaction
 from django.db.models import Min, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -135,24 +136,32 @@ def _free_slug(base: str) -> str:
 
 
 def refresh_min_price(coach_ids: Iterable[int]) -> None:
-    """CoachProfile.min_price = the cheapest active session type's price in the coach's
-    currency (None if none). Session types are priced in the coach's currency (these
-    services and the admin see to it); the filter keeps min_price a price in
+    """CoachProfile.min_price = the cheapest active paid session type's price in the coach's
+    currency (0 if all are free, None if none). Session types are priced in the coach's
+    currency (these services and the admin see to it); the filter keeps min_price a price in
     CoachProfile.currency even for a row that slipped past them, so the directory never
     compares amounts across currencies."""
     ids = sorted(set(coach_ids))
     if not ids:
         return
-    cheapest = (
-        SessionType.objects.filter(
-            coach=OuterRef("pk"), is_active=True, currency=OuterRef("currency")
+
+    def cheapest(**only: object) -> Subquery:
+        return Subquery(
+            SessionType.objects.filter(
+                coach=OuterRef("pk"), is_active=True, currency=OuterRef("currency"), **only
+            )
+            .order_by()
+            .values("coach")
+            .annotate(cheapest=Min("price"))
+            .values("cheapest")[:1]
         )
-        .order_by()
-        .values("coach")
-        .annotate(cheapest=Min("price"))
-        .values("cheapest")[:1]
+
+    # The cheapest PAID session, as the directory card says ("From 45.00 EUR · free session
+    # available"): a free intro call must not make every coach "cost" 0 in the price filter.
+    # A coach who offers only free sessions costs 0.
+    CoachProfile.objects.filter(pk__in=ids).update(
+        min_price=Coalesce(cheapest(price__gt=0), cheapest())
     )
-    CoachProfile.objects.filter(pk__in=ids).update(min_price=Subquery(cheapest))
 
 
 def refresh_next_available_on_commit(coach_ids: Iterable[int]) -> None:

@@ -354,7 +354,8 @@ def test_alice_manages_her_session_types(alice_coach, alice_api):
     assert created["price"] == "0.00"
     assert created["currency"] == "EUR"
     assert created["slot_step_minutes"] == 30  # the default
-    assert alice_api.get("/api/v1/me/coach").json()["min_price"] == "0.00"
+    # the cheapest PAID session (80.00): a free intro call does not make her cost 0
+    assert alice_api.get("/api/v1/me/coach").json()["min_price"] == "80.00"
     # list and read
     names = [t["name"] for t in alice_api.get("/api/v1/me/session-types").json()]
     assert names == ["Intro call", "Session 1"]

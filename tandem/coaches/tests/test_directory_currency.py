@@ -21,8 +21,10 @@ _emails = itertools.count()
 
 
 def coach(name: str, price: str, currency: str) -> CoachProfile:
+    # Like the demo: a free intro call beside the paid sessions. The price filter looks at
+    # the cheapest PAID session, as the card's "From 45.00 EUR · free session available".
     user = make_user(f"cur{next(_emails)}@example.com", name=name)
-    return make_coach(user, headline="Coach", prices=(price,), currency=currency)
+    return make_coach(user, headline="Coach", prices=("0", price), currency=currency)
 
 
 @pytest.fixture
@@ -47,6 +49,13 @@ def test_a_price_range_finds_the_coaches_who_charge_it_in_that_currency(world):
     assert slugs(price_min="5000", currency="JPY", sort="price") == ["hana-sato", "kenji-mori"]
     # without a price filter the currency filters nobody out
     assert len(slugs(currency="EUR")) == 5
+
+
+def test_a_free_intro_call_does_not_make_a_coach_cost_nothing(world):
+    assert world["alice"].min_price == 45
+    only_free = coach("Frida Free", "0", "EUR")
+    assert only_free.min_price == 0
+    assert slugs(price_max="0", currency="EUR") == ["frida-free"]
 
 
 def test_the_price_order_keeps_other_currencies_after_the_chosen_one(world):

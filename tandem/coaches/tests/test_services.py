@@ -245,7 +245,8 @@ def test_session_types_keep_min_price_in_sync(alice_coach):
     cheap = services.session_type_create(
         coach=alice_coach, name="Intro call", duration_minutes=20, price="0"
     )
-    assert CoachProfile.objects.get(pk=alice_coach.pk).min_price == Decimal("0.00")
+    # The cheapest PAID session: a free intro call does not make her cost 0.
+    assert CoachProfile.objects.get(pk=alice_coach.pk).min_price == Decimal("80.00")
     services.session_type_update(
         coach=alice_coach, session_type_id=cheap.public_id, price=Decimal("95.50")
     )
