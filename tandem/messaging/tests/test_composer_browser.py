@@ -45,6 +45,17 @@ def test_a_too_long_message_shows_the_limit(
     assert not Message.objects.exists()
 
 
+def test_on_a_phone_the_text_box_takes_the_composers_width(
+    browser_context, live_server, login_as, bob, conversation
+):  # type: ignore[no-untyped-def]
+    # At 360 px the box was squeezed to "Write a" beside "Send" and the paperclip.
+    page = open_chat(browser_context, live_server, login_as, bob, conversation)
+    box = page.locator("#composer-body").bounding_box()
+    composer = page.locator("[data-composer]").bounding_box()
+    assert box and composer and box["width"] >= 0.6 * composer["width"], (box, composer)
+    expect(page.get_by_role("button", name="Send")).to_be_visible()
+
+
 @pytest.mark.parametrize(
     ("clock", "pattern"),
     [("12h", r"^\d{1,2} \w{3}, \d{1,2}:\d\d [AP]M$"), ("24h", r"^\d{1,2} \w{3}, \d\d:\d\d$")],
