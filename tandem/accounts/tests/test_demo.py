@@ -191,6 +191,7 @@ def forget_money_of(bookings) -> None:  # type: ignore[no-untyped-def]
         LedgerTransaction,
         Payment,
         PaymentSource,
+        PaymentVoid,
         Refund,
     )
 
@@ -198,8 +199,14 @@ def forget_money_of(bookings) -> None:  # type: ignore[no-untyped-def]
     transactions = LedgerTransaction.objects.filter(payment__in=payments)
     LedgerEntry.objects.filter(transaction__in=transactions).delete()
     transactions.delete()
-    for model in (PaymentSource, Refund, Invoice):
+    for model in (PaymentSource, Refund, PaymentVoid):
         model.objects.filter(payment__in=payments).delete()
+    # Documents refer to each other (credit notes to what they correct, versions to what
+    # they supersede, both protected): the newest go first.
+    documents = Invoice.objects.filter(payment__in=payments)
+    documents.filter(credits__isnull=False).delete()
+    for version in sorted(set(documents.values_list("version", flat=True)), reverse=True):
+        documents.filter(version=version).delete()
     payments.delete()
 
 

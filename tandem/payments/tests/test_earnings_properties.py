@@ -60,6 +60,16 @@ class EarningsMachine(LedgerMachine):
                     ),
                 )
 
+    @rule(hours=st.sampled_from([2, 26]), pay=st.booleans())
+    def pay_out_later_again(self, hours: int, pay: bool) -> None:
+        """Weigh payout runs: among the ledger machine's many rules they were too rare for
+        a bounded run to pay one out."""
+        self.pay_out_later(hours, pay)
+
+    @rule(hours=st.sampled_from([2, 26]))
+    def pay_out_later_and_pay(self, hours: int) -> None:
+        self.pay_out_later(hours, True)
+
     @rule(index=st.integers(0, 1_000_000), pay=st.booleans())
     def settle_payout(self, index: int, pay: bool) -> None:
         payout = self.pick(Payout.objects.filter(status=Payout.Status.PENDING), index)
