@@ -30,7 +30,7 @@ from tandem.payments import selectors_money as selectors
 from tandem.payments.models import Account, LedgerEntry, Payout
 from tandem.payments.services import accounts, payouts
 
-from .test_ledger_properties import SEEN, LedgerMachine, build_world
+from .test_ledger_properties import COMMON_RULES, SEEN, LedgerMachine, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -177,5 +177,9 @@ def test_earnings_identities_after_random_histories(settings) -> None:  # type: 
         ),
     )
     print("\n".join(f"{count:5d}  {what}" for what, count in sorted(SEEN.items())))
-    for name in ("book", "mark_paid", "staff_refund", "payout", "payout_paid"):
+    # Not asserted rule by rule (see test_ledger_properties): which rare rules a bounded run
+    # reaches depended on the tests before it in the process. Paid, failed and pending
+    # payouts have deterministic tests in test_earnings_money.py; here the identities are
+    # checked after every step of whatever history was generated.
+    for name in (*COMMON_RULES, "payout"):
         assert SEEN[f"ok: {name}"] > 0, (name, SEEN)
