@@ -91,13 +91,16 @@ def activate_totp(page: Page, base: str, password: str, totp) -> tuple[str, int,
     return secret, step, codes
 
 
-def test_signup_verify_sign_in_and_two_factor(browser_context, live_server, smtp_mailbox, totp):  # type: ignore[no-untyped-def]
+def test_signup_verify_sign_in_and_two_factor(  # type: ignore[no-untyped-def]
+    browser_context, live_server, smtp_mailbox, totp, settings
+):
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
 
     from tandem.accounts.models import User
 
     base = live_server.url
+    settings.TANDEM_SITE_URL = base  # emailed links point at the site's public URL
     address = "dana@example.com"
     context = browser_context(timezone_id="Asia/Kolkata")
     page = context.new_page()
@@ -203,8 +206,9 @@ def test_recovery_code_signs_in_once(browser_context, live_server, bob, totp):  
     expect(page).to_have_url(f"{base}/dashboard/")
 
 
-def test_password_reset(browser_context, live_server, smtp_mailbox, bob):  # type: ignore[no-untyped-def]
+def test_password_reset(browser_context, live_server, smtp_mailbox, bob, settings):  # type: ignore[no-untyped-def]
     base = live_server.url
+    settings.TANDEM_SITE_URL = base  # emailed links point at the site's public URL
     page = browser_context().new_page()
     page.goto(f"{base}/accounts/password/reset/")
     page.locator('[name="email"]').fill(bob.email)

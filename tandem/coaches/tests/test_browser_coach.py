@@ -33,6 +33,8 @@ def tab_to(page: Page, element_id: str, *, limit: int = 10) -> None:
 def test_coach_edits_availability_with_the_keyboard_and_sees_the_live_preview(  # type: ignore[no-untyped-def]
     alice_coach, browser_context, live_server, login_as
 ):
+    # She starts with no weekly hours (the fixture gives every coach some).
+    WeeklyInterval.objects.filter(coach=alice_coach).delete()
     # A day two days from now (in Alice's zone) lies wholly inside the 7-day preview.
     session_type = alice_coach.session_types.get()
     services.session_type_update(
