@@ -88,6 +88,22 @@ def world(alice, bob, staff_user) -> dict[str, Any]:  # type: ignore[no-untyped-
     return {"headers": headers, "ids": {name: str(value) for name, value in ids.items()}}
 
 
+@pytest.fixture(autouse=True)
+def _one_connection_per_test():  # type: ignore[no-untyped-def]
+    """Schemathesis calls the WSGI app directly, so Django's request signals close "old"
+    connections, which in a test transaction is the test's own (on PostgreSQL's pool the next
+    query then refuses to connect inside the atomic block). Django's test client disconnects
+    them the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 def call(case, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     # Any real server sets REMOTE_ADDR (allauth's rate limits need it); werkzeug's client does not.
     case.call_and_validate(
