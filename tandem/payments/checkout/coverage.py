@@ -1,0 +1,116 @@
+"""How a price is covered: the one home of the rule (issue 15, "one home per rule").
+
+In this order: a package credit (of that coach and session type) covers a session whole;
+otherwise a gift card pays what its balance allows, then the client's account credit, and
+the provider takes the rest (a card through Stripe, or an invoice with the manual provider).
+The client's choices (`PayWith`) switch each source on or off.
+
+`cover` applies the rule to balances it asks for lazily, at most once each and only while
+something is left to pay (a gift card code is not even looked up when a package pays), so
+each caller decides how a balance is read:
+
+- `checkout.payment_open` claims the package credit and locks the rows it reads (the money
+  really moves);
+- `checkout.needs_card` (would this booking wait for a card?) and the booking wizard's quote
+  (`checkout.booking_port.quote`) read without claiming (`ReadBalances`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tandem.core.errors import ServiceError
+
+from ..models import GiftCard
+from ..selectors_packages import credits_left
+from ..services import accounts
+
+if TYPE_CHECKING:
+    from ..services.checkout import PayWith
+
+
+class Balances(Protocol):
+    """Where a price may be covered from (each asked at most once, in the rule's order)."""
+
+    def package_covers(self) -> bool:
+        """Whether a package credit covers the session (claimed, when the caller pays)."""
+        ...
+
+    def gift_card(self) -> int:
+        """The gift card's balance in minor units (the code is the caller's)."""
+        ...
+
+    def account_credit(self) -> int:
+        """The client's account credit in the price's currency, in minor units."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What each source pays of `price` (minor units); `rest` is the provider's part."""
+
+    price: int
+    package: bool
+    gift_card: int
+    credit: int
+    rest: int
+
+    @property
+    def covered_without_provider(self) -> bool:
+        return self.rest == 0
+
+
+def cover(price: int, pay_with: PayWith, balances: Balances) -> Coverage:
+    """Split `price` between a package credit, a gift card, account credit and the provider."""
+    remaining = price
+    package = False
+    if remaining and pay_with.package and balances.package_covers():
+        package, remaining = True, 0
+    from_gift_card = 0
+    if remaining and pay_with.gift_card_code:
+        from_gift_card = max(0, min(balances.gift_card(), remaining))
+        remaining -= from_gift_card
+    from_credit = 0
+    if remaining and pay_with.use_credit:
+        from_credit = max(0, min(balances.account_credit(), remaining))
+        remaining -= from_credit
+    return Coverage(price, package, from_gift_card, from_credit, remaining)
+
+
+@dataclass(slots=True)
+class ReadBalances:
+    """The balances as they stand, read without claiming or locking anything.
+
+    `lenient`: a gift card code that finds no usable card (unknown, mistyped, used up,
+    expired, another currency) counts as nothing instead of raising, for a page that shows
+    what would be left while the form reports the code's own error.
+    """
+
+    client: Any
+    coach: Any
+    session_type: Any
+    gift_card_code: str | None
+    now: datetime
+    lenient: bool = False
+
+    def package_covers(self) -> bool:
+        return credits_left(self.client, self.coach, self.session_type, self.now) > 0
+
+    def gift_card(self) -> int:
+        from ..services.giftcards import find_card
+
+        try:
+            card = find_card(self.gift_card_code)
+        except ServiceError:
+            if self.lenient:
+                return 0
+            raise
+        usable = card.status == GiftCard.Status.ACTIVE and card.expires_at > self.now
+        if not usable or card.currency != self.session_type.currency:
+            return 0  # paying with it is refused (checkout.payment_open says why)
+        return accounts.gift_card_balance(card)
+
+    def account_credit(self) -> int:
+        return accounts.client_credit_balance(self.client, self.session_type.currency)
