@@ -134,6 +134,8 @@ INSTALLED_APPS = [
     "tandem.dispatch",
     "tandem.notifications",
     "tandem.payments",
+    "tandem.home",
+    "tandem.demo",
 ]
 
 MIDDLEWARE = [
@@ -172,7 +174,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
-                "tandem.core.context_processors.navigation",
+                "tandem.home.context_processors.navigation",
                 "tandem.realtime.context_processors.realtime",
                 "tandem.notifications.context_processors.notification_nav",
             ],

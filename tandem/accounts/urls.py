@@ -3,8 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/sessions/", views.dashboard_sessions, name="dashboard_sessions"),
     path("settings/", views.settings_profile, name="settings_profile"),
     path("settings/tokens/", views.settings_tokens, name="settings_tokens"),
     path(

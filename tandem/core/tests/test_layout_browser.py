@@ -21,7 +21,7 @@ from tandem.payments.models import GiftCard, PackageOffer, PackagePurchase, Paym
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-# Role -> the demo account that plays it (accounts/management/commands/seed_demo.py).
+# Role -> the demo account that plays it (demo/management/commands/seed_demo.py).
 ACCOUNTS = {
     "client": "bob@tandem.local",
     "coach": "alice@tandem.local",

@@ -16,7 +16,7 @@ from tandem.accounts.models import CoachApplication, User
 from tandem.availability.models import DateOverride, OverrideInterval, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile, SessionType
-from tandem.core.management.commands.gen_bench_data import BENCH_DOMAIN
+from tandem.demo.management.commands.gen_bench_data import BENCH_DOMAIN
 
 SMALL = ["--coaches", "20", "--bookings", "200", "--clients", "30", "--seed", "7"]
 MODELS = [

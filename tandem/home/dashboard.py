@@ -11,14 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from tandem.accounts.models import Role
 from tandem.booking import selectors as booking_selectors
 from tandem.coaches import selectors as coach_selectors
 from tandem.messaging import present as messaging_present
 from tandem.messaging import selectors as messaging_selectors
 from tandem.orgs import selectors as org_selectors
 from tandem.payments.services.coach_settings import settings_of
-
-from .models import Role
 
 LATEST_CONVERSATIONS = 3
 CLIENTS_SHOWN = 3

@@ -11,11 +11,11 @@ from django.test import Client
 from django.utils import timezone
 
 from tandem.accounts import selectors
-from tandem.accounts.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 from tandem.accounts.models import ApiToken, CoachApplication, User
 from tandem.availability.models import DateOverride, OverrideInterval, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
+from tandem.demo.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
 from tandem.orgs.models import Membership, Organisation
 
 MODELS = [
