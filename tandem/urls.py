@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 
 from tandem.accounts import views as account_views
 from tandem.core import views as core_views
-from tandem.payments import webhooks as payments_webhooks
+from tandem.payments.checkout import webhooks as payments_webhooks
 from tandem.realtime import views as realtime_views
 from tandem.realtime import views_bridge as realtime_bridge
 
@@ -30,18 +30,17 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
     path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
-    path("", include("tandem.home.urls")),  # /dashboard/
-    path("", include("tandem.accounts.urls")),  # /settings/...
+    path("", include("tandem.accounts.urls")),
     # /coach/... (a coach's profile, session types, availability) and /staff/... pages.
     path("", include("tandem.coaches.urls_coach")),
     path("", include("tandem.coaches.urls")),  # /coaches/ and /c/<slug>/ (public)
     path("", include("tandem.booking.urls")),  # /calendar/<token>.ics, /settings/calendar/, ...
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
-    path("", include("tandem.payments.urls_giftcards")),  # /gift-cards/, /staff/gift-cards/
+    path("", include("tandem.payments.giftcards.urls")),  # /gift-cards/, /staff/gift-cards/
     path("", include("tandem.notifications.urls")),  # /notifications/, /settings/notifications/
-    path("", include("tandem.payments.urls_money")),  # /coach/earnings/, /payments/, ...
-    path("", include("tandem.payments.urls_packages")),  # /coach/packages/, /packages/...
+    path("", include("tandem.payments.payouts.urls")),  # /coach/earnings/, /payments/, ...
+    path("", include("tandem.payments.packages.urls")),  # /coach/packages/, /packages/...
     path("webhooks/stripe", payments_webhooks.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
 ]

@@ -11,7 +11,7 @@ from ninja import Path, Query, Router, Status
 from tandem.availability import selectors as availability_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import InvalidInput, NotFound
-from tandem.payments.services import checkout
+from tandem.payments.checkout import services as checkout
 
 from . import money, selectors, services
 from .alternatives import alternatives_for

@@ -10,8 +10,8 @@ from django import forms
 
 from tandem.core.errors import ServiceError
 from tandem.core.idempotency import MAX_KEY
-from tandem.payments.services.checkout import PayWith
-from tandem.payments.services.packages import MAX_GIFT_CODE
+from tandem.payments.checkout.services import PayWith
+from tandem.payments.packages.services import MAX_GIFT_CODE
 
 from .page_queries import parse_start
 from .services.create import MAX_NOTES

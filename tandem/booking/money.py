@@ -12,13 +12,13 @@ from .services.policy import cancellation_terms
 
 
 def _amount(value: int, currency: str) -> str:
-    from tandem.payments.services.money import from_minor
+    from tandem.payments.ledger.money import from_minor
 
     return str(from_minor(value, currency))
 
 
 def payment_summary(booking: Booking) -> dict[str, Any] | None:
-    from tandem.payments.selectors import booking_payment
+    from tandem.payments.checkout.selectors import booking_payment
 
     payment = booking_payment(booking)
     if payment is None:
@@ -35,7 +35,7 @@ def payment_summary(booking: Booking) -> dict[str, Any] | None:
 def impact_words(refund: int, void: int, kept: int, currency: str) -> str:
     """One sentence on what a cancellation gives back: money refunded, or an unpaid invoice
     voided (nothing was paid, so nothing is refunded), and what the coach keeps."""
-    from tandem.payments.services.money import format_money
+    from tandem.payments.ledger.money import format_money
 
     said = []
     if refund:
@@ -67,7 +67,7 @@ def _impact(currency: str, refund: int, void: int, kept: int) -> dict[str, Any]:
 def refund_if_cancelled(booking: Booking, user: User, now: datetime) -> dict[str, Any] | None:
     if booking.status not in Booking.ACTIVE_STATUSES or booking.start <= now:
         return None
-    from tandem.payments.services.refunds import refund_preview
+    from tandem.payments.checkout.refunds import refund_preview
 
     late = cancellation_terms(booking, user, now).late
     preview = refund_preview(booking, actor=user, late=late)

@@ -28,11 +28,12 @@ from tandem.coaches import page_queries as coach_pages
 from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile
 from tandem.core.errors import NotFound, ServiceError
-from tandem.payments import selectors as payment_selectors
+from tandem.payments.checkout import selectors as payment_selectors
+from tandem.payments.checkout import services as checkout
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger.money import format_money, to_minor
 from tandem.payments.models import Payment, PaymentSource
-from tandem.payments.selectors_packages import available_credit, credits_left
-from tandem.payments.services import accounts, checkout
-from tandem.payments.services.money import format_money, to_minor
+from tandem.payments.packages.selectors import available_credit, credits_left
 
 from . import page_queries, services
 from .forms import ConfirmForm, HoldForm, show_service_error

@@ -26,12 +26,13 @@ from tandem.accounts.models import User
 from tandem.accounts.selectors import user_roles
 from tandem.coaches import page_queries as coach_pages
 from tandem.core.errors import NotFound, ServiceError
-from tandem.payments import selectors as payment_selectors
+from tandem.payments.checkout import refunds
+from tandem.payments.checkout import selectors as payment_selectors
+from tandem.payments.checkout import services as checkout
+from tandem.payments.documents.selectors import document_rows
+from tandem.payments.documents.services import document_number
+from tandem.payments.ledger.money import format_money
 from tandem.payments.models import Invoice, Payment
-from tandem.payments.selectors_documents import document_rows
-from tandem.payments.services import checkout, refunds
-from tandem.payments.services.documents import document_number
-from tandem.payments.services.money import format_money
 from tandem.realtime.context_processors import pin_events_position
 
 from . import ical, page_queries, present, selectors, services

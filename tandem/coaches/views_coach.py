@@ -183,7 +183,7 @@ def coach_photo(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def coach_policy(request: HttpRequest) -> HttpResponse:
     coach = own_coach(request)
-    from tandem.payments.services import coach_settings
+    from tandem.payments.payouts import coach_settings
 
     initial = {
         "cancel_free_hours": coach.cancel_free_hours,

@@ -10,8 +10,8 @@ class PaymentsConfig(AppConfig):
         # Booking sits below payments: it reaches payments only through this seam.
         from tandem.booking.services import payments_hook
 
-        from .services.checkout import on_booked
-        from .services.documents import on_booking_moved
-        from .services.refunds import on_booking_settle
+        from .checkout.refunds import on_booking_settle
+        from .checkout.services import on_booked
+        from .documents.services import on_booking_moved
 
         payments_hook.register(booked=on_booked, settle=on_booking_settle, moved=on_booking_moved)

@@ -15,12 +15,13 @@ from tandem.accounts.models import User
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile
 
+from .checkout.refunds import refund_payment
+from .checkout.services import PayWith, invoice_mark_paid, payment_open
+from .ledger import accounts
+from .ledger import services as ledger
+from .ledger.money import from_minor, to_minor
 from .models import GiftCard, PackageOffer, PackagePurchase, Payment, Payout
-from .services import accounts, ledger
-from .services.checkout import PayWith, invoice_mark_paid, payment_open
-from .services.money import from_minor, to_minor
-from .services.quiet import without_emails
-from .services.refunds import refund_payment
+from .quiet import without_emails
 
 INVOICE = PayWith(package=False, use_credit=False, provider="manual")
 
@@ -67,7 +68,7 @@ def _invoices_for_sessions(now: datetime) -> None:
 
 
 def _package(coach: CoachProfile, alice: User, bob: User, now: datetime) -> None:
-    from .services.packages import package_buy, package_offer_create
+    from .packages.services import package_buy, package_offer_create
 
     session_type = coach.session_types.filter(name="Coaching session", is_active=True).first()
     if session_type is None:
@@ -105,7 +106,7 @@ def _credit(user: User, currency: str, amount: int, now: datetime) -> None:
 
 
 def _gift_card(staff: User, charlie: User, now: datetime) -> None:
-    from .services.giftcards import giftcard_issue
+    from .giftcards.services import giftcard_issue
 
     if GiftCard.objects.filter(recipient_email=charlie.email).exists():
         return
@@ -120,7 +121,7 @@ def _gift_card(staff: User, charlie: User, now: datetime) -> None:
 
 
 def _payout(coach: CoachProfile, now: datetime) -> None:
-    from .services.payouts import payout_create_for
+    from .payouts.services import payout_create_for
 
     if Payout.objects.filter(coach=coach).exists():
         return

@@ -56,7 +56,7 @@ def lapse_payment_task(payment_id: int) -> None:
     """A card payment still open when its hold ends lapses: credits back, slot freed."""
     from django.utils import timezone
 
-    from .services.checkout import payments_sweep
+    from .checkout.services import payments_sweep
 
     payments_sweep(now=timezone.now())
 
@@ -64,6 +64,6 @@ def lapse_payment_task(payment_id: int) -> None:
 @task()
 def money_sweep_task() -> None:
     """Lapse unpaid card payments; expire packages and gift cards (each once)."""
-    from .services.sweep import money_sweep
+    from .sweep import money_sweep
 
     money_sweep()

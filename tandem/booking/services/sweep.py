@@ -28,6 +28,6 @@ def booking_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _packages_expire(now: datetime) -> int:
-    from tandem.payments.services.packages import packages_expire  # payments builds on booking
+    from tandem.payments.packages.services import packages_expire  # payments builds on booking
 
     return packages_expire(now=now)

@@ -16,6 +16,7 @@ TANDEM = Path(__file__).resolve().parents[2]
 
 # file (relative to tandem/) -> the other apps whose managers it still uses.
 MANAGER_BASELINE: dict[str, set[str]] = {
+    "accounts/management/commands/seed_demo.py": {"availability", "booking", "coaches", "orgs"},
     "accounts/selectors.py": {"orgs"},
     "availability/selectors.py": {"coaches"},
     "availability/services.py": {"coaches"},
@@ -24,21 +25,11 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "booking/views_sessions.py": {"payments"},
     "coaches/search.py": {"accounts"},
     "coaches/selectors.py": {"accounts"},
-    # Data generators (the top-layer demo app) write every app's tables directly on purpose:
-    # seed_demo converges fixed rows (get_or_create by natural key) and gen_bench_data
-    # bulk-inserts a large dataset in one transaction, neither of which a service offers.
-    "demo/management/commands/gen_bench_data.py": {
+    "core/management/commands/gen_bench_data.py": {
         "accounts",
         "availability",
         "booking",
         "coaches",
-    },
-    "demo/management/commands/seed_demo.py": {
-        "accounts",
-        "availability",
-        "booking",
-        "coaches",
-        "orgs",
     },
     "dispatch/ranking.py": {"booking", "coaches"},
     "dispatch/selectors.py": {"coaches"},
@@ -57,20 +48,20 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "notifications/services/reminders.py": {"booking"},
     "notifications/services/schedules.py": {"orgs"},
     "orgs/selectors.py": {"booking"},
-    "payments/api_settings.py": {"coaches"},
+    "payments/payouts/settings_api.py": {"coaches"},
     "payments/demo.py": {"booking"},
-    "payments/services/checkout.py": {"booking"},
-    "payments/services/coach_settings.py": {"coaches"},
-    "payments/services/giftcards.py": {"accounts"},
-    "payments/services/packages.py": {"coaches"},
-    "payments/services/payouts.py": {"coaches"},
+    "payments/checkout/services.py": {"booking"},
+    "payments/payouts/coach_settings.py": {"coaches"},
+    "payments/giftcards/services.py": {"accounts"},
+    "payments/packages/services.py": {"coaches"},
+    "payments/payouts/services.py": {"coaches"},
 }
 
 # Private names still imported across apps (file:name); the list may only shrink.
 PRIVATE_BASELINE: set[str] = {
     "booking/api_recommendations.py:_viewer",
     "messaging/attachments.py:_verify_image",
-    "payments/api_checkout.py:_coach_and_type",
+    "payments/checkout/api.py:_coach_and_type",
 }
 
 

@@ -12,9 +12,10 @@ from tandem.core import timefmt
 from tandem.messaging import services as messaging
 from tandem.messaging.models import Message
 from tandem.notifications.models import Notification
+from tandem.payments.checkout import services as checkout
 from tandem.payments.models import PackagePurchase
-from tandem.payments.services import checkout, packages
-from tandem.payments.services.packages import package_offer_create
+from tandem.payments.packages import services as packages
+from tandem.payments.packages.services import package_offer_create
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

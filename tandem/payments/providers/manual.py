@@ -3,7 +3,7 @@ coach or staff marks paid; refunds and payouts are recorded and done by hand."""
 
 from __future__ import annotations
 
-from ..services.errors import ProviderError
+from ..errors import ProviderError
 from .base import ProviderIntent
 
 

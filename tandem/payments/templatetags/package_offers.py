@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from tandem.payments import selectors_packages
+from tandem.payments.packages import selectors as selectors_packages
 
 register = template.Library()
 

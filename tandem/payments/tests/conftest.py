@@ -49,7 +49,7 @@ def pk_type(pk_coach):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def pk_offer(alice, pk_type):  # type: ignore[no-untyped-def]
-    from tandem.payments.services.packages import package_offer_create
+    from tandem.payments.packages.services import package_offer_create
 
     return package_offer_create(
         coach_user=alice,
@@ -87,8 +87,9 @@ def money_paid(coach, client, *, amount: int, fee: int, at, currency: str = "EUR
     """A succeeded booking payment of `amount` (fee to the platform), posted at `at`."""
     from django.db import transaction
 
+    from tandem.payments.ledger import accounts
+    from tandem.payments.ledger import services as ledger
     from tandem.payments.models import Payment
-    from tandem.payments.services import accounts, ledger
 
     with transaction.atomic():
         payment = Payment.objects.create(
@@ -121,8 +122,9 @@ def money_refund(payment, *, amount: int, fee_back: int, at):  # type: ignore[no
     """Refund `amount` of a payment; the platform gives back `fee_back` of its fee."""
     from django.db import transaction
 
+    from tandem.payments.ledger import accounts
+    from tandem.payments.ledger import services as ledger
     from tandem.payments.models import Refund
-    from tandem.payments.services import accounts, ledger
 
     cur = payment.currency
     with transaction.atomic():

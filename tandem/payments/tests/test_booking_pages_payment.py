@@ -21,8 +21,11 @@ from django.test.utils import CaptureQueriesContext
 from tandem.booking import services
 from tandem.booking.models import Booking, Hold
 from tandem.booking.tests.conftest import at, make_coach, make_type
+from tandem.payments.checkout import refunds
+from tandem.payments.checkout import services as checkout
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import Invoice, LedgerEntry, Payment, PaymentSource
-from tandem.payments.services import accounts, checkout, ledger, refunds
 
 from .ledger_checks import assert_ledger_sound
 
@@ -177,7 +180,7 @@ def test_a_bad_gift_card_code_is_a_form_error_and_books_nothing(  # type: ignore
 
 
 def test_an_unknown_gift_card_code_stays_on_the_page(coach, session_type, bob):  # type: ignore[no-untyped-def]
-    from tandem.payments.services.giftcards import generate_code
+    from tandem.payments.giftcards.services import generate_code
 
     client = signed_in(bob)
     url, _, key = review(client, coach, session_type, bob, at(3, 14))
@@ -189,7 +192,7 @@ def test_an_unknown_gift_card_code_stays_on_the_page(coach, session_type, bob): 
 
 
 def test_a_package_credit_is_offered_and_used(pk_coach, pk_type, pk_offer, bob):  # type: ignore[no-untyped-def]
-    from tandem.payments.services import packages
+    from tandem.payments.packages import services as packages
 
     outcome = packages.package_buy(
         client=bob,

@@ -14,6 +14,10 @@ from django.test import Client
 
 from tandem.booking import services as booking_services
 from tandem.booking.tests.conftest import at, make_coach, make_type, token_client
+from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import services as giftcards
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import (
     GiftCard,
     GiftCardEvent,
@@ -26,7 +30,7 @@ from tandem.payments.models import (
     PaymentSource,
     Refund,
 )
-from tandem.payments.services import accounts, checkout, giftcards, ledger, packages
+from tandem.payments.packages import services as packages
 
 from .ledger_checks import assert_ledger_sound
 

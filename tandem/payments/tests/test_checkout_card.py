@@ -12,16 +12,16 @@ from django.db import transaction
 from tandem.booking import services as booking_services
 from tandem.booking.models import Booking, Hold
 from tandem.booking.tests.conftest import at, make_coach, make_type
-from tandem.payments.models import Payment, Refund
-from tandem.payments.providers import get_provider
-from tandem.payments.services import accounts
-from tandem.payments.services.checkout import (
+from tandem.payments.checkout.services import (
     PayWith,
     checkout_booking,
     payment_apply_intent,
     payment_start_card,
     payments_sweep,
 )
+from tandem.payments.ledger import accounts
+from tandem.payments.models import Payment, Refund
+from tandem.payments.providers import get_provider
 from tandem.payments.tasks import provider_refund_task
 
 from .ledger_checks import assert_ledger_sound, natural_balance

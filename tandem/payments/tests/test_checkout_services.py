@@ -13,14 +13,11 @@ from tandem.booking import services as booking_services
 from tandem.booking.models import Booking
 from tandem.booking.tests.conftest import at, make_coach, make_type
 from tandem.core.errors import NotFound
+from tandem.payments.checkout.services import PayWith, checkout_booking, invoice_mark_paid
+from tandem.payments.errors import PaymentNotOpen
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import Invoice, Payment, Refund
-from tandem.payments.services import accounts, ledger
-from tandem.payments.services.checkout import (
-    PayWith,
-    checkout_booking,
-    invoice_mark_paid,
-)
-from tandem.payments.services.errors import PaymentNotOpen
 
 from .ledger_checks import assert_ledger_sound, natural_balance
 

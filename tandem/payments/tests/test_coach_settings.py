@@ -8,9 +8,9 @@ import json
 import pytest
 
 from tandem.booking.tests.conftest import make_coach, token_client
+from tandem.payments.checkout.refunds import late_fee_percent
+from tandem.payments.ledger.money import fee_bp_for
 from tandem.payments.models import CoachPaymentSettings
-from tandem.payments.services.money import fee_bp_for
-from tandem.payments.services.refunds import late_fee_percent
 
 pytestmark = pytest.mark.django_db
 

@@ -21,15 +21,18 @@ from django.test import Client
 from tandem.booking import services as booking_services
 from tandem.booking.tests.conftest import make_coach, make_type, token_client
 from tandem.booking.tests.test_concurrency import file_database  # noqa: F401 (a fixture)
-from tandem.payments.models import Invoice, InvoiceSequence, Payment
-from tandem.payments.pdf import document_html, document_pdf
-from tandem.payments.services import accounts, checkout, giftcards, ledger
-from tandem.payments.services.documents import (
+from tandem.payments.checkout import services as checkout
+from tandem.payments.documents.pdf import document_html, document_pdf
+from tandem.payments.documents.services import (
     document_number,
     document_reissue,
     receipt_issue,
     send_document_email,
 )
+from tandem.payments.giftcards import services as giftcards
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
+from tandem.payments.models import Invoice, InvoiceSequence, Payment
 
 from .conftest import money_paid
 from .test_documents_money import pdf_texts
@@ -155,7 +158,7 @@ def test_a_reschedule_issues_a_new_version_and_leaves_the_old_one_as_it_was(
 
 
 def test_a_package_credit_is_listed_as_the_source(coach, session_type, bob, alice, pk_offer):
-    from tandem.payments.services.packages import package_buy
+    from tandem.payments.packages.services import package_buy
 
     bought = package_buy(
         client=bob, offer_id=pk_offer.public_id, pay_with=checkout.PayWith(), now=NOW
@@ -172,7 +175,7 @@ def test_a_package_credit_is_listed_as_the_source(coach, session_type, bob, alic
 
 @pytest.fixture
 def pk_offer(alice, coach):  # type: ignore[no-untyped-def]
-    from tandem.payments.services.packages import package_offer_create
+    from tandem.payments.packages.services import package_offer_create
 
     session_type = make_type(coach, price=Decimal("80.00"), currency="EUR")
     return package_offer_create(

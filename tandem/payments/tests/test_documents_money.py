@@ -13,9 +13,9 @@ from django.db import connections, transaction
 
 from tandem.booking.tests.conftest import make_coach, token_client
 from tandem.booking.tests.test_concurrency import file_database  # noqa: F401 (a fixture)
+from tandem.payments.documents.pdf import document_pdf
+from tandem.payments.documents.services import document_number, invoice_issue, receipt_issue
 from tandem.payments.models import Invoice, InvoiceSequence, Payment
-from tandem.payments.pdf import document_pdf
-from tandem.payments.services.documents import document_number, invoice_issue, receipt_issue
 
 from .conftest import money_paid, money_refund
 
@@ -145,7 +145,7 @@ def test_the_client_gets_the_pdf_by_email_after_commit(
     assert (name, kind) == ("ALICE-000001.pdf", "application/pdf")
     assert content.startswith(b"%PDF")
     # The job running again does not mail twice.
-    from tandem.payments.services.documents import send_document_email
+    from tandem.payments.documents.services import send_document_email
 
     send_document_email(receipt.pk)
     assert len(mailoutbox) == 1

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tandem.booking.tests.test_pages_browser import axe_violations, describe
-from tandem.payments.services.documents import receipt_issue
+from tandem.payments.documents.services import receipt_issue
 
 from .conftest import money_paid, money_refund
 

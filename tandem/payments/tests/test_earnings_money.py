@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tandem.booking.tests.conftest import make_coach, token_client
-from tandem.payments import selectors_money as selectors
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import LedgerEntry, Payout
-from tandem.payments.services import accounts, ledger
-from tandem.payments.services.payouts import payout_create_for
+from tandem.payments.payouts import selectors
+from tandem.payments.payouts.services import payout_create_for
 
 from .conftest import money_paid, money_refund
 

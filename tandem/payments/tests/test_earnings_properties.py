@@ -26,9 +26,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule, run_state_machine_as_test
 
-from tandem.payments import selectors_money as selectors
+from tandem.payments.ledger import accounts
 from tandem.payments.models import Account, LedgerEntry, Payout
-from tandem.payments.services import accounts, payouts
+from tandem.payments.payouts import selectors
+from tandem.payments.payouts import services as payouts
 
 from .test_ledger_properties import COMMON_RULES, SEEN, LedgerMachine, build_world
 

@@ -10,9 +10,9 @@ from django.db import transaction
 
 from tandem.booking import services as booking_services
 from tandem.booking.tests.conftest import at, make_coach, make_type
-from tandem.payments.services.checkout import PayWith, checkout_booking
-from tandem.payments.services.documents import receipt_issue
-from tandem.payments.services.giftcards import format_code, giftcard_issue
+from tandem.payments.checkout.services import PayWith, checkout_booking
+from tandem.payments.documents.services import receipt_issue
+from tandem.payments.giftcards.services import format_code, giftcard_issue
 
 from .conftest import money_paid
 

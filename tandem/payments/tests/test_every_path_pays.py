@@ -29,14 +29,14 @@ from tandem.coaches.models import Specialty
 from tandem.dispatch import services as dispatch_services
 from tandem.dispatch.models import DispatchOffer
 from tandem.dispatch.tests.conftest import NOW, SLOT, ask, make_dispatch_coach, online
-from tandem.payments.models import Invoice, Payment, PaymentSource
-from tandem.payments.providers import get_provider
-from tandem.payments.services.checkout import (
+from tandem.payments.checkout.services import (
     PayWith,
     checkout_booking,
     payment_apply_intent,
     payment_start_card,
 )
+from tandem.payments.models import Invoice, Payment, PaymentSource
+from tandem.payments.providers import get_provider
 
 from .ledger_checks import assert_ledger_sound
 

@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 
 from tandem.booking.tests.conftest import token_client
+from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import services as g
 from tandem.payments.models import GiftCard, GiftCardEvent, LedgerTransaction, Payment
-from tandem.payments.services import checkout
-from tandem.payments.services import giftcards as g
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import services as g
 from tandem.payments.models import GiftCard
-from tandem.payments.services import checkout
-from tandem.payments.services import giftcards as g
 
 
 def raw_database_bytes() -> bytes:

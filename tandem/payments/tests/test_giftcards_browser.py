@@ -10,9 +10,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import services as g
 from tandem.payments.models import GiftCard, Payment
-from tandem.payments.services import checkout
-from tandem.payments.services import giftcards as g
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tandem.core.errors import InvalidInput, NotFound
-from tandem.payments.services import giftcards as g
+from tandem.payments.giftcards import services as g
 
 bodies = st.text(alphabet=g.ALPHABET, min_size=g.CODE_SYMBOLS, max_size=g.CODE_SYMBOLS)
 

@@ -24,9 +24,10 @@ from tandem.booking.tests.test_concurrency import (  # noqa: F401  (a fixture)
     run_together,
 )
 from tandem.core.errors import ServiceError
+from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import services as g
+from tandem.payments.ledger import accounts
 from tandem.payments.models import GiftCardEvent, Payment, PaymentSource
-from tandem.payments.services import accounts, checkout
-from tandem.payments.services import giftcards as g
 from tandem.payments.tests.ledger_checks import assert_ledger_sound
 
 pytestmark = [

@@ -12,9 +12,11 @@ from django.core import mail
 from django.utils import timezone
 
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import services as g
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import GiftCard, GiftCardEvent, LedgerTransaction, Payment
-from tandem.payments.services import accounts, checkout, ledger
-from tandem.payments.services import giftcards as g
 from tandem.payments.tests.ledger_checks import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db

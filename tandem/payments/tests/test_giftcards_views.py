@@ -9,8 +9,8 @@ import uuid
 import pytest
 from django.test import Client
 
+from tandem.payments.giftcards import services as g
 from tandem.payments.models import GiftCard, GiftCardEvent, LedgerTransaction, Payment
-from tandem.payments.services import giftcards as g
 
 pytestmark = pytest.mark.django_db
 

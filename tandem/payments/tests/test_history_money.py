@@ -4,8 +4,8 @@ their own payments."""
 from datetime import UTC, datetime, timedelta
 
 from tandem.booking.tests.conftest import token_client
+from tandem.payments.documents.services import receipt_issue
 from tandem.payments.models import Payment
-from tandem.payments.services.documents import receipt_issue
 
 from .conftest import money_paid, money_refund
 

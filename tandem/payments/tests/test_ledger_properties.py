@@ -57,6 +57,12 @@ from tandem.booking import services as booking_services
 from tandem.booking.models import Booking
 from tandem.booking.tests.conftest import make_coach, make_type
 from tandem.core.errors import ServiceError
+from tandem.payments.checkout import refunds as refund_services
+from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import services as giftcards
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
+from tandem.payments.ledger.money import fee_bp_for, share
 from tandem.payments.models import (
     Account,
     GiftCard,
@@ -71,9 +77,8 @@ from tandem.payments.models import (
     Payout,
     Refund,
 )
-from tandem.payments.services import accounts, checkout, giftcards, ledger, packages, payouts
-from tandem.payments.services import refunds as refund_services
-from tandem.payments.services.money import fee_bp_for, share
+from tandem.payments.packages import services as packages
+from tandem.payments.payouts import services as payouts
 
 from .ledger_checks import assert_ledger_sound
 

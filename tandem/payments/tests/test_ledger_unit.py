@@ -10,9 +10,10 @@ import pytest
 from django.db import transaction
 
 from tandem.booking.tests.conftest import make_coach
+from tandem.payments.errors import InsufficientFunds, UnbalancedTransaction
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import Account, LedgerEntry, LedgerTransaction
-from tandem.payments.services import accounts, ledger
-from tandem.payments.services.errors import InsufficientFunds, UnbalancedTransaction
 
 from .ledger_checks import assert_ledger_sound
 

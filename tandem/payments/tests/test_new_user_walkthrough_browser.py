@@ -46,7 +46,7 @@ from tandem.booking.models import Booking
 from tandem.booking.tests.conftest import make_type
 from tandem.coaches.models import CoachProfile, SessionType, Specialty
 from tandem.payments.models import Account, LedgerEntry, Payment
-from tandem.payments.services.payouts import payout_create_for
+from tandem.payments.payouts.services import payout_create_for
 from tandem.realtime.presence import presence_of
 
 # The real-time package's ASGI server fixtures, used here by name (hence F811 above).

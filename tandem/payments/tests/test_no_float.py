@@ -19,8 +19,9 @@ import pytest
 from django.apps import apps
 from django.db import models, transaction
 
-from tandem.payments.services import accounts, ledger
-from tandem.payments.services.errors import UnbalancedTransaction
+from tandem.payments.errors import UnbalancedTransaction
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 
 ROOT = Path(__file__).resolve().parents[3]
 PAYMENTS = ROOT / "tandem" / "payments"

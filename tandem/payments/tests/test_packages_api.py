@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 
 from tandem.booking.tests.conftest import make_coach, token_client
+from tandem.payments.checkout import services as checkout
 from tandem.payments.models import PackageCredit, PackageOffer, PackagePurchase, Payment
-from tandem.payments.services import checkout
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from tandem.payments.checkout import services as checkout
 from tandem.payments.models import PackageOffer, PackagePurchase, Payment
-from tandem.payments.services import checkout
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

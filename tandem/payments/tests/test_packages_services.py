@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from tandem.booking.tests.conftest import make_type
 from tandem.core.errors import InvalidInput, NotFound
-from tandem.payments import selectors_packages as selectors
+from tandem.payments.checkout import services as checkout
+from tandem.payments.ledger import accounts, money
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import (
     Invoice,
     LedgerTransaction,
@@ -23,8 +25,7 @@ from tandem.payments.models import (
     PackagePurchase,
     Payment,
 )
-from tandem.payments.services import accounts, checkout, ledger, money
-from tandem.payments.services import packages as services
+from tandem.payments.packages import selectors, services
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from tandem.payments.checkout import services as checkout
 from tandem.payments.models import PackageOffer, PackagePurchase, Payment
-from tandem.payments.services import checkout
 
 pytestmark = pytest.mark.django_db
 

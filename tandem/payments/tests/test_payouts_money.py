@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from tandem.booking.tests.conftest import make_coach, token_client
+from tandem.payments.ledger import accounts
 from tandem.payments.models import CoachPaymentSettings, LedgerTransaction, Payout
-from tandem.payments.services import accounts
-from tandem.payments.services.payouts import (
+from tandem.payments.payouts.services import (
     payout_create_for,
     payout_mark_paid,
     payout_transfer,

@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from tandem.booking import services as booking_services
 from tandem.booking.tests.conftest import at, make_coach, make_type
 from tandem.booking.tests.test_pages_browser import axe_violations, describe
+from tandem.payments.checkout.services import PayWith, checkout_booking, invoice_mark_paid
 from tandem.payments.models import PaymentVoid, Refund
-from tandem.payments.services.checkout import PayWith, checkout_booking, invoice_mark_paid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

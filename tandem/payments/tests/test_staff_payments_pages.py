@@ -7,8 +7,8 @@ import pytest
 
 from tandem.booking import services as booking_services
 from tandem.booking.tests.conftest import at, make_coach, make_type
+from tandem.payments.checkout.services import PayWith, checkout_booking
 from tandem.payments.models import LedgerEntry, Payment, Refund
-from tandem.payments.services.checkout import PayWith, checkout_booking
 
 from .ledger_checks import assert_ledger_sound
 

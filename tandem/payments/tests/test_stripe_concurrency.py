@@ -26,8 +26,8 @@ from tandem.booking.tests.test_concurrency import (  # noqa: F401 (file_database
     file_database,
     run_together,
 )
+from tandem.payments.checkout import services as checkout
 from tandem.payments.models import LedgerTransaction, Payment
-from tandem.payments.services import checkout
 
 from .ledger_checks import assert_ledger_sound
 from .stripe_standin import StripeStandin

@@ -11,9 +11,9 @@ import urllib.request
 import pytest
 import stripe
 
+from tandem.payments.errors import ProviderError
 from tandem.payments.providers import IntentState, get_provider
 from tandem.payments.providers.stripe import StripeProvider, intent_state
-from tandem.payments.services.errors import ProviderError
 
 from .stripe_standin import SECRET_KEY, WEBHOOK_SECRET, StripeStandin, decode_form
 

@@ -14,8 +14,8 @@ from django.test import Client
 from tandem.booking.models import Booking, Hold
 from tandem.booking.services import BookingRequest
 from tandem.booking.tests.conftest import at, make_coach, make_type
+from tandem.payments.checkout import services as checkout
 from tandem.payments.models import LedgerTransaction, Payment, ProviderEvent
-from tandem.payments.services import checkout
 
 from .ledger_checks import assert_ledger_sound
 from .stripe_standin import Delivery, StripeStandin

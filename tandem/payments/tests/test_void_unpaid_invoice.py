@@ -22,6 +22,9 @@ from django.test import Client
 
 from tandem.booking import services
 from tandem.booking.tests.conftest import at, make_coach, make_type, token_client
+from tandem.payments.checkout import services as checkout
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
 from tandem.payments.models import (
     Account,
     Invoice,
@@ -30,7 +33,6 @@ from tandem.payments.models import (
     PaymentVoid,
     Refund,
 )
-from tandem.payments.services import accounts, checkout, ledger
 
 from .ledger_checks import assert_ledger_sound, natural_balance
 

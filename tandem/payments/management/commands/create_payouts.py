@@ -6,8 +6,8 @@ last day, e.g. from cron on the 1st of each month for the month before."""
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tandem.core.errors import ServiceError
-from tandem.payments.services.money import format_money
-from tandem.payments.services.payouts import parse_period_end, payouts_create
+from tandem.payments.ledger.money import format_money
+from tandem.payments.payouts.services import parse_period_end, payouts_create
 
 
 class Command(BaseCommand):

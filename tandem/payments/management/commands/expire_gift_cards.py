@@ -9,7 +9,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tandem.payments.services.giftcards import giftcards_expire
+from tandem.payments.giftcards.services import giftcards_expire
 
 
 class Command(BaseCommand):

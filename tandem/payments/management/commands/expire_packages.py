@@ -10,7 +10,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tandem.payments.services.packages import packages_expire
+from tandem.payments.packages.services import packages_expire
 
 
 class Command(BaseCommand):

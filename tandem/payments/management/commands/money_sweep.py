@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tandem.payments.services.sweep import money_sweep
+from tandem.payments.sweep import money_sweep
 
 
 class Command(BaseCommand):

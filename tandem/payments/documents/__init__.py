@@ -1,0 +1,1 @@
+"""Invoices, receipts and credit notes: numbering, frozen snapshots, PDFs and their emails."""

@@ -1,0 +1,1 @@
+"""Gift cards: buying, claiming, passing on, spending and expiring them."""

@@ -1,0 +1,715 @@
+"""Gift cards: codes, buying, staff-issued promotions, balance checks, transfer, claim,
+expiry (breakage) and history.
+
+The balance lives only in the ledger (`accounts.gift_card(card)`); this module never stores
+a balance. Redeeming a card into a payment and restoring it on a refund are done by checkout
+and refunds (services/checkout.py, services/refunds.py), which find the card with `find_card`.
+
+Codes
+-----
+16 random symbols of Crockford's base32 alphabet (0-9 and A-Z without I, L, O, U: 80 bits)
+plus one check symbol computed with Crockford's mod-37 rule: the 16 symbols read as one
+base-32 number, modulo 37, picked from "0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U". Because 37 is
+a prime larger than 32, every single-symbol substitution and every transposition of two
+adjacent symbols (the check symbol included) changes the remainder, so a typo is caught
+before any database lookup. We only issue codes whose check symbol is one of the 32 plain
+symbols (a code whose remainder is 32-36 is drawn again), so printed codes never hold "*~$=U".
+
+A code is shown grouped "XXXX-XXXX-XXXX-XXXX-C"; `normalise_code` accepts lower case,
+spaces, dashes and the usual confusions (O -> 0, I and L -> 1). Codes are secrets: never
+logged, never in `str(card)`, and never stored: the database keeps a keyed digest
+(HMAC-SHA256 with a key derived from SECRET_KEY, `code_digest`; lookups also try
+SECRET_KEY_FALLBACKS, so rotating the key keeps old cards usable) and the last four symbols
+(`code_hint`). The full code exists only in the request that makes it (`card.issued_code`):
+it is shown once to the purchaser (page and API answer) and mailed to the recipient then.
+Passing a card on gives it a new code (the old one stops working) mailed to the new recipient.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from tandem.accounts.models import User
+from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from tandem.core.idempotency import checked_key
+from tandem.core.money import validate_currency, validate_price
+from tandem.core.text import clean_text
+
+from ..ledger import accounts
+from ..ledger import services as ledger
+from ..ledger.money import format_money, from_minor, to_minor
+from ..models import Account, GiftCard, GiftCardEvent, LedgerEntry, Payment
+from ..quiet import emails_on
+
+logger = logging.getLogger(__name__)
+
+Status = GiftCard.Status
+Kind = GiftCardEvent.Kind
+
+# --- Codes -------------------------------------------------------------------------------------
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHECK_ALPHABET = ALPHABET + "*~$=U"  # Crockford's check symbols for 0..36
+CODE_SYMBOLS = 16
+CODE_LENGTH = CODE_SYMBOLS + 1
+_VALUE = {symbol: value for value, symbol in enumerate(CHECK_ALPHABET)}
+_CONFUSIONS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = str.maketrans("", "", " -\t\u00a0")
+
+# Amounts a client may buy, in major units of the card's currency.
+MIN_AMOUNT = Decimal(getattr(settings, "TANDEM_GIFT_CARD_MIN", "5.00"))
+MAX_AMOUNT = Decimal(getattr(settings, "TANDEM_GIFT_CARD_MAX", "1000.00"))
+# Balance checks and claims per user per minute (so codes cannot be guessed by brute force).
+LOOKUPS_PER_MINUTE = int(getattr(settings, "TANDEM_GIFT_CARD_LOOKUPS_PER_MINUTE", 20))
+
+INVALID_CODE = "invalid_gift_card_code"
+
+
+def check_symbol(symbols: str) -> str:
+    """Crockford's mod-37 check symbol of `symbols` (base-32 digits of ALPHABET)."""
+    remainder = 0
+    for symbol in symbols:
+        remainder = (remainder * 32 + _VALUE[symbol]) % 37
+    return CHECK_ALPHABET[remainder]
+
+
+def generate_code() -> str:
+    """A new normalised code: 16 random symbols and a check symbol from the plain alphabet."""
+    while True:
+        body = "".join(secrets.choice(ALPHABET) for _ in range(CODE_SYMBOLS))
+        check = check_symbol(body)
+        if check in ALPHABET:
+            return body + check
+
+
+def format_code(code: str) -> str:
+    """'XXXX-XXXX-XXXX-XXXX-C'."""
+    body = code[:CODE_SYMBOLS]
+    return "-".join([body[i : i + 4] for i in range(0, CODE_SYMBOLS, 4)] + [code[CODE_SYMBOLS:]])
+
+
+def last4(code: str) -> str:
+    return code[-4:]
+
+
+def masked_code(hint: str) -> str:
+    """What pages and the API show, from the stored hint (last four symbols):
+    '••••-••••-••••-•XYZ-C'."""
+    return f"••••-••••-••••-•{hint[:3]}-{hint[3:]}"
+
+
+_DIGEST_SALT = "tandem.payments.giftcard-code"
+
+
+def code_digest(code: str, *, secret: str | None = None) -> str:
+    """The stored digest of a normalised code: HMAC-SHA256 keyed with a key derived from
+    SECRET_KEY (Django's salted_hmac: key = SHA-256(salt + secret)). A database dump alone
+    cannot be turned back into codes, nor checked against guesses without the key."""
+    return salted_hmac(_DIGEST_SALT, code, secret=secret, algorithm="sha256").hexdigest()
+
+
+def _digests(code: str) -> list[str]:
+    """The code's digest under SECRET_KEY and each fallback (a rotated key)."""
+    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [code_digest(code, secret=secret) for secret in secrets_]
+
+
+def _invalid_code(message: str = "That is not a valid gift card code.") -> InvalidInput:
+    return InvalidInput(
+        message,
+        code=INVALID_CODE,
+        fields={"code": ["Check the code: a symbol is wrong or missing."]},
+    )
+
+
+def normalise_code(text: Any) -> str:
+    """The normalised code for what a person typed; InvalidInput(invalid_gift_card_code) if
+    it is malformed or its check symbol does not match. Touches no database."""
+    if not isinstance(text, str) or len(text) > 64 or "\x00" in text:
+        raise _invalid_code()
+    code = text.upper().translate(_SEPARATORS).translate(_CONFUSIONS)
+    if len(code) != CODE_LENGTH:
+        raise _invalid_code()
+    body, check = code[:CODE_SYMBOLS], code[CODE_SYMBOLS:]
+    if any(symbol not in ALPHABET for symbol in body) or check not in CHECK_ALPHABET:
+        raise _invalid_code()
+    if check_symbol(body) != check:
+        raise _invalid_code()
+    return code
+
+
+def find_card(code: Any) -> GiftCard:
+    """The card with this code (validated first, without a query); NotFound if none."""
+    normalised = normalise_code(code)
+    card = GiftCard.objects.filter(code_digest__in=_digests(normalised)).first()
+    if card is None:
+        raise NotFound("No gift card has that code.", code="gift_card_not_found")
+    return card
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _valid_until(now: datetime) -> datetime:
+    return now + timedelta(days=settings.TANDEM_GIFT_CARD_VALID_DAYS)
+
+
+def _rate_limit(user: User, action: str) -> None:
+    """At most LOOKUPS_PER_MINUTE code lookups per user in a minute counted from the first
+    (the counter's expiry is set when it is made; incrementing keeps it)."""
+    key = f"giftcards:lookups:{user.pk}"
+    cache.add(key, 0, timeout=60)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=60)
+        count = 1
+    if count > LOOKUPS_PER_MINUTE:
+        raise RateLimited(f"Too many gift card {action}s; wait a minute and try again.")
+
+
+def _clean_email(value: Any, *, field: str = "recipient_email") -> str:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    if not isinstance(value, str):
+        raise InvalidInput("Enter an email address.", fields={field: ["Enter an email address."]})
+    email = clean_text(value, field=field, max_length=254, required=True).lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(
+            "Enter a valid email address.", fields={field: ["Enter a valid email address."]}
+        ) from None
+    return email
+
+
+def _user_with_email(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email, is_active=True).first()
+
+
+def _amount_within(amount: Any, currency: str, *, minimum: Decimal, maximum: Decimal) -> int:
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise InvalidInput("Amounts are whole minor units.", fields={"amount": ["invalid"]})
+    low, high = to_minor(minimum, currency), to_minor(maximum, currency)
+    if not low <= amount <= high:
+        message = (
+            f"Choose an amount from {format_money(low, currency)} "
+            f"to {format_money(high, currency)}."
+        )
+        raise InvalidInput(message, code="amount_out_of_range", fields={"amount": [message]})
+    return amount
+
+
+def parse_amount(value: Any, currency: Any) -> int:
+    """An amount as people write it ("50", "49.90") in minor units of `currency`."""
+    currency = validate_currency(currency)
+    return to_minor(validate_price(value, currency=currency, field="amount"), currency)
+
+
+def _keyed(card: GiftCard, code: str) -> GiftCard:
+    card.code_digest = code_digest(code)
+    card.code_hint = last4(code)
+    card.issued_code = code  # in memory only
+    return card
+
+
+def _create_card(**values: Any) -> GiftCard:
+    """A card with a fresh unique code (a collision, 1 in 2^80, just draws again). The code
+    is on `card.issued_code` for this request only; the row holds its digest and hint."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                card = _keyed(GiftCard(**values), generate_code())
+                card.save(force_insert=True)
+                return card
+        except IntegrityError:
+            continue
+    raise Conflict("Could not make a unique gift card code; try again.")  # pragma: no cover
+
+
+def _rekey(card: GiftCard) -> GiftCard:
+    """Give a (locked) card a new code: the old one stops working."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                _keyed(card, generate_code()).save(update_fields=["code_digest", "code_hint"])
+                return card
+        except IntegrityError:
+            continue
+    raise Conflict("Could not make a unique gift card code; try again.")  # pragma: no cover
+
+
+def _lock_card(card_pk: int) -> GiftCard:
+    cards = GiftCard.objects.filter(pk=card_pk)
+    if connection.features.has_select_for_update:
+        cards = cards.select_for_update()
+    return cards.get()
+
+
+def _send_code_email(card: GiftCard, *, kind: str, sender_name: str = "") -> None:
+    """Mail the card's code to its recipient once the change has committed. The code is
+    only in memory (`card.issued_code`, passed to the closure): it is never stored."""
+    code, card_id = card.issued_code, card.pk
+    if not code:
+        return
+
+    def send() -> None:
+        card = GiftCard.objects.filter(pk=card_id).first()
+        if card is None or not card.recipient_email:
+            return
+        if card.status not in (Status.ACTIVE, Status.AWAITING_PAYMENT):
+            return
+        recipient = _user_with_email(card.recipient_email)
+        context = {
+            "kind": kind,
+            "recipient_name": recipient.name if recipient else card.recipient_email,
+            "sender_name": sender_name,
+            "recipient_email": card.recipient_email,
+            "code": format_code(code),
+            "awaiting_payment": card.status == Status.AWAITING_PAYMENT,
+            "amount": format_money(
+                accounts.gift_card_balance(card)
+                if card.status == Status.ACTIVE
+                else card.initial_amount,
+                card.currency,
+            ),
+            "message": card.message,
+            "expires_at": card.expires_at,
+            "site_url": settings.TANDEM_SITE_URL,
+            "cards_url": f"{settings.TANDEM_SITE_URL}/gift-cards/",
+        }
+        subjects = {
+            "purchased": "You received a Tandem gift card",
+            "issued": "You received a Tandem gift card",
+            "transferred": "A Tandem gift card was passed on to you",
+        }
+        message = EmailMultiAlternatives(
+            subject=subjects[kind],
+            body=render_to_string("payments/giftcards/email/received.txt", context),
+            to=[card.recipient_email],
+        )
+        message.attach_alternative(
+            render_to_string("payments/giftcards/email/received.html", context), "text/html"
+        )
+        try:
+            message.send()
+        except Exception:  # the mail server is down: the card stays valid, the holder can ask
+            logger.exception("gift card email failed (card %s, %s)", card.public_id, kind)
+
+    if emails_on():
+        transaction.on_commit(send)
+
+
+# --- Buying ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Purchase:
+    card: GiftCard
+    payment: Payment
+    replayed: bool
+
+
+def request_hash(**values: Any) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def giftcard_buy(
+    *,
+    client: User,
+    amount: int,
+    currency: str,
+    recipient_email: str,
+    message: str = "",
+    pay_with: Any = None,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Purchase:
+    """Buy a gift card: the card waits for payment; checkout's success activates it."""
+    from ..checkout import services as checkout
+
+    now = _now(now)
+    key = checked_key(idempotency_key)
+    currency = validate_currency(currency)
+    amount = _amount_within(amount, currency, minimum=MIN_AMOUNT, maximum=MAX_AMOUNT)
+    email = _clean_email(recipient_email) if recipient_email else client.email.lower()
+    message = clean_text(message or "", field="message", max_length=500)
+    if pay_with is None:
+        pay_with = checkout.PayWith(package=False, gift_card_code=None)
+    else:  # a gift card cannot buy a gift card, nor a package credit
+        pay_with = checkout.PayWith(
+            package=False,
+            gift_card_code=None,
+            use_credit=pay_with.use_credit,
+            provider=pay_with.provider,
+        )
+    digest = request_hash(
+        amount=amount,
+        currency=currency,
+        recipient_email=email,
+        message=message,
+        use_credit=pay_with.use_credit,
+        provider=pay_with.provider,
+    )
+    if key is not None:
+        replay = _replay(client, key, digest)
+        if replay is not None:
+            return replay
+    try:
+        with transaction.atomic():
+            card = _create_card(
+                currency=currency,
+                initial_amount=amount,
+                status=Status.AWAITING_PAYMENT,
+                purchaser=client,
+                recipient_email=email,
+                holder=_user_with_email(email),
+                message=message,
+                expires_at=_valid_until(now),
+                created_at=now,
+            )
+            code = card.issued_code
+            payment = checkout.payment_open(
+                client=client,
+                purpose=Payment.Purpose.GIFT_CARD,
+                gift_card=card,
+                amount=amount,
+                currency=currency,
+                pay_with=pay_with,
+                idempotency_key=key,
+                request_hash=digest,
+                now=now,
+            )
+            # The one moment the code exists: mail it to the recipient (after the commit; if
+            # the card still awaits payment, the mail says it works once the payment arrives).
+            card.refresh_from_db()
+            card.issued_code = code
+            _send_code_email(card, kind="purchased", sender_name=client.name)
+    except IntegrityError:
+        # The same Idempotency-Key committed concurrently: answer with that purchase.
+        replay = _replay(client, key, digest) if key else None
+        if replay is None:
+            raise
+        return replay
+    return Purchase(card=card, payment=payment, replayed=False)
+
+
+def _replay(client: User, key: str, digest: str) -> Purchase | None:
+    payment = (
+        Payment.objects.select_related("gift_card")
+        .filter(client=client, idempotency_key=key)
+        .first()
+    )
+    if payment is None:
+        return None
+    if payment.purpose != Payment.Purpose.GIFT_CARD or payment.request_hash != digest:
+        raise Conflict(
+            "This Idempotency-Key was used for a different request.",
+            code="idempotency_key_reused",
+        )
+    assert payment.gift_card is not None
+    return Purchase(card=payment.gift_card, payment=payment, replayed=True)
+
+
+def on_paid(card: GiftCard, *, payment: Payment, now: datetime | None = None) -> None:
+    """Checkout calls this when the card's payment succeeded (the money is on the card)."""
+    now = _now(now)
+    activated = GiftCard.objects.filter(pk=card.pk, status=Status.AWAITING_PAYMENT).update(
+        status=Status.ACTIVE, expires_at=_valid_until(now)
+    )
+    if not activated:  # already done (a retried webhook) or voided meanwhile
+        return
+    GiftCardEvent.objects.create(
+        card=card,
+        kind=Kind.PURCHASED,
+        amount=card.initial_amount,
+        actor=card.purchaser,
+        payment=payment,
+        at=now,
+    )
+    # The recipient got the code when the card was bought (it is not stored, so it cannot
+    # be mailed again now); the card simply starts working.
+
+
+def on_failed(card: GiftCard) -> None:
+    """Checkout calls this when the card's payment failed, was cancelled or expired."""
+    GiftCard.objects.filter(pk=card.pk, status=Status.AWAITING_PAYMENT).update(status=Status.VOID)
+    card.refresh_from_db(fields=["status"])
+
+
+# --- Staff-issued cards ----------------------------------------------------------------------
+
+
+def giftcard_issue(
+    *,
+    staff: User,
+    amount: int,
+    currency: str,
+    recipient_email: str,
+    message: str = "",
+    expires_at: datetime | None = None,
+    now: datetime | None = None,
+) -> GiftCard:
+    """A promotional card paid for by the platform (Dr promotions / Cr the card)."""
+    if not getattr(staff, "is_staff", False):
+        raise PermissionDenied("Only staff may issue gift cards.")
+    now = _now(now)
+    currency = validate_currency(currency)
+    amount = _amount_within(amount, currency, minimum=from_minor(1, currency), maximum=MAX_AMOUNT)
+    email = _clean_email(recipient_email)
+    message = clean_text(message or "", field="message", max_length=500)
+    if expires_at is None:
+        expires_at = _valid_until(now)
+    elif expires_at <= now:
+        raise InvalidInput(
+            "The expiry must be in the future.", fields={"expires_at": ["Must be in the future."]}
+        )
+    with transaction.atomic():
+        card = _create_card(
+            currency=currency,
+            initial_amount=amount,
+            status=Status.ACTIVE,
+            issued_by=staff,
+            recipient_email=email,
+            holder=_user_with_email(email),
+            message=message,
+            expires_at=expires_at,
+            created_at=now,
+        )
+        ledger.post(
+            reason="gift_card_issue",
+            correlation_key=f"giftcard:{card.pk}:issue",
+            legs=[(accounts.promotions(currency), amount), (accounts.gift_card(card), -amount)],
+            actor=staff,
+            memo=f"promotional gift card {card.public_id}",
+            now=now,
+        )
+        GiftCardEvent.objects.create(
+            card=card, kind=Kind.ISSUED, amount=amount, actor=staff, at=now
+        )
+        _send_code_email(card, kind="issued", sender_name="The Tandem team")
+    return card
+
+
+# --- Balance check, transfer, claim --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    balance: int
+    currency: str
+    expires_at: datetime
+    status: str
+    last4: str
+
+
+def giftcard_balance(code: Any, *, user: User) -> Balance:
+    """What is left on the card with this code (rate-limited per user)."""
+    _rate_limit(user, "balance check")
+    card = find_card(code)
+    return Balance(
+        balance=accounts.gift_card_balance(card),
+        currency=card.currency,
+        expires_at=card.expires_at,
+        status=card.status,
+        last4=card.code_hint,
+    )
+
+
+def cards_of(user: User) -> QuerySet[GiftCard]:
+    """The cards a user holds or bought (bought ones still awaiting payment included)."""
+    return GiftCard.objects.filter(Q(holder=user) | Q(purchaser=user)).select_related(
+        "purchaser", "holder"
+    )
+
+
+def card_for(user: User, card_id: Any) -> GiftCard:
+    """A card the user holds or bought; NotFound for anyone else (and for bad ids)."""
+    import uuid
+
+    try:
+        public_id = uuid.UUID(str(card_id))
+    except ValueError:
+        raise NotFound("No such gift card.") from None
+    card = cards_of(user).filter(public_id=public_id).first()
+    if card is None:
+        raise NotFound("No such gift card.")
+    return card
+
+
+def may_transfer(card: GiftCard, user: User) -> bool:
+    if card.holder_id is not None:
+        return card.holder_id == user.pk
+    return card.purchaser_id == user.pk
+
+
+def giftcard_transfer(
+    *, card_id: Any, user: User, to_email: str, now: datetime | None = None
+) -> GiftCard:
+    """Pass the card on to another email (the holder, or the purchaser while nobody holds it)."""
+    now = _now(now)
+    visible = card_for(user, card_id)
+    email = _clean_email(to_email, field="to_email")
+    with transaction.atomic():
+        card = _lock_card(visible.pk)
+        if not may_transfer(card, user):
+            raise PermissionDenied(
+                "Only the card's holder can pass it on.", code="not_gift_card_holder"
+            )
+        if card.status != Status.ACTIVE or card.expires_at <= now:
+            raise Conflict(
+                "Only an active gift card can be passed on.", code="gift_card_not_active"
+            )
+        if email == card.recipient_email.lower():
+            raise InvalidInput(
+                "The card is already addressed to that email.",
+                code="same_recipient",
+                fields={"to_email": ["The card is already addressed to that email."]},
+            )
+        card.recipient_email = email
+        card.holder = _user_with_email(email)
+        card.save(update_fields=["recipient_email", "holder"])
+        # The code is not stored, so the new recipient gets a new one; the old code, which
+        # the previous holder knows, stops working.
+        _rekey(card)
+        GiftCardEvent.objects.create(
+            card=card,
+            kind=Kind.TRANSFERRED,
+            actor=user,
+            detail=f"passed on to {_mask_email(email)} with a new code",
+            at=now,
+        )
+        _send_code_email(card, kind="transferred", sender_name=user.name)
+    return card
+
+
+def _mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def giftcard_claim(*, code: Any, user: User, now: datetime | None = None) -> GiftCard:
+    """Add a card to the user's account by its code (so it shows in My gift cards)."""
+    now = _now(now)
+    _rate_limit(user, "claim")
+    found = find_card(code)
+    with transaction.atomic():
+        card = _lock_card(found.pk)
+        if card.status != Status.ACTIVE or card.expires_at <= now:
+            raise Conflict("Only an active gift card can be claimed.", code="gift_card_not_active")
+        if card.holder_id == user.pk:
+            return card
+        if card.holder_id is not None:
+            raise Conflict(
+                "Someone else holds this card; ask them to pass it on to you.",
+                code="gift_card_held",
+            )
+        card.holder = user
+        card.save(update_fields=["holder"])
+        GiftCardEvent.objects.create(
+            card=card, kind=Kind.TRANSFERRED, actor=user, detail="claimed into an account", at=now
+        )
+    return card
+
+
+# --- Expiry ------------------------------------------------------------------------------------
+
+
+def giftcards_expire(*, now: datetime | None = None) -> int:
+    """Expire active cards past their date; what is left on them becomes platform revenue
+    (breakage). Idempotent and safe to run concurrently: each card is re-read under its row
+    lock before it is expired, and the posting has a unique correlation key."""
+    now = _now(now)
+    due = list(
+        GiftCard.objects.filter(status=Status.ACTIVE, expires_at__lte=now).values_list(
+            "pk", flat=True
+        )
+    )
+    expired = 0
+    for pk in due:
+        with transaction.atomic():
+            # Lock the card's row first, as checkout does before it reads a card's balance:
+            # the same lock order (card, then its account in ledger.post) cannot deadlock, and
+            # a redemption waiting for the card sees it expired (SQLite: IMMEDIATE serialises).
+            card = _lock_card(pk)
+            if card.status != Status.ACTIVE or card.expires_at > now:
+                continue  # expired by a concurrent run, or extended meanwhile
+            card.status = Status.EXPIRED
+            card.save(update_fields=["status"])
+            account = accounts.gift_card(card)
+            left = ledger.balance(account)
+            if left > 0:
+                ledger.post(
+                    reason="gift_card_breakage",
+                    correlation_key=f"giftcard:{pk}:expire",
+                    legs=[(account, left), (accounts.platform_revenue(card.currency), -left)],
+                    memo=f"gift card {card.public_id} expired",
+                    now=now,
+                )
+            GiftCardEvent.objects.create(card=card, kind=Kind.EXPIRED, amount=left, at=now)
+            expired += 1
+    return expired
+
+
+# --- History -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    at: datetime
+    reason: str
+    amount: int  # + money onto the card, - money off it
+    balance: int  # after this line
+
+
+@dataclass(frozen=True)
+class History:
+    events: list[GiftCardEvent]
+    ledger: list[LedgerLine]
+    balance: int
+
+
+def giftcard_history(card: GiftCard) -> History:
+    events = list(card.events.select_related("actor").order_by("at", "pk"))
+    key = ledger.account_key(Account.Kind.GIFT_CARD, card.currency, f"card:{card.pk}")
+    entries = (
+        LedgerEntry.objects.filter(account__key=key)
+        .select_related("transaction")
+        .order_by("created_at", "pk")
+    )
+    lines: list[LedgerLine] = []
+    running = 0
+    for entry in entries:
+        change = -int(entry.amount)  # the card's account is credit-normal
+        running += change
+        lines.append(
+            LedgerLine(
+                at=entry.created_at,
+                reason=entry.transaction.reason,
+                amount=change,
+                balance=running,
+            )
+        )
+    return History(events=events, ledger=lines, balance=running)

@@ -1,0 +1,1 @@
+"""The ledger: double-entry postings, accounts and their balances, money in minor units."""

@@ -1,0 +1,1 @@
+"""Coach earnings, payouts, and a coach's payment settings (late fee, platform fee, Stripe account)."""

@@ -1,1 +1,0 @@
-"""Payment services: every write that moves money posts through `ledger.post`."""
