@@ -30,7 +30,8 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
     path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
-    path("", include("tandem.accounts.urls")),
+    path("", include("tandem.home.urls")),  # /dashboard/
+    path("", include("tandem.accounts.urls")),  # /settings/...
     # /coach/... (a coach's profile, session types, availability) and /staff/... pages.
     path("", include("tandem.coaches.urls_coach")),
     path("", include("tandem.coaches.urls")),  # /coaches/ and /c/<slug>/ (public)

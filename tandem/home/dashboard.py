@@ -17,7 +17,7 @@ from tandem.coaches import selectors as coach_selectors
 from tandem.messaging import present as messaging_present
 from tandem.messaging import selectors as messaging_selectors
 from tandem.orgs import selectors as org_selectors
-from tandem.payments.services.coach_settings import settings_of
+from tandem.payments.payouts.coach_settings import settings_of
 
 LATEST_CONVERSATIONS = 3
 CLIENTS_SHOWN = 3

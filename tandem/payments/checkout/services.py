@@ -1,9 +1,10 @@
 """Checkout: paying for a session, a package or a gift card with any mix of sources.
 
-The order in which a price is covered: a package credit (a session of that coach and type,
-covering it whole), then a gift card, then the client's account credit, then the provider
-(a card through Stripe, or an invoice with the manual provider). Every payment moves money
-in two steps, each a balanced ledger transaction:
+The order in which a price is covered (the rule's one home: payments/checkout/coverage.py):
+a package credit (a session of that coach and type, covering it whole), then a gift card,
+then the client's account credit, then the provider (a card through Stripe, or an invoice
+with the manual provider). Every payment moves money in two steps, each a balanced ledger
+transaction:
 
 1. *take*: the credit sources (and, for an invoice, the client's receivable) are moved into
    the payment's in-flight account. The ledger refuses to overdraw a gift card, a package
@@ -24,6 +25,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -44,6 +46,7 @@ from ..ledger import services as ledger
 from ..ledger.money import share, to_minor
 from ..models import Account, GiftCard, PackageCredit, Payment, PaymentSource
 from ..providers import IntentState, ProviderIntent, get_provider
+from .coverage import ReadBalances, cover
 
 Purpose = Payment.Purpose
 Status = Payment.Status
@@ -169,6 +172,39 @@ def _claim_package_credit(client: User, coach, session_type, now: datetime):  # 
     return None
 
 
+@dataclass(slots=True)
+class _Taking:
+    """payment_open's side of the coverage rule (checkout/coverage.py): what it reads, it
+    takes: the package credit is claimed, the gift card and the account credit are locked."""
+
+    client: User
+    coach: Any
+    session_type: Any  # None: not a session (a package or gift card purchase)
+    currency: str
+    gift_card_code: str | None
+    now: datetime
+    package_credit: PackageCredit | None = None
+    card: GiftCard | None = None
+    credit_account: Account | None = None
+
+    def package_covers(self) -> bool:
+        if self.session_type is None:
+            return False
+        self.package_credit = _claim_package_credit(
+            self.client, self.coach, self.session_type, self.now
+        )
+        return self.package_credit is not None
+
+    def gift_card(self) -> int:
+        self.card = _find_gift_card(self.gift_card_code or "", self.currency, self.now)
+        return accounts.gift_card_balance(self.card)
+
+    def account_credit(self) -> int:
+        self.credit_account = accounts.client_credit(self.client, self.currency)
+        _lock_row(Account, self.credit_account.pk)
+        return ledger.balance(self.credit_account)
+
+
 def payment_open(
     *,
     client: User,
@@ -215,42 +251,40 @@ def payment_open(
     )
     in_flight = accounts.in_flight(payment)
     legs: list[tuple[Account, int]] = []
-    remaining = amount
+    taking = _Taking(
+        client=client,
+        coach=coach,
+        session_type=session_type if purpose == Purpose.BOOKING else None,
+        currency=currency,
+        gift_card_code=pay_with.gift_card_code,
+        now=now,
+    )
+    coverage = cover(amount, pay_with, taking)
 
-    if purpose == Purpose.BOOKING and pay_with.package and session_type is not None:
-        credit = _claim_package_credit(client, coach, session_type, now)
-        if credit is not None:
-            # A package credit covers the session whole; the payment is worth the credit.
-            payment.amount = amount = credit.value
-            remaining = 0
-            PaymentSource.objects.create(
-                payment=payment, kind=Source.PACKAGE, amount=credit.value, package_credit=credit
-            )
-            if booking is not None:
-                PackageCredit.objects.filter(pk=credit.pk).update(booking=booking)
-            if credit.value:
-                legs += [(accounts.package(credit.purchase), credit.value)]
+    if coverage.package and taking.package_credit is not None:
+        credit = taking.package_credit
+        # A package credit covers the session whole; the payment is worth the credit.
+        payment.amount = amount = credit.value
+        PaymentSource.objects.create(
+            payment=payment, kind=Source.PACKAGE, amount=credit.value, package_credit=credit
+        )
+        if booking is not None:
+            PackageCredit.objects.filter(pk=credit.pk).update(booking=booking)
+        if credit.value:
+            legs += [(accounts.package(credit.purchase), credit.value)]
 
-    if remaining and pay_with.gift_card_code:
-        card = _find_gift_card(pay_with.gift_card_code, currency, now)
-        take = min(accounts.gift_card_balance(card), remaining)
-        if take > 0:
-            PaymentSource.objects.create(
-                payment=payment, kind=Source.GIFT_CARD, amount=take, gift_card=card
-            )
-            legs.append((accounts.gift_card(card), take))
-            remaining -= take
-            _gift_card_event(card, "redeemed", take, client, payment, now)
+    if coverage.gift_card and taking.card is not None:
+        PaymentSource.objects.create(
+            payment=payment, kind=Source.GIFT_CARD, amount=coverage.gift_card, gift_card=taking.card
+        )
+        legs.append((accounts.gift_card(taking.card), coverage.gift_card))
+        _gift_card_event(taking.card, "redeemed", coverage.gift_card, client, payment, now)
 
-    if remaining and pay_with.use_credit:
-        credit_account = accounts.client_credit(client, currency)
-        _lock_row(Account, credit_account.pk)
-        take = min(ledger.balance(credit_account), remaining)
-        if take > 0:
-            PaymentSource.objects.create(payment=payment, kind=Source.CREDIT, amount=take)
-            legs.append((credit_account, take))
-            remaining -= take
+    if coverage.credit and taking.credit_account is not None:
+        PaymentSource.objects.create(payment=payment, kind=Source.CREDIT, amount=coverage.credit)
+        legs.append((taking.credit_account, coverage.credit))
 
+    remaining = coverage.rest
     if remaining and provider == "manual":
         PaymentSource.objects.create(payment=payment, kind=Source.INVOICE, amount=remaining)
         if purpose == Purpose.BOOKING:
@@ -802,25 +836,5 @@ def needs_card(*, client: User, coach, session_type, pay_with: PayWith, now: dat
 
 def _covered_without_card(client, coach, session_type, price, pay_with, now) -> bool:  # type: ignore[no-untyped-def]
     """Whether credits alone cover the price (then no card and no hold wait are needed)."""
-    if (
-        pay_with.package
-        and PackageCredit.objects.filter(
-            purchase__client=client,
-            purchase__coach=coach,
-            purchase__session_type=session_type,
-            purchase__status="active",
-            purchase__expires_at__gt=now,
-            status=PackageCredit.Status.AVAILABLE,
-        ).exists()
-    ):
-        return True
-    covered = 0
-    if pay_with.gift_card_code:
-        from ..giftcards.services import find_card
-
-        card = find_card(pay_with.gift_card_code)
-        if card.currency == session_type.currency:
-            covered += accounts.gift_card_balance(card)
-    if pay_with.use_credit:
-        covered += accounts.client_credit_balance(client, session_type.currency)
-    return covered >= price
+    balances = ReadBalances(client, coach, session_type, pay_with.gift_card_code, now)
+    return cover(price, pay_with, balances).covered_without_provider
