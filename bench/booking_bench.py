@@ -52,6 +52,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,8 @@ from benchdb import database_url, ensure_database, free_port, percentile  # noqa
 
 THROUGHPUT_TARGET = 200.0  # bookings per second
 P99_TARGET_MS = 100.0
+RATIO_TARGET = 0.3  # HTTP bookings/s ÷ GET /api/v1/me per second, both at saturation
+LOAD_FRACTION = 0.7  # of the booking saturation rate, where the HTTP p99 is measured
 WARMUP = 3  # bookings per client before the clock starts (connections, caches, imports)
 EMAIL_DOMAIN = "booking-bench.tandem.local"
 INSERT_TABLE = "booking_bench_insert"
@@ -103,6 +106,13 @@ def parse_args() -> argparse.Namespace:
         help="paced (open-loop) load: R bookings/s in all, spread evenly over the clients, "
         "latency measured from each request's scheduled time; 0 (default): closed loop, "
         "every client books again as soon as it is answered",
+    )
+    parser.add_argument(
+        "--load-fraction",
+        type=float,
+        default=LOAD_FRACTION,
+        help="HTTP without --rate: the paced phase runs at this fraction of the booking "
+        f"saturation rate just measured (default {LOAD_FRACTION})",
     )
     parser.add_argument(
         "--shared-socket",
@@ -303,7 +313,7 @@ class Result:
             per = ", ".join(
                 f"{k} {v * 1000 / len(self.latencies):.2f} ms" for k, v in self.cpu.items()
             )
-            print(f"  CPU per booking: {per}")
+            print(f"  CPU per {unit.rstrip('s')}: {per}")
         if self.spread:
             print(f"  client connections per web worker: {' / '.join(map(str, self.spread))}")
         return rate_ok and p99_ok and errors == 0
@@ -572,14 +582,17 @@ class LeanHTTP:
                 await self.writer.wait_closed()
         self.reader = self.writer = None
 
-    async def post(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    async def request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        length = f"Content-Length: {len(body)}\r\n" if body or method != "GET" else ""
         self.writer.write(
-            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}"
-            f"Content-Length: {len(body)}\r\n\r\n".encode("latin-1")
+            f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n{head}"
+            f"{length}\r\n".encode("latin-1")
             + body
         )
         raw = await self.reader.readuntil(b"\r\n\r\n")
@@ -607,29 +620,23 @@ class LeanHTTP:
         return int(status), payload
 
 
-async def http_clients(
-    url: str, args: argparse.Namespace, data: dict[str, Any], result: Result, server_pid: int
-) -> None:
-    import httpx
+# One HTTP request of one client: given the client's lean connection (or httpx client), it
+# sends the next request and returns (status, body).
+Send = Callable[[LeanHTTP, Any], Awaitable[tuple[int, bytes]]]
 
+
+def booking_requests(args: argparse.Namespace, data: dict[str, Any]) -> list[Send]:
+    """For each client: book its next distinct free slot (POST /api/v1/bookings)."""
     plan = slot_plan(args, data)
     base = first_slot()
-    go = asyncio.Event()
-    ready = 0
-    finished: list[float] = []
-    host, port = url.removeprefix("http://").rsplit(":", 1)
-    failures = (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ConnectionError)
 
-    async def client(i: int) -> None:
-        nonlocal ready
+    def for_client(i: int) -> Send:
         coach_index, offset, stride = plan[i]
         _, _, coach_ref, type_ref = data["coaches"][coach_index]
         auth = f"Bearer {data['clients'][i][1]}"
         n = 0
-        lean = LeanHTTP(host, int(port))
-        http = None if args.client == "lean" else httpx.AsyncClient(base_url=url, timeout=30)
 
-        async def book() -> tuple[int, bytes]:
+        async def send(lean: LeanHTTP, http: Any) -> tuple[int, bytes]:
             nonlocal n
             start = base + SLOT * (offset + n * stride)
             n += 1
@@ -643,31 +650,82 @@ async def http_clients(
             if http is not None:
                 answer = await http.post("/api/v1/bookings", content=content, headers=headers)
                 return answer.status_code, answer.content
-            return await lean.post("/api/v1/bookings", headers, content)
+            return await lean.request("POST", "/api/v1/bookings", headers, content)
 
-        def booked(status: int, payload: bytes) -> bool:
-            # A 201 must carry the new booking, not just the status.
-            return status == 201 and json.loads(payload).get("status") == "confirmed"
+        return send
 
+    return [for_client(i) for i in range(args.clients)]
+
+
+def booked(status: int, payload: bytes) -> bool:
+    """A 201 must carry the new, confirmed booking, not just the status."""
+    return status == 201 and json.loads(payload).get("status") == "confirmed"
+
+
+def me_requests(args: argparse.Namespace, data: dict[str, Any]) -> list[Send]:
+    """For each client: the trivial authenticated read, GET /api/v1/me, same Bearer token."""
+
+    def for_client(i: int) -> Send:
+        headers = {"Authorization": f"Bearer {data['clients'][i][1]}"}
+
+        async def send(lean: LeanHTTP, http: Any) -> tuple[int, bytes]:
+            if http is not None:
+                answer = await http.get("/api/v1/me", headers=headers)
+                return answer.status_code, answer.content
+            return await lean.request("GET", "/api/v1/me", headers)
+
+        return send
+
+    return [for_client(i) for i in range(args.clients)]
+
+
+def answered_me(status: int, payload: bytes) -> bool:
+    return status == 200 and "email" in json.loads(payload)
+
+
+async def http_clients(
+    url: str,
+    args: argparse.Namespace,
+    senders: list[Send],
+    accepted: Callable[[int, bytes], bool],
+    rate: float,
+    result: Result,
+    server_pid: int,
+) -> None:
+    """Each client sends its requests on its own keep-alive connection for --duration
+    seconds (closed loop, or paced at `rate` in all); only accepted answers count."""
+    import httpx
+
+    go = asyncio.Event()
+    ready = 0
+    finished: list[float] = []
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    failures = (httpx.HTTPError, OSError, asyncio.IncompleteReadError, ConnectionError)
+
+    async def client(i: int) -> None:
+        nonlocal ready
+        lean = LeanHTTP(host, int(port))
+        http = None if args.client == "lean" else httpx.AsyncClient(base_url=url, timeout=30)
+        send = senders[i]
         try:
             for _ in range(WARMUP):
-                status, payload = await book()
-                if not booked(status, payload):
-                    raise SystemExit(f"warm-up booking failed: {status} {payload[:500]!r}")
+                status, payload = await send(lean, http)
+                if not accepted(status, payload):
+                    raise SystemExit(f"warm-up request failed: {status} {payload[:500]!r}")
             ready += 1
             await go.wait()
             deadline = start + args.duration
-            pace = Pace(start, i, args.clients, args.rate)
+            pace = Pace(start, i, len(senders), rate)
             while time.perf_counter() < deadline:
                 t0 = pace.next_start()
                 await asyncio.sleep(max(0.0, t0 - time.perf_counter()))
                 try:
-                    status, payload = await book()
+                    status, payload = await send(lean, http)
                 except failures as exc:
                     result.errors[type(exc).__name__] += 1
                     await lean.close()  # a broken connection is not reused
                     continue
-                if booked(status, payload):
+                if accepted(status, payload):
                     result.latencies.append(time.perf_counter() - t0)
                 else:
                     result.errors[f"HTTP {status}"] += 1
@@ -677,8 +735,8 @@ async def http_clients(
                 await http.aclose()
         finished.append(time.perf_counter())
 
-    tasks = [asyncio.create_task(client(i)) for i in range(args.clients)]
-    while ready < args.clients:
+    tasks = [asyncio.create_task(client(i)) for i in range(len(senders))]
+    while ready < len(senders):
         if any(t.done() for t in tasks):
             await asyncio.gather(*tasks)  # raises the warm-up failure
         await asyncio.sleep(0.05)
@@ -695,20 +753,102 @@ async def http_clients(
     }
 
 
-def measure_http(args: argparse.Namespace, data: dict[str, Any]) -> Result:
-    result = Result(
-        f"HTTP: POST /api/v1/bookings via uvicorn ({args.web_workers} workers, pooled), "
-        f"{args.clients} clients ({args.client}), {len(data['coaches'])} coaches" + paced(args)
-    )
+class HttpFigures:
+    """The HTTP layer's phases against one running server."""
+
+    def __init__(self) -> None:
+        self.phases: list[Result] = []
+        self.me: Result | None = None  # GET /api/v1/me, closed loop
+        self.saturation: Result | None = None  # bookings, closed loop
+        self.loaded: Result | None = None  # bookings paced at a fraction of saturation
+        self.workers = 1
+
+
+def measure_http(args: argparse.Namespace, data: dict[str, Any]) -> HttpFigures:
+    """Against one server: with --rate, bookings paced at that rate. Without: the saturation
+    rate of GET /api/v1/me, then of bookings (both closed loop), then bookings paced at
+    --load-fraction of the booking saturation just measured, for its latency."""
+    figures = HttpFigures()
+    figures.workers = args.web_workers
+    server = f"uvicorn ({args.web_workers} workers, pooled), {args.clients} clients ({args.client})"
+    coaches = f"{len(data['coaches'])} coaches"
     proc, url = start_server(args)
+
+    def run(name: str, senders: list[Send], accepted: Any, rate: float) -> Result:
+        result = Result(name + (f", paced at {rate:.0f}/s" if rate else ", closed loop"))
+        asyncio.run(http_clients(url, args, senders, accepted, rate, result, proc.pid))
+        if result.errors:
+            result.name += f"\n  (server log with the errors: {SERVER_LOG})"
+        figures.phases.append(result)
+        return result
+
     try:
-        asyncio.run(http_clients(url, args, data, result, proc.pid))
+        if args.rate:
+            figures.loaded = run(
+                f"HTTP: POST /api/v1/bookings via {server}, {coaches}",
+                booking_requests(args, data),
+                booked,
+                args.rate,
+            )
+        else:
+            figures.me = run(
+                f"HTTP: GET /api/v1/me via {server}", me_requests(args, data), answered_me, 0
+            )
+            figures.saturation = run(
+                f"HTTP: POST /api/v1/bookings via {server}, {coaches}",
+                booking_requests(args, data),
+                booked,
+                0,
+            )
+            reset_bookings()
+            figures.loaded = run(
+                f"HTTP: POST /api/v1/bookings via {server}, {coaches}, "
+                f"{args.load_fraction:.0%} of the saturation rate",
+                booking_requests(args, data),
+                booked,
+                args.load_fraction * figures.saturation.rate,
+            )
     finally:
         stop_server(proc)
-    if result.errors:
-        result.name += f"\n  (server log with the errors: {SERVER_LOG})"
-    reset_bookings()
-    return result
+        reset_bookings()
+    return figures
+
+
+def report_http(figures: HttpFigures, args: argparse.Namespace) -> bool:
+    """The phases, then the figures issue 15 asks for, each next to its target."""
+    for result in figures.phases:
+        result.report("requests" if result is figures.me else "bookings", targets=False)
+    errors = sum(sum(r.errors.values()) for r in figures.phases)
+    loaded = figures.loaded
+    assert loaded is not None
+    p99 = loaded.ms(0.99)
+    p99_ok = p99 <= P99_TARGET_MS
+    per = figures.workers
+    print(f"\nHTTP figures ({per} web worker process{'es' if per > 1 else ''}):")
+    ok = p99_ok and errors == 0
+    if figures.me is not None and figures.saturation is not None:
+        me, sat = figures.me.rate, figures.saturation.rate
+        ratio = sat / me if me else 0.0
+        ratio_ok = ratio >= RATIO_TARGET
+        ok &= ratio_ok
+        print(f"  bookings/s at saturation: {sat:.0f} in all, {sat / per:.0f} per web process")
+        print(f"  GET /api/v1/me at saturation: {me:.0f}/s in all, {me / per:.0f} per web process")
+        print(
+            f"  ratio booking ÷ /me: {sat:.0f} / {me:.0f} = {ratio:.3f}"
+            f"   target >= {RATIO_TARGET}  {verdict(ratio_ok)}"
+        )
+        print(
+            f"  booking at {args.load_fraction:.0%} of saturation ({loaded.rate:.0f}/s measured): "
+            f"p50 {loaded.ms(0.5):.1f} ms, p99 {p99:.1f} ms"
+            f"   target p99 <= {P99_TARGET_MS:.0f} ms  {verdict(p99_ok)}"
+        )
+    else:
+        print(
+            f"  booking paced at {args.rate:g}/s ({loaded.rate:.0f}/s measured): p99 {p99:.1f} ms"
+            f"   target p99 <= {P99_TARGET_MS:.0f} ms  {verdict(p99_ok)}"
+        )
+    print(f"  errors: {errors}")
+    return ok
 
 
 # --- plain INSERT baseline -----------------------------------------------------------------
@@ -808,13 +948,16 @@ def main() -> int:
     booking_results = []
     if args.layer in ("service", "both"):
         booking_results.append(measure_service(args, data))
-    if args.layer in ("http", "both"):
-        booking_results.append(measure_http(args, data))
+    http = measure_http(args, data) if args.layer in ("http", "both") else None
     insert = None if args.skip_insert else measure_insert(args)
 
     all_ok = True
     for result in booking_results:
         all_ok &= result.report("bookings", targets=True)
+    if http is not None:
+        all_ok &= report_http(http, args)
+        if http.saturation is not None:
+            booking_results.append(http.saturation)
     if insert is not None:
         insert.report("inserts", targets=False)
         print()
@@ -825,7 +968,9 @@ def main() -> int:
                 f"= {result.rate / insert.rate:.3f} (one booking costs as much as "
                 f"{insert.rate / max(result.rate, 1e-9):.0f} plain inserts)"
             )
-    print(f"\n{'all targets met' if all_ok else 'TARGET MISSED'}")
+    load = os.getloadavg()
+    print(f"\nload average after: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"{'all targets met' if all_ok else 'TARGET MISSED'}")
     return 0 if all_ok else 1
 
 
