@@ -9,9 +9,9 @@ The client's choices (`PayWith`) switch each source on or off.
 something is left to pay (a gift card code is not even looked up when a package pays), so
 each caller decides how a balance is read:
 
-- `checkout.payment_open` claims the package credit and locks the rows it reads (the money
+- `services.payment_open` claims the package credit and locks the rows it reads (the money
   really moves);
-- `checkout.needs_card` (would this booking wait for a card?) and the booking wizard's quote
+- `services.needs_card` (would this booking wait for a card?) and the booking wizard's quote
   (`checkout.booking_port.quote`) read without claiming (`ReadBalances`).
 """
 
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tandem.core.errors import ServiceError
 
+from ..ledger import accounts
 from ..models import GiftCard
-from ..selectors_packages import credits_left
-from ..services import accounts
+from ..packages.selectors import credits_left
 
 if TYPE_CHECKING:
-    from ..services.checkout import PayWith
+    from .services import PayWith
 
 
 class Balances(Protocol):
@@ -99,7 +99,7 @@ class ReadBalances:
         return credits_left(self.client, self.coach, self.session_type, self.now) > 0
 
     def gift_card(self) -> int:
-        from ..services.giftcards import find_card
+        from ..giftcards.services import find_card
 
         try:
             card = find_card(self.gift_card_code)
