@@ -140,7 +140,7 @@ def reset(data: dict[str, Any]) -> None:
         cursor.execute("DELETE FROM realtime_event WHERE user_id = ANY(%s)", [list(data["users"])])
 
 
-def write_reminders(data: dict[str, Any], count: int, first_due, spread: timedelta) -> None:  # type: ignore[no-untyped-def]
+def write_reminders(data: dict[str, Any], count: int, first_due, spread: timedelta) -> None:
     """`count` pending in-app reminders, due evenly over `spread` from `first_due`."""
     from tandem.notifications.models import Delivery
 

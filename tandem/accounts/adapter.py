@@ -21,7 +21,7 @@ class _PublicSite:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:  # type: ignore[no-untyped-def]
+    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
         data = form.cleaned_data
         user.email = user.email.lower()

@@ -90,7 +90,7 @@ class CoachApplicationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # users apply themselves
 
-    def save_model(self, request: HttpRequest, obj: CoachApplication, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: CoachApplication, form, change: bool) -> None:
         decision = form.cleaned_data.get("decision")
         if not decision:
             return

@@ -9,7 +9,7 @@ from tandem.core.errors import ServiceError
 from . import services
 
 
-def _validated(validate, value: str) -> str:  # type: ignore[no-untyped-def]
+def _validated(validate, value: str) -> str:
     try:
         return validate(value)
     except ServiceError as exc:

@@ -21,7 +21,7 @@ from .models import Role
 class SignupView(AllauthSignupView):
     """allauth's sign-up, answering 400 (not 200) when the input is refused."""
 
-    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+    def form_invalid(self, form):
         response = super().form_invalid(form)
         response.status_code = 400
         return response

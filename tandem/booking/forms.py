@@ -44,7 +44,7 @@ class StartField(forms.CharField):
         kwargs.setdefault("widget", forms.HiddenInput)
         super().__init__(max_length=40, **kwargs)  # type: ignore[arg-type]
 
-    def clean(self, value: object) -> datetime | None:  # type: ignore[override]
+    def clean(self, value: object) -> datetime | None:
         text = super().clean(value)
         if not text:
             return None

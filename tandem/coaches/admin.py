@@ -14,7 +14,7 @@ class SpecialtyAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def save_model(self, request: HttpRequest, obj: Specialty, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Specialty, form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # The name is part of each coach's search document.
         search.refresh_search_vectors_for_specialty(obj.pk)
@@ -76,7 +76,7 @@ class CoachProfileAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("user")
 
-    def save_formset(self, request, form, formset, change):  # type: ignore[no-untyped-def]
+    def save_formset(self, request, form, formset, change):
         # Session types are priced in the coach's currency, whatever the form said.
         for session_type in formset.save(commit=False):
             session_type.currency = form.instance.currency
@@ -85,7 +85,7 @@ class CoachProfileAdmin(admin.ModelAdmin):
             session_type.delete()
         formset.save_m2m()
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Keep the directory's denormalised columns as the services would.
         coach = form.instance
@@ -96,7 +96,7 @@ class CoachProfileAdmin(admin.ModelAdmin):
         search.refresh_search_vectors([coach.pk])
         services.refresh_next_available_on_commit([coach.pk])
 
-    def _each(self, request: HttpRequest, queryset: QuerySet, call, done: str) -> None:  # type: ignore[no-untyped-def]
+    def _each(self, request: HttpRequest, queryset: QuerySet, call, done: str) -> None:
         count = 0
         for coach in queryset:
             try:

@@ -11,7 +11,7 @@ from tandem.core.money import SUPPORTED_CURRENCIES
 from .models import SessionType
 
 
-def _number(*, label: str, help_text: str = "", required: bool = True, **attrs: object):  # type: ignore[no-untyped-def]
+def _number(*, label: str, help_text: str = "", required: bool = True, **attrs: object):
     # Bounds are the service's rule; min/max here only shape the browser's spinner.
     return forms.IntegerField(
         label=label,
@@ -70,7 +70,7 @@ class CoachProfileForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
 
-    def __init__(self, *args, specialties=(), languages=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, specialties=(), languages=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["specialties"].choices = [(s.slug, s.name) for s in specialties]
         self.fields["languages"].choices = [(lang.code, lang.name) for lang in languages]

@@ -59,7 +59,7 @@ def search_terms(text: str) -> list[str]:
     return terms
 
 
-def _specialty_names():  # type: ignore[no-untyped-def]
+def _specialty_names():
     from django.contrib.postgres.aggregates import StringAgg
 
     return Subquery(
@@ -72,7 +72,7 @@ def _specialty_names():  # type: ignore[no-untyped-def]
     )
 
 
-def _display_name():  # type: ignore[no-untyped-def]
+def _display_name():
     from tandem.accounts.models import User
 
     return Subquery(
@@ -81,7 +81,7 @@ def _display_name():  # type: ignore[no-untyped-def]
     )
 
 
-def search_document():  # type: ignore[no-untyped-def]
+def search_document():
     """The weighted tsvector expression for a coach row (PostgreSQL only)."""
     return (
         SearchVector(_display_name(), "headline", weight="A", config=SEARCH_CONFIG)

@@ -123,7 +123,7 @@ class DirectoryForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
-    def __init__(  # type: ignore[no-untyped-def]
+    def __init__(
         self, *args, specialties=(), languages=(), currency=DEFAULT_CURRENCY, **kwargs
     ) -> None:
         if args and not args[0].get("currency"):  # the default currency, shown as chosen
@@ -293,14 +293,14 @@ def directory(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _listed_or_404(slug: str):  # type: ignore[no-untyped-def]
+def _listed_or_404(slug: str):
     coach = selectors.coach_get_listed(slug)
     if coach is None:
         raise Http404("No such coach.")
     return coach
 
 
-def _page_url(coach, query: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+def _page_url(coach, query: dict[str, str]) -> str:
     url = reverse("coach_public", args=[coach.slug])
     return f"{url}?{urlencode(query)}" if query else url
 

@@ -247,7 +247,7 @@ def delete_message(
     return _message(request, message)
 
 
-def _reaction(request: HttpRequest, conversation_id: str, message_id: str, emoji: str, on):  # type: ignore[no-untyped-def]
+def _reaction(request: HttpRequest, conversation_id: str, message_id: str, emoji: str, on):
     message, now_on = services.reaction_set(
         user=request.user,
         conversation_id=conversation_id,

@@ -80,7 +80,7 @@ def _validated(specialty: object, duration: object, within: object) -> _Input:
     if fields:
         path, codes = next(iter(fields.items()))
         raise InvalidInput(f"{path}: {MESSAGES[codes[0]]}", fields=fields)
-    return _Input(specialty.strip(), duration, within)  # type: ignore[union-attr,arg-type]
+    return _Input(specialty.strip(), duration, within)  # type: ignore[arg-type]
 
 
 def _replay(client: User, key: str, fingerprint: str) -> DispatchRequest | None:

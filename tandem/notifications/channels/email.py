@@ -32,7 +32,7 @@ def _message_id(key: str) -> str:
     return f"<{digest}@{settings.TANDEM_MAIL_DOMAIN}>"
 
 
-def _compose(user: User, subject: str, template: str, context: dict, key: str):  # type: ignore[no-untyped-def]
+def _compose(user: User, subject: str, template: str, context: dict, key: str):
     site = settings.TANDEM_SITE_URL.rstrip("/")
     context = {
         **context,

@@ -66,7 +66,7 @@ def _locked(payment: Payment) -> Payment:
     return queryset.get()
 
 
-def late_fee_percent(coach) -> int:  # type: ignore[no-untyped-def]
+def late_fee_percent(coach) -> int:
     found = (
         CoachPaymentSettings.objects.filter(coach=coach)
         .values_list("late_fee_percent", flat=True)
@@ -586,7 +586,7 @@ def refund_preview(booking: Booking, *, actor: User, late: bool) -> dict | None:
 @transaction.atomic
 def refund_staff(
     *, payment_id, staff: User, amount: int, message: str, now: datetime | None = None
-) -> GivenBack:  # type: ignore[no-untyped-def]
+) -> GivenBack:
     """Staff refund part or all of a payment, with a reason (an unpaid invoice's part is
     voided, not refunded)."""
     now = now or timezone.now()

@@ -124,7 +124,7 @@ def _replay(client: User, key: str | None, fingerprint: str) -> Payment | None:
     return found
 
 
-def _lock_row(model, pk: int):  # type: ignore[no-untyped-def]
+def _lock_row(model, pk: int):
     """Re-read a row under a lock (PostgreSQL; SQLite's IMMEDIATE transaction already has one)."""
     queryset = model.objects.filter(pk=pk)
     if connection.vendor == "postgresql":
@@ -148,7 +148,7 @@ def _find_gift_card(code: str, currency: str, now: datetime) -> GiftCard:
     return card
 
 
-def _claim_package_credit(client: User, coach, session_type, now: datetime):  # type: ignore[no-untyped-def]
+def _claim_package_credit(client: User, coach, session_type, now: datetime):
     """An available credit for this coach and type, claimed (conditional UPDATE) or None."""
     candidates = (
         PackageCredit.objects.filter(
@@ -212,13 +212,13 @@ def payment_open(
     amount: int,
     currency: str,
     pay_with: PayWith,
-    coach=None,  # type: ignore[no-untyped-def]
+    coach=None,
     idempotency_key: str | None = None,
     request_hash: str = "",
     booking: Booking | None = None,
     hold: Hold | None = None,
-    session_type=None,  # type: ignore[no-untyped-def]
-    package_purchase=None,  # type: ignore[no-untyped-def]
+    session_type=None,
+    package_purchase=None,
     gift_card: GiftCard | None = None,
     now: datetime | None = None,
 ) -> Payment:
@@ -385,13 +385,13 @@ def _kinds(payment: Payment) -> set[str]:
     return set(payment.sources.values_list("kind", flat=True))
 
 
-def _fee_bp(coach) -> int:  # type: ignore[no-untyped-def]
+def _fee_bp(coach) -> int:
     from ..ledger.money import fee_bp_for
 
     return fee_bp_for(coach)
 
 
-def _gift_card_event(card: GiftCard, kind: str, amount: int, actor, payment, now) -> None:  # type: ignore[no-untyped-def]
+def _gift_card_event(card: GiftCard, kind: str, amount: int, actor, payment, now) -> None:
     from ..models import GiftCardEvent
 
     GiftCardEvent.objects.create(
@@ -527,7 +527,7 @@ def _refund_unbookable(payment: Payment, now: datetime) -> None:
 
 def payment_fail(
     payment: Payment, *, reason: str, status: str = Status.FAILED, now=None
-) -> Payment:  # type: ignore[no-untyped-def]
+) -> Payment:
     """An open payment failed or lapsed: credits go back, the held slot is freed."""
     now = now or timezone.now()
     payment = _lock_row(Payment, payment.pk)
@@ -778,7 +778,7 @@ def checkout_booking(
 
 
 @transaction.atomic
-def _checkout_in_transaction(  # type: ignore[no-untyped-def]
+def _checkout_in_transaction(
     client, request, pay_with, key, fingerprint, hold, coach, session_type, price, needs_card, now
 ) -> CheckoutOutcome:
     if needs_card:
@@ -824,7 +824,7 @@ def _checkout_in_transaction(  # type: ignore[no-untyped-def]
     return CheckoutOutcome(outcome.payment, outcome.booking, replayed=False)
 
 
-def needs_card(*, client: User, coach, session_type, pay_with: PayWith, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+def needs_card(*, client: User, coach, session_type, pay_with: PayWith, now: datetime) -> bool:
     """Whether booking this would wait for a card (Stripe, and credits do not cover it)."""
     price = to_minor(session_type.price, session_type.currency)
     return (
@@ -834,7 +834,7 @@ def needs_card(*, client: User, coach, session_type, pay_with: PayWith, now: dat
     )
 
 
-def _covered_without_card(client, coach, session_type, price, pay_with, now) -> bool:  # type: ignore[no-untyped-def]
+def _covered_without_card(client, coach, session_type, price, pay_with, now) -> bool:
     """Whether credits alone cover the price (then no card and no hold wait are needed)."""
     balances = ReadBalances(client, coach, session_type, pay_with.gift_card_code, now)
     return cover(price, pay_with, balances).covered_without_provider

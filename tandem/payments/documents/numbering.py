@@ -19,7 +19,7 @@ Series = Literal["document", "credit_note"]
 _COLUMN: dict[str, str] = {"document": "last_number", "credit_note": "last_credit_number"}
 
 
-def next_number(coach, series: Series = "document") -> int:  # type: ignore[no-untyped-def]
+def next_number(coach, series: Series = "document") -> int:
     if not connection.in_atomic_block:
         raise RuntimeError("next_number must run inside the document's transaction")
     column = _COLUMN[series]

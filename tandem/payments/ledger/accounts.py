@@ -9,15 +9,15 @@ from . import services as ledger
 Kind = Account.Kind
 
 
-def client_credit(user, currency: str) -> Account:  # type: ignore[no-untyped-def]
+def client_credit(user, currency: str) -> Account:
     return ledger.account(Kind.CLIENT_CREDIT, currency, user=user)
 
 
-def receivable(user, currency: str) -> Account:  # type: ignore[no-untyped-def]
+def receivable(user, currency: str) -> Account:
     return ledger.account(Kind.RECEIVABLE, currency, user=user)
 
 
-def coach_payable(coach, currency: str) -> Account:  # type: ignore[no-untyped-def]
+def coach_payable(coach, currency: str) -> Account:
     return ledger.account(Kind.COACH_PAYABLE, currency, coach=coach)
 
 
@@ -33,29 +33,29 @@ def provider_clearing(provider: str, currency: str) -> Account:
     return ledger.account(Kind.PROVIDER_CLEARING, currency, owner=provider)
 
 
-def gift_card(card) -> Account:  # type: ignore[no-untyped-def]
+def gift_card(card) -> Account:
     return ledger.account(Kind.GIFT_CARD, card.currency, owner=f"card:{card.pk}")
 
 
-def package(purchase) -> Account:  # type: ignore[no-untyped-def]
+def package(purchase) -> Account:
     return ledger.account(Kind.PACKAGE, purchase.currency, owner=f"package:{purchase.pk}")
 
 
-def in_flight(payment) -> Account:  # type: ignore[no-untyped-def]
+def in_flight(payment) -> Account:
     return ledger.account(Kind.IN_FLIGHT, payment.currency, owner=f"payment:{payment.pk}")
 
 
-def gift_card_balance(card) -> int:  # type: ignore[no-untyped-def]
+def gift_card_balance(card) -> int:
     return ledger.balance_of(Kind.GIFT_CARD, card.currency, owner=f"card:{card.pk}")
 
 
-def package_balance(purchase) -> int:  # type: ignore[no-untyped-def]
+def package_balance(purchase) -> int:
     return ledger.balance_of(Kind.PACKAGE, purchase.currency, owner=f"package:{purchase.pk}")
 
 
-def client_credit_balance(user, currency: str) -> int:  # type: ignore[no-untyped-def]
+def client_credit_balance(user, currency: str) -> int:
     return ledger.balance_of(Kind.CLIENT_CREDIT, currency, user=user)
 
 
-def coach_payable_balance(coach, currency: str) -> int:  # type: ignore[no-untyped-def]
+def coach_payable_balance(coach, currency: str) -> int:
     return ledger.balance_of(Kind.COACH_PAYABLE, currency, coach=coach)

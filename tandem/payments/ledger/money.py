@@ -36,7 +36,7 @@ def percent(amount: int, pct: int) -> int:
     return share(amount, pct * 100)
 
 
-def fee_bp_for(coach) -> int:  # type: ignore[no-untyped-def]
+def fee_bp_for(coach) -> int:
     """The platform fee in basis points: the coach's override, else the platform's setting."""
     from ..models import CoachPaymentSettings
 

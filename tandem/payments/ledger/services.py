@@ -33,8 +33,8 @@ def account(
     kind: str,
     currency: str,
     *,
-    user=None,  # type: ignore[no-untyped-def]
-    coach=None,  # type: ignore[no-untyped-def]
+    user=None,
+    coach=None,
     owner: str | None = None,
 ) -> Account:
     """The account of this kind and currency for its owner, created on first use.
@@ -67,9 +67,9 @@ def post(
     reason: str,
     correlation_key: str,
     legs: Sequence[tuple[Account, int]],
-    payment=None,  # type: ignore[no-untyped-def]
-    booking=None,  # type: ignore[no-untyped-def]
-    actor=None,  # type: ignore[no-untyped-def]
+    payment=None,
+    booking=None,
+    actor=None,
     memo: str = "",
     now: datetime | None = None,
 ) -> LedgerTransaction:
@@ -161,7 +161,7 @@ def balances(accounts: Iterable[Account]) -> dict[int, int]:
     return {acct.pk: natural(acct, int(sums.get(acct.pk) or 0)) for acct in accounts}
 
 
-def balance_of(kind: str, currency: str, **owner) -> int:  # type: ignore[no-untyped-def]
+def balance_of(kind: str, currency: str, **owner) -> int:
     """The balance of an account that may not exist yet (0 then); creates nothing."""
     if "owner" in owner:
         key = account_key(kind, currency, owner["owner"])

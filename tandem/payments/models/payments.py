@@ -147,7 +147,7 @@ class Payment(models.Model):
         return f"{self.purpose} payment {self.amount} {self.currency} ({self.status})"
 
     @property
-    def invoice(self):  # type: ignore[no-untyped-def]
+    def invoice(self):
         """The current version of the payment's invoice or receipt (None if it has none).
 
         Reads `documents` (prefetch it for lists); credit notes and superseded versions are

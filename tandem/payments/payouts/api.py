@@ -31,7 +31,7 @@ from .schemas import (
 router = Router(tags=["earnings and payments"])
 
 
-def _coach(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _coach(request: HttpRequest):
     coach = coach_profile_for_user(request.user)
     if coach is None:
         raise NotFound("You have no coach profile.")

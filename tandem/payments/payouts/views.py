@@ -33,7 +33,7 @@ from . import services as payout_services
 PERIOD_COUNT = 12
 
 
-def _own_coach(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _own_coach(request: HttpRequest):
     coach = coach_profile_for_user(request.user)
     if coach is None:
         raise Http404("You do not have a coach profile.")
@@ -282,7 +282,7 @@ def document_download(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return pdf_response(invoice)
 
 
-def pdf_response(invoice) -> HttpResponse:  # type: ignore[no-untyped-def]
+def pdf_response(invoice) -> HttpResponse:
     response = HttpResponse(document_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document_number(invoice)}.pdf"'
     response["Cache-Control"] = "private, no-store"

@@ -40,7 +40,7 @@ class Command(BaseCommand):
                 now=timezone.now(), everyone=bool(options["all"])
             )
             services.refresh_next_available(ids)
-            if options["verbosity"]:  # type: ignore[truthy-bool]
+            if options["verbosity"]:
                 self.stdout.write(f"Refreshed next_available_at for {len(ids)} coaches.")
             if every <= 0:
                 return
