@@ -1,7 +1,6 @@
-import uuid
-
 from django.db.models import Exists, OuterRef, QuerySet
 
+from tandem.core.ids import parse_id
 from tandem.orgs.models import Membership
 
 from .models import ApiToken, CoachApplication, Role, User
@@ -41,11 +40,10 @@ def user_roles(user: User) -> frozenset[str]:
 
 def user_get_visible(*, viewer: User, public_id: str) -> User | None:
     """A profile is visible to its owner and to staff; to anyone else it does not exist."""
-    try:
-        public_id = str(uuid.UUID(str(public_id)))
-    except ValueError:
+    parsed = parse_id(public_id)
+    if parsed is None:
         return None
-    user = User.objects.filter(public_id=public_id, is_active=True).first()
+    user = User.objects.filter(public_id=str(parsed), is_active=True).first()
     if user is None:
         return None
     if user.pk == viewer.pk or viewer.is_staff:

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from tandem.core import sql, timefmt
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tandem.core.ids import parse_id
 from tandem.core.text import clean_text
 from tandem.core.timezones import available_zones, canonical_zone
 
@@ -86,10 +87,10 @@ def _coach_application_id(application_id: int | uuid.UUID | str) -> dict:
     """Look an application up by primary key (admin, services) or public id (API)."""
     if isinstance(application_id, int) and not isinstance(application_id, bool):
         return {"pk": application_id}
-    try:
-        return {"public_id": uuid.UUID(str(application_id))}
-    except ValueError as exc:
-        raise NotFound("No such application.") from exc
+    public_id = parse_id(application_id)
+    if public_id is None:
+        raise NotFound("No such application.")
+    return {"public_id": public_id}
 
 
 @transaction.atomic
@@ -264,13 +265,12 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 @transaction.atomic
 def api_token_revoke(*, user: User, token_id: uuid.UUID | str) -> ApiToken:
     """Revoke one of the user's own tokens; anyone else's answers as if it did not exist."""
-    try:
-        token_id = uuid.UUID(str(token_id))
-    except ValueError as exc:  # a made-up id is just another token that does not exist
-        raise NotFound("No such token.") from exc
+    public_id = parse_id(token_id)
+    if public_id is None:  # a made-up id is just another token that does not exist
+        raise NotFound("No such token.")
     token = (
         ApiToken.objects.select_for_update()
-        .filter(user=user, public_id=token_id, revoked_at__isnull=True)
+        .filter(user=user, public_id=public_id, revoked_at__isnull=True)
         .first()
     )
     if token is None:

@@ -11,6 +11,7 @@ from ninja import Path, Query, Router, Status
 from tandem.availability import selectors as availability_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import InvalidInput, NotFound
+from tandem.core.ids import parse_id
 from tandem.payments.checkout import services as checkout
 
 from . import money, selectors, services
@@ -59,7 +60,7 @@ def _detail(request: HttpRequest, booking_id: str) -> dict:
 
 
 def _booking_id(booking_id: str) -> UUID:
-    parsed = selectors.parse_id(booking_id)
+    parsed = parse_id(booking_id)
     if parsed is None:
         raise NotFound("No such booking.")
     return parsed
@@ -88,7 +89,7 @@ def create_hold(request: HttpRequest, payload: HoldIn) -> Status:
 
 @router.delete("/holds/{hold_id}", response={204: None}, summary="Release a hold")
 def release_hold(request: HttpRequest, hold_id: str) -> Status:
-    parsed = selectors.parse_id(hold_id)
+    parsed = parse_id(hold_id)
     if parsed is None:
         raise NotFound("No such hold.")
     services.hold_release(client=request.user, hold_id=parsed)

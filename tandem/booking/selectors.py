@@ -12,19 +12,13 @@ from django.db.models import Count, F, Max, Min, Q, QuerySet
 from tandem.accounts.models import User
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.errors import InvalidInput
+from tandem.core.ids import parse_id
 
 from .models import Booking, BookingEvent
 
 Scope = Literal["upcoming", "past", "cancelled"]
 Role = Literal["any", "client", "coach"]
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
-
-
-def parse_id(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def _mine(user: User, role: Role = "any") -> QuerySet[Booking]:

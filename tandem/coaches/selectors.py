@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.errors import InvalidInput
+from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency
 from tandem.core.text import clean_text
 
@@ -169,6 +170,12 @@ def coach_profile_for_user(user: Any) -> CoachProfile | None:
     return coach
 
 
+def coach_ids_of_user(user_id: int) -> QuerySet[CoachProfile, dict[str, Any]]:
+    """The id of the user's coach profile, if any, as a subquery for another app's query
+    (`coach_id__in=...`): no query of its own."""
+    return CoachProfile.objects.filter(user_id=user_id).values("pk")
+
+
 def session_types_of(coach: CoachProfile) -> QuerySet[SessionType]:
     """All of a coach's session types (active first), for the coach themselves."""
     return SessionType.objects.filter(coach=coach).order_by(
@@ -177,9 +184,8 @@ def session_types_of(coach: CoachProfile) -> QuerySet[SessionType]:
 
 
 def session_type_of(coach: CoachProfile, session_type_id: Any) -> SessionType | None:
-    try:
-        public_id = uuid.UUID(str(session_type_id))
-    except ValueError:
+    public_id = parse_id(session_type_id)
+    if public_id is None:
         return None
     return SessionType.objects.filter(coach=coach, public_id=public_id).first()
 
@@ -550,9 +556,8 @@ def coach_application_for_review(application_id: Any) -> Any:
     """One application by public id (staff only: callers check), or None."""
     from tandem.accounts.models import CoachApplication
 
-    try:
-        public_id = uuid.UUID(str(application_id))
-    except ValueError:
+    public_id = parse_id(application_id)
+    if public_id is None:
         return None
     return (
         CoachApplication.objects.select_related("user", "decided_by")

@@ -19,6 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency, validate_price
 from tandem.core.text import clean_text
 
@@ -499,10 +500,10 @@ def _check_session_type(session_type: SessionType) -> None:
 
 
 def _session_type_id(value: Any) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError as exc:
-        raise NotFound("No such session type.") from exc
+    public_id = parse_id(value)
+    if public_id is None:
+        raise NotFound("No such session type.")
+    return public_id
 
 
 def _after_session_type_write(coach: CoachProfile) -> None:

@@ -3,26 +3,19 @@ unknown id (callers answer 404)."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tandem.accounts.models import User
 from tandem.availability.services import first_slots_between
 from tandem.coaches.models import SessionType, Specialty
+from tandem.core.ids import parse_id
 
 from .models import DispatchOffer, DispatchRequest
 
 SOONEST_LIMIT = 5
 # How far ahead the "soonest scheduled sessions" of an exhausted request look.
 SOONEST_HORIZON = timedelta(days=14)
-
-
-def parse_id(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def request_for(client: User, request_id: object) -> DispatchRequest | None:

@@ -3,7 +3,6 @@ for them: every read goes through `visible_conversations`."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -13,6 +12,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from tandem.accounts.models import User
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.errors import InvalidInput, PermissionDenied
+from tandem.core.ids import parse_id
 from tandem.core.text import clean_text
 
 from . import search_index
@@ -23,13 +23,6 @@ Inbox = Literal["mine", "support"]
 Archived = Literal["exclude", "only", "include"]
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
 MAX_QUERY = 200
-
-
-def parse_id(value: object) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def is_support_staff(user: User) -> bool:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from tandem.core.errors import NotFound
+from tandem.core.ids import parse_id
 from tandem.realtime.context_processors import pin_events_position
 
 from . import present, selectors, services
@@ -71,7 +72,7 @@ def messages_page(request: HttpRequest, conversation_id: uuid.UUID | None = None
 def message_start(request: HttpRequest) -> HttpResponse:
     """ "Message" buttons (e.g. on a session): open the conversation with that coach or client,
     starting it if need be. Someone you share no booking with is a 404."""
-    other_id = selectors.parse_id(request.POST.get("user", ""))
+    other_id = parse_id(request.POST.get("user", ""))
     if other_id is None:
         raise Http404("No such person.")
     try:

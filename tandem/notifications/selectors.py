@@ -3,7 +3,6 @@ one notification, a coach's lead times."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, Subquery
@@ -11,6 +10,7 @@ from django.db.models import Count, OuterRef, Subquery
 from tandem.accounts.models import User
 from tandem.coaches.models import CoachProfile
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.ids import parse_id
 
 from .models import Notification, NotificationSettings, ReminderSchedule
 
@@ -45,9 +45,8 @@ def notifications_page(
 
 def notification_for(user: User, notification_id: object) -> Notification | None:
     """One of the user's notifications; anyone else's (or a malformed id) is None."""
-    try:
-        public_id = uuid.UUID(str(notification_id))
-    except ValueError:
+    public_id = parse_id(notification_id)
+    if public_id is None:
         return None
     return Notification.objects.filter(user=user, public_id=public_id).first()
 

@@ -25,6 +25,7 @@ from tandem.accounts.models import User
 from tandem.booking.models import Booking
 from tandem.booking.services import BookingRequest, booking_create
 from tandem.core.errors import ServiceError
+from tandem.core.ids import parse_id
 
 from ..models import DispatchOffer, DispatchRequest
 from . import events
@@ -43,10 +44,9 @@ class AcceptOutcome:
 
 def _own_offer(coach_user: User, offer_id: uuid.UUID | str) -> DispatchOffer:
     """The coach's own offer; anyone else's (or an unknown id) does not exist."""
-    try:
-        public_id = uuid.UUID(str(offer_id))
-    except ValueError:
-        raise OfferNotFound() from None
+    public_id = parse_id(offer_id)
+    if public_id is None:
+        raise OfferNotFound()
     offer = (
         DispatchOffer.objects.select_related("coach", "session_type")
         .filter(public_id=public_id, coach__user=coach_user)

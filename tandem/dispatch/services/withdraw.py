@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tandem.accounts.models import User
+from tandem.core.ids import parse_id
 
 from ..models import DispatchOffer, DispatchRequest
 from . import events
@@ -21,10 +22,9 @@ from .locking import lock_request
 
 def own_request(client: User, request_id: uuid.UUID | str) -> DispatchRequest:
     """The client's own request; anyone else's (or an unknown id) does not exist."""
-    try:
-        public_id = uuid.UUID(str(request_id))
-    except ValueError:
-        raise RequestNotFound() from None
+    public_id = parse_id(request_id)
+    if public_id is None:
+        raise RequestNotFound()
     found = DispatchRequest.objects.filter(public_id=public_id, client=client).first()
     if found is None:
         raise RequestNotFound()

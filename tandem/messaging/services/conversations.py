@@ -11,6 +11,7 @@ from django.db.models import Q
 from tandem.accounts.models import User
 from tandem.booking.models import Booking
 from tandem.core.errors import NotFound
+from tandem.core.ids import parse_id
 from tandem.realtime.signals import send_signal
 
 from .. import clock, selectors
@@ -58,7 +59,7 @@ def _create(kind: str, low: User, high: User | None) -> tuple[Conversation, bool
 def conversation_start(*, user: User, other_id: object) -> tuple[Conversation, bool]:
     """The conversation between `user` and the person with public id `other_id` (created on
     first use). 404 unless they share a booking, so ids cannot be probed."""
-    public_id = selectors.parse_id(other_id)
+    public_id = parse_id(other_id)
     other = User.objects.filter(public_id=public_id, is_active=True).first() if public_id else None
     if other is None or other.pk == user.pk or not share_a_booking(user, other):
         raise NotFound("No one you can message has that id.", code="not_found")

@@ -15,6 +15,7 @@ from tandem.accounts.models import User
 from tandem.core import sql
 from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.idempotency import checked_key
+from tandem.core.ids import parse_id
 from tandem.core.outbox import enqueue_in_transaction
 from tandem.core.text import clean_text
 from tandem.notifications.tasks import message_posted_task
@@ -179,9 +180,7 @@ def _post(
 
 
 def _own_message_for_update(user: User, conversation: Conversation, message_id: object) -> Message:
-    from .. import selectors
-
-    public_id = selectors.parse_id(message_id)
+    public_id = parse_id(message_id)
     message = (
         Message.objects.select_for_update(of=("self",))
         .select_related("sender", "attachment")

@@ -16,6 +16,7 @@ from tandem.booking import services as booking_services
 from tandem.booking.api import _coach_and_type
 from tandem.booking.present import booking_data
 from tandem.core.errors import InvalidInput, NotFound
+from tandem.core.ids import parse_id
 
 from ..ledger.money import to_minor
 from ..providers import get_provider
@@ -126,7 +127,7 @@ def sync_payment(request: HttpRequest, payment_id: str) -> dict:
     summary="Record that an invoice was paid (its coach, or staff)",
 )
 def mark_paid(request: HttpRequest, payment_id: str) -> dict:
-    parsed = selectors.parse_id(payment_id)
+    parsed = parse_id(payment_id)
     if parsed is None:
         raise NotFound("No such payment.")
     checkout.invoice_mark_paid(payment_id=parsed, user=request.user)

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from tandem.accounts.models import User
+from tandem.core.ids import parse_id
 
 from ..models import Payment
-
-
-def parse_id(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def visible_payments(user: User) -> QuerySet[Payment]:

@@ -46,6 +46,7 @@ from django.utils.crypto import salted_hmac
 from tandem.accounts.models import User
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from tandem.core.idempotency import checked_key
+from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency, validate_price
 from tandem.core.text import clean_text
 
@@ -547,12 +548,9 @@ def cards_of(user: User) -> QuerySet[GiftCard]:
 
 def card_for(user: User, card_id: Any) -> GiftCard:
     """A card the user holds or bought; NotFound for anyone else (and for bad ids)."""
-    import uuid
-
-    try:
-        public_id = uuid.UUID(str(card_id))
-    except ValueError:
-        raise NotFound("No such gift card.") from None
+    public_id = parse_id(card_id)
+    if public_id is None:
+        raise NotFound("No such gift card.")
     card = cards_of(user).filter(public_id=public_id).first()
     if card is None:
         raise NotFound("No such gift card.")
