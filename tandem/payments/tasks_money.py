@@ -6,7 +6,7 @@ from django_tasks import task
 @task()
 def payout_transfer_task(payout_id: int) -> None:
     """Send a Stripe Connect payout (idempotency key payout-<public_id>)."""
-    from .services.payouts import payout_transfer
+    from .payouts.services import payout_transfer
 
     payout_transfer(payout_id)
 
@@ -14,6 +14,6 @@ def payout_transfer_task(payout_id: int) -> None:
 @task()
 def document_email_task(invoice_id: int) -> None:
     """Email an invoice or receipt to its client with the PDF attached."""
-    from .services.documents import send_document_email
+    from .documents.services import send_document_email
 
     send_document_email(invoice_id)

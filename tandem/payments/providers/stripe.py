@@ -20,7 +20,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
-from ..services.errors import ProviderError
+from ..errors import ProviderError
 from .base import IntentState, ProviderIntent
 
 # Seconds before one HTTP request to Stripe gives up (the library's default is 80).
