@@ -8,14 +8,14 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_isolated(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _fast_and_isolated(settings, tmp_path):
     # Argon2 is deliberately slow; tests don't need that.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():  # type: ignore[no-untyped-def]
+def _clear_cache():
     # Rate limits and other cache state must not leak from one test to the next (on Redis too).
     from django.core.cache import cache
 
@@ -24,7 +24,7 @@ def _clear_cache():  # type: ignore[no-untyped-def]
     cache.clear()
 
 
-def make_user(email: str, *, name: str, zone: str = "UTC", verified: bool = True, **extra):  # type: ignore[no-untyped-def]
+def make_user(email: str, *, name: str, zone: str = "UTC", verified: bool = True, **extra):
     from allauth.account.models import EmailAddress
 
     from tandem.accounts.models import User
@@ -37,7 +37,7 @@ def make_user(email: str, *, name: str, zone: str = "UTC", verified: bool = True
 
 
 @pytest.fixture
-def alice(db):  # type: ignore[no-untyped-def]
+def alice(db):
     """Coach Alice (approved coach application), Europe/Berlin."""
     from tandem.accounts.models import CoachApplication
 
@@ -49,7 +49,7 @@ def alice(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def bob(db):  # type: ignore[no-untyped-def]
+def bob(db):
     """Client Bob, America/New_York. He reads the 24-hour clock (the suite's expected texts
     say "14:00"); left on "auto", English in New York would read 12-hour (core/timefmt.py)."""
     return make_user(
@@ -58,7 +58,7 @@ def bob(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def charlie(db):  # type: ignore[no-untyped-def]
+def charlie(db):
     """Stranger Charlie: should have no access to Alice's or Bob's things."""
     return make_user(
         "charlie@example.com", name="Charlie Chen", zone="Asia/Singapore", time_format="24h"
@@ -66,11 +66,11 @@ def charlie(db):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def staff_user(db):  # type: ignore[no-untyped-def]
+def staff_user(db):
     return make_user("staff@example.com", name="Sam Staff", is_staff=True, is_superuser=True)
 
 
-def pytest_report_header(config):  # type: ignore[no-untyped-def]
+def pytest_report_header(config):
     db = os.environ.get("DATABASE_URL") or "sqlite (embedded)"
     redis = os.environ.get("REDIS_URL") or "in-memory channel layer, local-memory cache"
     return [f"tandem database: {db}", f"tandem redis: {redis}"]

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def playwright(playwright):  # type: ignore[no-untyped-def]
+def playwright(playwright):
     # Playwright's sync API keeps an event loop running in the main thread, so Django's
     # "async unsafe" guard would refuse every ORM call the test makes. Tests only, and only
     # once a test has asked for Playwright (browser tests run in their own pytest process).
@@ -42,7 +42,7 @@ def playwright(playwright):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+def browser_type_launch_args(browser_type_launch_args):
     """Launch the system Chromium. A missing Chromium fails the run; it never skips."""
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
@@ -60,10 +60,10 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def browser_context(new_context):  # type: ignore[no-untyped-def]
+def browser_context(new_context):
     """Make a browser context with short timeouts (a broken page fails fast, not in 30 s)."""
 
-    def make(**kwargs):  # type: ignore[no-untyped-def]
+    def make(**kwargs):
         context = new_context(**kwargs)
         context.set_default_timeout(15_000)
         context.set_default_navigation_timeout(15_000)
@@ -73,7 +73,7 @@ def browser_context(new_context):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def login_as(live_server):  # type: ignore[no-untyped-def]
+def login_as(live_server):
     """Sign a user in to a browser context without driving the login form.
 
     For tests about a page, not about signing in: a session made by Django's test client
@@ -82,7 +82,7 @@ def login_as(live_server):  # type: ignore[no-untyped-def]
     from django.conf import settings
     from django.test import Client
 
-    def login(context, user) -> None:  # type: ignore[no-untyped-def]
+    def login(context, user) -> None:
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
@@ -103,10 +103,10 @@ class _CollectingHandler:
         self.messages: list[EmailMessage] = []
         self.arrived = threading.Condition()
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+    async def handle_DATA(self, server, session, envelope) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
-            self.messages.append(message)  # type: ignore[arg-type]
+            self.messages.append(message)
             self.arrived.notify_all()
         return "250 Message accepted for delivery"
 
@@ -185,7 +185,7 @@ def smtp_server() -> Iterator[tuple[_CollectingHandler, str, int]]:
 
 
 @pytest.fixture
-def smtp_mailbox(smtp_server, settings) -> Mailbox:  # type: ignore[no-untyped-def]
+def smtp_mailbox(smtp_server, settings) -> Mailbox:
     """Point Django at the local SMTP server and return its (emptied) mailbox.
 
     pytest-django's test environment sets the locmem backend directly on the settings at

@@ -23,7 +23,7 @@ def token_for(user: User, name: str = "cli") -> tuple[ApiToken, str]:
     return services.api_token_create(user=user, name=name)
 
 
-def assert_error(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def]
+def assert_error(response, status: int, code: str | None = None) -> dict:
     """The response is `status` in the API's error shape; returns the error object."""
     assert response.status_code == status, response.content[:500]
     assert response["Content-Type"].startswith("application/json"), response["Content-Type"]

@@ -20,18 +20,18 @@ NEW_PASSWORD = "a-brand-new-passphrase-42"
 TOTP_STEP = 30
 
 
-def button(page: Page, text: str):  # type: ignore[no-untyped-def]
+def button(page: Page, text: str):
     """The button whose accessible name is `text` (case-insensitive, whole name)."""
     return page.get_by_role("button", name=re.compile(rf"^\s*{re.escape(text)}\s*$", re.I))
 
 
-def form_button(page: Page, field: str, text: str):  # type: ignore[no-untyped-def]
+def form_button(page: Page, field: str, text: str):
     """The `text` button of the form that holds the field named `field`."""
     form = page.locator("form").filter(has=page.locator(f'[name="{field}"]'))
     return form.get_by_role("button", name=re.compile(rf"^\s*{re.escape(text)}\s*$", re.I))
 
 
-def submit(page: Page, locator) -> None:  # type: ignore[no-untyped-def]
+def submit(page: Page, locator) -> None:
     """Click a submit button and wait until the answer (page or redirect) has loaded."""
     with page.expect_navigation():
         locator.click()
@@ -56,7 +56,7 @@ def sign_out(page: Page, base: str) -> None:
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
 
-def fresh_totp(page: Page, secret: str, totp, *, after_step: int | None = None):  # type: ignore[no-untyped-def]
+def fresh_totp(page: Page, secret: str, totp, *, after_step: int | None = None):
     """(step, code) for the current 30-s step, first waiting if needed.
 
     Waits (it asserts nothing about time) until the step is later than `after_step` — allauth
@@ -72,7 +72,7 @@ def fresh_totp(page: Page, secret: str, totp, *, after_step: int | None = None):
         page.wait_for_timeout(left * 1000 + 100)
 
 
-def activate_totp(page: Page, base: str, password: str, totp) -> tuple[str, int, list[str]]:  # type: ignore[no-untyped-def]
+def activate_totp(page: Page, base: str, password: str, totp) -> tuple[str, int, list[str]]:
     """Turn on TOTP in the browser: (secret, step used, recovery codes shown afterwards)."""
     page.goto(f"{base}/accounts/2fa/totp/activate/")
     if "/accounts/reauthenticate/" in page.url:
@@ -91,7 +91,7 @@ def activate_totp(page: Page, base: str, password: str, totp) -> tuple[str, int,
     return secret, step, codes
 
 
-def test_signup_verify_sign_in_and_two_factor(  # type: ignore[no-untyped-def]
+def test_signup_verify_sign_in_and_two_factor(
     browser_context, live_server, smtp_mailbox, totp, settings
 ):
     from allauth.account.models import EmailAddress
@@ -168,7 +168,7 @@ def test_signup_verify_sign_in_and_two_factor(  # type: ignore[no-untyped-def]
     expect(page.locator("body")).to_contain_text("Dana Dev")
 
 
-def test_recovery_code_signs_in_once(browser_context, live_server, bob, totp):  # type: ignore[no-untyped-def]
+def test_recovery_code_signs_in_once(browser_context, live_server, bob, totp):
     from allauth.mfa.models import Authenticator
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 
@@ -206,7 +206,7 @@ def test_recovery_code_signs_in_once(browser_context, live_server, bob, totp):  
     expect(page).to_have_url(f"{base}/dashboard/")
 
 
-def test_password_reset(browser_context, live_server, smtp_mailbox, bob, settings):  # type: ignore[no-untyped-def]
+def test_password_reset(browser_context, live_server, smtp_mailbox, bob, settings):
     base = live_server.url
     settings.TANDEM_SITE_URL = base  # emailed links point at the site's public URL
     page = browser_context().new_page()
@@ -230,7 +230,7 @@ def test_password_reset(browser_context, live_server, smtp_mailbox, bob, setting
     expect(page).to_have_url(f"{base}/dashboard/")
 
 
-def test_stranger_cannot_revoke_someone_elses_token(browser_context, live_server, bob, charlie):  # type: ignore[no-untyped-def]
+def test_stranger_cannot_revoke_someone_elses_token(browser_context, live_server, bob, charlie):
     from tandem.accounts.models import ApiToken
     from tandem.accounts.services import api_token_create
 
@@ -275,7 +275,7 @@ def test_stranger_cannot_revoke_someone_elses_token(browser_context, live_server
 )
 def test_no_horizontal_scroll_at_360px(
     browser_context, live_server, login_as, bob, path, signed_in
-):  # type: ignore[no-untyped-def]
+):
     context = browser_context(viewport={"width": 360, "height": 740})
     if signed_in:
         login_as(context, bob)
@@ -299,7 +299,7 @@ FOCUS_STYLE = """async (el) => {
 }"""
 
 
-def test_keyboard_reaches_sign_in_form_with_visible_focus(browser_context, live_server):  # type: ignore[no-untyped-def]
+def test_keyboard_reaches_sign_in_form_with_visible_focus(browser_context, live_server):
     page = browser_context().new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     email_field = page.locator('[name="login"]')

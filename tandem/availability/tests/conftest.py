@@ -11,13 +11,13 @@ from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile, SessionType
 
 
-def make_coach(user, *, slug: str, zone: str = "Europe/London", **extra) -> CoachProfile:  # type: ignore[no-untyped-def]
+def make_coach(user, *, slug: str, zone: str = "Europe/London", **extra) -> CoachProfile:
     values = {"headline": "Coach", "timezone": zone, "is_verified": True, "is_active": True}
     values.update(extra)
     return CoachProfile.objects.create(user=user, slug=slug, **values)
 
 
-def make_type(coach: CoachProfile, **extra) -> SessionType:  # type: ignore[no-untyped-def]
+def make_type(coach: CoachProfile, **extra) -> SessionType:
     values = {
         "name": "Session",
         "duration_minutes": 60,
@@ -49,7 +49,7 @@ def add_time_off(coach: CoachProfile, start: datetime, end: datetime) -> TimeOff
     return TimeOff.objects.create(coach=coach, start=start, end=end, reason="away")
 
 
-def book(  # type: ignore[no-untyped-def]
+def book(
     session_type: SessionType,
     client,
     start: datetime,
@@ -79,19 +79,19 @@ def utc(*args: int) -> datetime:
 
 
 @pytest.fixture
-def coach(alice) -> CoachProfile:  # type: ignore[no-untyped-def]
+def coach(alice) -> CoachProfile:
     """Alice's listed coach profile, in Europe/London."""
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
+def session_type(coach) -> SessionType:
     """A 60-minute session, hourly grid, no notice, a year's window, no buffers or caps."""
     return make_type(coach, name="Intro")
 
 
 @pytest.fixture
-def make_many_coaches(db):  # type: ignore[no-untyped-def]
+def make_many_coaches(db):
     """Make n listed coaches, each with hours every day and one session type."""
 
     def make(n: int, prefix: str = "c") -> list[CoachProfile]:

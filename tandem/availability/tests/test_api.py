@@ -283,7 +283,7 @@ RULES = {
 }
 
 
-def put(client: Client, body: object, path: str = "/api/v1/me/availability"):  # type: ignore[no-untyped-def]
+def put(client: Client, body: object, path: str = "/api/v1/me/availability"):
     raw = body if isinstance(body, str) else json.dumps(body)
     return client.put(path, raw, content_type="application/json")
 
@@ -454,7 +454,7 @@ def test_signed_out_requests_are_refused(coach):
 # --- Preview ----------------------------------------------------------------------------------
 
 
-def preview(client: Client, body: object):  # type: ignore[no-untyped-def]
+def preview(client: Client, body: object):
     return client.post(
         "/api/v1/me/availability/preview", json.dumps(body), content_type="application/json"
     )

@@ -18,7 +18,7 @@ NUL = "bad\x00text"
 HUGE = "x" * 100_000
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -54,7 +54,7 @@ def week(**days: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def saved(coach, session_type):  # type: ignore[no-untyped-def]
+def saved(coach, session_type):
     """Alice's existing rules: Monday 09-17, a closed date, a week off."""
     add_weekly(coach, 0, "09:00", "17:00")
     add_override(coach, date(2030, 12, 25))
@@ -65,7 +65,7 @@ def saved(coach, session_type):  # type: ignore[no-untyped-def]
 # --- Who may see it -------------------------------------------------------------------------------
 
 
-def test_the_editor_answers_200_for_a_coach_and_names_the_zone(saved):  # type: ignore[no-untyped-def]
+def test_the_editor_answers_200_for_a_coach_and_names_the_zone(saved):
     response = client_for(saved.user).get(PAGE)
     assert response.status_code == 200
     page = response.content.decode()
@@ -79,7 +79,7 @@ def test_the_editor_answers_200_for_a_coach_and_names_the_zone(saved):  # type: 
 
 
 @pytest.mark.parametrize("who", ["bob", "charlie"])
-def test_the_editor_does_not_exist_for_non_coaches(saved, request, who):  # type: ignore[no-untyped-def]
+def test_the_editor_does_not_exist_for_non_coaches(saved, request, who):
     client = client_for(request.getfixturevalue(who))
     before = rules_snapshot(saved)
     assert client.get(PAGE).status_code == 404
@@ -88,20 +88,20 @@ def test_the_editor_does_not_exist_for_non_coaches(saved, request, who):  # type
     assert rules_snapshot(saved) == before
 
 
-def test_visitors_are_sent_to_sign_in(coach):  # type: ignore[no-untyped-def]
+def test_visitors_are_sent_to_sign_in(coach):
     response = Client().get(PAGE)
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
 
-def test_preview_needs_post(coach):  # type: ignore[no-untyped-def]
+def test_preview_needs_post(coach):
     assert client_for(coach.user).get(PREVIEW).status_code == 405
 
 
 # --- Saving ---------------------------------------------------------------------------------------
 
 
-def test_saving_the_grid_replaces_the_rules(saved):  # type: ignore[no-untyped-def]
+def test_saving_the_grid_replaces_the_rules(saved):
     data = {
         **week(d0=[("09:00", "12:00"), ("13:00", "17:00")], d4=[("22:00", "00:00")]),
         # An added row left empty is no interval.
@@ -149,7 +149,7 @@ def test_saving_the_grid_replaces_the_rules(saved):  # type: ignore[no-untyped-d
     assert "Availability saved." in client.get(PAGE).content.decode()
 
 
-def test_saving_an_empty_grid_clears_everything(saved):  # type: ignore[no-untyped-def]
+def test_saving_an_empty_grid_clears_everything(saved):
     assert client_for(saved.user).post(PAGE, {}).status_code == 302
     assert rules_snapshot(saved) == {
         "weekly": [],
@@ -159,7 +159,7 @@ def test_saving_an_empty_grid_clears_everything(saved):  # type: ignore[no-untyp
     }
 
 
-def test_overlapping_intervals_are_refused_next_to_the_row(saved):  # type: ignore[no-untyped-def]
+def test_overlapping_intervals_are_refused_next_to_the_row(saved):
     before = rules_snapshot(saved)
     data = week(d0=[("09:00", "12:00")], d2=[("09:00", "12:00"), ("11:00", "14:00")])
     response = client_for(saved.user).post(PAGE, data)
@@ -218,7 +218,7 @@ def test_overlapping_intervals_are_refused_next_to_the_row(saved):  # type: igno
         ({"weekly_cap": "5000"}, "id_weekly_cap", "Too large."),
     ],
 )
-def test_refused_rules_show_the_error_where_it_belongs(saved, data, anchor, text):  # type: ignore[no-untyped-def]
+def test_refused_rules_show_the_error_where_it_belongs(saved, data, anchor, text):
     before = rules_snapshot(saved)
     response = client_for(saved.user).post(PAGE, data)
     assert response.status_code == 400
@@ -254,14 +254,14 @@ def test_refused_rules_show_the_error_where_it_belongs(saved, data, anchor, text
         {"weekly-9-start": "09:00", "weekly-9-end": "10:00", "daily_cap": "x"},
     ],
 )
-def test_bad_input_is_a_400_and_saves_nothing(saved, data):  # type: ignore[no-untyped-def]
+def test_bad_input_is_a_400_and_saves_nothing(saved, data):
     before = rules_snapshot(saved)
     response = client_for(saved.user).post(PAGE, data)
     assert response.status_code == 400
     assert rules_snapshot(saved) == before
 
 
-def test_rows_for_a_weekday_that_does_not_exist_are_ignored(saved):  # type: ignore[no-untyped-def]
+def test_rows_for_a_weekday_that_does_not_exist_are_ignored(saved):
     response = client_for(saved.user).post(
         PAGE, {"weekly-9-start": "09:00", "weekly-9-end": "10:00"}
     )
@@ -277,7 +277,7 @@ def _next_local_monday(zone: str) -> date:
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
 
 
-def test_the_preview_shows_slots_of_the_unsaved_rules_and_saves_nothing(saved, session_type):  # type: ignore[no-untyped-def]
+def test_the_preview_shows_slots_of_the_unsaved_rules_and_saves_nothing(saved, session_type):
     before = rules_snapshot(saved)
     every_day = week(**{f"d{d}": [("10:00", "12:00")] for d in range(7)})
     response = client_for(saved.user).post(
@@ -295,7 +295,7 @@ def test_the_preview_shows_slots_of_the_unsaved_rules_and_saves_nothing(saved, s
     assert rules_snapshot(saved) == before
 
 
-def test_the_preview_is_in_the_coachs_zone_not_the_viewers(saved, session_type):  # type: ignore[no-untyped-def]
+def test_the_preview_is_in_the_coachs_zone_not_the_viewers(saved, session_type):
     # Alice's account says Berlin; her coaching zone is London: 10:00 is London time.
     assert saved.user.timezone == "Europe/Berlin"
     every_day = week(**{f"d{d}": [("10:00", "11:00")] for d in range(7)})
@@ -304,14 +304,14 @@ def test_the_preview_is_in_the_coachs_zone_not_the_viewers(saved, session_type):
     assert ">11:00</time>" not in page
 
 
-def test_the_editor_page_previews_the_saved_rules(saved, session_type):  # type: ignore[no-untyped-def]
+def test_the_editor_page_previews_the_saved_rules(saved, session_type):
     page = client_for(saved.user).get(PAGE).content.decode()
     assert 'id="preview-results"' in page
     assert "start time" in page
     assert ">09:00</time>" in page  # Monday 09-17 is saved
 
 
-def test_the_preview_reports_problems_with_a_400_and_saves_nothing(saved, session_type):  # type: ignore[no-untyped-def]
+def test_the_preview_reports_problems_with_a_400_and_saves_nothing(saved, session_type):
     before = rules_snapshot(saved)
     data = week(d0=[("09:00", "12:00"), ("10:00", "11:00")])
     response = client_for(saved.user).post(PREVIEW, data)
@@ -322,7 +322,7 @@ def test_the_preview_reports_problems_with_a_400_and_saves_nothing(saved, sessio
     assert rules_snapshot(saved) == before
 
 
-def test_the_preview_without_session_types_says_to_create_one(coach):  # type: ignore[no-untyped-def]
+def test_the_preview_without_session_types_says_to_create_one(coach):
     response = client_for(coach.user).post(PREVIEW, week(d0=[("09:00", "12:00")]))
     assert response.status_code == 200
     page = response.content.decode()
@@ -331,7 +331,7 @@ def test_the_preview_without_session_types_says_to_create_one(coach):  # type: i
     assert "Create a session type first" in client_for(coach.user).get(PAGE).content.decode()
 
 
-def test_the_preview_never_uses_another_coachs_session_type(saved, session_type, bob):  # type: ignore[no-untyped-def]
+def test_the_preview_never_uses_another_coachs_session_type(saved, session_type, bob):
     other = make_coach(bob, slug="bob-coach")
     theirs = make_type(other, name="Bob's secret session")
     page = (
@@ -347,7 +347,7 @@ def test_the_preview_never_uses_another_coachs_session_type(saved, session_type,
 
 
 @pytest.mark.parametrize("value", [NUL, HUGE, "not-a-uuid"])
-def test_a_bad_preview_session_type_falls_back_to_the_first(saved, session_type, value):  # type: ignore[no-untyped-def]
+def test_a_bad_preview_session_type_falls_back_to_the_first(saved, session_type, value):
     response = client_for(saved.user).post(PREVIEW, {"preview_session_type": value})
     assert response.status_code == 200
     assert "Intro" in response.content.decode()

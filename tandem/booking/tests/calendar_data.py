@@ -11,19 +11,19 @@ from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, SessionType
 
 
-def make_coach(user, *, slug: str = "alice", zone: str = "Europe/London") -> CoachProfile:  # type: ignore[no-untyped-def]
+def make_coach(user, *, slug: str = "alice", zone: str = "Europe/London") -> CoachProfile:
     return CoachProfile.objects.create(
         user=user, slug=slug, headline="Coach", timezone=zone, is_verified=True, is_active=True
     )
 
 
-def make_type(coach: CoachProfile, **extra) -> SessionType:  # type: ignore[no-untyped-def]
+def make_type(coach: CoachProfile, **extra) -> SessionType:
     values = {"name": "Intro", "duration_minutes": 60, "price": Decimal("50.00")}
     values.update(extra)
     return SessionType.objects.create(coach=coach, **values)
 
 
-def make_booking(  # type: ignore[no-untyped-def]
+def make_booking(
     session_type: SessionType,
     client,
     start: datetime,

@@ -14,7 +14,7 @@ from tandem.coaches.models import CoachProfile, SessionType
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-def make_coach(user, *, slug: str, zone: str = "Europe/Berlin", **extra) -> CoachProfile:  # type: ignore[no-untyped-def]
+def make_coach(user, *, slug: str, zone: str = "Europe/Berlin", **extra) -> CoachProfile:
     values = {"headline": "Coach", "timezone": zone, "is_verified": True, "is_active": True}
     values.update(extra)
     coach = CoachProfile.objects.create(user=user, slug=slug, **values)
@@ -25,7 +25,7 @@ def make_coach(user, *, slug: str, zone: str = "Europe/Berlin", **extra) -> Coac
     return coach
 
 
-def make_type(coach: CoachProfile, **extra) -> SessionType:  # type: ignore[no-untyped-def]
+def make_type(coach: CoachProfile, **extra) -> SessionType:
     values = {
         "name": "Coaching session",
         "duration_minutes": 60,
@@ -45,16 +45,16 @@ def at(days: int, hour: int, minute: int = 0, zone: ZoneInfo = BERLIN) -> dateti
 
 
 @pytest.fixture
-def coach(alice) -> CoachProfile:  # type: ignore[no-untyped-def]
+def coach(alice) -> CoachProfile:
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
+def session_type(coach) -> SessionType:
     return make_type(coach)
 
 
-def token_client(user):  # type: ignore[no-untyped-def]
+def token_client(user):
     """An API client authenticated with a personal API token (no session, CSRF enforced)."""
     from django.test import Client
 
@@ -67,7 +67,7 @@ def token_client(user):  # type: ignore[no-untyped-def]
 # --- Booking pages (issue 4, pages) ------------------------------------------------------------
 
 
-def book_session(client, coach, session_type, start, **request):  # type: ignore[no-untyped-def]
+def book_session(client, coach, session_type, start, **request):
     """A booking made through the service (as a page or the API would), for page tests."""
     from tandem.booking import services
 
@@ -80,6 +80,6 @@ def book_session(client, coach, session_type, start, **request):  # type: ignore
 
 
 @pytest.fixture
-def request_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
+def request_type(coach) -> SessionType:
     """A second session type of Alice's that she confirms by hand (bookings start pending)."""
     return make_type(coach, name="Intro call", duration_minutes=30, requires_confirmation=True)

@@ -12,13 +12,13 @@ from tandem.booking.tests.conftest import at, make_type, token_client
 pytestmark = pytest.mark.django_db
 
 
-def post(client, path: str, body: object, **headers):  # type: ignore[no-untyped-def]
+def post(client, path: str, body: object, **headers):
     return client.post(
         f"/api/v1{path}", data=json.dumps(body), content_type="application/json", **headers
     )
 
 
-def book(client, coach, session_type, start, **headers):  # type: ignore[no-untyped-def]
+def book(client, coach, session_type, start, **headers):
     return post(
         client,
         "/bookings",
@@ -40,7 +40,7 @@ def snapshot() -> tuple:
     )
 
 
-def slots(client, coach, session_type, start):  # type: ignore[no-untyped-def]
+def slots(client, coach, session_type, start):
     response = client.get(
         f"/api/v1/coaches/{coach.slug}/slots",
         {
@@ -54,7 +54,7 @@ def slots(client, coach, session_type, start):  # type: ignore[no-untyped-def]
     return [s["start"] for s in response.json()["slots"]]
 
 
-def iso(dt) -> str:  # type: ignore[no-untyped-def]
+def iso(dt) -> str:
     return dt.isoformat().replace("+00:00", "Z")
 
 

@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def test_copy_then_regenerate_the_feed_link(browser_context, live_server, login_as, bob, settings):  # type: ignore[no-untyped-def]
+def test_copy_then_regenerate_the_feed_link(browser_context, live_server, login_as, bob, settings):
     from tandem.booking.models import CalendarFeed
 
     settings.TANDEM_SITE_URL = live_server.url
@@ -49,7 +49,7 @@ def test_copy_then_regenerate_the_feed_link(browser_context, live_server, login_
 @pytest.mark.parametrize("path", ["/settings/calendar/", "/settings/calendar/regenerate/"])
 def test_the_pages_are_accessible_and_fit_a_phone(
     browser_context, live_server, login_as, bob, path
-):  # type: ignore[no-untyped-def]
+):
     context = browser_context(bypass_csp=True, viewport={"width": 360, "height": 740})
     login_as(context, bob)
     page = context.new_page()

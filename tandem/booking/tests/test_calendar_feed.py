@@ -16,7 +16,7 @@ from .calendar_data import make_booking, make_coach, make_type
 
 
 @pytest.fixture
-def intro(alice) -> SessionType:  # type: ignore[no-untyped-def]
+def intro(alice) -> SessionType:
     return make_type(make_coach(alice), name="Intro")
 
 
@@ -28,11 +28,11 @@ def feed_path(token: str) -> str:
     return reverse("calendar_feed", kwargs={"token": token})
 
 
-def uids(response) -> set[str]:  # type: ignore[no-untyped-def]
+def uids(response) -> set[str]:
     return {str(e["UID"]) for e in Calendar.from_ical(response.content).walk("VEVENT")}
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -53,7 +53,7 @@ OVERLAPS_SQL = """
 
 
 @pytest.fixture(scope="module")
-def file_database(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def file_database(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[None]:
     """On SQLite, run this module against a file copy of the (migrated) test database.
 
     The in-memory test database stays alive meanwhile (a plain sqlite3 connection keeps it
@@ -179,7 +179,7 @@ def active_rows(coach: Any) -> list[tuple[str, datetime, datetime, datetime, dat
 
 
 @pytest.fixture
-def clients(db) -> list[ApiUser]:  # type: ignore[no-untyped-def]
+def clients(db) -> list[ApiUser]:
     return [api_user(f"client{i:02d}@example.com", f"Client {i:02d}") for i in range(THREADS)]
 
 
@@ -305,7 +305,7 @@ def test_fifty_retries_with_one_idempotency_key(coach, session_type, bob):
     assert outcome.statuses() == {201: 1, 200: THREADS - 1}
     assert len({a.body["id"] for a in outcome.answers if a is not None}) == 1
     (booking,) = Booking.objects.all()
-    assert str(booking.public_id) == outcome.answers[0].body["id"]  # type: ignore[union-attr]
+    assert str(booking.public_id) == outcome.answers[0].body["id"]
     assert booking.client == bob and booking.start == start
     assert IdempotencyRecord.objects.count() == 1
     assert BookingEvent.objects.count() == 1

@@ -23,12 +23,12 @@ S = Booking.Status
 
 
 @pytest.fixture
-def intro(alice) -> SessionType:  # type: ignore[no-untyped-def]
+def intro(alice) -> SessionType:
     return make_type(make_coach(alice), name="Intro")
 
 
 @pytest.fixture
-def site(settings):  # type: ignore[no-untyped-def]
+def site(settings):
     settings.TANDEM_SITE_URL = "https://tandem.example"
     return settings.TANDEM_SITE_URL
 
@@ -77,7 +77,7 @@ def both_say(message: EmailMessage, *texts: str) -> None:
         assert text in html_text(message), text
 
 
-def cancel(booking: Booking, by, *, late: bool = False, reason: str = "illness") -> Booking:  # type: ignore[no-untyped-def]
+def cancel(booking: Booking, by, *, late: bool = False, reason: str = "illness") -> Booking:
     booking.status = S.CANCELLED
     booking.cancelled_by = by
     booking.cancel_reason = reason
@@ -229,7 +229,7 @@ def test_a_withdrawn_request_has_no_invitation_to_cancel(intro, bob, smtp_mailbo
         ("expired", S.EXPIRED, "Request expired", "Alice Adler did not answer your request"),
     ],
 )
-def test_an_ended_request_tells_only_the_client_and_offers_another_time(  # type: ignore[no-untyped-def]
+def test_an_ended_request_tells_only_the_client_and_offers_another_time(
     intro, alice, bob, smtp_mailbox, site, kind, status, title, says
 ):
     booking = make_booking(intro, bob, START, status=status, sequence=1)

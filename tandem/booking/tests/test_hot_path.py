@@ -16,7 +16,7 @@ from tandem.booking.tests.conftest import at, make_type
 pytestmark = pytest.mark.django_db
 
 
-def book(client, coach, session_type, start, *, now=None, key=None, notes=""):  # type: ignore[no-untyped-def]
+def book(client, coach, session_type, start, *, now=None, key=None, notes=""):
     return services.booking_create(
         client=client,
         request=BookingRequest(coach=coach, session_type=session_type, start=start, notes=notes),

@@ -16,16 +16,16 @@ START = utc(2027, 3, 3, 9)
 
 
 @pytest.fixture
-def intro(alice) -> SessionType:  # type: ignore[no-untyped-def]
+def intro(alice) -> SessionType:
     return make_type(make_coach(alice), name="Intro")
 
 
 @pytest.fixture
-def booking(intro, bob) -> Booking:  # type: ignore[no-untyped-def]
+def booking(intro, bob) -> Booking:
     return make_booking(intro, bob, START, notes="Career change, please")
 
 
-def reschedule(booking: Booking, start) -> Booking:  # type: ignore[no-untyped-def]
+def reschedule(booking: Booking, start) -> Booking:
     # What the services do to a moved booking: new times, SEQUENCE bumped.
     booking.start, booking.end = start, start + timedelta(hours=1)
     booking.blocked_start, booking.blocked_end = booking.start, booking.end

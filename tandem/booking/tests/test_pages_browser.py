@@ -27,7 +27,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
-def practice(alice):  # type: ignore[no-untyped-def]
+def practice(alice):
     """Alice (Berlin, open 08:00-20:00) with a session booked straight away and one she
     confirms by hand."""
     coach = make_coach(alice, slug="alice")
@@ -64,7 +64,7 @@ def outline_of(page: Page) -> str:
     return page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
 
 
-def test_book_accept_cancel_and_see_alternatives(  # type: ignore[no-untyped-def]
+def test_book_accept_cancel_and_see_alternatives(
     browser_context, live_server, login_as, practice, alice, bob
 ):
     base = live_server.url
@@ -163,7 +163,7 @@ def test_book_accept_cancel_and_see_alternatives(  # type: ignore[no-untyped-def
     expect(page.get_by_role("button", name="Hold this time")).to_be_visible()
 
 
-def test_the_hold_runs_out_on_the_review_page(  # type: ignore[no-untyped-def]
+def test_the_hold_runs_out_on_the_review_page(
     browser_context, live_server, login_as, practice, bob
 ):
     hold = services.hold_create(
@@ -184,7 +184,7 @@ def test_the_hold_runs_out_on_the_review_page(  # type: ignore[no-untyped-def]
     assert not Booking.objects.exists()
 
 
-def test_without_javascript_the_wizard_still_books(  # type: ignore[no-untyped-def]
+def test_without_javascript_the_wizard_still_books(
     browser_context, live_server, login_as, practice, bob
 ):
     context = browser_context(java_script_enabled=False, timezone_id="America/New_York")
@@ -205,7 +205,7 @@ def test_without_javascript_the_wizard_still_books(  # type: ignore[no-untyped-d
 # --- Every booking page: axe-core and a 360 px screen ------------------------------------------
 
 
-def _pages(practice, alice, bob) -> dict[str, tuple[str, object]]:  # type: ignore[no-untyped-def]
+def _pages(practice, alice, bob) -> dict[str, tuple[str, object]]:
     """name: (path, who looks). Makes a confirmed, a pending, a cancelled booking and a hold."""
     coach, session, intro = practice["coach"], practice["session"], practice["intro"]
     confirmed = book_session(bob, coach, session, at(4, 10), notes="Notes for Alice")
@@ -265,7 +265,7 @@ PAGE_NAMES = [
 
 
 @pytest.mark.parametrize("name", PAGE_NAMES)
-def test_booking_pages_pass_axe_and_fit_360px(  # type: ignore[no-untyped-def]
+def test_booking_pages_pass_axe_and_fit_360px(
     name, browser_context, live_server, login_as, practice, alice, bob
 ):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run `npm ci`"
@@ -285,9 +285,7 @@ def test_booking_pages_pass_axe_and_fit_360px(  # type: ignore[no-untyped-def]
     assert not violations, f"axe on {path} ({name}):\n{describe(violations)}"
 
 
-def test_cancel_form_with_errors_passes_axe(  # type: ignore[no-untyped-def]
-    browser_context, live_server, login_as, practice, bob
-):
+def test_cancel_form_with_errors_passes_axe(browser_context, live_server, login_as, practice, bob):
     booking = book_session(bob, practice["coach"], practice["session"], at(4, 10))
     context = browser_context(bypass_csp=True, viewport={"width": 360, "height": 740})
     login_as(context, bob)
@@ -305,7 +303,7 @@ def test_cancel_form_with_errors_passes_axe(  # type: ignore[no-untyped-def]
     expect(message).to_have_attribute("aria-describedby", re.compile("id_message_error"))
 
 
-def test_the_sessions_list_loads_more_with_the_keyboard(  # type: ignore[no-untyped-def]
+def test_the_sessions_list_loads_more_with_the_keyboard(
     browser_context, live_server, login_as, practice, bob
 ):
     for day in range(2, 25):

@@ -29,7 +29,7 @@ SOON = at(3, 11)  # the session: 11:00-12:00 Berlin the same day
 MINUTE = timedelta(minutes=1)
 
 
-def book(client, coach, session_type, start: datetime, now: datetime) -> Booking:  # type: ignore[no-untyped-def]
+def book(client, coach, session_type, start: datetime, now: datetime) -> Booking:
     return services.booking_create(
         client=client,
         request=BookingRequest(coach=coach, session_type=session_type, start=start),
@@ -38,12 +38,12 @@ def book(client, coach, session_type, start: datetime, now: datetime) -> Booking
 
 
 @pytest.fixture
-def short_notice(coach, session_type, bob) -> Booking:  # type: ignore[no-untyped-def]
+def short_notice(coach, session_type, bob) -> Booking:
     return book(bob, coach, session_type, SOON, BOOKED)
 
 
 @pytest.fixture
-def frozen(monkeypatch):  # type: ignore[no-untyped-def]
+def frozen(monkeypatch):
     def freeze(moment: datetime) -> datetime:
         monkeypatch.setattr(timezone, "now", lambda: moment)
         return moment
@@ -51,7 +51,7 @@ def frozen(monkeypatch):  # type: ignore[no-untyped-def]
     return freeze
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -28,7 +28,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
-def coach(alice) -> CoachProfile:  # type: ignore[no-untyped-def]
+def coach(alice) -> CoachProfile:
     coach = make_coach(alice, slug="alice")
     for weekday in range(7):
         add_weekly(coach, weekday, "09:00", "17:00")
@@ -36,7 +36,7 @@ def coach(alice) -> CoachProfile:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def session_type(coach) -> SessionType:  # type: ignore[no-untyped-def]
+def session_type(coach) -> SessionType:
     return make_type(coach, name="Intro")
 
 
@@ -54,7 +54,7 @@ def london(moment: datetime, days: int, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=LONDON).astimezone(UTC)
 
 
-def recommend(coach, session_type, client, now, **kwargs):  # type: ignore[no-untyped-def]
+def recommend(coach, session_type, client, now, **kwargs):
     values = {
         "tz": "Europe/London",
         "preferred_times": None,
@@ -70,7 +70,7 @@ def url(ref: str = "alice", **params: str) -> str:
     return f"/api/v1/coaches/{ref}/recommendations?{query}"
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client

@@ -7,11 +7,11 @@ from tandem.booking.recommend.scoring import DAY_PARTS, TimeWindow
 from tandem.core.errors import InvalidInput
 
 
-def parse(**kwargs):  # type: ignore[no-untyped-def]
+def parse(**kwargs):
     return parse_request(**{"tz": None, "default_tz": "Europe/London", **kwargs})
 
 
-def refused(**kwargs) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def refused(**kwargs) -> dict[str, list[str]]:
     with pytest.raises(InvalidInput) as info:
         parse(**kwargs)
     assert info.value.status == 400

@@ -38,7 +38,7 @@ def slot(start: datetime, minutes: int = 60) -> Candidate:
     return Candidate(start, start + timedelta(minutes=minutes))
 
 
-def ctx(**kwargs) -> Context:  # type: ignore[no-untyped-def]
+def ctx(**kwargs) -> Context:
     return Context(**{"coach_tz": "UTC", **kwargs})
 
 

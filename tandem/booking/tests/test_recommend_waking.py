@@ -91,7 +91,7 @@ def test_waking_hours_parameter_is_parsed_and_refused_when_bad() -> None:
 
 
 @pytest.fixture
-def tokyo_coach(alice):  # type: ignore[no-untyped-def]
+def tokyo_coach(alice):
     """Alice in Tokyo, open 09:00-21:00 Tokyo every day: 19:00-07:00 in New York (EST)."""
     coach = make_coach(alice, slug="alice", zone="Asia/Tokyo")
     for weekday in range(7):

@@ -14,7 +14,7 @@ from tandem.core.errors import InvalidInput, NotFound
 pytestmark = pytest.mark.django_db
 
 
-def create(client, coach, session_type, start, *, now=None, key=None):  # type: ignore[no-untyped-def]
+def create(client, coach, session_type, start, *, now=None, key=None):
     return services.booking_create(
         client=client,
         request=BookingRequest(coach=coach, session_type=session_type, start=start),

@@ -206,7 +206,7 @@ class World:
 def build_world() -> World:
     users: list = []
 
-    def user(name: str):  # type: ignore[no-untyped-def]
+    def user(name: str):
         users.append(make_user(f"{name}@example.com", name=name.title()))
         return users[-1]
 
@@ -323,7 +323,7 @@ class BookingMachine(RuleBasedStateMachine):
             return (services.TooLate, "request_expired")
         return None
 
-    def attempt(self, name: str, expected: Expected, action):  # type: ignore[no-untyped-def]
+    def attempt(self, name: str, expected: Expected, action):
         """Run `action`; check it succeeded or failed as the model says; a refusal changes
         nothing. Returns the action's result (None when refused)."""
         before = snapshot()
@@ -349,7 +349,7 @@ class BookingMachine(RuleBasedStateMachine):
         minute=MINUTES,
         key=st.sampled_from(KEYS),
     )
-    def book(self, client, coach_index, type_index, day, minute, key):  # type: ignore[no-untyped-def]
+    def book(self, client, coach_index, type_index, day, minute, key):
         start = self.local_start(self.coaches[coach_index], day, minute)
         return self._book(client, coach_index, type_index, start, key)
 
@@ -360,14 +360,14 @@ class BookingMachine(RuleBasedStateMachine):
         type_index=st.integers(0, len(TYPES) - 1),
         shift=st.sampled_from([0, 0, -15, 15, 30, 60]),
     )
-    def book_over(self, booking, client, type_index, shift):  # type: ignore[no-untyped-def]
+    def book_over(self, booking, client, type_index, shift):
         """Aim at an existing booking's time (active, lapsed, cancelled...): collisions, and
         time that a cancellation, a decline or an expiry gave back."""
         row = self.rows[booking]
         start = row.start + timedelta(minutes=shift)
         return self._book(client, row.coach, type_index, start, None)
 
-    def _book(self, client, coach_index, type_index, start, key):  # type: ignore[no-untyped-def]
+    def _book(self, client, coach_index, type_index, start, key):
         coach = self.coaches[coach_index]
         spec = TYPES[type_index]
         fingerprint = (coach_index, type_index, start)
@@ -425,7 +425,7 @@ class BookingMachine(RuleBasedStateMachine):
         return row.pk
 
     @rule(booking=bookings, actor=st.sampled_from(ACTORS), reason=st.sampled_from(REASONS))
-    def cancel(self, booking, actor, reason):  # type: ignore[no-untyped-def]
+    def cancel(self, booking, actor, reason):
         row = self.rows[booking]
         user = self.role(row, actor)
         expected: Expected = None
@@ -462,12 +462,12 @@ class BookingMachine(RuleBasedStateMachine):
         row.events += 1
 
     @rule(booking=bookings, actor=st.sampled_from(ACTORS), day=DAYS, minute=MINUTES)
-    def reschedule(self, booking, actor, day, minute):  # type: ignore[no-untyped-def]
+    def reschedule(self, booking, actor, day, minute):
         row = self.rows[booking]
         self._reschedule(row, actor, self.local_start(self.coaches[row.coach], day, minute))
 
     @rule(booking=bookings, onto=bookings, actor=st.sampled_from(ACTORS))
-    def reschedule_onto(self, booking, onto, actor):  # type: ignore[no-untyped-def]
+    def reschedule_onto(self, booking, onto, actor):
         """Move a booking to another one's time (of the same coach or not)."""
         self._reschedule(self.rows[booking], actor, self.rows[onto].start)
 
@@ -506,7 +506,7 @@ class BookingMachine(RuleBasedStateMachine):
         row.sequence += 1
         row.events += 1
 
-    def _answer(self, booking: int, actor: str, service, status: str, bump: int) -> None:  # type: ignore[no-untyped-def]
+    def _answer(self, booking: int, actor: str, service, status: str, bump: int) -> None:
         row = self.rows[booking]
         user = self.role(row, actor)
         expected: Expected = None
@@ -529,7 +529,7 @@ class BookingMachine(RuleBasedStateMachine):
         row.sequence += bump
         row.events += 1
 
-    def pick_for_answer(self, data, any_booking: bool) -> int:  # type: ignore[no-untyped-def]
+    def pick_for_answer(self, data, any_booking: bool) -> int:
         """Mostly a request awaiting its answer (the interesting case), sometimes any booking."""
         waiting = sorted(
             pk for pk, row in self.rows.items() if row.status == Booking.Status.PENDING
@@ -539,13 +539,13 @@ class BookingMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.rows)
     @rule(data=st.data(), actor=st.sampled_from(ANSWERERS), any_booking=st.booleans())
-    def accept(self, data, actor, any_booking):  # type: ignore[no-untyped-def]
+    def accept(self, data, actor, any_booking):
         booking = self.pick_for_answer(data, any_booking)
         self._answer(booking, actor, services.booking_accept, Booking.Status.CONFIRMED, 0)
 
     @precondition(lambda self: self.rows)
     @rule(data=st.data(), actor=st.sampled_from(ANSWERERS), any_booking=st.booleans())
-    def decline(self, data, actor, any_booking):  # type: ignore[no-untyped-def]
+    def decline(self, data, actor, any_booking):
         booking = self.pick_for_answer(data, any_booking)
         self._answer(booking, actor, services.booking_decline, Booking.Status.DECLINED, 1)
 
@@ -628,7 +628,7 @@ MUST_SEE = (
 
 
 @pytest.mark.django_db
-def test_booking_state_machine(settings) -> None:  # type: ignore[no-untyped-def]
+def test_booking_state_machine(settings) -> None:
     # Requests lapse after a few hours (not a day), so runs reach lapsed requests often.
     settings.TANDEM_PENDING_EXPIRY_HOURS = 4
     SEEN.clear()

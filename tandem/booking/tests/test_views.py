@@ -28,24 +28,24 @@ pytestmark = pytest.mark.django_db
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response) -> str:
     """The page's <main> as text (tags dropped, whitespace collapsed)."""
     html = response.content.decode()
     main = html.split('<main id="main"', 1)[-1].split(">", 1)[-1].split("</main>", 1)[0]
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())
 
 
-def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
+def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
-def hold_for(client: Client, start) -> Hold:  # type: ignore[no-untyped-def]
+def hold_for(client: Client, start) -> Hold:
     """Choose `start` on the time step (the slot button's POST); return the hold it made."""
     response = client.post(
         "/book/alice/hold/",

@@ -23,7 +23,7 @@ LANGUAGES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish"}
 
 
 @pytest.fixture
-def lists(db) -> None:  # type: ignore[no-untyped-def]
+def lists(db) -> None:
     """The managed lists (seeded by a migration; ensured here in case a test flushed them)."""
     for slug, name in SPECIALTIES.items():
         Specialty.objects.get_or_create(slug=slug, defaults={"name": name})
@@ -32,7 +32,7 @@ def lists(db) -> None:  # type: ignore[no-untyped-def]
 
 
 def make_coach(
-    user,  # type: ignore[no-untyped-def]
+    user,
     *,
     headline: str = "Coach",
     bio: str = "",
@@ -77,7 +77,7 @@ def give_hours(coach: CoachProfile) -> None:
 
 
 @pytest.fixture
-def alice_coach(alice, lists) -> CoachProfile:  # type: ignore[no-untyped-def]
+def alice_coach(alice, lists) -> CoachProfile:
     """Alice's listed coach profile: leadership, English and German, one 80 EUR session."""
     return make_coach(
         alice,
@@ -91,34 +91,34 @@ def alice_coach(alice, lists) -> CoachProfile:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def dora_coach(db, lists) -> CoachProfile:  # type: ignore[no-untyped-def]
+def dora_coach(db, lists) -> CoachProfile:
     """Another coach, Dora, to check coaches cannot touch each other's things."""
     dora = make_user("dora@example.com", name="Dora Diaz", zone="Europe/Madrid")
     return make_coach(dora, headline="Career coach", specialties=("career",), prices=("50",))
 
 
-def token_client(user) -> Client:  # type: ignore[no-untyped-def]
+def token_client(user) -> Client:
     _, raw = account_services.api_token_create(user=user, name="tests")
     return Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
 
 
 @pytest.fixture
-def alice_api(alice) -> Client:  # type: ignore[no-untyped-def]
+def alice_api(alice) -> Client:
     return token_client(alice)
 
 
 @pytest.fixture
-def bob_api(bob) -> Client:  # type: ignore[no-untyped-def]
+def bob_api(bob) -> Client:
     return token_client(bob)
 
 
 @pytest.fixture
-def charlie_api(charlie) -> Client:  # type: ignore[no-untyped-def]
+def charlie_api(charlie) -> Client:
     return token_client(charlie)
 
 
 @pytest.fixture
-def staff_api(staff_user) -> Client:  # type: ignore[no-untyped-def]
+def staff_api(staff_user) -> Client:
     return token_client(staff_user)
 
 

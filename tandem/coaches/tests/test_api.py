@@ -23,11 +23,11 @@ from tandem.coaches.tests.test_services import profile_state
 BIG = "x" * 100_000
 
 
-def patch(client: Client, path: str, body: object):  # type: ignore[no-untyped-def]
+def patch(client: Client, path: str, body: object):
     return client.patch(path, json.dumps(body), content_type="application/json")
 
 
-def post(client: Client, path: str, body: object):  # type: ignore[no-untyped-def]
+def post(client: Client, path: str, body: object):
     return client.post(path, json.dumps(body), content_type="application/json")
 
 

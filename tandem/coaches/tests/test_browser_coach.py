@@ -30,7 +30,7 @@ def tab_to(page: Page, element_id: str, *, limit: int = 10) -> None:
     raise AssertionError(f"Tab never reached #{element_id}")
 
 
-def test_coach_edits_availability_with_the_keyboard_and_sees_the_live_preview(  # type: ignore[no-untyped-def]
+def test_coach_edits_availability_with_the_keyboard_and_sees_the_live_preview(
     alice_coach, browser_context, live_server, login_as
 ):
     # She starts with no weekly hours (the fixture gives every coach some).
@@ -101,7 +101,7 @@ def test_coach_edits_availability_with_the_keyboard_and_sees_the_live_preview(  
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
-def test_copy_monday_to_the_other_weekdays(alice_coach, browser_context, live_server, login_as):  # type: ignore[no-untyped-def]
+def test_copy_monday_to_the_other_weekdays(alice_coach, browser_context, live_server, login_as):
     context = browser_context()
     login_as(context, alice_coach.user)
     page = context.new_page()
@@ -121,7 +121,7 @@ def test_copy_monday_to_the_other_weekdays(alice_coach, browser_context, live_se
     ) == [0, 1, 2, 3, 4]
 
 
-def test_staff_reject_an_application_with_a_reason(  # type: ignore[no-untyped-def]
+def test_staff_reject_an_application_with_a_reason(
     staff_user, bob, browser_context, live_server, login_as
 ):
     from tandem.accounts import services as account_services

@@ -25,7 +25,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
-def practice(alice, lists):  # type: ignore[no-untyped-def]
+def practice(alice, lists):
     """Alice (Berlin, leadership, weekdays 09:00-17:00) and Dora (Madrid, career)."""
     alice_coach = make_coach(
         alice,
@@ -47,11 +47,11 @@ def practice(alice, lists):  # type: ignore[no-untyped-def]
     return {"alice": alice_coach, "dora": dora_coach}
 
 
-def cards(page: Page):  # type: ignore[no-untyped-def]
+def cards(page: Page):
     return page.locator("#coach-list .coach-link")
 
 
-def slot_at(page: Page, instant: datetime, zone: str):  # type: ignore[no-untyped-def]
+def slot_at(page: Page, instant: datetime, zone: str):
     """The slot for `instant`, looked for in its local day's column, by its local time."""
     local = instant.astimezone(ZoneInfo(zone))
     column = page.locator(f"#day-{local.date().isoformat()}").locator("xpath=..")
@@ -65,7 +65,7 @@ def week_start_shown(page: Page) -> date:
 
 def test_search_filter_open_a_coach_page_weeks_and_switch_zones(
     browser_context, live_server, practice
-):  # type: ignore[no-untyped-def]
+):
     base = live_server.url
     page = browser_context(timezone_id="Asia/Tokyo").new_page()
     page.goto(f"{base}/coaches/")
@@ -147,7 +147,7 @@ def test_search_filter_open_a_coach_page_weeks_and_switch_zones(
     expect(page.locator("#picker-title")).to_be_focused()
 
 
-def test_slots_lead_into_the_booking_wizard(browser_context, live_server, practice):  # type: ignore[no-untyped-def]
+def test_slots_lead_into_the_booking_wizard(browser_context, live_server, practice):
     page = browser_context(timezone_id="Europe/Berlin").new_page()
     url = f"{live_server.url}/c/alice-adler/?tz=Europe/Berlin"
     page.goto(url)
@@ -169,7 +169,7 @@ def test_slots_lead_into_the_booking_wizard(browser_context, live_server, practi
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/book/alice-adler/%3F.*start%3D"))
 
 
-def test_keyboard_reaches_search_filters_and_slots(browser_context, live_server, practice):  # type: ignore[no-untyped-def]
+def test_keyboard_reaches_search_filters_and_slots(browser_context, live_server, practice):
     page = browser_context(timezone_id="UTC").new_page()
     page.goto(f"{live_server.url}/coaches/?tz=UTC")
     seen = set()
@@ -190,7 +190,7 @@ def test_keyboard_reaches_search_filters_and_slots(browser_context, live_server,
         raise AssertionError("Tab from the zone switcher never reaches a slot")
 
 
-def test_load_more_appends_the_next_page(browser_context, live_server, lists):  # type: ignore[no-untyped-def]
+def test_load_more_appends_the_next_page(browser_context, live_server, lists):
     for n in range(22):
         user = make_user(f"coach{n}@example.com", name=f"Coach {n:02d}")
         make_coach(user, prices=(str(10 + n),))
@@ -206,7 +206,7 @@ def test_load_more_appends_the_next_page(browser_context, live_server, lists):  
     assert "cursor" not in page.url
 
 
-def test_directory_and_picker_work_without_javascript(browser_context, live_server, practice):  # type: ignore[no-untyped-def]
+def test_directory_and_picker_work_without_javascript(browser_context, live_server, practice):
     page = browser_context(java_script_enabled=False).new_page()
     page.goto(f"{live_server.url}/coaches/")
     expect(page.locator("#directory-results")).to_contain_text("Times in UTC")
@@ -227,7 +227,7 @@ def test_directory_and_picker_work_without_javascript(browser_context, live_serv
 
 
 @pytest.mark.parametrize("path", ["/coaches/", "/coaches/?q=nobody", "/c/alice-adler/"])
-def test_no_horizontal_scroll_at_360px(browser_context, live_server, practice, path):  # type: ignore[no-untyped-def]
+def test_no_horizontal_scroll_at_360px(browser_context, live_server, practice, path):
     page = browser_context(
         viewport={"width": 360, "height": 740}, timezone_id="Asia/Kolkata"
     ).new_page()
@@ -244,7 +244,7 @@ def test_no_horizontal_scroll_at_360px(browser_context, live_server, practice, p
     assert max(widths) <= 360, f"{path} scrolls sideways at 360 px: scrollWidth {widths}"
 
 
-def test_unlisted_coach_is_not_found(browser_context, live_server, practice):  # type: ignore[no-untyped-def]
+def test_unlisted_coach_is_not_found(browser_context, live_server, practice):
     CoachProfile.objects.filter(pk=practice["dora"].pk).update(is_active=False)
     page = browser_context().new_page()
     response = page.goto(f"{live_server.url}/c/dora-diaz/")

@@ -28,7 +28,7 @@ def coach(name: str, price: str, currency: str) -> CoachProfile:
 
 
 @pytest.fixture
-def world(lists) -> dict[str, CoachProfile]:  # type: ignore[no-untyped-def]
+def world(lists) -> dict[str, CoachProfile]:
     return {
         "alice": coach("Alice Adler", "45", "EUR"),
         "marcus": coach("Marcus Webb", "45", "USD"),
@@ -69,7 +69,7 @@ def test_the_price_order_keeps_other_currencies_after_the_chosen_one(world):
 def test_price_filters_and_the_price_sort_need_a_currency(world):
     for query in ({"price_min": "40"}, {"price_max": "50"}, {"sort": "price"}):
         with pytest.raises(InvalidInput) as refused:
-            coach_directory(**query)  # type: ignore[arg-type]
+            coach_directory(**query)
         assert refused.value.code == "currency_required"
         assert "currency" in refused.value.fields
     with pytest.raises(InvalidInput) as refused:
@@ -140,7 +140,7 @@ def test_the_api_refuses_an_unknown_currency(world):
 # --- The page -----------------------------------------------------------------------------------
 
 
-def names_on(response) -> set[str]:  # type: ignore[no-untyped-def]
+def names_on(response) -> set[str]:
     html = response.content.decode()
     return {n for n in ("Alice Adler", "Marcus Webb", "Priya Nair", "Hana Sato") if n in html}
 

@@ -16,7 +16,7 @@ from tandem.coaches.tests.conftest import give_hours, make_coach
 
 
 @pytest.fixture
-def newcomer(lists) -> CoachProfile:  # type: ignore[no-untyped-def]
+def newcomer(lists) -> CoachProfile:
     """Nina, just approved: verified, active, nothing bookable yet."""
     nina = make_user("nina@example.com", name="Nina Novak")
     return make_coach(nina, headline="Sleep coach", hours=False)

@@ -28,7 +28,7 @@ ZERO = "0" * 32
 _emails = itertools.count()
 
 
-def coach(name: str, *, available_in_days: float | None = None, **kwargs) -> CoachProfile:  # type: ignore[no-untyped-def]
+def coach(name: str, *, available_in_days: float | None = None, **kwargs) -> CoachProfile:
     user = make_user(f"coach{next(_emails)}@example.com", name=name)
     profile = make_coach(user, **kwargs)
     if available_in_days is not None:
@@ -65,7 +65,7 @@ def everything(sort: str, *, limit: int, **filters: object) -> list[str]:
 
 
 @pytest.fixture
-def practice(lists) -> dict[str, CoachProfile]:  # type: ignore[no-untyped-def]
+def practice(lists) -> dict[str, CoachProfile]:
     return {
         "anna": coach(
             "Anna Berg",
@@ -199,7 +199,7 @@ def test_available_between_uses_next_available_and_asks_the_engine_for_earlier_o
 
     asked: list[list[str]] = []
 
-    def has_slot_between(coaches, start, end, *, now):  # type: ignore[no-untyped-def]
+    def has_slot_between(coaches, start, end, *, now):
         asked.append([c.slug for c in coaches])
         return {c.pk: c.slug == "anna-berg" for c in coaches}
 
@@ -255,7 +255,7 @@ def test_pages_skip_rows_the_engine_rejects_without_losing_any(lists, monkeypatc
 
 
 @pytest.fixture
-def crowd(lists) -> list[CoachProfile]:  # type: ignore[no-untyped-def]
+def crowd(lists) -> list[CoachProfile]:
     """23 coaches with many ties: equal prices, equal next slots, no EUR price, no slot."""
     made = []
     for n in range(23):

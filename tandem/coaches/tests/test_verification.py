@@ -22,7 +22,7 @@ from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 QUEUE = "/api/v1/staff/coach-applications"
 
 
-def decide(client: Client, application: CoachApplication, body: object):  # type: ignore[no-untyped-def]
+def decide(client: Client, application: CoachApplication, body: object):
     return client.post(
         f"{QUEUE}/{application.public_id}/decision",
         json.dumps(body),
@@ -39,7 +39,7 @@ def applications_of(user: User) -> list[tuple]:
 
 
 @pytest.fixture
-def bobs_application(bob, lists) -> CoachApplication:  # type: ignore[no-untyped-def]
+def bobs_application(bob, lists) -> CoachApplication:
     return account_services.coach_apply(
         user=bob,
         headline="Career coach for engineers",
@@ -352,7 +352,7 @@ def test_approval_verifies_an_existing_unverified_profile(bob, staff_user, bobs_
 def test_a_failed_email_does_not_undo_the_decision(
     bob, staff_user, bobs_application, monkeypatch, django_capture_on_commit_callbacks
 ):
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise OSError("SMTP down")
 
     monkeypatch.setattr(account_services, "send_mail", broken)

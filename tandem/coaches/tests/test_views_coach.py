@@ -28,7 +28,7 @@ NUL = "bad\x00text"
 HUGE = "x" * 100_000
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -93,27 +93,27 @@ def session_type_snapshot(session_type: SessionType) -> dict:
 
 
 @pytest.mark.parametrize("path", COACH_PAGES)
-def test_coach_pages_answer_200_for_a_coach(alice_coach, path):  # type: ignore[no-untyped-def]
+def test_coach_pages_answer_200_for_a_coach(alice_coach, path):
     response = client_for(alice_coach.user).get(path)
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("path", COACH_PAGES)
 @pytest.mark.parametrize("who", ["bob", "charlie"])
-def test_coach_pages_do_not_exist_for_non_coaches(alice_coach, request, who, path):  # type: ignore[no-untyped-def]
+def test_coach_pages_do_not_exist_for_non_coaches(alice_coach, request, who, path):
     user = request.getfixturevalue(who)
     client = client_for(user)
     assert client.get(path).status_code == 404
     assert client.post(path, {}).status_code == 404
 
 
-def test_coach_pages_send_visitors_to_sign_in(alice_coach):  # type: ignore[no-untyped-def]
+def test_coach_pages_send_visitors_to_sign_in(alice_coach):
     response = Client().get("/coach/profile/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
 
-def test_settings_nav_links_coach_pages_only_for_coaches(alice_coach, bob):  # type: ignore[no-untyped-def]
+def test_settings_nav_links_coach_pages_only_for_coaches(alice_coach, bob):
     alice_page = client_for(alice_coach.user).get("/settings/").content.decode()
     bob_page = client_for(bob).get("/settings/").content.decode()
     for link in ("/coach/profile/", "/coach/availability/", "/coach/session-types/"):
@@ -121,7 +121,7 @@ def test_settings_nav_links_coach_pages_only_for_coaches(alice_coach, bob):  # t
         assert f'href="{link}"' not in bob_page
 
 
-def test_dashboard_links_the_coach_tools(alice_coach):  # type: ignore[no-untyped-def]
+def test_dashboard_links_the_coach_tools(alice_coach):
     page = client_for(alice_coach.user).get("/dashboard/").content.decode()
     for link in ("/coach/profile/", "/coach/availability/", "/coach/session-types/"):
         assert f'href="{link}"' in page
@@ -130,7 +130,7 @@ def test_dashboard_links_the_coach_tools(alice_coach):  # type: ignore[no-untype
 # --- Profile ------------------------------------------------------------------------------------
 
 
-def test_profile_page_shows_the_profile_and_public_address(alice_coach, settings):  # type: ignore[no-untyped-def]
+def test_profile_page_shows_the_profile_and_public_address(alice_coach, settings):
     settings.TANDEM_SITE_URL = "https://tandem.example:8443"
     page = client_for(alice_coach.user).get("/coach/profile/").content.decode()
     assert "Leadership coach" in page
@@ -140,7 +140,7 @@ def test_profile_page_shows_the_profile_and_public_address(alice_coach, settings
     assert 'list="tz-options"' in page
 
 
-def test_saving_the_profile_updates_it(alice_coach):  # type: ignore[no-untyped-def]
+def test_saving_the_profile_updates_it(alice_coach):
     client = client_for(alice_coach.user)
     response = client.post(
         "/coach/profile/",
@@ -179,7 +179,7 @@ def test_saving_the_profile_updates_it(alice_coach):  # type: ignore[no-untyped-
         ({"specialties": ["astrology"]}, "specialties", "Select a valid choice"),
     ],
 )
-def test_refused_profile_changes_show_the_error_and_change_nothing(  # type: ignore[no-untyped-def]
+def test_refused_profile_changes_show_the_error_and_change_nothing(
     alice_coach, changes, field, message
 ):
     before = snapshot(alice_coach)
@@ -191,7 +191,7 @@ def test_refused_profile_changes_show_the_error_and_change_nothing(  # type: ign
     assert snapshot(alice_coach) == before
 
 
-def test_a_slug_taken_by_another_coach_is_refused(alice_coach, dora_coach):  # type: ignore[no-untyped-def]
+def test_a_slug_taken_by_another_coach_is_refused(alice_coach, dora_coach):
     before = snapshot(alice_coach)
     response = client_for(alice_coach.user).post(
         "/coach/profile/", profile_data(slug=dora_coach.slug)
@@ -203,14 +203,14 @@ def test_a_slug_taken_by_another_coach_is_refused(alice_coach, dora_coach):  # t
 
 @pytest.mark.parametrize("field", ["headline", "bio", "credentials", "slug", "timezone"])
 @pytest.mark.parametrize("value", [NUL, HUGE])
-def test_nul_and_huge_profile_input_is_a_400(alice_coach, field, value):  # type: ignore[no-untyped-def]
+def test_nul_and_huge_profile_input_is_a_400(alice_coach, field, value):
     before = snapshot(alice_coach)
     response = client_for(alice_coach.user).post("/coach/profile/", profile_data(**{field: value}))
     assert response.status_code == 400
     assert snapshot(alice_coach) == before
 
 
-def test_photo_upload_and_remove(alice_coach):  # type: ignore[no-untyped-def]
+def test_photo_upload_and_remove(alice_coach):
     client = client_for(alice_coach.user)
     upload = SimpleUploadedFile("me.png", image_bytes("PNG", (40, 40)), content_type="image/png")
     response = client.post("/coach/profile/photo/", {"photo": upload})
@@ -228,7 +228,7 @@ def test_photo_upload_and_remove(alice_coach):  # type: ignore[no-untyped-def]
     assert stored  # the file itself is deleted after commit (the service's business)
 
 
-def test_photos_are_served_but_no_other_media(alice_coach, staff_user, pending):  # type: ignore[no-untyped-def]
+def test_photos_are_served_but_no_other_media(alice_coach, staff_user, pending):
     client = client_for(alice_coach.user)
     upload = SimpleUploadedFile("me.png", image_bytes("PNG", (40, 40)), content_type="image/png")
     client.post("/coach/profile/photo/", {"photo": upload})
@@ -244,7 +244,7 @@ def test_photos_are_served_but_no_other_media(alice_coach, staff_user, pending):
     assert Client().get("/media/coaches/photos/../certificates/x.pdf").status_code == 404
 
 
-def test_a_file_that_is_not_an_image_is_refused_as_a_photo(alice_coach):  # type: ignore[no-untyped-def]
+def test_a_file_that_is_not_an_image_is_refused_as_a_photo(alice_coach):
     upload = SimpleUploadedFile("me.png", b"<html>not an image</html>", content_type="image/png")
     response = client_for(alice_coach.user).post("/coach/profile/photo/", {"photo": upload})
     assert response.status_code == 400
@@ -252,12 +252,12 @@ def test_a_file_that_is_not_an_image_is_refused_as_a_photo(alice_coach):  # type
     assert not CoachProfile.objects.get(pk=alice_coach.pk).photo
 
 
-def test_photo_post_without_a_file_is_a_400(alice_coach):  # type: ignore[no-untyped-def]
+def test_photo_post_without_a_file_is_a_400(alice_coach):
     response = client_for(alice_coach.user).post("/coach/profile/photo/", {})
     assert response.status_code == 400
 
 
-def test_pause_and_resume_bookings(alice_coach):  # type: ignore[no-untyped-def]
+def test_pause_and_resume_bookings(alice_coach):
     client = client_for(alice_coach.user)
     assert client.post("/coach/profile/active/", {"is_active": "false"}).status_code == 302
     assert CoachProfile.objects.get(pk=alice_coach.pk).is_active is False
@@ -266,7 +266,7 @@ def test_pause_and_resume_bookings(alice_coach):  # type: ignore[no-untyped-def]
     assert CoachProfile.objects.get(pk=alice_coach.pk).is_active is True
 
 
-def test_pause_with_a_made_up_value_is_a_400(alice_coach):  # type: ignore[no-untyped-def]
+def test_pause_with_a_made_up_value_is_a_400(alice_coach):
     response = client_for(alice_coach.user).post("/coach/profile/active/", {"is_active": "maybe"})
     assert response.status_code == 400
     assert CoachProfile.objects.get(pk=alice_coach.pk).is_active is True
@@ -275,20 +275,20 @@ def test_pause_with_a_made_up_value_is_a_400(alice_coach):  # type: ignore[no-un
 # --- Session types ------------------------------------------------------------------------------
 
 
-def test_session_type_list_shows_them(alice_coach):  # type: ignore[no-untyped-def]
+def test_session_type_list_shows_them(alice_coach):
     page = client_for(alice_coach.user).get("/coach/session-types/").content.decode()
     assert "Session 1" in page
     assert "80.00 EUR" in page
     assert "Active" in page
 
 
-def test_session_type_list_empty_state(alice_coach):  # type: ignore[no-untyped-def]
+def test_session_type_list_empty_state(alice_coach):
     alice_coach.session_types.all().delete()
     page = client_for(alice_coach.user).get("/coach/session-types/").content.decode()
     assert "No session types yet" in page
 
 
-def test_create_a_session_type(alice_coach):  # type: ignore[no-untyped-def]
+def test_create_a_session_type(alice_coach):
     response = client_for(alice_coach.user).post(
         "/coach/session-types/new/", session_type_data(requires_confirmation="on")
     )
@@ -305,7 +305,7 @@ def test_create_a_session_type(alice_coach):  # type: ignore[no-untyped-def]
     assert created.is_active is True
 
 
-def test_a_refused_session_type_shows_the_services_error_and_creates_nothing(alice_coach):  # type: ignore[no-untyped-def]
+def test_a_refused_session_type_shows_the_services_error_and_creates_nothing(alice_coach):
     response = client_for(alice_coach.user).post(
         "/coach/session-types/new/", session_type_data(location_kind="in_person")
     )
@@ -331,7 +331,7 @@ def test_a_refused_session_type_shows_the_services_error_and_creates_nothing(ali
         ({"duration_minutes": "9" * 5000}, "duration_minutes"),
     ],
 )
-def test_bad_session_type_input_is_refused(alice_coach, changes, field):  # type: ignore[no-untyped-def]
+def test_bad_session_type_input_is_refused(alice_coach, changes, field):
     count = SessionType.objects.count()
     response = client_for(alice_coach.user).post(
         "/coach/session-types/new/", session_type_data(**changes)
@@ -341,7 +341,7 @@ def test_bad_session_type_input_is_refused(alice_coach, changes, field):  # type
     assert SessionType.objects.count() == count
 
 
-def test_edit_a_session_type(alice_coach):  # type: ignore[no-untyped-def]
+def test_edit_a_session_type(alice_coach):
     session_type = alice_coach.session_types.get()
     client = client_for(alice_coach.user)
     page = client.get(f"/coach/session-types/{session_type.public_id}/").content.decode()
@@ -358,9 +358,7 @@ def test_edit_a_session_type(alice_coach):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("who", ["dora", "charlie"])
-def test_another_user_cannot_see_or_edit_alices_session_type(  # type: ignore[no-untyped-def]
-    alice_coach, dora_coach, charlie, who
-):
+def test_another_user_cannot_see_or_edit_alices_session_type(alice_coach, dora_coach, charlie, who):
     session_type = alice_coach.session_types.get()
     before = session_type_snapshot(session_type)
     client = client_for(dora_coach.user if who == "dora" else charlie)
@@ -373,7 +371,7 @@ def test_another_user_cannot_see_or_edit_alices_session_type(  # type: ignore[no
     assert session_type_snapshot(session_type) == before
 
 
-def test_an_unknown_session_type_id_is_a_404(alice_coach):  # type: ignore[no-untyped-def]
+def test_an_unknown_session_type_id_is_a_404(alice_coach):
     client = client_for(alice_coach.user)
     assert (
         client.get("/coach/session-types/00000000-0000-0000-0000-000000000000/").status_code == 404
@@ -381,7 +379,7 @@ def test_an_unknown_session_type_id_is_a_404(alice_coach):  # type: ignore[no-un
     assert client.get("/coach/session-types/not-a-uuid/").status_code == 404
 
 
-def test_deactivate_and_activate_a_session_type(alice_coach):  # type: ignore[no-untyped-def]
+def test_deactivate_and_activate_a_session_type(alice_coach):
     session_type = alice_coach.session_types.get()
     client = client_for(alice_coach.user)
     url = f"/coach/session-types/{session_type.public_id}/active/"
@@ -394,7 +392,7 @@ def test_deactivate_and_activate_a_session_type(alice_coach):  # type: ignore[no
     assert session_type.is_active is True
 
 
-def test_delete_an_unbooked_session_type(alice_coach):  # type: ignore[no-untyped-def]
+def test_delete_an_unbooked_session_type(alice_coach):
     session_type = alice_coach.session_types.get()
     client = client_for(alice_coach.user)
     url = f"/coach/session-types/{session_type.public_id}/delete/"
@@ -403,7 +401,7 @@ def test_delete_an_unbooked_session_type(alice_coach):  # type: ignore[no-untype
     assert not SessionType.objects.filter(pk=session_type.pk).exists()
 
 
-def test_a_booked_session_type_cannot_be_deleted(alice_coach, bob):  # type: ignore[no-untyped-def]
+def test_a_booked_session_type_cannot_be_deleted(alice_coach, bob):
     from datetime import UTC, datetime, timedelta
 
     session_type = alice_coach.session_types.get()
@@ -429,7 +427,7 @@ def test_a_booked_session_type_cannot_be_deleted(alice_coach, bob):  # type: ign
 # --- Coach application (settings) ---------------------------------------------------------------
 
 
-def test_apply_with_credentials_and_a_certificate(bob):  # type: ignore[no-untyped-def]
+def test_apply_with_credentials_and_a_certificate(bob):
     client = client_for(bob)
     page = client.get("/settings/coach/").content.decode()
     assert 'enctype="multipart/form-data"' in page
@@ -453,7 +451,7 @@ def test_apply_with_credentials_and_a_certificate(bob):  # type: ignore[no-untyp
     assert "certificate attached" in client.get("/settings/coach/").content.decode()
 
 
-def test_a_certificate_that_is_not_a_pdf_or_image_is_refused(bob):  # type: ignore[no-untyped-def]
+def test_a_certificate_that_is_not_a_pdf_or_image_is_refused(bob):
     certificate = SimpleUploadedFile(
         "cert.pdf", b"MZ\x90\x00 an exe", content_type="application/pdf"
     )
@@ -469,14 +467,14 @@ def test_a_certificate_that_is_not_a_pdf_or_image_is_refused(bob):  # type: igno
 
 @pytest.mark.parametrize("field", ["headline", "motivation", "credentials"])
 @pytest.mark.parametrize("value", [NUL, HUGE])
-def test_bad_application_text_is_a_400(bob, field, value):  # type: ignore[no-untyped-def]
+def test_bad_application_text_is_a_400(bob, field, value):
     data = {"headline": "Career coach", field: value}
     response = client_for(bob).post("/settings/coach/", data)
     assert response.status_code == 400
     assert not CoachApplication.objects.filter(user=bob).exists()
 
 
-def test_a_rejected_applicant_sees_the_reason_and_can_apply_again(bob, staff_user):  # type: ignore[no-untyped-def]
+def test_a_rejected_applicant_sees_the_reason_and_can_apply_again(bob, staff_user):
     from tandem.accounts import services as account_services
 
     application = account_services.coach_apply(user=bob, headline="Career coach")
@@ -496,7 +494,7 @@ def test_a_rejected_applicant_sees_the_reason_and_can_apply_again(bob, staff_use
 
 
 @pytest.fixture
-def pending(bob, charlie):  # type: ignore[no-untyped-def]
+def pending(bob, charlie):
     """Two pending applications: Bob's with a certificate, Charlie's without."""
     from tandem.accounts import services as account_services
 
@@ -511,7 +509,7 @@ def pending(bob, charlie):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("who", ["alice", "bob", "charlie"])
-def test_the_queue_does_not_exist_for_non_staff(request, pending, who):  # type: ignore[no-untyped-def]
+def test_the_queue_does_not_exist_for_non_staff(request, pending, who):
     client = client_for(request.getfixturevalue(who))
     bobs, _ = pending
     assert client.get("/staff/coach-applications/").status_code == 404
@@ -523,7 +521,7 @@ def test_the_queue_does_not_exist_for_non_staff(request, pending, who):  # type:
     assert bobs.status == CoachApplication.Status.PENDING
 
 
-def test_staff_see_pending_applications(staff_user, pending):  # type: ignore[no-untyped-def]
+def test_staff_see_pending_applications(staff_user, pending):
     bobs, charlies = pending
     page = client_for(staff_user).get("/staff/coach-applications/").content.decode()
     assert "Career coach" in page
@@ -534,12 +532,12 @@ def test_staff_see_pending_applications(staff_user, pending):  # type: ignore[no
     assert "/media/" not in page  # certificates are never linked as public files
 
 
-def test_staff_dashboard_links_the_queue(staff_user):  # type: ignore[no-untyped-def]
+def test_staff_dashboard_links_the_queue(staff_user):
     page = client_for(staff_user).get("/dashboard/").content.decode()
     assert 'href="/staff/coach-applications/"' in page
 
 
-def test_staff_approve_an_application(staff_user, pending, mailoutbox):  # type: ignore[no-untyped-def]
+def test_staff_approve_an_application(staff_user, pending, mailoutbox):
     bobs, _ = pending
     client = client_for(staff_user)
     response = client.post(
@@ -553,7 +551,7 @@ def test_staff_approve_an_application(staff_user, pending, mailoutbox):  # type:
     assert "is now a coach" in client.get(response["Location"]).content.decode()
 
 
-def test_rejecting_needs_a_reason(staff_user, pending):  # type: ignore[no-untyped-def]
+def test_rejecting_needs_a_reason(staff_user, pending):
     bobs, _ = pending
     response = client_for(staff_user).post(
         f"/staff/coach-applications/{bobs.public_id}/decide/",
@@ -567,7 +565,7 @@ def test_rejecting_needs_a_reason(staff_user, pending):  # type: ignore[no-untyp
     assert bobs.status == CoachApplication.Status.PENDING
 
 
-def test_staff_reject_with_a_reason(staff_user, pending):  # type: ignore[no-untyped-def]
+def test_staff_reject_with_a_reason(staff_user, pending):
     bobs, _ = pending
     client = client_for(staff_user)
     response = client.post(
@@ -583,7 +581,7 @@ def test_staff_reject_with_a_reason(staff_user, pending):  # type: ignore[no-unt
     assert "Career coach" not in client.get("/staff/coach-applications/").content.decode()
 
 
-def test_a_decided_application_cannot_be_decided_again(staff_user, pending):  # type: ignore[no-untyped-def]
+def test_a_decided_application_cannot_be_decided_again(staff_user, pending):
     bobs, _ = pending
     client = client_for(staff_user)
     url = f"/staff/coach-applications/{bobs.public_id}/decide/"
@@ -603,7 +601,7 @@ def test_a_decided_application_cannot_be_decided_again(staff_user, pending):  # 
         {"decision": "reject", "reason": HUGE},
     ],
 )
-def test_bad_decisions_are_a_400_and_change_nothing(staff_user, pending, data):  # type: ignore[no-untyped-def]
+def test_bad_decisions_are_a_400_and_change_nothing(staff_user, pending, data):
     bobs, _ = pending
     response = client_for(staff_user).post(
         f"/staff/coach-applications/{bobs.public_id}/decide/", data
@@ -613,7 +611,7 @@ def test_bad_decisions_are_a_400_and_change_nothing(staff_user, pending, data): 
     assert bobs.status == CoachApplication.Status.PENDING
 
 
-def test_deciding_an_unknown_application_is_a_404(staff_user):  # type: ignore[no-untyped-def]
+def test_deciding_an_unknown_application_is_a_404(staff_user):
     response = client_for(staff_user).post(
         "/staff/coach-applications/00000000-0000-0000-0000-000000000000/decide/",
         {"decision": "approve"},
@@ -622,12 +620,12 @@ def test_deciding_an_unknown_application_is_a_404(staff_user):  # type: ignore[n
 
 
 @pytest.mark.parametrize("query", ["?status=bogus", "?cursor=!!!", "?status=" + "x" * 5000])
-def test_a_bad_filter_or_cursor_is_a_4xx(staff_user, query):  # type: ignore[no-untyped-def]
+def test_a_bad_filter_or_cursor_is_a_4xx(staff_user, query):
     response = client_for(staff_user).get(f"/staff/coach-applications/{query}")
     assert 400 <= response.status_code < 500
 
 
-def test_the_queue_pages_through_applications(staff_user):  # type: ignore[no-untyped-def]
+def test_the_queue_pages_through_applications(staff_user):
     for n in range(23):
         user = make_user(f"applicant{n}@example.com", name=f"Applicant {n:02d}")
         CoachApplication.objects.create(user=user, headline=f"Headline {n:02d}")
@@ -644,7 +642,7 @@ def test_the_queue_pages_through_applications(staff_user):  # type: ignore[no-un
     assert "First page" in second
 
 
-def test_staff_download_a_certificate(staff_user, pending):  # type: ignore[no-untyped-def]
+def test_staff_download_a_certificate(staff_user, pending):
     bobs, charlies = pending
     client = client_for(staff_user)
     response = client.get(f"/staff/coach-applications/{bobs.public_id}/certificate/")

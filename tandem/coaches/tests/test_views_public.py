@@ -36,7 +36,7 @@ GAP_NOW = datetime(2030, 3, 11, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def freeze(monkeypatch):  # type: ignore[no-untyped-def]
+def freeze(monkeypatch):
     """Fix django.utils.timezone.now (which the views, selectors and services call)."""
 
     def set_now(at: datetime) -> datetime:
@@ -58,12 +58,12 @@ def weekday_hours(coach: CoachProfile, start: str = "09:00", end: str = "10:00")
         add_weekly(coach, day, start, end)
 
 
-def listed(name: str, *, zone: str = "Europe/Berlin", **kwargs) -> CoachProfile:  # type: ignore[no-untyped-def]
+def listed(name: str, *, zone: str = "Europe/Berlin", **kwargs) -> CoachProfile:
     user = make_user(f"pub{next(_emails)}@example.com", name=name, zone=zone)
     return make_coach(user, **kwargs)
 
 
-def main_text(response) -> str:  # type: ignore[no-untyped-def]
+def main_text(response) -> str:
     html = response.content.decode()
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 

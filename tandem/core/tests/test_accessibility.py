@@ -40,7 +40,7 @@ PUBLIC_COACH_PAGES = {name for name in PAGES if name.startswith("public_")}
 EXPECTED_STATUS = {"public_directory_bad_filter": 400}
 
 
-def _listed_coach(request) -> None:  # type: ignore[no-untyped-def]
+def _listed_coach(request) -> None:
     """Alice as a listed coach with two session types (one free) and weekday hours."""
     from tandem.availability.services import refresh_next_available
     from tandem.availability.tests.conftest import add_weekly
@@ -77,7 +77,7 @@ def _describe(violations: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_has_no_serious_accessibility_violations(  # type: ignore[no-untyped-def]
+def test_page_has_no_serious_accessibility_violations(
     name, request, browser_context, live_server, login_as
 ):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run `npm ci`"
@@ -115,7 +115,7 @@ def test_page_has_no_serious_accessibility_violations(  # type: ignore[no-untype
 # --- Coach and staff pages (issue 3) --------------------------------------------------------
 
 
-def _coach_with_rules(alice):  # type: ignore[no-untyped-def]
+def _coach_with_rules(alice):
     """Alice as a coach with a session type, weekly hours, a date override and time off."""
     from datetime import UTC, date, datetime
 
@@ -139,7 +139,7 @@ def _coach_with_rules(alice):  # type: ignore[no-untyped-def]
     return coach
 
 
-def _applications(bob, charlie, staff_user) -> None:  # type: ignore[no-untyped-def]
+def _applications(bob, charlie, staff_user) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from tandem.accounts import services as accounts
@@ -156,7 +156,7 @@ def _applications(bob, charlie, staff_user) -> None:  # type: ignore[no-untyped-
     )
 
 
-def _show_availability_errors(page) -> None:  # type: ignore[no-untyped-def]
+def _show_availability_errors(page) -> None:
     """Overlapping Monday hours, saved: the page comes back with its errors."""
     page.get_by_role("button", name="Add hours on Monday").click()
     page.get_by_label("Monday, hours 2: from").fill("10:00")
@@ -166,7 +166,7 @@ def _show_availability_errors(page) -> None:  # type: ignore[no-untyped-def]
     assert "Nothing was saved" in page.locator("main").inner_text()
 
 
-def _show_reject_errors(page) -> None:  # type: ignore[no-untyped-def]
+def _show_reject_errors(page) -> None:
     page.get_by_text("Reject…").first.click()
     with page.expect_navigation():
         page.get_by_role("button", name="Reject application").first.click()
@@ -203,7 +203,7 @@ COACH_PAGES = {
 
 
 @pytest.mark.parametrize("name", list(COACH_PAGES))
-def test_coach_and_staff_pages_have_no_serious_accessibility_violations(  # type: ignore[no-untyped-def]
+def test_coach_and_staff_pages_have_no_serious_accessibility_violations(
     name, request, browser_context, live_server, login_as
 ):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run `npm ci`"

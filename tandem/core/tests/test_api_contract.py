@@ -63,7 +63,7 @@ def caller(path: str) -> str:
 
 
 @pytest.fixture
-def world(alice, bob, staff_user) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def world(alice, bob, staff_user) -> dict[str, Any]:
     from tandem.messaging import services as messaging
 
     coach = make_coach(alice, slug="alice")
@@ -89,7 +89,7 @@ def world(alice, bob, staff_user) -> dict[str, Any]:  # type: ignore[no-untyped-
 
 
 @pytest.fixture(autouse=True)
-def _one_connection_per_test():  # type: ignore[no-untyped-def]
+def _one_connection_per_test():
     """Schemathesis calls the WSGI app directly, so Django's request signals close "old"
     connections, which in a test transaction is the test's own (on PostgreSQL's pool the next
     query then refuses to connect inside the atomic block). Django's test client disconnects
@@ -104,7 +104,7 @@ def _one_connection_per_test():  # type: ignore[no-untyped-def]
     signals.request_finished.connect(close_old_connections)
 
 
-def call(case, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def call(case, headers: dict[str, str]) -> None:
     # Any real server sets REMOTE_ADDR (allauth's rate limits need it); werkzeug's client does not.
     case.call_and_validate(
         headers=headers, checks=CHECKS, environ_base={"REMOTE_ADDR": "127.0.0.1"}
@@ -124,7 +124,7 @@ def call(case, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     phases=[Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_keeps_its_contract(case, world) -> None:  # type: ignore[no-untyped-def]
+def test_every_operation_keeps_its_contract(case, world) -> None:
     headers = world["headers"][caller(case.operation.path)]
     call(case, headers)
     real = {name: world["ids"][name] for name in case.path_parameters or {} if name in world["ids"]}

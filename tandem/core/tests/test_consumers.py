@@ -24,14 +24,14 @@ ORIGIN = [(b"origin", site_origin().encode())]
 TIMEOUT = 5  # seconds to wait for an answer (a deadline, not a timing assertion)
 
 
-def run(coroutine):  # type: ignore[no-untyped-def]
+def run(coroutine):
     """Run one test's scenario in a fresh event loop, with a fresh channel layer.
 
     A channel layer belongs to the event loop that used it (the Redis layer keeps locks and
     connection pools per loop), and each asyncio.run makes a new loop.
     """
 
-    async def scenario():  # type: ignore[no-untyped-def]
+    async def scenario():
         try:
             return await coroutine
         finally:

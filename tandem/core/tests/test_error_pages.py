@@ -70,7 +70,7 @@ def test_an_unknown_page_signed_out_links_home():
 
 
 def test_a_server_error_is_a_friendly_page_in_the_layout(monkeypatch):
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("secret detail of the failure")
 
     # The landing view renders through this name; make it fail as a bug would.

@@ -98,7 +98,7 @@ OVERFLOW = """() => {
 
 
 @pytest.fixture
-def demo(db):  # type: ignore[no-untyped-def]
+def demo(db):
     call_command("seed_demo", stdout=io.StringIO())
     return {role: User.objects.get(email=email) for role, email in ACCOUNTS.items()}
 
@@ -162,9 +162,7 @@ def assert_fits(page: Page, url: str, problems: list[str]) -> None:
 
 
 @pytest.mark.parametrize("role", [*ACCOUNTS, "anonymous"])
-def test_every_page_fits_a_phone_for_every_role(  # type: ignore[no-untyped-def]
-    browser_context, live_server, login_as, demo, role
-):
+def test_every_page_fits_a_phone_for_every_role(browser_context, live_server, login_as, demo, role):
     context = browser_context(viewport={"width": 360, "height": 740})
     if role == "anonymous":
         urls = [reverse(name) for name in ANONYMOUS_PAGES]
@@ -211,7 +209,7 @@ def open_collapsed_menu(page: Page) -> None:
 
 
 @pytest.mark.parametrize("width", [360, 768, 1280, 1920])
-def test_the_navigation_never_wraps(browser_context, live_server, login_as, demo, width):  # type: ignore[no-untyped-def]
+def test_the_navigation_never_wraps(browser_context, live_server, login_as, demo, width):
     for role in [*ACCOUNTS, "anonymous"]:
         context = browser_context(viewport={"width": width, "height": 800})
         if role != "anonymous":

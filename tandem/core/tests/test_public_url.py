@@ -87,7 +87,7 @@ class FakeProcess:
 def test_serve_passes_its_host_and_port_to_every_child(monkeypatch):
     started: list[FakeProcess] = []
 
-    def popen(args, *, cwd, env):  # type: ignore[no-untyped-def]
+    def popen(args, *, cwd, env):
         started.append(FakeProcess(args, cwd=cwd, env=env))
         return started[-1]
 

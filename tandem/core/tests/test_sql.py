@@ -70,7 +70,7 @@ def noop_task(value: int) -> None:
 def test_the_task_backend_stores_the_same_rows_and_sends_the_signal():
     seen = []
 
-    def on_enqueued(sender, task_result, **kwargs):  # type: ignore[no-untyped-def]
+    def on_enqueued(sender, task_result, **kwargs):
         seen.append(task_result.id)
 
     task_enqueued.connect(on_enqueued)

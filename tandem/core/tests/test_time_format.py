@@ -40,18 +40,18 @@ def visible(html: str) -> str:
         ("12h", "de", "Europe/Berlin", "12h"),
     ],
 )
-def test_the_clock_follows_language_and_zone_unless_set(setting, locale, zone, expected):  # type: ignore[no-untyped-def]
+def test_the_clock_follows_language_and_zone_unless_set(setting, locale, zone, expected):
     assert timefmt.resolve(setting, locale=locale, zone=zone) == expected
 
 
-def test_format_clock():  # type: ignore[no-untyped-def]
+def test_format_clock():
     moment = datetime(2030, 3, 5, 14, 30)
     assert timefmt.format_clock(moment, "D j M, H:i", "24h") == "Tue 5 Mar, 14:30"
     assert timefmt.format_clock(moment, "D j M, H:i", "12h") == "Tue 5 Mar, 2:30 PM"
     assert timefmt.format_clock(moment.replace(hour=0, minute=21), "H:i", "12h") == "12:21 AM"
 
 
-def signed_in(client, user, clock: str):  # type: ignore[no-untyped-def]
+def signed_in(client, user, clock: str):
     user.time_format = clock
     user.save(update_fields=["time_format"])
     client.force_login(user)
@@ -60,7 +60,7 @@ def signed_in(client, user, clock: str):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("clock", "shown"), CLOCKS)
-def test_sessions_page_in_the_users_clock(client, alice, bob, clock, shown):  # type: ignore[no-untyped-def]
+def test_sessions_page_in_the_users_clock(client, alice, bob, clock, shown):
     coach = make_coach(alice, slug="alice")
     book_session(bob, coach, make_type(coach), at(3, 14, 30))
     html = signed_in(client, alice, clock).get("/sessions/").content.decode()
@@ -72,7 +72,7 @@ def test_sessions_page_in_the_users_clock(client, alice, bob, clock, shown):  # 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("clock", "shown"), CLOCKS)
-def test_messages_page_in_the_users_clock(client, alice, bob, clock, shown):  # type: ignore[no-untyped-def]
+def test_messages_page_in_the_users_clock(client, alice, bob, clock, shown):
     coach = make_coach(alice, slug="alice")
     book_session(bob, coach, make_type(coach), at(3, 10))
     conversation, _ = messaging.conversation_start(user=bob, other_id=alice.public_id)
@@ -84,7 +84,7 @@ def test_messages_page_in_the_users_clock(client, alice, bob, clock, shown):  # 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("clock", "shown"), CLOCKS)
-def test_notifications_page_in_the_users_clock(client, alice, clock, shown):  # type: ignore[no-untyped-def]
+def test_notifications_page_in_the_users_clock(client, alice, clock, shown):
     Notification.objects.create(
         user=alice,
         kind="booking_confirmed",
@@ -97,7 +97,7 @@ def test_notifications_page_in_the_users_clock(client, alice, clock, shown):  # 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("clock", "shown"), CLOCKS)
-def test_packages_page_in_the_users_clock(client, alice, bob, clock, shown):  # type: ignore[no-untyped-def]
+def test_packages_page_in_the_users_clock(client, alice, bob, clock, shown):
     coach = make_coach(alice, slug="alice")
     offer = package_offer_create(
         coach_user=alice,
@@ -121,7 +121,7 @@ def test_packages_page_in_the_users_clock(client, alice, bob, clock, shown):  # 
 
 
 @pytest.mark.django_db
-def test_the_profile_page_sets_the_clock(client, bob):  # type: ignore[no-untyped-def]
+def test_the_profile_page_sets_the_clock(client, bob):
     client.force_login(bob)
     page = client.get("/settings/").content.decode()
     assert 'name="time_format"' in page and "12-hour (2:30 PM)" in page
@@ -136,7 +136,7 @@ def test_the_profile_page_sets_the_clock(client, bob):  # type: ignore[no-untype
 
 
 @pytest.mark.django_db
-def test_auto_gives_english_in_new_york_the_12_hour_clock(client):  # type: ignore[no-untyped-def]
+def test_auto_gives_english_in_new_york_the_12_hour_clock(client):
     from conftest import make_user
 
     dana = make_user("dana@example.com", name="Dana Doe", zone="America/New_York")
@@ -145,7 +145,7 @@ def test_auto_gives_english_in_new_york_the_12_hour_clock(client):  # type: igno
     assert 'data-time-format="12h"' in client.get("/dashboard/").content.decode()
 
 
-def test_no_template_writes_a_time_of_day_without_the_users_clock():  # type: ignore[no-untyped-def]
+def test_no_template_writes_a_time_of_day_without_the_users_clock():
     """Times of day go through `when` (the viewer's clock); `date` is for dates only."""
     from pathlib import Path
 

@@ -10,7 +10,7 @@ import sys
 from .test_serve import BASE_DIR, children_of, free_port, get, wait_until
 
 
-def test_two_workers_each_listen_and_stop_together(tmp_path):  # type: ignore[no-untyped-def]
+def test_two_workers_each_listen_and_stop_together(tmp_path):
     port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},

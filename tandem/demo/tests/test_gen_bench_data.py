@@ -39,7 +39,7 @@ def generate(*args: str) -> str:
     return out.getvalue()
 
 
-def bench_profiles():  # type: ignore[no-untyped-def]
+def bench_profiles():
     return CoachProfile.objects.filter(user__email__endswith=f"@{BENCH_DOMAIN}")
 
 

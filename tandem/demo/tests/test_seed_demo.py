@@ -184,7 +184,7 @@ def test_bob_has_past_and_upcoming_sessions_with_alice_inside_her_hours(db):
         assert first_end <= second_start
 
 
-def forget_money_of(bookings) -> None:  # type: ignore[no-untyped-def]
+def forget_money_of(bookings) -> None:
     from tandem.payments.models import (
         Invoice,
         LedgerEntry,

@@ -36,7 +36,7 @@ SLOT = NOW + timedelta(minutes=10)  # the first 30-minute grid point after NOW
 
 
 @pytest.fixture
-def leadership(db) -> Specialty:  # type: ignore[no-untyped-def]
+def leadership(db) -> Specialty:
     return Specialty.objects.get_or_create(slug="leadership", defaults={"name": "Leadership"})[0]
 
 
@@ -62,23 +62,23 @@ def online(*users: Any) -> None:
 
 
 @pytest.fixture
-def dana(db):  # type: ignore[no-untyped-def]
+def dana(db):
     """A second coach, Dana Diaz."""
     return make_user("dana@example.com", name="Dana Diaz", zone="Europe/London")
 
 
 @pytest.fixture
-def alice_coach(alice, leadership) -> tuple[CoachProfile, SessionType]:  # type: ignore[no-untyped-def]
+def alice_coach(alice, leadership) -> tuple[CoachProfile, SessionType]:
     return make_dispatch_coach(alice, slug="alice", specialty=leadership)
 
 
 @pytest.fixture
-def dana_coach(dana, leadership) -> tuple[CoachProfile, SessionType]:  # type: ignore[no-untyped-def]
+def dana_coach(dana, leadership) -> tuple[CoachProfile, SessionType]:
     return make_dispatch_coach(dana, slug="dana", specialty=leadership)
 
 
 @pytest.fixture
-def both_online(alice, dana, alice_coach, dana_coach) -> None:  # type: ignore[no-untyped-def]
+def both_online(alice, dana, alice_coach, dana_coach) -> None:
     online(alice, dana)
 
 
@@ -98,22 +98,22 @@ def ask(
 
 
 @pytest.fixture
-def bob_api(bob):  # type: ignore[no-untyped-def]
+def bob_api(bob):
     return token_client(bob)
 
 
 @pytest.fixture
-def alice_api(alice):  # type: ignore[no-untyped-def]
+def alice_api(alice):
     return token_client(alice)
 
 
 @pytest.fixture
-def dana_api(dana):  # type: ignore[no-untyped-def]
+def dana_api(dana):
     return token_client(dana)
 
 
 @pytest.fixture
-def charlie_api(charlie):  # type: ignore[no-untyped-def]
+def charlie_api(charlie):
     return token_client(charlie)
 
 

@@ -21,7 +21,7 @@ OFFERS = "/api/v1/dispatch/offers"
 BODY = {"specialty": "leadership", "duration_minutes": 60, "within_minutes": 60}
 
 
-def post(client: Client, path: str, body: object = None, **headers: str):  # type: ignore[no-untyped-def]
+def post(client: Client, path: str, body: object = None, **headers: str):
     data = "" if body is None else json.dumps(body)
     return client.post(path, data=data, content_type="application/json", headers=headers)
 
@@ -41,7 +41,7 @@ def coach_client(offer: DispatchOffer, apis: dict) -> Client:
 
 
 @pytest.fixture
-def apis(alice, dana, alice_api, dana_api) -> dict:  # type: ignore[no-untyped-def]
+def apis(alice, dana, alice_api, dana_api) -> dict:
     return {alice.email: alice_api, dana.email: dana_api}
 
 

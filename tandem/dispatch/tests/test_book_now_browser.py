@@ -37,7 +37,7 @@ document.addEventListener("tandem:chime", (e) => window.__chimes.push(e.detail))
 """
 
 
-def open_page(browser_context, server: AsgiServer, login, user, path: str, **options) -> Page:  # type: ignore[no-untyped-def]
+def open_page(browser_context, server: AsgiServer, login, user, path: str, **options) -> Page:
     context = browser_context(bypass_csp=True, **options)  # bypass only to inject axe later
     login(context, server, user)
     context.add_init_script(RECORD)
@@ -49,7 +49,7 @@ def open_page(browser_context, server: AsgiServer, login, user, path: str, **opt
     return page
 
 
-def wait_online(user) -> None:  # type: ignore[no-untyped-def]
+def wait_online(user) -> None:
     deadline = time.monotonic() + 10  # a deadline, not a timing assertion
     while presence_of([user.pk])[user.pk].state != "online":
         assert time.monotonic() < deadline, "the coach's page never came online"
@@ -63,7 +63,7 @@ def check_axe(page: Page) -> None:
     assert not serious, serious
 
 
-def test_book_now_from_request_to_booking_live(  # type: ignore[no-untyped-def]
+def test_book_now_from_request_to_booking_live(
     browser_context, asgi_server, asgi_login, alice, bob, alice_coach
 ):
     alice_page = open_page(
@@ -135,7 +135,7 @@ def test_book_now_from_request_to_booking_live(  # type: ignore[no-untyped-def]
     check_axe(bob_page)
 
 
-def test_the_chime_respects_the_sound_preference(  # type: ignore[no-untyped-def]
+def test_the_chime_respects_the_sound_preference(
     browser_context, asgi_server, asgi_login, alice, alice_coach
 ):
     page = open_page(browser_context, asgi_server, asgi_login, alice, "/dashboard/")

@@ -33,7 +33,7 @@ ROUNDS = 6
 RETRIES = 8
 
 
-def outcome_of(work) -> Answer:  # type: ignore[no-untyped-def]
+def outcome_of(work) -> Answer:
     try:
         work()
     except ServiceError as exc:
@@ -61,7 +61,7 @@ def test_runs_on_a_real_database_file_or_server():
     assert not (connection.vendor == "sqlite" and connection.is_in_memory_db())
 
 
-def race_deadline(request: DispatchRequest, second_user) -> Answer | None:  # type: ignore[no-untyped-def]
+def race_deadline(request: DispatchRequest, second_user) -> Answer | None:
     """Thread 0: the first coach accepts in the last microsecond of their window. Thread 1:
     the timeout at the deadline, then the next coach accepts a millisecond later."""
     first = DispatchOffer.objects.select_related("coach__user").get(request=request)

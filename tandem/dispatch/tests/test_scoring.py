@@ -20,7 +20,7 @@ NOW = datetime(2027, 3, 1, 9, 50, tzinfo=UTC)
 WINDOW = timedelta(minutes=30)
 
 
-def facts(coach_id: int, **extra) -> CoachFacts:  # type: ignore[no-untyped-def]
+def facts(coach_id: int, **extra) -> CoachFacts:
     values = {
         "coach_id": coach_id,
         "session_type_id": coach_id * 10,

@@ -26,7 +26,7 @@ def open_offer(request: DispatchRequest) -> DispatchOffer:
     )
 
 
-def events(user, kind: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def events(user, kind: str) -> list[dict]:
     return [e.data for e in Event.objects.filter(user=user, kind=kind).order_by("seq")]
 
 
@@ -107,7 +107,7 @@ def test_the_client_is_never_offered_to_themselves(alice, dana, both_online):
     assert [c["coach"] for c in request.candidates] == [dana.coach_profile.pk]
 
 
-def past_offer(coach, status: str, *, seconds: int | None, days_ago: int) -> None:  # type: ignore[no-untyped-def]
+def past_offer(coach, status: str, *, seconds: int | None, days_ago: int) -> None:
     """A closed request of someone else's, offered to `coach` earlier (the history record)."""
     asked = NOW - timedelta(days=days_ago)
     client = make_user(f"past{days_ago}{coach.pk}@example.com", name="Past client")

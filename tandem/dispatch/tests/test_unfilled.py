@@ -31,11 +31,11 @@ pytestmark = pytest.mark.django_db
 Unfilled = DispatchRequest.Unfilled
 
 
-def told(user) -> list[dict]:  # type: ignore[no-untyped-def]
+def told(user) -> list[dict]:
     return [e.data for e in Event.objects.filter(user=user, kind="dispatch.changed")]
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 FORM = {"specialty": "leadership", "duration_minutes": "60", "within_minutes": "60"}
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

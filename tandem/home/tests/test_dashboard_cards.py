@@ -25,11 +25,11 @@ JOINED = datetime(2020, 6, 1, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def frozen(monkeypatch):  # type: ignore[no-untyped-def]
+def frozen(monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: NOW)
 
 
-def page(user) -> str:  # type: ignore[no-untyped-def]
+def page(user) -> str:
     client = Client()
     client.force_login(user)
     response = client.get("/dashboard/")
@@ -38,12 +38,12 @@ def page(user) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def alice_coach(alice):  # type: ignore[no-untyped-def]
+def alice_coach(alice):
     return make_coach(alice, headline="Leadership coach", bio="Hello.", prices=("80",))
 
 
 @pytest.fixture
-def session_type(alice_coach) -> SessionType:  # type: ignore[no-untyped-def]
+def session_type(alice_coach) -> SessionType:
     return SessionType.objects.get(coach=alice_coach)
 
 
@@ -129,7 +129,7 @@ def test_clients_see_no_coach_cards(bob):
 # --- Usage (organisation admins) ----------------------------------------------------------------
 
 
-def org_with_members(admin, n: int, session_type: SessionType) -> Organisation:  # type: ignore[no-untyped-def]
+def org_with_members(admin, n: int, session_type: SessionType) -> Organisation:
     org = Organisation.objects.create(name="Acme", slug="acme")
     Membership.objects.create(
         organisation=org, user=admin, role=Membership.Role.ADMIN, created_at=JOINED

@@ -38,14 +38,14 @@ def menu(html: str, menu_id: str) -> dict[str, str]:
     return {label: href for href, label in links}
 
 
-def page(client, user, path: str = "/dashboard/") -> str:  # type: ignore[no-untyped-def]
+def page(client, user, path: str = "/dashboard/") -> str:
     client.force_login(user)
     response = client.get(path)
     assert response.status_code == 200
     return response.content.decode()
 
 
-def test_a_coach_finds_every_tool_in_one_coach_menu(client, alice):  # type: ignore[no-untyped-def]
+def test_a_coach_finds_every_tool_in_one_coach_menu(client, alice):
     html = page(client, alice)
     assert menu(html, "nav-coach") == COACH_LINKS
     assert menu(html, "nav-staff") == {}
@@ -53,7 +53,7 @@ def test_a_coach_finds_every_tool_in_one_coach_menu(client, alice):  # type: ign
     assert 'class="nav-link" href="/coach/earnings/"' not in html
 
 
-def test_the_coach_menu_marks_the_open_tool(client, alice):  # type: ignore[no-untyped-def]
+def test_the_coach_menu_marks_the_open_tool(client, alice):
     make_coach(alice, slug="alice")
     html = page(client, alice, "/coach/policy/")
     toggle = re.search(
@@ -63,13 +63,13 @@ def test_the_coach_menu_marks_the_open_tool(client, alice):  # type: ignore[no-u
     assert re.search(r'href="/coach/policy/" aria-current="page"', html)
 
 
-def test_staff_reach_coach_applications_and_gift_cards(client, staff_user):  # type: ignore[no-untyped-def]
+def test_staff_reach_coach_applications_and_gift_cards(client, staff_user):
     html = page(client, staff_user)
     assert menu(html, "nav-staff") == STAFF_LINKS
     assert menu(html, "nav-coach") == {}
 
 
-def test_clients_see_neither_menu(client, bob):  # type: ignore[no-untyped-def]
+def test_clients_see_neither_menu(client, bob):
     html = page(client, bob)
     assert menu(html, "nav-coach") == {} and menu(html, "nav-staff") == {}
 
@@ -77,7 +77,7 @@ def test_clients_see_neither_menu(client, bob):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("who", "offered"), [("bob", True), ("alice", False), ("staff_user", False)]
 )
-def test_become_a_coach_only_for_users_who_are_neither(client, request, who, offered):  # type: ignore[no-untyped-def]
+def test_become_a_coach_only_for_users_who_are_neither(client, request, who, offered):
     user = request.getfixturevalue(who)
     for path in ("/dashboard/", "/settings/"):
         assert ("Become a coach" in page(client, user, path)) is offered, (who, path)

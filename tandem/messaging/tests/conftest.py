@@ -17,40 +17,40 @@ __all__ = ["api_json", "png_bytes", "send"]
 
 
 @pytest.fixture
-def booking(alice, bob):  # type: ignore[no-untyped-def]
+def booking(alice, bob):
     coach = make_coach(alice, slug="alice")
     return book_session(bob, coach, make_type(coach), at(3, 10))
 
 
 @pytest.fixture
-def conversation(alice, bob, booking) -> Conversation:  # type: ignore[no-untyped-def]
+def conversation(alice, bob, booking) -> Conversation:
     conversation, _ = services.conversation_start(user=bob, other_id=alice.public_id)
     return conversation
 
 
 @pytest.fixture
-def alice_api(alice):  # type: ignore[no-untyped-def]
+def alice_api(alice):
     return token_client(alice)
 
 
 @pytest.fixture
-def bob_api(bob):  # type: ignore[no-untyped-def]
+def bob_api(bob):
     return token_client(bob)
 
 
 @pytest.fixture
-def charlie_api(charlie):  # type: ignore[no-untyped-def]
+def charlie_api(charlie):
     return token_client(charlie)
 
 
-def send(user, conversation: Conversation, body: str = "", **extra: Any):  # type: ignore[no-untyped-def]
+def send(user, conversation: Conversation, body: str = "", **extra: Any):
     """A message sent through the service, as the API would."""
     return services.message_send(
         user=user, conversation_id=conversation.public_id, body=body, **extra
     ).message
 
 
-def api_json(client, method: str, path: str, body: object = None, **headers: Any):  # type: ignore[no-untyped-def]
+def api_json(client, method: str, path: str, body: object = None, **headers: Any):
     call = getattr(client, method)
     if body is None:
         return call(f"/api/v1{path}", **headers)

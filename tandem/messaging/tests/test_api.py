@@ -17,7 +17,7 @@ from tandem.messaging.tests.conftest import api_json, send
 pytestmark = pytest.mark.django_db
 
 
-def post_message(client, conversation, body="", **extra):  # type: ignore[no-untyped-def]
+def post_message(client, conversation, body="", **extra):
     data = {"body": body} if body is not None else {}
     data.update(extra.pop("files", {}))
     return client.post(f"/api/v1/conversations/{conversation.public_id}/messages", data, **extra)

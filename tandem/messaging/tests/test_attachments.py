@@ -12,7 +12,7 @@ from tandem.messaging.tests.conftest import api_json, pdf_bytes, png_bytes
 pytestmark = pytest.mark.django_db
 
 
-def upload(client, conversation, name, data, content_type="application/octet-stream", body=""):  # type: ignore[no-untyped-def]
+def upload(client, conversation, name, data, content_type="application/octet-stream", body=""):
     file = SimpleUploadedFile(name, data, content_type=content_type)
     return client.post(
         f"/api/v1/conversations/{conversation.public_id}/messages",
@@ -20,7 +20,7 @@ def upload(client, conversation, name, data, content_type="application/octet-str
     )
 
 
-def download(client, conversation, message_id):  # type: ignore[no-untyped-def]
+def download(client, conversation, message_id):
     return client.get(
         f"/api/v1/conversations/{conversation.public_id}/messages/{message_id}/attachment"
     )

@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def open_chat(browser_context, server: AsgiServer, login, user, conversation, **options) -> Page:  # type: ignore[no-untyped-def]
+def open_chat(browser_context, server: AsgiServer, login, user, conversation, **options) -> Page:
     context = browser_context(**options)
     login(context, server, user)
     page = context.new_page()
@@ -43,9 +43,7 @@ def open_chat(browser_context, server: AsgiServer, login, user, conversation, **
     return page
 
 
-def test_two_people_chat_live(  # type: ignore[no-untyped-def]
-    browser_context, asgi_server, asgi_login, conversation, alice, bob
-):
+def test_two_people_chat_live(browser_context, asgi_server, asgi_login, conversation, alice, bob):
     # Alice's page lets axe in (an injected script); Bob's keeps the strict CSP
     alice_page = open_chat(
         browser_context, asgi_server, asgi_login, alice, conversation, bypass_csp=True
@@ -92,7 +90,7 @@ def test_two_people_chat_live(  # type: ignore[no-untyped-def]
     assert not serious, serious
 
 
-def test_scrolling_to_the_top_loads_older_messages_in_place(  # type: ignore[no-untyped-def]
+def test_scrolling_to_the_top_loads_older_messages_in_place(
     browser_context, asgi_server, asgi_login, conversation, alice, bob
 ):
     for n in range(45):
@@ -112,7 +110,7 @@ def test_scrolling_to_the_top_loads_older_messages_in_place(  # type: ignore[no-
     expect(page.locator('[data-message-id] >> text="history line 15"')).to_be_in_viewport()
 
 
-def test_a_message_in_another_conversation_shows_in_the_list(  # type: ignore[no-untyped-def]
+def test_a_message_in_another_conversation_shows_in_the_list(
     browser_context, asgi_server, asgi_login, conversation, booking, alice, charlie
 ):
     book_session(charlie, booking.coach, make_type(booking.coach, name="Deep dive"), at(4, 10))

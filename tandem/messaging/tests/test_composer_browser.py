@@ -14,7 +14,7 @@ from tandem.messaging.models import Message
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def open_chat(browser_context, live_server, login_as, user, conversation):  # type: ignore[no-untyped-def]
+def open_chat(browser_context, live_server, login_as, user, conversation):
     context = browser_context(viewport={"width": 360, "height": 740})
     login_as(context, user)
     page = context.new_page()
@@ -24,7 +24,7 @@ def open_chat(browser_context, live_server, login_as, user, conversation):  # ty
 
 def test_a_too_long_message_shows_the_limit(
     browser_context, live_server, login_as, bob, conversation
-):  # type: ignore[no-untyped-def]
+):
     page = open_chat(browser_context, live_server, login_as, bob, conversation)
     box = page.locator("#composer-body")
     # Typing near the limit shows the counter.
@@ -47,7 +47,7 @@ def test_a_too_long_message_shows_the_limit(
 
 def test_on_a_phone_the_text_box_takes_the_composers_width(
     browser_context, live_server, login_as, bob, conversation
-):  # type: ignore[no-untyped-def]
+):
     # At 360 px the box was squeezed to "Write a" beside "Send" and the paperclip.
     page = open_chat(browser_context, live_server, login_as, bob, conversation)
     box = page.locator("#composer-body").bounding_box()
@@ -60,7 +60,7 @@ def test_on_a_phone_the_text_box_takes_the_composers_width(
     ("clock", "pattern"),
     [("12h", r"^\d{1,2} \w{3}, \d{1,2}:\d\d [AP]M$"), ("24h", r"^\d{1,2} \w{3}, \d\d:\d\d$")],
 )
-def test_a_sent_message_shows_its_time_in_the_senders_clock(  # type: ignore[no-untyped-def]
+def test_a_sent_message_shows_its_time_in_the_senders_clock(
     browser_context, live_server, login_as, bob, conversation, clock, pattern
 ):
     bob.time_format = clock

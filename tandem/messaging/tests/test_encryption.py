@@ -54,7 +54,7 @@ def test_a_database_dump_reveals_no_message_text(conversation, bob, alice):
     assert not any(b"Zanzibar" in repr(e.data).encode() for e in Event.objects.all())
 
 
-def _bodies(conversation) -> list[dict]:  # type: ignore[no-untyped-def]
+def _bodies(conversation) -> list[dict]:
     from tandem.messaging.present import message_data
 
     page = selectors.messages_page(conversation)

@@ -39,7 +39,7 @@ def snapshot() -> tuple:
 
 
 @pytest.fixture
-def exchange(conversation, alice, bob):  # type: ignore[no-untyped-def]
+def exchange(conversation, alice, bob):
     """Bob wrote (with a picture), Alice answered and reacted."""
     upload = SimpleUploadedFile("photo.png", png_bytes(), content_type="image/png")
     first = send(bob, conversation, "secret plans for tuesday", upload=upload, upload_name="p.png")

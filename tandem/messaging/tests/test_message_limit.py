@@ -11,7 +11,7 @@ LIMIT_TEXT = "Messages can be at most 10,000 characters."
 
 
 @pytest.mark.parametrize("length", [10_001, 20_000])
-def test_too_long_message_is_refused_with_the_limit(bob, conversation, client, length):  # type: ignore[no-untyped-def]
+def test_too_long_message_is_refused_with_the_limit(bob, conversation, client, length):
     client.force_login(bob)
     response = client.post(
         f"/api/v1/conversations/{conversation.public_id}/messages", {"body": "a" * length}
@@ -23,7 +23,7 @@ def test_too_long_message_is_refused_with_the_limit(bob, conversation, client, l
     assert not Message.objects.exists()
 
 
-def test_the_composer_has_the_limit_and_a_counter(bob, conversation, client):  # type: ignore[no-untyped-def]
+def test_the_composer_has_the_limit_and_a_counter(bob, conversation, client):
     client.force_login(bob)
     page = client.get(f"/messages/{conversation.public_id}/").content.decode()
     assert 'maxlength="10000"' in page

@@ -17,13 +17,13 @@ from tandem.messaging.tests.conftest import send
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def page(user, conversation: Conversation | None = None):  # type: ignore[no-untyped-def]
+def page(user, conversation: Conversation | None = None):
     path = f"/messages/{conversation.public_id}/" if conversation else "/messages/"
     return signed_in(user).get(path)
 
@@ -46,7 +46,7 @@ def test_unknown_conversation_is_not_found(bob):
     assert signed_in(bob).get("/messages/00000000-0000-0000-0000-000000000000/").status_code == 404
 
 
-def bob_of(conversation: Conversation):  # type: ignore[no-untyped-def]
+def bob_of(conversation: Conversation):
     return (
         conversation.user_low
         if conversation.user_low.email.startswith("bob")

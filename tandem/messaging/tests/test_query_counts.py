@@ -15,7 +15,7 @@ from tandem.messaging.tests.conftest import png_bytes, send
 pytestmark = pytest.mark.django_db
 
 
-def count(client, path: str) -> int:  # type: ignore[no-untyped-def]
+def count(client, path: str) -> int:
     client.get(f"/api/v1{path}")  # the token's last_used_at is written at most once a minute
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"/api/v1{path}")
@@ -23,7 +23,7 @@ def count(client, path: str) -> int:  # type: ignore[no-untyped-def]
     return len(ctx.captured_queries)
 
 
-def busy(conversation, alice, bob, n: int) -> None:  # type: ignore[no-untyped-def]
+def busy(conversation, alice, bob, n: int) -> None:
     for i in range(n):
         upload = SimpleUploadedFile("p.png", png_bytes()) if i % 2 else None
         message = send(bob, conversation, f"budget item {i}", upload=upload, upload_name="p.png")

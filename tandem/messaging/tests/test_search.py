@@ -13,14 +13,14 @@ from tandem.messaging.tests.conftest import api_json, send
 pytestmark = pytest.mark.django_db
 
 
-def found(client, q: str) -> list[str]:  # type: ignore[no-untyped-def]
+def found(client, q: str) -> list[str]:
     response = api_json(client, "get", f"/conversations/search?q={q}")
     assert response.status_code == 200, response.content
     return [m["body"] for m in response.json()["items"]]
 
 
 @pytest.fixture
-def two_conversations(alice, bob, charlie, conversation):  # type: ignore[no-untyped-def]
+def two_conversations(alice, bob, charlie, conversation):
     """Alice and Bob, and Alice and Charlie (Charlie booked her too)."""
     coach = alice.coach_profile
     book_session(charlie, coach, make_type(coach, name="Other"), at(4, 11))

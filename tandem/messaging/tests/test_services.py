@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def frozen(monkeypatch):  # type: ignore[no-untyped-def]
+def frozen(monkeypatch):
     """A clock the test moves by hand."""
 
     class Clock:
@@ -35,7 +35,7 @@ def frozen(monkeypatch):  # type: ignore[no-untyped-def]
     return fake
 
 
-def edit(user, conversation, message, body):  # type: ignore[no-untyped-def]
+def edit(user, conversation, message, body):
     return services.message_edit(
         user=user,
         conversation_id=conversation.public_id,
@@ -105,7 +105,7 @@ def test_delete_leaves_a_tombstone(conversation, alice, bob):
 def test_reactions_toggle_one_of_each_per_person(conversation, alice, bob):
     message = send(bob, conversation, "good news")
 
-    def toggle(user, emoji, on=None):  # type: ignore[no-untyped-def]
+    def toggle(user, emoji, on=None):
         return services.reaction_set(
             user=user,
             conversation_id=conversation.public_id,

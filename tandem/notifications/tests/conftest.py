@@ -14,7 +14,7 @@ from tandem.messaging.tests.conftest import booking, conversation  # noqa: F401
 from tandem.notifications.models import Delivery
 
 
-def book(client, profile, kind, start: datetime, *, now: datetime) -> Booking:  # type: ignore[no-untyped-def]
+def book(client, profile, kind, start: datetime, *, now: datetime) -> Booking:
     """`client` books `profile`'s session type `kind` at `start`, as the API would."""
     return booking_services.booking_create(
         client=client,

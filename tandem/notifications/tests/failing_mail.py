@@ -4,5 +4,5 @@ from django.core.mail.backends.base import BaseEmailBackend
 
 
 class Backend(BaseEmailBackend):
-    def send_messages(self, email_messages):  # type: ignore[no-untyped-def]
+    def send_messages(self, email_messages):
         raise ConnectionRefusedError("the mail server refused the connection")

@@ -21,7 +21,7 @@ from tandem.notifications.services import notification_add
 pytestmark = pytest.mark.django_db
 
 
-def call(client, method: str, path: str, body: object = None):  # type: ignore[no-untyped-def]
+def call(client, method: str, path: str, body: object = None):
     kwargs = {}
     if body is not None:
         kwargs = {"data": body if isinstance(body, str) else json.dumps(body)}
@@ -30,12 +30,12 @@ def call(client, method: str, path: str, body: object = None):  # type: ignore[n
 
 
 @pytest.fixture
-def bob_api(bob):  # type: ignore[no-untyped-def]
+def bob_api(bob):
     return token_client(bob)
 
 
 @pytest.fixture
-def charlie_api(charlie):  # type: ignore[no-untyped-def]
+def charlie_api(charlie):
     return token_client(charlie)
 
 

@@ -74,7 +74,7 @@ def test_the_digest_collects_non_urgent_emails_into_one(alice, bob, smtp_mailbox
     assert len(smtp_mailbox.messages) == 1
 
 
-def bob_zone():  # type: ignore[no-untyped-def]
+def bob_zone():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("America/New_York")

@@ -58,7 +58,7 @@ def worker_env() -> dict[str, str]:
     return env
 
 
-def start_worker(env: dict[str, str], log) -> subprocess.Popen:  # type: ignore[no-untyped-def]
+def start_worker(env: dict[str, str], log) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(BASE_DIR / "manage.py"), "notify_worker", "--batch", "25", "-v", "0"],
         cwd=BASE_DIR,

@@ -18,12 +18,12 @@ T0 = datetime(2030, 1, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
-def intro(coach):  # type: ignore[no-untyped-def]
+def intro(coach):
     """A session type Alice confirms by hand: its bookings start as pending requests."""
     return make_type(coach, name="Intro call", duration_minutes=30, requires_confirmation=True)
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -87,7 +87,7 @@ def test_the_coach_and_the_client_see_the_next_confirmed_session(
     assert "next-session" in signed_in(alice).get("/dashboard/sessions/").content.decode()
 
 
-def bob_zone():  # type: ignore[no-untyped-def]
+def bob_zone():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("America/New_York")

@@ -17,7 +17,7 @@ from tandem.notifications.tasks import message_posted_task
 pytestmark = pytest.mark.django_db
 
 
-def subscribe(user) -> None:  # type: ignore[no-untyped-def]
+def subscribe(user) -> None:
     PushSubscription.objects.create(
         user=user, endpoint=f"https://push.example/{user.pk}", p256dh="k" * 40, auth="a" * 16
     )

@@ -46,7 +46,7 @@ document.addEventListener("tandem:chime", (e) => window.__chimes.push(e.detail))
 
 
 @pytest.fixture
-def asgi_server(transactional_db, settings) -> Iterator[AsgiServer]:  # type: ignore[no-untyped-def]
+def asgi_server(transactional_db, settings) -> Iterator[AsgiServer]:
     """The ASGI app in uvicorn, as production serves it (realtime/tests/conftest.py), as the
     site's public URL (its pages' WebSockets pass the origin check)."""
     from channels.layers import channel_layers
@@ -58,7 +58,7 @@ def asgi_server(transactional_db, settings) -> Iterator[AsgiServer]:  # type: ig
     channel_layers.backends.clear()  # the layer belonged to the server's closed event loop
 
 
-def asgi_login(context, server: AsgiServer, user) -> None:  # type: ignore[no-untyped-def]
+def asgi_login(context, server: AsgiServer, user) -> None:
     """A session made by Django's test client becomes the browser's cookie."""
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -87,14 +87,14 @@ def in_thread(work: Callable[[], object]) -> None:
     assert not failure, failure
 
 
-def open_tab(context, server: AsgiServer, path: str) -> Page:  # type: ignore[no-untyped-def]
+def open_tab(context, server: AsgiServer, path: str) -> Page:
     page = context.new_page()
     page.goto(f"{server.url}{path}")
     expect(page.locator("[data-realtime-status]")).to_have_text("Live", timeout=30_000)
     return page
 
 
-def bell(page: Page):  # type: ignore[no-untyped-def]
+def bell(page: Page):
     """The bell the viewport shows (base.html has one for narrow screens, one in the menu)."""
     return page.locator("[data-notification-bell]:visible")
 
@@ -109,7 +109,7 @@ def axe_violations(page: Page) -> list[dict]:
     ]
 
 
-def test_an_urgent_notification_reaches_open_tabs_and_mark_all_read_clears_them(  # type: ignore[no-untyped-def]
+def test_an_urgent_notification_reaches_open_tabs_and_mark_all_read_clears_them(
     browser_context, asgi_server, bob
 ):
     notification_add(user_id=bob.pk, kind="payment", title="Your receipt is ready")
@@ -176,7 +176,7 @@ def test_an_urgent_notification_reaches_open_tabs_and_mark_all_read_clears_them(
     assert csp_errors == []
 
 
-def test_opening_from_the_toast_marks_it_read_and_goes_to_its_page(  # type: ignore[no-untyped-def]
+def test_opening_from_the_toast_marks_it_read_and_goes_to_its_page(
     browser_context, asgi_server, bob
 ):
     context = browser_context()
@@ -193,7 +193,7 @@ def test_opening_from_the_toast_marks_it_read_and_goes_to_its_page(  # type: ign
     expect(bell(page)).to_have_accessible_name("Notifications")
 
 
-def test_sound_off_keeps_the_chime_silent(browser_context, asgi_server, bob):  # type: ignore[no-untyped-def]
+def test_sound_off_keeps_the_chime_silent(browser_context, asgi_server, bob):
     from tandem.notifications.services import preferences_update
 
     preferences_update(user=bob, sound=False)
@@ -240,7 +240,7 @@ PushManager.prototype.getSubscription = async function () { return fake; };
 """
 
 
-def push_page(browser_context, server, user, *scripts: str, grant: bool = True) -> Page:  # type: ignore[no-untyped-def]
+def push_page(browser_context, server, user, *scripts: str, grant: bool = True) -> Page:
     context = browser_context()
     asgi_login(context, server, user)
     if grant:
@@ -252,11 +252,11 @@ def push_page(browser_context, server, user, *scripts: str, grant: bool = True) 
     return page
 
 
-def status(page: Page):  # type: ignore[no-untyped-def]
+def status(page: Page):
     return page.locator("[data-push-status]")
 
 
-def test_turning_on_registers_the_worker_and_subscribes_with_the_servers_key(  # type: ignore[no-untyped-def]
+def test_turning_on_registers_the_worker_and_subscribes_with_the_servers_key(
     browser_context, asgi_server, bob
 ):
     page = push_page(browser_context, asgi_server, bob, SPY_SUBSCRIBE)
@@ -278,9 +278,7 @@ def test_turning_on_registers_the_worker_and_subscribes_with_the_servers_key(  #
     assert not PushSubscription.objects.exists()
 
 
-def test_the_page_registers_a_subscription_and_removes_it(  # type: ignore[no-untyped-def]
-    browser_context, asgi_server, bob
-):
+def test_the_page_registers_a_subscription_and_removes_it(browser_context, asgi_server, bob):
     page = push_page(browser_context, asgi_server, bob, FAKE_SUBSCRIPTION)
     page.get_by_role("button", name="Turn on browser notifications").click()
     expect(status(page)).to_have_text("Browser notifications are on in this browser.")
@@ -294,7 +292,7 @@ def test_the_page_registers_a_subscription_and_removes_it(  # type: ignore[no-un
     assert not PushSubscription.objects.exists()
 
 
-def test_a_push_shows_the_notification(browser_context, asgi_server, bob):  # type: ignore[no-untyped-def]
+def test_a_push_shows_the_notification(browser_context, asgi_server, bob):
     """The worker's push handler, with the push delivered by DevTools (no push service)."""
     page = push_page(browser_context, asgi_server, bob)
     page.evaluate("navigator.serviceWorker.register('/sw.js', {scope: '/'})")
@@ -338,9 +336,7 @@ def test_a_push_shows_the_notification(browser_context, asgi_server, bob):  # ty
     ]
 
 
-def test_a_blocking_or_unsupported_browser_is_told_so(  # type: ignore[no-untyped-def]
-    browser_context, asgi_server, bob
-):
+def test_a_blocking_or_unsupported_browser_is_told_so(browser_context, asgi_server, bob):
     deny = "Notification.requestPermission = async () => 'denied';"
     page = push_page(browser_context, asgi_server, bob, deny, grant=False)
     page.get_by_role("button", name="Turn on browser notifications").click()
@@ -356,7 +352,7 @@ def test_a_blocking_or_unsupported_browser_is_told_so(  # type: ignore[no-untype
 # --- axe-core and 360 px ---------------------------------------------------------------------
 
 
-def _pages(alice, bob) -> dict[str, tuple[str, object]]:  # type: ignore[no-untyped-def]
+def _pages(alice, bob) -> dict[str, tuple[str, object]]:
     coach = make_coach(alice, slug="alice")
     book_session(bob, coach, make_type(coach), at(1, 10))
     for n in range(3):
@@ -384,9 +380,7 @@ def _pages(alice, bob) -> dict[str, tuple[str, object]]:  # type: ignore[no-unty
         "dashboard_client",
     ],
 )
-def test_the_pages_pass_axe_and_fit_360px(  # type: ignore[no-untyped-def]
-    name, browser_context, asgi_server, alice, bob
-):
+def test_the_pages_pass_axe_and_fit_360px(name, browser_context, asgi_server, alice, bob):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run `npm ci`"
     path, user = _pages(alice, bob)[name]
     context = browser_context(bypass_csp=True, viewport={"width": 360, "height": 740})
@@ -400,7 +394,7 @@ def test_the_pages_pass_axe_and_fit_360px(  # type: ignore[no-untyped-def]
     assert axe_violations(page) == [], path
 
 
-def test_a_refused_form_passes_axe(browser_context, asgi_server, alice):  # type: ignore[no-untyped-def]
+def test_a_refused_form_passes_axe(browser_context, asgi_server, alice):
     make_coach(alice, slug="alice")
     context = browser_context(bypass_csp=True, viewport={"width": 360, "height": 740})
     asgi_login(context, asgi_server, alice)

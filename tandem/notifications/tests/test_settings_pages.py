@@ -20,13 +20,13 @@ PAGE = "/settings/notifications/"
 REMINDERS = "/coach/reminders/"
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def current_form(user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def current_form(user) -> dict[str, str]:
     """What the page posts when nothing is touched (checked boxes are sent as "on")."""
     table = preferences_get(user)
     s = table.settings
@@ -53,7 +53,7 @@ def checked(html: str, name: str) -> str:
     return found[0]
 
 
-def snapshot(user) -> tuple:  # type: ignore[no-untyped-def]
+def snapshot(user) -> tuple:
     prefs = sorted(Preference.objects.filter(user=user).values_list("kind", "channel", "enabled"))
     row = NotificationSettings.objects.filter(user=user).values_list(
         "quiet_start", "quiet_end", "digest", "digest_hour", "sound"

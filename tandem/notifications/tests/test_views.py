@@ -19,18 +19,18 @@ from tandem.notifications.services import notification_add
 pytestmark = pytest.mark.django_db
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def html_of(response, status: int = 200) -> str:  # type: ignore[no-untyped-def]
+def html_of(response, status: int = 200) -> str:
     assert response.status_code == status, (response.status_code, response.content[:300])
     return response.content.decode()
 
 
-def add(user, n: int = 1, **extra) -> list[Notification]:  # type: ignore[no-untyped-def]
+def add(user, n: int = 1, **extra) -> list[Notification]:
     made = []
     for i in range(n):
         fields = {"kind": "booking_made", "title": f"Note {i}", "url": "/sessions/", **extra}
@@ -57,7 +57,7 @@ def test_the_bell_shows_the_unread_count_on_signed_in_pages(bob, charlie):
     assert found and found.group(1) == "3"  # Bob's, not Charlie's
     assert "hidden" not in found.group(0)
     assert 'href="/notifications/"' in html and ">Notifications</span>" in html
-    assert "data-sound" not in re.search(r"<body[^>]*>", html, re.S).group(0)  # type: ignore[union-attr]
+    assert "data-sound" not in re.search(r"<body[^>]*>", html, re.S).group(0)
 
 
 def test_the_bell_is_hidden_at_zero_and_absent_when_signed_out(bob):
@@ -70,7 +70,7 @@ def test_a_hundred_shows_as_99_plus(bob):
     Notification.objects.bulk_create(
         Notification(user=bob, kind="payment", title=f"N{i}") for i in range(100)
     )
-    assert badge(html_of(signed_in(bob).get("/settings/"))).group(1) == "99+"  # type: ignore[union-attr]
+    assert badge(html_of(signed_in(bob).get("/settings/"))).group(1) == "99+"
 
 
 def test_sound_off_is_rendered_on_body(bob):

@@ -14,7 +14,7 @@ from .stripe_standin import SECRET_KEY, WEBHOOK_SECRET, StripeStandin
 
 
 @pytest.fixture
-def stripe_standin(settings) -> Iterator[StripeStandin]:  # type: ignore[no-untyped-def]
+def stripe_standin(settings) -> Iterator[StripeStandin]:
     """A running Stripe stand-in, with settings pointing the stripe provider at it."""
     with StripeStandin() as standin:
         settings.STRIPE_API_BASE = standin.url
@@ -34,21 +34,21 @@ def stripe_standin(settings) -> Iterator[StripeStandin]:  # type: ignore[no-unty
 
 
 @pytest.fixture
-def pk_coach(alice):  # type: ignore[no-untyped-def]
+def pk_coach(alice):
     from tandem.booking.tests.conftest import make_coach
 
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def pk_type(pk_coach):  # type: ignore[no-untyped-def]
+def pk_type(pk_coach):
     from tandem.booking.tests.conftest import make_type
 
     return make_type(pk_coach)
 
 
 @pytest.fixture
-def pk_offer(alice, pk_type):  # type: ignore[no-untyped-def]
+def pk_offer(alice, pk_type):
     from tandem.payments.packages.services import package_offer_create
 
     return package_offer_create(
@@ -62,7 +62,7 @@ def pk_offer(alice, pk_type):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def pk_other_coach(charlie):  # type: ignore[no-untyped-def]
+def pk_other_coach(charlie):
     from tandem.booking.tests.conftest import make_coach
 
     return make_coach(charlie, slug="charlie")
@@ -77,13 +77,13 @@ def pk_other_coach(charlie):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def money_coach(alice):  # type: ignore[no-untyped-def]
+def money_coach(alice):
     from tandem.booking.tests.conftest import make_coach
 
     return make_coach(alice, slug="alice")
 
 
-def money_paid(coach, client, *, amount: int, fee: int, at, currency: str = "EUR"):  # type: ignore[no-untyped-def]
+def money_paid(coach, client, *, amount: int, fee: int, at, currency: str = "EUR"):
     """A succeeded booking payment of `amount` (fee to the platform), posted at `at`."""
     from django.db import transaction
 
@@ -118,7 +118,7 @@ def money_paid(coach, client, *, amount: int, fee: int, at, currency: str = "EUR
     return payment
 
 
-def money_refund(payment, *, amount: int, fee_back: int, at):  # type: ignore[no-untyped-def]
+def money_refund(payment, *, amount: int, fee_back: int, at):
     """Refund `amount` of a payment; the platform gives back `fee_back` of its fee."""
     from django.db import transaction
 

@@ -35,7 +35,7 @@ def test_every_payments_admin_page_opens(payment, staff_user, client):  # noqa: 
     assert not ledger_admin.has_delete_permission(None)
 
 
-def test_admin_names_coach_payment_settings_in_plain_english(staff_user, client):  # type: ignore[no-untyped-def]
+def test_admin_names_coach_payment_settings_in_plain_english(staff_user, client):
     client.force_login(staff_user)
     page = client.get("/admin/payments/").content.decode()
     assert "Coach payment settings" in page and "settingss" not in page

@@ -33,32 +33,32 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach):  # type: ignore[no-untyped-def]
+def session_type(coach):
     return make_type(coach)
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response) -> str:
     html = response.content.decode()
     main = html.split('<main id="main"', 1)[-1].split(">", 1)[-1].split("</main>", 1)[0]
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())
 
 
-def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
+def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 
 
-def give_credit(user, amount: int) -> None:  # type: ignore[no-untyped-def]
+def give_credit(user, amount: int) -> None:
     with transaction.atomic():
         ledger.post(
             reason="test_credit",
@@ -70,7 +70,7 @@ def give_credit(user, amount: int) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def review(client: Client, coach, session_type, bob, start):  # type: ignore[no-untyped-def]
+def review(client: Client, coach, session_type, bob, start):
     """Hold `start` for Bob and open the review page; (url, page, key)."""
     hold = services.hold_create(client=bob, coach=coach, session_type=session_type, start=start)
     url = f"/book/alice/review/{hold.public_id}/"
@@ -81,7 +81,7 @@ def review(client: Client, coach, session_type, bob, start):  # type: ignore[no-
     return url, page, key.group(1)
 
 
-def checkout_invoice(bob, session_type, start) -> Payment:  # type: ignore[no-untyped-def]
+def checkout_invoice(bob, session_type, start) -> Payment:
     """Bob books and is invoiced (what the wizard does with the manual provider)."""
     outcome = checkout.checkout_booking(
         client=bob,
@@ -98,7 +98,7 @@ def checkout_invoice(bob, session_type, start) -> Payment:  # type: ignore[no-un
 # --- The review step -------------------------------------------------------------------------
 
 
-def test_confirm_with_the_manual_provider_books_and_invoices_once(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_confirm_with_the_manual_provider_books_and_invoices_once(coach, session_type, bob):
     client = signed_in(bob)
     url, page, key = review(client, coach, session_type, bob, at(3, 10))
     text = text_of(page)
@@ -127,7 +127,7 @@ def test_confirm_with_the_manual_provider_books_and_invoices_once(coach, session
     assert_ledger_sound()
 
 
-def test_account_credit_covering_the_price_pays_it(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_account_credit_covering_the_price_pays_it(coach, session_type, bob):
     give_credit(bob, 10_000)
     client = signed_in(bob)
     url, page, key = review(client, coach, session_type, bob, at(3, 11))
@@ -143,7 +143,7 @@ def test_account_credit_covering_the_price_pays_it(coach, session_type, bob):  #
     assert_ledger_sound()
 
 
-def test_unticking_the_credit_leaves_it_alone(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_unticking_the_credit_leaves_it_alone(coach, session_type, bob):
     give_credit(bob, 3_000)
     client = signed_in(bob)
     url, page, key = review(client, coach, session_type, bob, at(3, 12))
@@ -161,7 +161,7 @@ def test_unticking_the_credit_leaves_it_alone(coach, session_type, bob):  # type
         ("A" * 65, "at most 64 characters"),
     ],
 )
-def test_a_bad_gift_card_code_is_a_form_error_and_books_nothing(  # type: ignore[no-untyped-def]
+def test_a_bad_gift_card_code_is_a_form_error_and_books_nothing(
     coach, session_type, bob, code, message
 ):
     client = signed_in(bob)
@@ -179,7 +179,7 @@ def test_a_bad_gift_card_code_is_a_form_error_and_books_nothing(  # type: ignore
     assert Hold.objects.filter(client=bob).exists()  # the time is still held
 
 
-def test_an_unknown_gift_card_code_stays_on_the_page(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_an_unknown_gift_card_code_stays_on_the_page(coach, session_type, bob):
     from tandem.payments.giftcards.services import generate_code
 
     client = signed_in(bob)
@@ -191,7 +191,7 @@ def test_an_unknown_gift_card_code_stays_on_the_page(coach, session_type, bob): 
     assert not Booking.objects.exists() and Hold.objects.exists()
 
 
-def test_a_package_credit_is_offered_and_used(pk_coach, pk_type, pk_offer, bob):  # type: ignore[no-untyped-def]
+def test_a_package_credit_is_offered_and_used(pk_coach, pk_type, pk_offer, bob):
     from tandem.payments.packages import services as packages
 
     outcome = packages.package_buy(
@@ -211,7 +211,7 @@ def test_a_package_credit_is_offered_and_used(pk_coach, pk_type, pk_offer, bob):
     assert [s.kind for s in payment.sources.all()] == [PaymentSource.Kind.PACKAGE]
 
 
-def test_a_free_session_shows_no_payment_options(coach, bob):  # type: ignore[no-untyped-def]
+def test_a_free_session_shows_no_payment_options(coach, bob):
     free = make_type(coach, name="Intro", price=0)
     client = signed_in(bob)
     hold = services.hold_create(client=bob, coach=coach, session_type=free, start=at(3, 16))
@@ -225,9 +225,7 @@ def test_a_free_session_shows_no_payment_options(coach, bob):  # type: ignore[no
 # --- Card: the pay page ----------------------------------------------------------------------
 
 
-def test_card_pay_page_and_sync_book_the_session(  # type: ignore[no-untyped-def]
-    coach, session_type, bob, charlie, stripe_standin
-):
+def test_card_pay_page_and_sync_book_the_session(coach, session_type, bob, charlie, stripe_standin):
     client = signed_in(bob)
     url, page, key = review(client, coach, session_type, bob, at(3, 10))
     assert "You’ll pay it by card on the next page" in text_of(page)
@@ -272,7 +270,7 @@ def test_card_pay_page_and_sync_book_the_session(  # type: ignore[no-untyped-def
     assert_ledger_sound()
 
 
-def _public_slots(session_type, start) -> list[str]:  # type: ignore[no-untyped-def]
+def _public_slots(session_type, start) -> list[str]:
     day = start.date()
     query = urlencode(
         {
@@ -287,13 +285,13 @@ def _public_slots(session_type, start) -> list[str]:  # type: ignore[no-untyped-
     return [slot["start"] for slot in response.json()["slots"]]
 
 
-def _is_offered(session_type, start) -> bool:  # type: ignore[no-untyped-def]
+def _is_offered(session_type, start) -> bool:
     from datetime import datetime
 
     return any(datetime.fromisoformat(s) == start for s in _public_slots(session_type, start))
 
 
-def test_a_failed_card_frees_the_slot(coach, session_type, bob, stripe_standin):  # type: ignore[no-untyped-def]
+def test_a_failed_card_frees_the_slot(coach, session_type, bob, stripe_standin):
     start = at(3, 12)
     client = signed_in(bob)
     url, _, key = review(client, coach, session_type, bob, start)
@@ -316,7 +314,7 @@ def test_a_failed_card_frees_the_slot(coach, session_type, bob, stripe_standin):
 # --- The session page ------------------------------------------------------------------------
 
 
-def test_the_payment_panel_for_client_and_coach(coach, session_type, alice, bob):  # type: ignore[no-untyped-def]
+def test_the_payment_panel_for_client_and_coach(coach, session_type, alice, bob):
     payment = checkout_invoice(bob, session_type, at(4, 10))
     detail = f"/sessions/{payment.booking.public_id}/"
     invoice = Invoice.objects.get(payment=payment)
@@ -335,7 +333,7 @@ def test_the_payment_panel_for_client_and_coach(coach, session_type, alice, bob)
     assert f"/payments/documents/{invoice.public_id}.pdf" in theirs.content.decode()
 
 
-def test_the_coach_marks_the_invoice_paid_from_the_page(coach, session_type, alice, bob):  # type: ignore[no-untyped-def]
+def test_the_coach_marks_the_invoice_paid_from_the_page(coach, session_type, alice, bob):
     payment = checkout_invoice(bob, session_type, at(4, 11))
     booking = payment.booking
     url = f"/sessions/{booking.public_id}/mark-paid/"
@@ -365,7 +363,7 @@ def test_the_coach_marks_the_invoice_paid_from_the_page(coach, session_type, ali
     assert_ledger_sound()
 
 
-def test_charlie_gets_404_and_nothing_changes(coach, session_type, bob, charlie):  # type: ignore[no-untyped-def]
+def test_charlie_gets_404_and_nothing_changes(coach, session_type, bob, charlie):
     payment = checkout_invoice(bob, session_type, at(4, 12))
     booking = payment.booking
     entries = LedgerEntry.objects.count()
@@ -387,7 +385,7 @@ def test_charlie_gets_404_and_nothing_changes(coach, session_type, bob, charlie)
     assert signed_in(bob).get(f"/payments/{payment.public_id}/pay/").status_code == 302
 
 
-def test_the_detail_page_queries_stay_constant(coach, session_type, bob, staff_user):  # type: ignore[no-untyped-def]
+def test_the_detail_page_queries_stay_constant(coach, session_type, bob, staff_user):
     payment = checkout_invoice(bob, session_type, at(4, 13))
     client = signed_in(bob)
     url = f"/sessions/{payment.booking.public_id}/"
@@ -410,7 +408,7 @@ def test_the_detail_page_queries_stay_constant(coach, session_type, bob, staff_u
 # --- The cancel page -------------------------------------------------------------------------
 
 
-def test_cancel_page_shows_a_full_refund_in_time(coach, session_type, alice, bob):  # type: ignore[no-untyped-def]
+def test_cancel_page_shows_a_full_refund_in_time(coach, session_type, alice, bob):
     payment = checkout_invoice(bob, session_type, at(6, 10))
     # Paid: money comes back (an unpaid invoice is voided instead: test_void_unpaid_invoice).
     checkout.invoice_mark_paid(payment_id=payment.public_id, user=alice)
@@ -421,7 +419,7 @@ def test_cancel_page_shows_a_full_refund_in_time(coach, session_type, alice, bob
     assert "Bob Brown gets back 80.00 EUR: a full refund." in coach_text
 
 
-def test_cancel_page_shows_what_a_late_cancellation_keeps(coach, session_type, alice, bob):  # type: ignore[no-untyped-def]
+def test_cancel_page_shows_what_a_late_cancellation_keeps(coach, session_type, alice, bob):
     # Tomorrow 10:00 is 10 to 34 hours away, depending on when the test runs: free
     # cancellation ends 48 hours before, so this one is late at any time of day.
     coach.cancel_free_hours = 48
@@ -442,7 +440,7 @@ def test_cancel_page_shows_what_a_late_cancellation_keeps(coach, session_type, a
     assert_ledger_sound()
 
 
-def test_cancel_page_of_an_unpaid_session_says_nothing_about_money(coach, bob):  # type: ignore[no-untyped-def]
+def test_cancel_page_of_an_unpaid_session_says_nothing_about_money(coach, bob):
     free = make_type(coach, name="Intro", price=0)
     booking = services.booking_create(
         client=bob,

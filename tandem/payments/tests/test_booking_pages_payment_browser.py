@@ -29,7 +29,7 @@ def fits_and_passes_axe(page: Page, where: str) -> None:
     assert not violations, f"axe on {where}:\n{describe(violations)}"
 
 
-def test_wizard_to_a_session_paid_by_invoice_at_360px(  # type: ignore[no-untyped-def]
+def test_wizard_to_a_session_paid_by_invoice_at_360px(
     browser_context, live_server, login_as, alice, bob
 ):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run `npm ci`"

@@ -47,7 +47,7 @@ class Bobs:
 
 
 @pytest.fixture
-def bobs(alice, bob, staff_user) -> Bobs:  # type: ignore[no-untyped-def]
+def bobs(alice, bob, staff_user) -> Bobs:
     """Alice coaches in EUR; Bob booked and paid (invoice), bought a gift card with account
     credit and a package (invoice, marked paid): Alice has earnings."""
     coach = make_coach(alice, slug="alice")
@@ -116,7 +116,7 @@ def snapshot() -> dict:
     }
 
 
-def page(user) -> Client:  # type: ignore[no-untyped-def]
+def page(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -141,7 +141,7 @@ def api_of(b: Bobs) -> list[str]:
     ]
 
 
-def test_bob_sees_his_own_things(bobs, bob) -> None:  # type: ignore[no-untyped-def]
+def test_bob_sees_his_own_things(bobs, bob) -> None:
     """The control: the same addresses answer Bob, so Charlie's 404s are the guard."""
     web, api = page(bob), token_client(bob)
     for url in pages_of(bobs):
@@ -150,14 +150,14 @@ def test_bob_sees_his_own_things(bobs, bob) -> None:  # type: ignore[no-untyped-
         assert api.get(url).status_code == 200, url
 
 
-def test_alice_sees_her_earnings(bobs, alice) -> None:  # type: ignore[no-untyped-def]
+def test_alice_sees_her_earnings(bobs, alice) -> None:
     assert page(alice).get("/coach/earnings/").status_code == 200
     response = token_client(alice).get("/api/v1/me/coach/earnings")
     assert response.status_code == 200
     assert "7200" in response.content.decode() or "72.00" in response.content.decode()
 
 
-def test_charlie_gets_404_for_alices_earnings(bobs, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_charlie_gets_404_for_alices_earnings(bobs, charlie) -> None:
     before = snapshot()
     # Charlie is not a coach: there are no earnings of his to show, and never Alice's.
     assert page(charlie).get("/coach/earnings/").status_code == 404
@@ -170,7 +170,7 @@ def test_charlie_gets_404_for_alices_earnings(bobs, charlie) -> None:  # type: i
     assert snapshot() == before
 
 
-def test_charlie_gets_404_for_bobs_pages(bobs, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_charlie_gets_404_for_bobs_pages(bobs, charlie) -> None:
     before = snapshot()
     web = page(charlie)
     for url in pages_of(bobs):
@@ -189,7 +189,7 @@ def test_charlie_gets_404_for_bobs_pages(bobs, charlie) -> None:  # type: ignore
     assert snapshot() == before
 
 
-def test_charlie_gets_404_for_bobs_things_in_the_api(bobs, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_charlie_gets_404_for_bobs_things_in_the_api(bobs, charlie) -> None:
     before = snapshot()
     api = token_client(charlie)
     for url in api_of(bobs):
@@ -208,7 +208,7 @@ def test_charlie_gets_404_for_bobs_things_in_the_api(bobs, charlie) -> None:  # 
     assert snapshot() == before
 
 
-def test_charlie_cannot_act_on_bobs_things(bobs, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_charlie_cannot_act_on_bobs_things(bobs, charlie) -> None:
     """Writes through the API answer 404 too, and change nothing."""
     before = snapshot()
     api = token_client(charlie)
@@ -232,7 +232,7 @@ def test_charlie_cannot_act_on_bobs_things(bobs, charlie) -> None:  # type: igno
     assert_ledger_sound()
 
 
-def test_unknown_and_malformed_ids_are_404_too(bobs, charlie) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_and_malformed_ids_are_404_too(bobs, charlie) -> None:
     """Bob's ids look exactly like ids that do not exist (no 403, no 400 leak)."""
     import uuid
 

@@ -17,20 +17,20 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach):  # type: ignore[no-untyped-def]
+def session_type(coach):
     return make_type(coach)
 
 
-def post(client, path, body, **headers):  # type: ignore[no-untyped-def]
+def post(client, path, body, **headers):
     return client.post(path, json.dumps(body), content_type="application/json", **headers)
 
 
-def checkout_body(session_type, start, **payment):  # type: ignore[no-untyped-def]
+def checkout_body(session_type, start, **payment):
     return {
         "coach": "alice",
         "session_type": str(session_type.public_id),
@@ -40,7 +40,7 @@ def checkout_body(session_type, start, **payment):  # type: ignore[no-untyped-de
     }
 
 
-def test_checkout_books_and_invoices_with_the_manual_provider(session_type, bob, alice):  # type: ignore[no-untyped-def]
+def test_checkout_books_and_invoices_with_the_manual_provider(session_type, bob, alice):
     api = token_client(bob)
     response = post(
         api, "/api/v1/checkout", checkout_body(session_type, at(3, 10)), HTTP_IDEMPOTENCY_KEY="a1"
@@ -66,7 +66,7 @@ def test_checkout_books_and_invoices_with_the_manual_provider(session_type, bob,
     assert_ledger_sound()
 
 
-def test_charlie_cannot_see_or_touch_bobs_payment(session_type, bob, charlie):  # type: ignore[no-untyped-def]
+def test_charlie_cannot_see_or_touch_bobs_payment(session_type, bob, charlie):
     body = post(
         token_client(bob), "/api/v1/checkout", checkout_body(session_type, at(3, 10))
     ).json()
@@ -104,7 +104,7 @@ def test_charlie_cannot_see_or_touch_bobs_payment(session_type, bob, charlie):  
         {"gift_card_code": "AB\x00CD"},
     ],
 )
-def test_bad_payment_options_are_refused_and_change_nothing(session_type, bob, payment):  # type: ignore[no-untyped-def]
+def test_bad_payment_options_are_refused_and_change_nothing(session_type, bob, payment):
     response = post(
         token_client(bob), "/api/v1/checkout", checkout_body(session_type, at(3, 10), **payment)
     )
@@ -114,7 +114,7 @@ def test_bad_payment_options_are_refused_and_change_nothing(session_type, bob, p
     assert not LedgerEntry.objects.exists()
 
 
-def test_malformed_json_and_unknown_ids(session_type, bob):  # type: ignore[no-untyped-def]
+def test_malformed_json_and_unknown_ids(session_type, bob):
     api = token_client(bob)
     broken = api.post("/api/v1/checkout", "{not json", content_type="application/json")
     assert broken.status_code == 400
@@ -123,7 +123,7 @@ def test_malformed_json_and_unknown_ids(session_type, bob):  # type: ignore[no-u
     assert not Booking.objects.exists()
 
 
-def test_staff_refund_with_a_reason(session_type, bob, alice, staff_user):  # type: ignore[no-untyped-def]
+def test_staff_refund_with_a_reason(session_type, bob, alice, staff_user):
     body = post(
         token_client(bob), "/api/v1/checkout", checkout_body(session_type, at(3, 10))
     ).json()
@@ -161,7 +161,7 @@ def test_staff_refund_with_a_reason(session_type, bob, alice, staff_user):  # ty
     assert_ledger_sound()
 
 
-def booking_body(session_type, start):  # type: ignore[no-untyped-def]
+def booking_body(session_type, start):
     return {
         "coach": "alice",
         "session_type": str(session_type.public_id),
@@ -169,7 +169,7 @@ def booking_body(session_type, start):  # type: ignore[no-untyped-def]
     }
 
 
-def test_booking_a_priced_session_through_bookings_issues_its_invoice(session_type, bob):  # type: ignore[no-untyped-def]
+def test_booking_a_priced_session_through_bookings_issues_its_invoice(session_type, bob):
     api = token_client(bob)
     made = post(api, "/api/v1/bookings", booking_body(session_type, at(5, 10)))
     assert made.status_code == 201, made.content
@@ -197,7 +197,7 @@ def test_booking_a_priced_session_through_bookings_issues_its_invoice(session_ty
 
 def test_a_session_that_needs_a_card_is_refused_by_bookings_with_nothing_changed(
     stripe_standin, session_type, bob
-):  # type: ignore[no-untyped-def]
+):
     answer = post(token_client(bob), "/api/v1/bookings", booking_body(session_type, at(5, 10)))
     assert answer.status_code == 402, answer.content
     assert answer.json()["error"]["code"] == "payment_required"
@@ -205,7 +205,7 @@ def test_a_session_that_needs_a_card_is_refused_by_bookings_with_nothing_changed
     assert not stripe_standin.intents()
 
 
-def test_a_free_session_through_bookings_has_no_payment(coach, bob):  # type: ignore[no-untyped-def]
+def test_a_free_session_through_bookings_has_no_payment(coach, bob):
     free = make_type(coach, name="Intro", price=0)
     api = token_client(bob)
     made = post(api, "/api/v1/bookings", booking_body(free, at(5, 10)))

@@ -31,16 +31,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach):  # type: ignore[no-untyped-def]
+def session_type(coach):
     return make_type(coach)
 
 
-def pay_by_card(bob, coach, session_type, start):  # type: ignore[no-untyped-def]
+def pay_by_card(bob, coach, session_type, start):
     hold = booking_services.hold_create(
         client=bob, coach=coach, session_type=session_type, start=start
     )
@@ -53,14 +53,14 @@ def pay_by_card(bob, coach, session_type, start):  # type: ignore[no-untyped-def
     return outcome, payment_start_card(outcome.payment)
 
 
-def apply(payment):  # type: ignore[no-untyped-def]
+def apply(payment):
     intent = get_provider("stripe").retrieve_intent(payment.provider_ref)
     return payment_apply_intent(payment=payment, intent=intent)
 
 
 def test_a_card_payment_books_the_held_time_when_it_succeeds(
     stripe_standin, coach, session_type, bob
-):  # type: ignore[no-untyped-def]
+):
     give_credit(bob, 3000)
     outcome, payment = pay_by_card(bob, coach, session_type, at(3, 10))
     assert outcome.booking is None and payment.status == Payment.Status.REQUIRES_PAYMENT
@@ -82,7 +82,7 @@ def test_a_card_payment_books_the_held_time_when_it_succeeds(
 
 def test_a_failed_card_frees_the_slot_and_gives_credit_back(
     stripe_standin, coach, session_type, bob
-):  # type: ignore[no-untyped-def]
+):
     give_credit(bob, 3000)
     _, payment = pay_by_card(bob, coach, session_type, at(3, 10))
     assert accounts.client_credit_balance(bob, "EUR") == 0
@@ -97,7 +97,7 @@ def test_a_failed_card_frees_the_slot_and_gives_credit_back(
 
 def test_an_unpaid_card_lapses_with_its_hold_and_a_late_success_is_refunded(
     stripe_standin, coach, session_type, bob
-):  # type: ignore[no-untyped-def]
+):
     _, payment = pay_by_card(bob, coach, session_type, at(3, 10))
     assert payments_sweep(now=payment.expires_at + timedelta(seconds=1)) == 1
     payment.refresh_from_db()
@@ -119,7 +119,7 @@ def test_an_unpaid_card_lapses_with_its_hold_and_a_late_success_is_refunded(
 
 def test_cancelling_a_card_paid_session_refunds_the_card_once(
     stripe_standin, coach, session_type, bob
-):  # type: ignore[no-untyped-def]
+):
     _, payment = pay_by_card(bob, coach, session_type, at(5, 10))
     stripe_standin.confirm(payment.provider_ref, succeed=True)
     paid = apply(payment)

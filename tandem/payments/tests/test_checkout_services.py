@@ -25,16 +25,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice", cancel_free_hours=24)
 
 
 @pytest.fixture
-def session_type(coach):  # type: ignore[no-untyped-def]
+def session_type(coach):
     return make_type(coach)  # 80.00 EUR, one hour
 
 
-def book(client, coach, session_type, start, pay_with=None, key=None):  # type: ignore[no-untyped-def]
+def book(client, coach, session_type, start, pay_with=None, key=None):
     return checkout_booking(
         client=client,
         request=booking_services.BookingRequest(
@@ -45,7 +45,7 @@ def book(client, coach, session_type, start, pay_with=None, key=None):  # type: 
     )
 
 
-def give_credit(user, amount: int, currency: str = "EUR") -> None:  # type: ignore[no-untyped-def]
+def give_credit(user, amount: int, currency: str = "EUR") -> None:
     with transaction.atomic():
         ledger.post(
             reason="test_credit",
@@ -57,7 +57,7 @@ def give_credit(user, amount: int, currency: str = "EUR") -> None:  # type: igno
         )
 
 
-def test_a_free_session_books_without_a_payment(coach, bob):  # type: ignore[no-untyped-def]
+def test_a_free_session_books_without_a_payment(coach, bob):
     free = make_type(coach, name="Intro", price=0)
     outcome = book(bob, coach, free, at(3, 10))
     assert outcome.payment is None
@@ -65,7 +65,7 @@ def test_a_free_session_books_without_a_payment(coach, bob):  # type: ignore[no-
     assert not Payment.objects.exists()
 
 
-def test_manual_invoice_books_at_once_and_is_marked_paid(coach, session_type, bob, alice):  # type: ignore[no-untyped-def]
+def test_manual_invoice_books_at_once_and_is_marked_paid(coach, session_type, bob, alice):
     outcome = book(bob, coach, session_type, at(3, 10))
     payment = outcome.payment
     assert outcome.booking.status == Booking.Status.CONFIRMED
@@ -87,7 +87,7 @@ def test_manual_invoice_books_at_once_and_is_marked_paid(coach, session_type, bo
     assert_ledger_sound()
 
 
-def test_charlie_cannot_mark_bobs_invoice_paid(coach, session_type, bob, charlie):  # type: ignore[no-untyped-def]
+def test_charlie_cannot_mark_bobs_invoice_paid(coach, session_type, bob, charlie):
     payment = book(bob, coach, session_type, at(3, 10)).payment
     with pytest.raises(NotFound):
         invoice_mark_paid(payment_id=payment.public_id, user=charlie)
@@ -98,7 +98,7 @@ def test_charlie_cannot_mark_bobs_invoice_paid(coach, session_type, bob, charlie
     assert natural_balance("provider_clearing:") == 0
 
 
-def test_account_credit_covers_a_session_whole(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_account_credit_covers_a_session_whole(coach, session_type, bob):
     give_credit(bob, 10000)
     payment = book(bob, coach, session_type, at(3, 10)).payment
     assert payment.status == Payment.Status.SUCCEEDED
@@ -109,7 +109,7 @@ def test_account_credit_covers_a_session_whole(coach, session_type, bob):  # typ
     assert_ledger_sound()
 
 
-def test_credit_then_invoice_for_the_rest(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_credit_then_invoice_for_the_rest(coach, session_type, bob):
     give_credit(bob, 3000)
     payment = book(bob, coach, session_type, at(3, 10)).payment
     kinds = {s.kind: s.amount for s in payment.sources.all()}
@@ -118,14 +118,14 @@ def test_credit_then_invoice_for_the_rest(coach, session_type, bob):  # type: ig
     assert_ledger_sound()
 
 
-def test_using_no_credit_when_asked_not_to(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_using_no_credit_when_asked_not_to(coach, session_type, bob):
     give_credit(bob, 10000)
     payment = book(bob, coach, session_type, at(3, 10), PayWith(use_credit=False)).payment
     assert {s.kind for s in payment.sources.all()} == {"invoice"}
     assert accounts.client_credit_balance(bob, "EUR") == 10000
 
 
-def test_free_cancellation_gives_everything_back(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_free_cancellation_gives_everything_back(coach, session_type, bob):
     give_credit(bob, 3000)
     outcome = book(bob, coach, session_type, at(5, 10))
     booking_services.booking_cancel(
@@ -146,7 +146,7 @@ def test_free_cancellation_gives_everything_back(coach, session_type, bob):  # t
     assert_ledger_sound()
 
 
-def test_late_cancellation_keeps_the_coaches_late_fee(coach, session_type, bob, alice):  # type: ignore[no-untyped-def]
+def test_late_cancellation_keeps_the_coaches_late_fee(coach, session_type, bob, alice):
     start = timezone.now() + timedelta(hours=5)
     start = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
     coach.weekly.update(start_minute=0, end_minute=24 * 60)
@@ -166,7 +166,7 @@ def test_late_cancellation_keeps_the_coaches_late_fee(coach, session_type, bob, 
     assert_ledger_sound()
 
 
-def test_a_coach_cancelling_refunds_in_full(coach, session_type, bob, alice):  # type: ignore[no-untyped-def]
+def test_a_coach_cancelling_refunds_in_full(coach, session_type, bob, alice):
     outcome = book(bob, coach, session_type, at(3, 10))
     invoice_mark_paid(payment_id=outcome.payment.public_id, user=alice)
     booking_services.booking_cancel(
@@ -178,7 +178,7 @@ def test_a_coach_cancelling_refunds_in_full(coach, session_type, bob, alice):  #
     assert_ledger_sound()
 
 
-def test_a_declined_request_is_never_charged(coach, bob, alice):  # type: ignore[no-untyped-def]
+def test_a_declined_request_is_never_charged(coach, bob, alice):
     asks = make_type(coach, name="By request", requires_confirmation=True)
     give_credit(bob, 8000)
     outcome = book(bob, coach, asks, at(3, 10))
@@ -190,7 +190,7 @@ def test_a_declined_request_is_never_charged(coach, bob, alice):  # type: ignore
     assert_ledger_sound()
 
 
-def test_a_no_show_keeps_the_late_fee(coach, session_type, bob, alice):  # type: ignore[no-untyped-def]
+def test_a_no_show_keeps_the_late_fee(coach, session_type, bob, alice):
     give_credit(bob, 8000)
     outcome = book(bob, coach, session_type, at(3, 10))
     later = outcome.booking.end + timedelta(minutes=5)
@@ -199,7 +199,7 @@ def test_a_no_show_keeps_the_late_fee(coach, session_type, bob, alice):  # type:
     assert_ledger_sound()
 
 
-def test_an_idempotency_key_gives_the_same_booking_and_payment(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_an_idempotency_key_gives_the_same_booking_and_payment(coach, session_type, bob):
     first = book(bob, coach, session_type, at(3, 10), key="k-1")
     again = book(bob, coach, session_type, at(3, 10), key="k-1")
     assert again.replayed
@@ -207,7 +207,7 @@ def test_an_idempotency_key_gives_the_same_booking_and_payment(coach, session_ty
     assert Payment.objects.count() == 1 and Booking.objects.count() == 1
 
 
-def test_a_taken_slot_moves_no_money(coach, session_type, bob, charlie):  # type: ignore[no-untyped-def]
+def test_a_taken_slot_moves_no_money(coach, session_type, bob, charlie):
     give_credit(charlie, 8000)
     book(bob, coach, session_type, at(3, 10))
     with pytest.raises(booking_services.SlotUnavailable):

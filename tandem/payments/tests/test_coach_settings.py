@@ -16,15 +16,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice")
 
 
-def patch(client, path, body):  # type: ignore[no-untyped-def]
+def patch(client, path, body):
     return client.patch(path, json.dumps(body), content_type="application/json")
 
 
-def test_the_coach_sets_the_late_fee_through_the_api(coach, alice):  # type: ignore[no-untyped-def]
+def test_the_coach_sets_the_late_fee_through_the_api(coach, alice):
     api = token_client(alice)
     assert api.get("/api/v1/me/coach/payment-settings").json() == {
         "late_fee_percent": 50,
@@ -41,7 +41,7 @@ def test_the_coach_sets_the_late_fee_through_the_api(coach, alice):  # type: ign
     assert late_fee_percent(coach) == 100
 
 
-def test_only_staff_override_the_platform_fee(coach, alice, charlie, staff_user):  # type: ignore[no-untyped-def]
+def test_only_staff_override_the_platform_fee(coach, alice, charlie, staff_user):
     path = f"/api/v1/staff/coaches/{coach.public_id}/platform-fee"
     for user in (alice, charlie):
         answer = token_client(user).put(
@@ -56,7 +56,7 @@ def test_only_staff_override_the_platform_fee(coach, alice, charlie, staff_user)
     assert fee_bp_for(coach) == 500
 
 
-def test_charlie_has_no_payment_settings(charlie):  # type: ignore[no-untyped-def]
+def test_charlie_has_no_payment_settings(charlie):
     api = token_client(charlie)
     assert api.get("/api/v1/me/coach/payment-settings").status_code == 404
     assert (
@@ -65,7 +65,7 @@ def test_charlie_has_no_payment_settings(charlie):  # type: ignore[no-untyped-de
     assert not CoachPaymentSettings.objects.exists()
 
 
-def test_the_policy_page_sets_the_late_fee(coach, alice, client):  # type: ignore[no-untyped-def]
+def test_the_policy_page_sets_the_late_fee(coach, alice, client):
     client.force_login(alice)
     page = client.get("/coach/policy/")
     assert page.status_code == 200 and b"Late cancellation fee" in page.content

@@ -46,16 +46,16 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach):  # type: ignore[no-untyped-def]
+def session_type(coach):
     return make_type(coach, price=Decimal("80.00"), currency="EUR")
 
 
-def give_credit(user, amount: int) -> None:  # type: ignore[no-untyped-def]
+def give_credit(user, amount: int) -> None:
     with transaction.atomic():
         ledger.post(
             reason="test_credit",
@@ -68,7 +68,7 @@ def give_credit(user, amount: int) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def book(bob, session_type, start=START, pay_with=None) -> Payment:  # type: ignore[no-untyped-def]
+def book(bob, session_type, start=START, pay_with=None) -> Payment:
     outcome = checkout.checkout_booking(
         client=bob,
         request=booking_services.BookingRequest(
@@ -82,7 +82,7 @@ def book(bob, session_type, start=START, pay_with=None) -> Payment:  # type: ign
     return outcome.payment
 
 
-def reschedule(booking, user, start=MOVED, now=NOW + timedelta(hours=1)):  # type: ignore[no-untyped-def]
+def reschedule(booking, user, start=MOVED, now=NOW + timedelta(hours=1)):
     return booking_services.booking_reschedule(
         booking_id=booking.public_id, user=user, start=start, now=now
     )
@@ -96,7 +96,7 @@ def pdf_text(invoice: Invoice) -> str:
     return pdf_texts(document_pdf(Invoice.objects.get(pk=invoice.pk)))
 
 
-def page(user, url: str) -> str:  # type: ignore[no-untyped-def]
+def page(user, url: str) -> str:
     client = Client()
     client.force_login(user)
     response = client.get(url)
@@ -174,7 +174,7 @@ def test_a_package_credit_is_listed_as_the_source(coach, session_type, bob, alic
 
 
 @pytest.fixture
-def pk_offer(alice, coach):  # type: ignore[no-untyped-def]
+def pk_offer(alice, coach):
     from tandem.payments.packages.services import package_offer_create
 
     session_type = make_type(coach, price=Decimal("80.00"), currency="EUR")

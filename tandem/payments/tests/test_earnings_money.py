@@ -19,16 +19,16 @@ BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 
 
-def berlin(y, m, d, h=12, mi=0):  # type: ignore[no-untyped-def]
+def berlin(y, m, d, h=12, mi=0):
     return datetime(y, m, d, h, mi, tzinfo=BERLIN)
 
 
-def report(coach, period="month", count=12):  # type: ignore[no-untyped-def]
+def report(coach, period="month", count=12):
     start, end = selectors.last_periods(period, count, now=NOW, tz="Europe/Berlin")
     return selectors.earnings(coach, period=period, start=start, end=end, tz="Europe/Berlin")
 
 
-def by_label(rep):  # type: ignore[no-untyped-def]
+def by_label(rep):
     return {row.label: row for row in rep.rows}
 
 

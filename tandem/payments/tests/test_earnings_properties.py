@@ -100,7 +100,7 @@ class EarningsMachine(LedgerMachine):
             for period in ("month", "week"):
                 self.check(coach, period)
 
-    def check(self, coach, period: str) -> None:  # type: ignore[no-untyped-def]
+    def check(self, coach, period: str) -> None:
         profile = coach.profile
         report = selectors.earnings(
             profile, period=period, start=FAR_PAST, end=FAR_FUTURE, tz=coach.zone.key
@@ -156,7 +156,7 @@ class EarningsMachine(LedgerMachine):
                 SEEN["owes after a refund following a payout"] += 1
 
 
-def test_earnings_identities_after_random_histories(settings) -> None:  # type: ignore[no-untyped-def]
+def test_earnings_identities_after_random_histories(settings) -> None:
     settings.TANDEM_PAYMENT_PROVIDER = "manual"
     settings.TANDEM_GIFT_CARD_VALID_DAYS = 20
     settings.TANDEM_PENDING_EXPIRY_HOURS = 12

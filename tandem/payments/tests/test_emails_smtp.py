@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
-def test_a_receipt_arrives_with_its_pdf(money_coach, bob, smtp_mailbox, settings):  # type: ignore[no-untyped-def]
+def test_a_receipt_arrives_with_its_pdf(money_coach, bob, smtp_mailbox, settings):
     settings.TASKS = IMMEDIATE
     payment = money_paid(money_coach, bob, amount=8000, fee=800, at=datetime.now(UTC))
     with transaction.atomic():
@@ -37,7 +37,7 @@ def test_a_receipt_arrives_with_its_pdf(money_coach, bob, smtp_mailbox, settings
 
 def test_an_invoice_arrives_for_a_session_booked_through_checkout(
     alice, bob, smtp_mailbox, settings
-):  # type: ignore[no-untyped-def]
+):
     settings.TASKS = IMMEDIATE
     coach = make_coach(alice, slug="alice")
     checkout_booking(
@@ -52,7 +52,7 @@ def test_an_invoice_arrives_for_a_session_booked_through_checkout(
     assert "80.00 EUR" in smtp_mailbox.text(message)
 
 
-def test_a_gift_card_code_reaches_its_recipient(staff_user, smtp_mailbox):  # type: ignore[no-untyped-def]
+def test_a_gift_card_code_reaches_its_recipient(staff_user, smtp_mailbox):
     card = giftcard_issue(
         staff=staff_user,
         amount=5000,

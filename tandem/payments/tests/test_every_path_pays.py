@@ -44,7 +44,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def quick_call(alice):  # type: ignore[no-untyped-def]
+def quick_call(alice):
     """Alice's "Quick call", 45.00 EUR, one hour, bookable at no notice, all day (UTC)."""
     leadership = Specialty.objects.get_or_create(
         slug="leadership", defaults={"name": "Leadership"}
@@ -55,18 +55,18 @@ def quick_call(alice):  # type: ignore[no-untyped-def]
     return session_type
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def slot(days: int, hour: int):  # type: ignore[no-untyped-def]
+def slot(days: int, hour: int):
     """A start `days` after NOW's day at `hour`:00 UTC (NOW is three days ahead of today)."""
     return (NOW + timedelta(days=days)).replace(hour=hour, minute=0)
 
 
-def post_json(client: Client, path: str, body: dict, **headers):  # type: ignore[no-untyped-def]
+def post_json(client: Client, path: str, body: dict, **headers):
     return client.post(path, json.dumps(body), content_type="application/json", **headers)
 
 
@@ -87,7 +87,7 @@ def the_payment(booking: Booking, amount: int = 4500) -> Payment:
 # --- each path -------------------------------------------------------------------------------
 
 
-def book_through_the_wizard(bob, session_type) -> Booking:  # type: ignore[no-untyped-def]
+def book_through_the_wizard(bob, session_type) -> Booking:
     client = signed_in(bob)
     hold = booking_services.hold_create(
         client=bob, coach=session_type.coach, session_type=session_type, start=slot(1, 10)
@@ -103,7 +103,7 @@ def book_through_the_wizard(bob, session_type) -> Booking:  # type: ignore[no-un
     return Booking.objects.get(public_id=first["Location"].rstrip("/").rsplit("/", 1)[-1])
 
 
-def book_through_the_bookings_api(bob, session_type) -> Booking:  # type: ignore[no-untyped-def]
+def book_through_the_bookings_api(bob, session_type) -> Booking:
     api = token_client(bob)
     body = {
         "coach": "alice",
@@ -119,7 +119,7 @@ def book_through_the_bookings_api(bob, session_type) -> Booking:  # type: ignore
     return Booking.objects.get(public_id=data["id"])
 
 
-def book_through_checkout_api(bob, session_type) -> Booking:  # type: ignore[no-untyped-def]
+def book_through_checkout_api(bob, session_type) -> Booking:
     api = token_client(bob)
     body = {
         "coach": "alice",
@@ -134,7 +134,7 @@ def book_through_checkout_api(bob, session_type) -> Booking:  # type: ignore[no-
     return Booking.objects.get(public_id=first.json()["booking"]["id"])
 
 
-def book_through_the_service(bob, session_type) -> Booking:  # type: ignore[no-untyped-def]
+def book_through_the_service(bob, session_type) -> Booking:
     """booking_create on its own (no checkout around it): still paid, the default way."""
     return booking_services.booking_create(
         client=bob,
@@ -145,7 +145,7 @@ def book_through_the_service(bob, session_type) -> Booking:  # type: ignore[no-u
     ).booking
 
 
-def book_through_book_now(bob, alice, session_type) -> Booking:  # type: ignore[no-untyped-def]
+def book_through_book_now(bob, alice, session_type) -> Booking:
     online(alice)
     request = ask(bob)
     offer = DispatchOffer.objects.get(request=request, status=DispatchOffer.Status.OFFERED)
@@ -160,7 +160,7 @@ def book_through_book_now(bob, alice, session_type) -> Booking:  # type: ignore[
     return accepted.booking
 
 
-def book_a_request_the_coach_confirms(bob, alice, coach) -> Booking:  # type: ignore[no-untyped-def]
+def book_a_request_the_coach_confirms(bob, alice, coach) -> Booking:
     needs_ok = make_type(
         coach, name="Deep dive", requires_confirmation=True, price=Decimal("45.00"), currency="EUR"
     )
@@ -183,7 +183,7 @@ def book_a_request_the_coach_confirms(bob, alice, coach) -> Booking:  # type: ig
 # --- the walk --------------------------------------------------------------------------------
 
 
-def test_every_path_that_books_a_paid_session_pays_for_it_exactly_once(  # type: ignore[no-untyped-def]
+def test_every_path_that_books_a_paid_session_pays_for_it_exactly_once(
     bob, alice, staff_user, quick_call
 ):
     bookings = {
@@ -228,7 +228,7 @@ def test_every_path_that_books_a_paid_session_pays_for_it_exactly_once(  # type:
         assert f"/staff/payments/{payment.public_id}/" in staff_page, path
 
 
-def test_a_free_session_records_its_price_and_pays_nothing(bob, alice, quick_call):  # type: ignore[no-untyped-def]
+def test_a_free_session_records_its_price_and_pays_nothing(bob, alice, quick_call):
     free = make_type(quick_call.coach, name="Free intro", price=Decimal("0.00"), currency="EUR")
     response = post_json(
         token_client(bob),
@@ -241,9 +241,7 @@ def test_a_free_session_records_its_price_and_pays_nothing(bob, alice, quick_cal
     assert payments_of(booking) == []
 
 
-def test_a_card_payment_books_its_held_time_with_that_payment_only(  # type: ignore[no-untyped-def]
-    stripe_standin, bob, quick_call
-):
+def test_a_card_payment_books_its_held_time_with_that_payment_only(stripe_standin, bob, quick_call):
     hold = booking_services.hold_create(
         client=bob, coach=quick_call.coach, session_type=quick_call, start=slot(1, 11)
     )
@@ -265,7 +263,7 @@ def test_a_card_payment_books_its_held_time_with_that_payment_only(  # type: ign
     assert_ledger_sound()
 
 
-def test_book_now_with_cards_configured_invoices_what_credits_leave(  # type: ignore[no-untyped-def]
+def test_book_now_with_cards_configured_invoices_what_credits_leave(
     stripe_standin, bob, alice, quick_call
 ):
     """Nobody is at a card form when a coach accepts: the session is invoiced, not free."""

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1/gift-cards"
 
 
-def post(client, url: str, body: object, **headers: str):  # type: ignore[no-untyped-def]
+def post(client, url: str, body: object, **headers: str):
     data = body if isinstance(body, str | bytes) else json.dumps(body)
     return client.post(url, data=data, content_type="application/json", headers=headers)
 
@@ -34,13 +34,13 @@ def snapshot() -> tuple:
 
 
 @pytest.fixture
-def bobs_card(staff_user, bob) -> GiftCard:  # type: ignore[no-untyped-def]
+def bobs_card(staff_user, bob) -> GiftCard:
     return g.giftcard_issue(
         staff=staff_user, amount=2500, currency="EUR", recipient_email="bob@example.com"
     )
 
 
-def test_buy_shows_the_full_code_once_and_replays(bob, settings):  # type: ignore[no-untyped-def]
+def test_buy_shows_the_full_code_once_and_replays(bob, settings):
     settings.TANDEM_PAYMENT_PROVIDER = "manual"
     api = token_client(bob)
     body = {"amount": "50.00", "currency": "EUR", "recipient_email": "friend@example.com"}
@@ -85,7 +85,7 @@ def test_buy_shows_the_full_code_once_and_replays(bob, settings):  # type: ignor
         ("{not json", 400, "malformed_json"),
     ],
 )
-def test_buy_bad_input_is_a_4xx_and_changes_nothing(bob, body, status, code):  # type: ignore[no-untyped-def]
+def test_buy_bad_input_is_a_4xx_and_changes_nothing(bob, body, status, code):
     before = snapshot()
     answer = post(token_client(bob), BASE, body)
     assert answer.status_code == status, answer.content
@@ -93,7 +93,7 @@ def test_buy_bad_input_is_a_4xx_and_changes_nothing(bob, body, status, code):  #
     assert snapshot() == before
 
 
-def test_issue_is_staff_only(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
+def test_issue_is_staff_only(staff_user, bob, charlie):
     body = {"amount": "25", "currency": "EUR", "recipient_email": "charlie@example.com"}
     before = snapshot()
     for user in (bob, charlie):
@@ -109,7 +109,7 @@ def test_issue_is_staff_only(staff_user, bob, charlie):  # type: ignore[no-untyp
     ]
 
 
-def test_check_balance_and_its_errors(bobs_card, charlie):  # type: ignore[no-untyped-def]
+def test_check_balance_and_its_errors(bobs_card, charlie):
     api = token_client(charlie)
     answer = post(api, f"{BASE}/check", {"code": g.format_code(bobs_card.issued_code).lower()})
     assert answer.status_code == 200
@@ -134,7 +134,7 @@ def test_check_balance_and_its_errors(bobs_card, charlie):  # type: ignore[no-un
     assert answer.status_code == 429 and answer.json()["error"]["code"] == "rate_limited"
 
 
-def test_charlie_cannot_see_or_touch_bobs_gift_cards(bobs_card, bob, charlie):  # type: ignore[no-untyped-def]
+def test_charlie_cannot_see_or_touch_bobs_gift_cards(bobs_card, bob, charlie):
     api = token_client(charlie)
     before = snapshot()
     assert api.get(BASE).json() == {"items": []}
@@ -152,7 +152,7 @@ def test_charlie_cannot_see_or_touch_bobs_gift_cards(bobs_card, bob, charlie):  
     assert mine.json()["ledger"][0]["balance"] == 2500 and mine.json()["can_transfer"]
 
 
-def test_transfer_and_claim(bobs_card, bob, charlie, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_transfer_and_claim(bobs_card, bob, charlie, django_capture_on_commit_callbacks):
     url = f"{BASE}/{bobs_card.public_id}"
     bad = post(token_client(bob), f"{url}/transfer", {"to_email": "not-an-email"})
     assert bad.status_code == 400
@@ -170,7 +170,7 @@ def test_transfer_and_claim(bobs_card, bob, charlie, django_capture_on_commit_ca
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "gift_card_held"
 
 
-def test_unauthenticated_requests_are_refused(bobs_card):  # type: ignore[no-untyped-def]
+def test_unauthenticated_requests_are_refused(bobs_card):
     from django.test import Client
 
     anonymous = Client()
@@ -181,7 +181,7 @@ def test_unauthenticated_requests_are_refused(bobs_card):  # type: ignore[no-unt
     )
 
 
-def test_purchase_becomes_active_after_the_invoice_is_paid(bob, staff_user, settings):  # type: ignore[no-untyped-def]
+def test_purchase_becomes_active_after_the_invoice_is_paid(bob, staff_user, settings):
     settings.TANDEM_PAYMENT_PROVIDER = "manual"
     data = post(token_client(bob), BASE, {"amount": "20", "currency": "EUR"}).json()
     checkout.invoice_mark_paid(payment_id=data["payment"]["id"], user=staff_user)

@@ -64,7 +64,7 @@ def test_codes_hashed_with_a_rotated_key_still_work(staff_user, settings):
 
 
 @pytest.fixture
-def back_to_the_latest_schema():  # type: ignore[no-untyped-def]
+def back_to_the_latest_schema():
     """This test moves the shared test database's schema back and forth: leave it at the
     latest migrations, whatever happens (a later migration's columns were missing for every
     test after it, e.g. the concurrency tests' file copy of this database)."""

@@ -42,13 +42,13 @@ def check_page(page: Page, path: str) -> None:
     assert not violations, f"axe on {path}:\n{describe(violations)}"
 
 
-def phone(browser_context, login_as, user):  # type: ignore[no-untyped-def]
+def phone(browser_context, login_as, user):
     context = browser_context(bypass_csp=True, viewport={"width": 360, "height": 740})
     login_as(context, user)
     return context.new_page()
 
 
-def test_buy_pay_check_and_transfer(  # type: ignore[no-untyped-def]
+def test_buy_pay_check_and_transfer(
     browser_context, live_server, login_as, bob, charlie, staff_user, settings
 ):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run `npm ci`"
@@ -95,7 +95,7 @@ def test_buy_pay_check_and_transfer(  # type: ignore[no-untyped-def]
     assert card.recipient_email == "dana@example.com" and card.holder is None
 
 
-def test_staff_issue_page(browser_context, live_server, login_as, staff_user, bob):  # type: ignore[no-untyped-def]
+def test_staff_issue_page(browser_context, live_server, login_as, staff_user, bob):
     page = phone(browser_context, login_as, staff_user)
     page.goto(f"{live_server.url}/staff/gift-cards/")
     check_page(page, "/staff/gift-cards/ (empty)")

@@ -106,7 +106,7 @@ def test_garbage_is_invalid(text: object) -> None:
 
 
 @pytest.mark.django_db
-def test_a_wrong_check_symbol_is_refused_before_any_query(django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_check_symbol_is_refused_before_any_query(django_assert_num_queries) -> None:
     code = g.generate_code()
     wrong = code[:-1] + next(s for s in g.ALPHABET if s != code[-1])
     with django_assert_num_queries(0), pytest.raises(InvalidInput) as caught:

@@ -39,7 +39,7 @@ THREADS = 20
 BALANCE = 10_000  # 100.00 EUR on the card; every session costs 80.00 EUR
 
 
-def test_twenty_checkouts_never_overspend_one_gift_card(staff_user):  # type: ignore[no-untyped-def]
+def test_twenty_checkouts_never_overspend_one_gift_card(staff_user):
     card = g.giftcard_issue(
         staff=staff_user, amount=BALANCE, currency="EUR", recipient_email="bob@example.com"
     )
@@ -102,7 +102,7 @@ def test_twenty_checkouts_never_overspend_one_gift_card(staff_user):  # type: ig
         assert all(-raw >= 0 for _, raw in cursor.fetchall())
 
 
-def test_expiry_racing_redemptions_neither_deadlocks_nor_overspends(staff_user):  # type: ignore[no-untyped-def]
+def test_expiry_racing_redemptions_neither_deadlocks_nor_overspends(staff_user):
     from datetime import timedelta
 
     from django.utils import timezone

@@ -25,7 +25,7 @@ S = GiftCard.Status
 K = GiftCardEvent.Kind
 
 
-def issue(staff, email="bob@example.com", amount=2500, currency="EUR", **extra):  # type: ignore[no-untyped-def]
+def issue(staff, email="bob@example.com", amount=2500, currency="EUR", **extra):
     return g.giftcard_issue(
         staff=staff, amount=amount, currency=currency, recipient_email=email, **extra
     )
@@ -45,7 +45,7 @@ def snapshot() -> tuple:
 
 def test_staff_issue_posts_promotions_against_the_card(
     staff_user, bob, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     with django_capture_on_commit_callbacks(execute=True):
         card = issue(staff_user, message="Thanks for being with us")
     assert card.status == S.ACTIVE
@@ -62,7 +62,7 @@ def test_staff_issue_posts_promotions_against_the_card(
     assert "Thanks for being with us" in message.body
 
 
-def test_issue_defaults_and_custom_expiry(staff_user):  # type: ignore[no-untyped-def]
+def test_issue_defaults_and_custom_expiry(staff_user):
     now = timezone.now()
     card = issue(staff_user, email="nobody@example.com", now=now)
     assert card.holder is None
@@ -71,7 +71,7 @@ def test_issue_defaults_and_custom_expiry(staff_user):  # type: ignore[no-untype
     assert custom.expires_at == now + timedelta(days=10)
 
 
-def test_only_staff_may_issue(bob, alice):  # type: ignore[no-untyped-def]
+def test_only_staff_may_issue(bob, alice):
     before = snapshot()
     for user in (bob, alice):
         with pytest.raises(PermissionDenied):
@@ -93,7 +93,7 @@ def test_only_staff_may_issue(bob, alice):  # type: ignore[no-untyped-def]
         ("expires_at", {"expires_at": timezone.now() - timedelta(days=1)}),
     ],
 )
-def test_issue_refuses_bad_input_and_changes_nothing(staff_user, field, values):  # type: ignore[no-untyped-def]
+def test_issue_refuses_bad_input_and_changes_nothing(staff_user, field, values):
     before = snapshot()
     with pytest.raises(InvalidInput) as caught:
         issue(staff_user, **values)
@@ -104,7 +104,7 @@ def test_issue_refuses_bad_input_and_changes_nothing(staff_user, field, values):
 # --- buy ---------------------------------------------------------------------------------------
 
 
-def buy(client, *, amount=5000, email="charlie@example.com", key=None, **extra):  # type: ignore[no-untyped-def]
+def buy(client, *, amount=5000, email="charlie@example.com", key=None, **extra):
     return g.giftcard_buy(
         client=client,
         amount=amount,
@@ -119,7 +119,7 @@ def buy(client, *, amount=5000, email="charlie@example.com", key=None, **extra):
 
 def test_bought_card_is_active_only_once_its_invoice_is_paid(
     bob, charlie, staff_user, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     with django_capture_on_commit_callbacks(execute=True):
         purchase = buy(bob)
     card, payment = purchase.card, purchase.payment
@@ -151,12 +151,12 @@ def test_bought_card_is_active_only_once_its_invoice_is_paid(
     assert card.events.count() == 1
 
 
-def test_buy_for_yourself_with_an_empty_email(bob):  # type: ignore[no-untyped-def]
+def test_buy_for_yourself_with_an_empty_email(bob):
     card = buy(bob, email="").card
     assert card.recipient_email == "bob@example.com" and card.holder == bob
 
 
-def test_failed_payment_voids_the_card(bob):  # type: ignore[no-untyped-def]
+def test_failed_payment_voids_the_card(bob):
     purchase = buy(bob)
     from django.db import transaction
 
@@ -168,7 +168,7 @@ def test_failed_payment_voids_the_card(bob):  # type: ignore[no-untyped-def]
         g.giftcard_claim(code=purchase.card.issued_code, user=bob)
 
 
-def test_buy_bounds(bob):  # type: ignore[no-untyped-def]
+def test_buy_bounds(bob):
     assert buy(bob, amount=500).card.initial_amount == 500
     assert buy(bob, amount=100_000).card.initial_amount == 100_000
     before = snapshot()
@@ -181,7 +181,7 @@ def test_buy_bounds(bob):  # type: ignore[no-untyped-def]
     assert snapshot() == before
 
 
-def test_buy_with_the_same_idempotency_key_returns_the_same_purchase(bob):  # type: ignore[no-untyped-def]
+def test_buy_with_the_same_idempotency_key_returns_the_same_purchase(bob):
     first = buy(bob, key="k-1")
     again = buy(bob, key="k-1")
     assert again.replayed and again.card == first.card and again.payment == first.payment
@@ -203,7 +203,7 @@ def test_parse_amount() -> None:
 # --- balance check -----------------------------------------------------------------------------
 
 
-def test_balance_check(staff_user, charlie):  # type: ignore[no-untyped-def]
+def test_balance_check(staff_user, charlie):
     card = issue(staff_user)
     found = g.giftcard_balance(g.format_code(card.issued_code).lower(), user=charlie)
     assert (found.balance, found.currency, found.status) == (2500, "EUR", S.ACTIVE)
@@ -212,7 +212,7 @@ def test_balance_check(staff_user, charlie):  # type: ignore[no-untyped-def]
         g.giftcard_balance(g.generate_code(), user=charlie)
 
 
-def test_balance_checks_are_rate_limited_per_user(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
+def test_balance_checks_are_rate_limited_per_user(staff_user, bob, charlie):
     card = issue(staff_user)
     for i in range(g.LOOKUPS_PER_MINUTE):
         code = card.issued_code if i % 2 else g.generate_code()
@@ -230,7 +230,7 @@ def test_balance_checks_are_rate_limited_per_user(staff_user, bob, charlie):  # 
 
 def test_holder_transfers_to_a_known_user_and_to_a_stranger_email(
     staff_user, bob, charlie, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     card = issue(staff_user)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -253,7 +253,7 @@ def test_holder_transfers_to_a_known_user_and_to_a_stranger_email(
     assert [e.kind for e in card.events.all()] == [K.ISSUED, K.TRANSFERRED, K.TRANSFERRED]
 
 
-def test_purchaser_may_transfer_only_while_nobody_holds_it(bob, charlie, staff_user):  # type: ignore[no-untyped-def]
+def test_purchaser_may_transfer_only_while_nobody_holds_it(bob, charlie, staff_user):
     purchase = buy(bob, email="someone@example.com")
     checkout.invoice_mark_paid(payment_id=purchase.payment.public_id, user=staff_user)
     card = purchase.card
@@ -265,7 +265,7 @@ def test_purchaser_may_transfer_only_while_nobody_holds_it(bob, charlie, staff_u
     assert caught.value.code == "not_gift_card_holder"
 
 
-def test_transfer_refuses_bad_input_and_inactive_cards(staff_user, bob):  # type: ignore[no-untyped-def]
+def test_transfer_refuses_bad_input_and_inactive_cards(staff_user, bob):
     card = issue(staff_user)
     before = snapshot()
     for email in ("", "nope", "x@" + "a" * 300 + ".com", "bob@example.com"):
@@ -280,7 +280,7 @@ def test_transfer_refuses_bad_input_and_inactive_cards(staff_user, bob):  # type
         g.giftcard_transfer(card_id=card.public_id, user=bob, to_email="x@example.com")
 
 
-def test_claim(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
+def test_claim(staff_user, bob, charlie):
     card = issue(staff_user, email="new@example.com")
     assert card.holder is None
     claimed = g.giftcard_claim(code=g.format_code(card.issued_code), user=charlie)
@@ -297,7 +297,7 @@ def test_claim(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
 # --- expiry ------------------------------------------------------------------------------------
 
 
-def test_expiry_posts_the_breakage_once(staff_user):  # type: ignore[no-untyped-def]
+def test_expiry_posts_the_breakage_once(staff_user):
     card = issue(staff_user, amount=3000)
     empty = issue(staff_user, amount=100)
     fresh = issue(staff_user, amount=100, expires_at=card.expires_at + timedelta(days=30))
@@ -323,7 +323,7 @@ def test_expiry_posts_the_breakage_once(staff_user):  # type: ignore[no-untyped-
     assert_ledger_sound()
 
 
-def test_expire_command(staff_user):  # type: ignore[no-untyped-def]
+def test_expire_command(staff_user):
     from io import StringIO
 
     from django.core.management import call_command
@@ -338,7 +338,7 @@ def test_expire_command(staff_user):  # type: ignore[no-untyped-def]
 # --- history -----------------------------------------------------------------------------------
 
 
-def test_history_has_events_and_ledger_lines(staff_user, bob):  # type: ignore[no-untyped-def]
+def test_history_has_events_and_ledger_lines(staff_user, bob):
     card = issue(staff_user, amount=4000)
     g.giftcard_transfer(card_id=card.public_id, user=bob, to_email="charlie@example.com")
     g.giftcards_expire(now=card.expires_at)

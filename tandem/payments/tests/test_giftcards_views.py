@@ -15,7 +15,7 @@ from tandem.payments.models import GiftCard, GiftCardEvent, LedgerTransaction, P
 pytestmark = pytest.mark.django_db
 
 
-def login(user) -> Client:  # type: ignore[no-untyped-def]
+def login(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -31,13 +31,13 @@ def snapshot() -> tuple:
 
 
 @pytest.fixture
-def bobs_card(staff_user, bob) -> GiftCard:  # type: ignore[no-untyped-def]
+def bobs_card(staff_user, bob) -> GiftCard:
     return g.giftcard_issue(
         staff=staff_user, amount=2500, currency="EUR", recipient_email="bob@example.com"
     )
 
 
-def test_my_gift_cards_page(bobs_card, bob):  # type: ignore[no-untyped-def]
+def test_my_gift_cards_page(bobs_card, bob):
     page = login(bob).get("/gift-cards/")
     assert page.status_code == 200
     html = page.content.decode()
@@ -46,12 +46,12 @@ def test_my_gift_cards_page(bobs_card, bob):  # type: ignore[no-untyped-def]
     assert "Buy a gift card" in html and "Check a balance" in html and "Add a card" in html
 
 
-def test_empty_state_and_sign_in_required(charlie):  # type: ignore[no-untyped-def]
+def test_empty_state_and_sign_in_required(charlie):
     assert "No gift cards yet" in login(charlie).get("/gift-cards/").content.decode()
     assert Client().get("/gift-cards/").status_code == 302
 
 
-def test_buy_shows_the_code_once(bob, settings):  # type: ignore[no-untyped-def]
+def test_buy_shows_the_code_once(bob, settings):
     settings.TANDEM_PAYMENT_PROVIDER = "manual"
     client = login(bob)
     key = str(uuid.uuid4())
@@ -73,7 +73,7 @@ def test_buy_shows_the_code_once(bob, settings):  # type: ignore[no-untyped-def]
     assert GiftCard.objects.count() == 1
 
 
-def test_buy_errors_keep_the_input(bob):  # type: ignore[no-untyped-def]
+def test_buy_errors_keep_the_input(bob):
     before = snapshot()
     form = {"amount": "2", "currency": "EUR", "idempotency_key": "k", "message": "Hi there"}
     answer = login(bob).post("/gift-cards/buy/", form)
@@ -83,7 +83,7 @@ def test_buy_errors_keep_the_input(bob):  # type: ignore[no-untyped-def]
     assert snapshot() == before
 
 
-def test_balance_check_and_claim(bobs_card, charlie):  # type: ignore[no-untyped-def]
+def test_balance_check_and_claim(bobs_card, charlie):
     client = login(charlie)
     answer = client.post("/gift-cards/check/", {"check-code": g.format_code(bobs_card.issued_code)})
     assert answer.status_code == 200
@@ -97,7 +97,7 @@ def test_balance_check_and_claim(bobs_card, charlie):  # type: ignore[no-untyped
     assert held.status_code == 409 and "Someone else holds this card" in held.content.decode()
 
 
-def test_detail_history_and_transfer(bobs_card, bob, charlie):  # type: ignore[no-untyped-def]
+def test_detail_history_and_transfer(bobs_card, bob, charlie):
     client = login(bob)
     url = f"/gift-cards/{bobs_card.public_id}/"
     html = client.get(url).content.decode()
@@ -112,7 +112,7 @@ def test_detail_history_and_transfer(bobs_card, bob, charlie):  # type: ignore[n
     assert "Transferred" in login(charlie).get(url).content.decode()
 
 
-def test_charlie_gets_404_on_bobs_card_and_nothing_changes(bobs_card, charlie):  # type: ignore[no-untyped-def]
+def test_charlie_gets_404_on_bobs_card_and_nothing_changes(bobs_card, charlie):
     client = login(charlie)
     before = snapshot()
     url = f"/gift-cards/{bobs_card.public_id}/"
@@ -123,7 +123,7 @@ def test_charlie_gets_404_on_bobs_card_and_nothing_changes(bobs_card, charlie): 
     assert snapshot() == before
 
 
-def test_staff_page(staff_user, bob, charlie):  # type: ignore[no-untyped-def]
+def test_staff_page(staff_user, bob, charlie):
     before = snapshot()
     for user in (bob, charlie):
         assert login(user).get("/staff/gift-cards/").status_code == 404

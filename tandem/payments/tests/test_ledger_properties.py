@@ -219,7 +219,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.serial += 1
         return f"{what}-{self.serial}"
 
-    def attempt(self, rule_name: str, action) -> object:  # type: ignore[no-untyped-def]
+    def attempt(self, rule_name: str, action) -> object:
         """Run one action; a refusal (ServiceError below 500) must leave the ledger alone."""
         before = ledger_state()
         try:
@@ -234,7 +234,7 @@ class LedgerMachine(RuleBasedStateMachine):
         SEEN[f"ok: {rule_name}"] += 1
         return result
 
-    def pick(self, queryset, index: int):  # type: ignore[no-untyped-def]
+    def pick(self, queryset, index: int):
         rows = list(queryset.order_by("pk"))
         return rows[index % len(rows)] if rows else None
 
@@ -378,7 +378,7 @@ class LedgerMachine(RuleBasedStateMachine):
             self.mark_paid(outcome.payment)
 
     @rule(**BOOK)
-    def book_and_pay_more(self, **args) -> None:  # type: ignore[no-untyped-def]
+    def book_and_pay_more(self, **args) -> None:
         """The same rule again: bookings are what most other rules act on, so weigh them."""
         self.book_and_pay(**args)
 
@@ -596,7 +596,7 @@ class LedgerMachine(RuleBasedStateMachine):
             ).exists()
 
 
-def test_random_money_events_keep_the_ledger_sound(settings) -> None:  # type: ignore[no-untyped-def]
+def test_random_money_events_keep_the_ledger_sound(settings) -> None:
     settings.TANDEM_PAYMENT_PROVIDER = "manual"
     settings.TANDEM_GIFT_CARD_VALID_DAYS = 20  # bought cards expire within a run
     settings.TANDEM_PENDING_EXPIRY_HOURS = 12
@@ -631,7 +631,7 @@ def test_random_money_events_keep_the_ledger_sound(settings) -> None:  # type: i
         assert SEEN[f"ok: {name}"] > 0, (name, SEEN)
 
 
-def test_a_staff_refund_of_an_unpaid_gift_card_invoice_leaves_it_payable(bob, staff_user) -> None:  # type: ignore[no-untyped-def]
+def test_a_staff_refund_of_an_unpaid_gift_card_invoice_leaves_it_payable(bob, staff_user) -> None:
     with transaction.atomic():
         ledger.post(
             reason="promotion",

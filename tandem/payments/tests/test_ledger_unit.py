@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 Kind = Account.Kind
 
 
-def post(legs, key: str = "unit-1", reason: str = "unit"):  # type: ignore[no-untyped-def]
+def post(legs, key: str = "unit-1", reason: str = "unit"):
     with transaction.atomic():
         return ledger.post(reason=reason, correlation_key=key, legs=legs)
 
@@ -31,7 +31,7 @@ def counts() -> tuple[int, int]:
     return LedgerTransaction.objects.count(), LedgerEntry.objects.count()
 
 
-def test_a_balanced_posting_is_recorded(bob) -> None:  # type: ignore[no-untyped-def]
+def test_a_balanced_posting_is_recorded(bob) -> None:
     promo, credit = accounts.promotions("EUR"), accounts.client_credit(bob, "EUR")
     txn = post([(promo, 500), (credit, -500)])
     assert sorted(txn.entries.values_list("amount", flat=True)) == [-500, 500]
@@ -42,7 +42,7 @@ def test_a_balanced_posting_is_recorded(bob) -> None:  # type: ignore[no-untyped
 
 
 @pytest.mark.parametrize("legs", [[500, -499], [1, 0], [-1]])
-def test_unbalanced_legs_are_refused(bob, legs) -> None:  # type: ignore[no-untyped-def]
+def test_unbalanced_legs_are_refused(bob, legs) -> None:
     promo, credit = accounts.promotions("EUR"), accounts.client_credit(bob, "EUR")
     pairs = [(promo, legs[0]), *([(credit, legs[1])] if len(legs) > 1 else [])]
     with pytest.raises(UnbalancedTransaction):
@@ -50,7 +50,7 @@ def test_unbalanced_legs_are_refused(bob, legs) -> None:  # type: ignore[no-unty
     assert counts() == (0, 0)
 
 
-def test_legs_must_balance_per_currency(bob) -> None:  # type: ignore[no-untyped-def]
+def test_legs_must_balance_per_currency(bob) -> None:
     # +500 EUR and -500 USD sum to zero as numbers, but not per currency.
     with pytest.raises(UnbalancedTransaction):
         post([(accounts.promotions("EUR"), 500), (accounts.client_credit(bob, "USD"), -500)])
@@ -62,14 +62,14 @@ def test_legs_must_balance_per_currency(bob) -> None:  # type: ignore[no-untyped
     [5.0, 0.5, Decimal("5"), Decimal("5.00"), True, "5"],
     ids=["float", "float-half", "decimal", "decimal-cents", "bool", "str"],
 )
-def test_non_int_amounts_are_refused(bob, amount) -> None:  # type: ignore[no-untyped-def]
+def test_non_int_amounts_are_refused(bob, amount) -> None:
     promo, credit = accounts.promotions("EUR"), accounts.client_credit(bob, "EUR")
     with pytest.raises(UnbalancedTransaction):
         post([(promo, amount), (credit, -amount if not isinstance(amount, str) else amount)])
     assert counts() == (0, 0)
 
 
-def test_empty_and_netting_to_nothing_postings_are_refused(bob) -> None:  # type: ignore[no-untyped-def]
+def test_empty_and_netting_to_nothing_postings_are_refused(bob) -> None:
     with pytest.raises(UnbalancedTransaction):
         post([])
     credit = accounts.client_credit(bob, "EUR")
@@ -79,7 +79,7 @@ def test_empty_and_netting_to_nothing_postings_are_refused(bob) -> None:  # type
 
 
 @pytest.mark.django_db(transaction=True)
-def test_posting_outside_a_transaction_is_refused(bob) -> None:  # type: ignore[no-untyped-def]
+def test_posting_outside_a_transaction_is_refused(bob) -> None:
     # A transactional test: no atomic block wraps this one, as in autocommit code.
     promo, credit = accounts.promotions("EUR"), accounts.client_credit(bob, "EUR")
     with pytest.raises(RuntimeError, match="inside the caller's transaction"):
@@ -87,7 +87,7 @@ def test_posting_outside_a_transaction_is_refused(bob) -> None:  # type: ignore[
     assert counts() == (0, 0)
 
 
-def test_a_duplicate_correlation_key_returns_the_first_and_moves_nothing(bob) -> None:  # type: ignore[no-untyped-def]
+def test_a_duplicate_correlation_key_returns_the_first_and_moves_nothing(bob) -> None:
     promo, credit = accounts.promotions("EUR"), accounts.client_credit(bob, "EUR")
     first = post([(promo, 700), (credit, -700)], key="same")
     again = post([(promo, 9_999), (credit, -9_999)], key="same")
@@ -109,7 +109,7 @@ NON_NEGATIVE = [
 
 
 @pytest.mark.parametrize("make", [m for _, m in NON_NEGATIVE], ids=[n for n, _ in NON_NEGATIVE])
-def test_an_overdraft_of_a_non_negative_account_is_refused(bob, make) -> None:  # type: ignore[no-untyped-def]
+def test_an_overdraft_of_a_non_negative_account_is_refused(bob, make) -> None:
     guarded = make({"bob": bob})
     assert not guarded.may_go_negative
     other = accounts.platform_revenue("EUR")
@@ -129,7 +129,7 @@ def test_an_overdraft_of_a_non_negative_account_is_refused(bob, make) -> None:  
     assert_ledger_sound()
 
 
-def test_coach_payable_and_revenue_may_go_negative(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_coach_payable_and_revenue_may_go_negative(alice, bob) -> None:
     coach = make_coach(alice, slug="alice")
     payable = accounts.coach_payable(coach, "EUR")
     revenue = accounts.platform_revenue("EUR")
@@ -143,7 +143,7 @@ def test_coach_payable_and_revenue_may_go_negative(alice, bob) -> None:  # type:
     assert_ledger_sound()
 
 
-def test_balances_are_derived_with_each_kinds_natural_sign(alice, bob) -> None:  # type: ignore[no-untyped-def]
+def test_balances_are_derived_with_each_kinds_natural_sign(alice, bob) -> None:
     coach = make_coach(alice, slug="alice")
     clearing = accounts.provider_clearing("manual", "EUR")
     payable = accounts.coach_payable(coach, "EUR")

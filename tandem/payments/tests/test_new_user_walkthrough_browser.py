@@ -68,7 +68,7 @@ MONEY = re.compile(r"^(?P<minus>[−-])?\s*(?P<n>\d[\d,]*\.\d\d) EUR$")
 
 
 @pytest.fixture
-def practice(alice, settings):  # type: ignore[no-untyped-def]
+def practice(alice, settings):
     """Alice (Berlin, leadership), open around the clock, with a 120.00 EUR hour and a
     45.00 EUR half-hour "Quick call" that Book now can offer (20 minutes' notice); the
     platform keeps its default 10 % fee, whatever the environment says."""
@@ -121,17 +121,17 @@ class Looks:
 
 
 @pytest.fixture
-def looks(tmp_path) -> Looks:  # type: ignore[no-untyped-def]
+def looks(tmp_path) -> Looks:
     return Looks(Path(os.environ.get("TANDEM_SHOTS_DIR") or tmp_path / "shots"))
 
 
-def signed_in(browser_context, server: AsgiServer, login, user, zone: str):  # type: ignore[no-untyped-def]
+def signed_in(browser_context, server: AsgiServer, login, user, zone: str):
     context = browser_context(viewport=WIDE, timezone_id=zone)
     login(context, server, user)
     return context
 
 
-def wait_online(user) -> None:  # type: ignore[no-untyped-def]
+def wait_online(user) -> None:
     deadline = time.monotonic() + 10  # a deadline for the socket's presence, not a timing test
     while presence_of([user.pk])[user.pk].state != "online":
         assert time.monotonic() < deadline, f"{user} never came online"
@@ -209,7 +209,7 @@ def book_through_the_wizard(page: Page, base: str, looks: Looks | None) -> Booki
     return booking
 
 
-def payment_row(page: Page, what: str, booking: Booking):  # type: ignore[no-untyped-def]
+def payment_row(page: Page, what: str, booking: Booking):
     """The /payments/ row of this booking's payment: its description, date (as Bob sees it)
     and document link (two payments can share a minute)."""
     payment = Payment.objects.get(booking=booking)
@@ -247,7 +247,7 @@ def cancel(page: Page, base: str, booking: Booking) -> None:
     expect(page.locator("main")).not_to_contain_text("late cancellation")
 
 
-def test_a_new_user_books_cancels_and_the_coach_reads_her_earnings(  # type: ignore[no-untyped-def]
+def test_a_new_user_books_cancels_and_the_coach_reads_her_earnings(
     browser_context, asgi_server, asgi_login, alice, bob, practice, looks
 ):
     base = asgi_server.url
@@ -393,7 +393,7 @@ def test_a_new_user_books_cancels_and_the_coach_reads_her_earnings(  # type: ign
     # Deductions are shown as such; nothing else carries a minus.
     assert shown["fees"].startswith("−") and shown["refunds"].startswith("−")
     for name in ("gross", "net", "paid_out", "in_progress", "pending"):
-        assert not MONEY.match(shown[name])["minus"], shown  # type: ignore[index]
+        assert not MONEY.match(shown[name])["minus"], shown
     expect(card).to_contain_text("Pending (not yet in a payout)")
     expect(card).not_to_contain_text("Owed back")
     expect(card.locator("[data-figure='awaiting_client']")).to_have_count(0)  # no open invoice

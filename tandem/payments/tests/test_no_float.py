@@ -211,7 +211,7 @@ def test_every_amount_field_of_the_payments_app_is_a_big_integer() -> None:
 
 
 @pytest.mark.django_db
-def test_the_ledger_refuses_a_float_leg(bob) -> None:  # type: ignore[no-untyped-def]
+def test_the_ledger_refuses_a_float_leg(bob) -> None:
     from tandem.payments.models import LedgerEntry
 
     promo, credit = accounts.promotions("EUR"), accounts.client_credit(bob, "EUR")

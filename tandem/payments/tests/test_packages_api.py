@@ -17,18 +17,18 @@ pytestmark = pytest.mark.django_db
 BASE = "/api/v1"
 
 
-def as_user(user) -> Client:  # type: ignore[no-untyped-def]
+def as_user(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def post(client: Client, url: str, body, **headers):  # type: ignore[no-untyped-def]
+def post(client: Client, url: str, body, **headers):
     data = body if isinstance(body, str | bytes) else json.dumps(body)
     return client.post(url, data, content_type="application/json", headers=headers)
 
 
-def patch(client: Client, url: str, body):  # type: ignore[no-untyped-def]
+def patch(client: Client, url: str, body):
     data = body if isinstance(body, str | bytes) else json.dumps(body)
     return client.patch(url, data, content_type="application/json")
 

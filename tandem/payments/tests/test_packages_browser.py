@@ -41,7 +41,7 @@ def check_page(page: Page, path: str) -> None:
     assert not violations, f"axe on {path}:\n{describe(violations)}"
 
 
-def test_offer_buy_pay_and_see_the_sessions(  # type: ignore[no-untyped-def]
+def test_offer_buy_pay_and_see_the_sessions(
     browser_context, live_server, login_as, alice, bob, pk_type
 ):
     assert AXE.is_file(), f"axe-core is missing at {AXE}: run `npm ci`"

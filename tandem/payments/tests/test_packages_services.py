@@ -32,13 +32,13 @@ pytestmark = pytest.mark.django_db
 MANUAL = checkout.PayWith(package=False, use_credit=False, provider="manual")
 
 
-def buy(client, offer, *, key=None, now=None):  # type: ignore[no-untyped-def]
+def buy(client, offer, *, key=None, now=None):
     return services.package_buy(
         client=client, offer_id=offer.public_id, pay_with=MANUAL, idempotency_key=key, now=now
     )
 
 
-def pay(outcome, coach_user, *, now=None):  # type: ignore[no-untyped-def]
+def pay(outcome, coach_user, *, now=None):
     checkout.invoice_mark_paid(payment_id=outcome.payment.public_id, user=coach_user, now=now)
     outcome.purchase.refresh_from_db()
     return outcome.purchase
@@ -344,7 +344,7 @@ def test_bad_idempotency_key_is_refused(bob, pk_offer):
 # --- The credit pick --------------------------------------------------------------------------
 
 
-def _active(alice, bob, offer, *, paid_at):  # type: ignore[no-untyped-def]
+def _active(alice, bob, offer, *, paid_at):
     return pay(buy(bob, offer, now=paid_at), alice, now=paid_at)
 
 
@@ -372,7 +372,7 @@ def test_available_credit_takes_the_soonest_expiring_and_ignores_expired(
 # --- Expiry -----------------------------------------------------------------------------------
 
 
-def _book_with_credit(bob, pk_offer, *, days: int):  # type: ignore[no-untyped-def]
+def _book_with_credit(bob, pk_offer, *, days: int):
     """A session booked through checkout; a package credit pays for it."""
     from tandem.booking.services import BookingRequest
     from tandem.booking.tests.conftest import at

@@ -11,7 +11,7 @@ from tandem.payments.models import PackageOffer, PackagePurchase, Payment
 pytestmark = pytest.mark.django_db
 
 
-def as_user(user) -> Client:  # type: ignore[no-untyped-def]
+def as_user(user) -> Client:
     client = Client()
     client.force_login(user)
     return client

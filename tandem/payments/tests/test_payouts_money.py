@@ -28,7 +28,7 @@ END_APRIL = date(2026, 4, 30)
 
 
 @pytest.fixture
-def earned(money_coach, bob):  # type: ignore[no-untyped-def]
+def earned(money_coach, bob):
     money_paid(money_coach, bob, amount=8000, fee=800, at=APRIL)
     money_paid(money_coach, bob, amount=5000, fee=500, at=MAY)
     return money_coach

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def payment(alice, bob):  # type: ignore[no-untyped-def]
+def payment(alice, bob):
     coach = make_coach(alice, slug="alice")
     session_type = make_type(coach)
     return checkout_booking(
@@ -29,7 +29,7 @@ def payment(alice, bob):  # type: ignore[no-untyped-def]
     ).payment
 
 
-def test_staff_find_refund_and_mark_paid(payment, staff_user, client):  # type: ignore[no-untyped-def]
+def test_staff_find_refund_and_mark_paid(payment, staff_user, client):
     client.force_login(staff_user)
     listing = client.get("/staff/payments/", {"q": "bob@"})
     assert listing.status_code == 200 and b"bob@example.com" in listing.content
@@ -54,7 +54,7 @@ def test_staff_find_refund_and_mark_paid(payment, staff_user, client):  # type: 
     assert_ledger_sound()
 
 
-def test_others_get_404_and_change_nothing(payment, alice, bob, charlie, client):  # type: ignore[no-untyped-def]
+def test_others_get_404_and_change_nothing(payment, alice, bob, charlie, client):
     entries = LedgerEntry.objects.count()
     for user in (alice, bob, charlie):
         client.force_login(user)

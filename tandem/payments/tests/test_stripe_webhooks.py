@@ -25,16 +25,16 @@ URL = "/webhooks/stripe"
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach):  # type: ignore[no-untyped-def]
+def session_type(coach):
     return make_type(coach)
 
 
-def card_payment(client, coach, session_type, start) -> Payment:  # type: ignore[no-untyped-def]
+def card_payment(client, coach, session_type, start) -> Payment:
     """Bob checks out a session by card: the payment waits for Stripe, the slot is held."""
     outcome = checkout.checkout_booking(
         client=client,
@@ -48,7 +48,7 @@ def card_payment(client, coach, session_type, start) -> Payment:  # type: ignore
     return payment
 
 
-def deliver(delivery: Delivery, *, signature: str | None = None):  # type: ignore[no-untyped-def]
+def deliver(delivery: Delivery, *, signature: str | None = None):
     headers = {} if signature == "" else {"HTTP_STRIPE_SIGNATURE": signature or delivery.signature}
     return Client().post(URL, data=delivery.payload, content_type="application/json", **headers)
 

@@ -40,28 +40,28 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def coach(alice):  # type: ignore[no-untyped-def]
+def coach(alice):
     return make_coach(alice, slug="alice")
 
 
 @pytest.fixture
-def session_type(coach):  # type: ignore[no-untyped-def]
+def session_type(coach):
     return make_type(coach, price=Decimal("120.00"), currency="EUR")
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def text_of(response) -> str:  # type: ignore[no-untyped-def]
+def text_of(response) -> str:
     html = response.content.decode()
     main = html.split('<main id="main"', 1)[-1].split(">", 1)[-1].split("</main>", 1)[0]
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())
 
 
-def give_credit(user, amount: int) -> None:  # type: ignore[no-untyped-def]
+def give_credit(user, amount: int) -> None:
     with transaction.atomic():
         ledger.post(
             reason="test_credit",
@@ -73,7 +73,7 @@ def give_credit(user, amount: int) -> None:  # type: ignore[no-untyped-def]
         )
 
 
-def book(bob, session_type, start) -> Payment:  # type: ignore[no-untyped-def]
+def book(bob, session_type, start) -> Payment:
     outcome = checkout.checkout_booking(
         client=bob,
         request=services.BookingRequest(
@@ -90,7 +90,7 @@ def reasons() -> list[str]:
     return list(LedgerTransaction.objects.order_by("pk").values_list("reason", flat=True))
 
 
-def cancel_through_the_api(bob, booking) -> dict:  # type: ignore[no-untyped-def]
+def cancel_through_the_api(bob, booking) -> dict:
     response = token_client(bob).post(
         f"/api/v1/bookings/{booking.public_id}/cancel",
         json.dumps({"reason_code": "schedule_conflict"}),
@@ -100,7 +100,7 @@ def cancel_through_the_api(bob, booking) -> dict:  # type: ignore[no-untyped-def
     return response.json()
 
 
-def test_cancelling_with_an_open_invoice_voids_it_and_refunds_nothing(  # type: ignore[no-untyped-def]
+def test_cancelling_with_an_open_invoice_voids_it_and_refunds_nothing(
     coach, session_type, alice, bob
 ):
     payment = book(bob, session_type, at(6, 10))
@@ -152,7 +152,7 @@ def test_cancelling_with_an_open_invoice_voids_it_and_refunds_nothing(  # type: 
     assert api["refunds"] == [] and api["voids"][0]["amount"] == "120.00"
 
 
-def test_cancelling_a_paid_invoice_still_refunds_it(coach, session_type, alice, bob):  # type: ignore[no-untyped-def]
+def test_cancelling_a_paid_invoice_still_refunds_it(coach, session_type, alice, bob):
     payment = book(bob, session_type, at(6, 11))
     checkout.invoice_mark_paid(payment_id=payment.public_id, user=alice)
     booking = payment.booking
@@ -172,7 +172,7 @@ def test_cancelling_a_paid_invoice_still_refunds_it(coach, session_type, alice, 
     assert "Refunded 120.00 EUR" in history and "Voided" not in history
 
 
-def test_credits_go_back_and_the_open_invoice_part_is_voided(coach, session_type, bob):  # type: ignore[no-untyped-def]
+def test_credits_go_back_and_the_open_invoice_part_is_voided(coach, session_type, bob):
     give_credit(bob, 2000)
     payment = book(bob, session_type, at(6, 12))  # 20.00 account credit + a 100.00 invoice
     assert accounts.client_credit_balance(bob, "EUR") == 0
@@ -195,7 +195,7 @@ def test_credits_go_back_and_the_open_invoice_part_is_voided(coach, session_type
     assert "Refunded 20.00 EUR" in history and "Voided 100.00 EUR of the unpaid invoice" in history
 
 
-def test_a_late_cancellation_voids_the_invoice_down_to_the_late_fee(  # type: ignore[no-untyped-def]
+def test_a_late_cancellation_voids_the_invoice_down_to_the_late_fee(
     coach, session_type, alice, bob
 ):
     start = at(6, 13)
@@ -222,7 +222,7 @@ def test_a_late_cancellation_voids_the_invoice_down_to_the_late_fee(  # type: ig
     assert_ledger_sound()
 
 
-def test_charlie_sees_nothing_of_a_voided_payment(coach, session_type, bob, charlie):  # type: ignore[no-untyped-def]
+def test_charlie_sees_nothing_of_a_voided_payment(coach, session_type, bob, charlie):
     payment = book(bob, session_type, at(6, 14))
     cancel_through_the_api(bob, payment.booking)
     assert signed_in(charlie).get(f"/sessions/{payment.booking.public_id}/").status_code == 404

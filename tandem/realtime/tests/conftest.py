@@ -97,7 +97,7 @@ def start_asgi_server(*, websockets: bool = True, port: int | None = None) -> As
 
 
 @pytest.fixture
-def serve_asgi(transactional_db, settings) -> Iterator[Callable[..., AsgiServer]]:  # type: ignore[no-untyped-def]
+def serve_asgi(transactional_db, settings) -> Iterator[Callable[..., AsgiServer]]:
     """Start ASGI servers (`serve_asgi(websockets=False)` for one without WebSockets,
     `serve_asgi(port=old.port)` to restart one); all are stopped when the test ends.
 
@@ -122,7 +122,7 @@ def serve_asgi(transactional_db, settings) -> Iterator[Callable[..., AsgiServer]
 
 
 @pytest.fixture
-def asgi_server(serve_asgi) -> AsgiServer:  # type: ignore[no-untyped-def]
+def asgi_server(serve_asgi) -> AsgiServer:
     return serve_asgi()
 
 
@@ -133,7 +133,7 @@ def asgi_login() -> Callable[..., None]:
     from django.conf import settings
     from django.test import Client
 
-    def login(context, server: AsgiServer, user) -> None:  # type: ignore[no-untyped-def]
+    def login(context, server: AsgiServer, user) -> None:
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]

@@ -48,7 +48,7 @@ SET_VISIBILITY = """(value) => {
 
 
 @pytest.fixture
-def practice(alice):  # type: ignore[no-untyped-def]
+def practice(alice):
     """Alice (Berlin, 08:00-20:00) with a session type she confirms by hand."""
     coach = make_coach(alice, slug="alice")
     return {
@@ -57,14 +57,14 @@ def practice(alice):  # type: ignore[no-untyped-def]
     }
 
 
-def api(server: AsgiServer, user) -> httpx.Client:  # type: ignore[no-untyped-def]
+def api(server: AsgiServer, user) -> httpx.Client:
     token = api_token_create(user=user, name="live test")[1]
     return httpx.Client(
         base_url=server.url, headers={"Authorization": f"Bearer {token}"}, timeout=15
     )
 
 
-def request_session(client: httpx.Client, practice, days: int) -> str:  # type: ignore[no-untyped-def]
+def request_session(client: httpx.Client, practice, days: int) -> str:
     response = client.post(
         "/api/v1/bookings",
         json={
@@ -97,7 +97,7 @@ def in_thread(work: Callable[[], object]) -> None:
     assert not failure, failure
 
 
-def open_page(browser_context, server: AsgiServer, login, user, path: str, **options) -> Page:  # type: ignore[no-untyped-def]
+def open_page(browser_context, server: AsgiServer, login, user, path: str, **options) -> Page:
     context = browser_context(**options)
     login(context, server, user)
     context.add_init_script(RECORD_EVENTS)
@@ -128,7 +128,7 @@ def wait_until(condition: Callable[[], bool], deadline: float = 10) -> None:
         time.sleep(0.1)
 
 
-def test_my_sessions_shows_a_new_request_live_over_websocket(  # type: ignore[no-untyped-def]
+def test_my_sessions_shows_a_new_request_live_over_websocket(
     browser_context, asgi_server, asgi_login, practice, alice, bob
 ):
     page = open_page(
@@ -166,7 +166,7 @@ def test_my_sessions_shows_a_new_request_live_over_websocket(  # type: ignore[no
         wait_until(lambda state=state: presence_of([alice.pk])[alice.pk].state == state)
 
 
-def test_without_websockets_the_page_follows_over_sse(  # type: ignore[no-untyped-def]
+def test_without_websockets_the_page_follows_over_sse(
     browser_context, serve_asgi, asgi_login, practice, alice, bob
 ):
     # A server (as behind a proxy) that answers a WebSocket handshake with plain HTTP.
@@ -192,7 +192,7 @@ def test_without_websockets_the_page_follows_over_sse(  # type: ignore[no-untype
     expect_live(page, "sse")
 
 
-def test_without_streams_the_coach_dashboard_follows_over_long_poll(  # type: ignore[no-untyped-def]
+def test_without_streams_the_coach_dashboard_follows_over_long_poll(
     browser_context, serve_asgi, asgi_login, practice, alice, bob
 ):
     server = serve_asgi(websockets=False)
@@ -224,7 +224,7 @@ def test_without_streams_the_coach_dashboard_follows_over_long_poll(  # type: ig
     assert not serious, serious
 
 
-def test_offline_then_back_catches_up_once_and_a_lost_resume_point_reloads(  # type: ignore[no-untyped-def]
+def test_offline_then_back_catches_up_once_and_a_lost_resume_point_reloads(
     browser_context, asgi_server, asgi_login, alice
 ):
     in_thread(lambda: publish([alice.pk], 2))
@@ -259,7 +259,7 @@ def test_offline_then_back_catches_up_once_and_a_lost_resume_point_reloads(  # t
     assert page.evaluate("window.__received") == []  # a new document
 
 
-def test_a_server_restart_shows_reconnecting_then_catches_up(  # type: ignore[no-untyped-def]
+def test_a_server_restart_shows_reconnecting_then_catches_up(
     browser_context, serve_asgi, asgi_login, practice, alice, bob
 ):
     server = serve_asgi()

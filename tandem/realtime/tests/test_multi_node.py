@@ -62,7 +62,7 @@ print(json.dumps({
 
 
 @pytest.fixture
-def two_servers(tmp_path) -> Iterator[tuple[list[int], dict]]:  # type: ignore[no-untyped-def]
+def two_servers(tmp_path) -> Iterator[tuple[list[int], dict]]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TANDEM_ENV"}}
     env.update(
         TANDEM_VAR_DIR=str(tmp_path / "var"),

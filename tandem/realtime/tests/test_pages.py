@@ -25,26 +25,26 @@ pytestmark = pytest.mark.django_db
 SCRIPT = "/static/realtime/events.js"
 
 
-def asgi_get(path: str, user=None):  # type: ignore[no-untyped-def]
+def asgi_get(path: str, user=None):
     client = AsyncClient()
     if user is not None:
         client.force_login(user)
     return async_to_sync(client.get)(path)
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
+def signed_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def html_of(response) -> str:  # type: ignore[no-untyped-def]
+def html_of(response) -> str:
     assert response.status_code == 200, response.status_code
     return response.content.decode()
 
 
 @pytest.fixture
-def practice(alice):  # type: ignore[no-untyped-def]
+def practice(alice):
     """Alice as a coach (Berlin, 08:00-20:00) with a session type and one she confirms."""
     coach = make_coach(alice, slug="alice")
     return {
@@ -73,13 +73,13 @@ def test_signed_in_pages_load_it_with_their_starting_point(bob, charlie):
     html = html_of(asgi_get("/settings/", bob))
     assert f'<script src="{SCRIPT}" defer></script>' in html
     assert '<script src="/static/realtime/live.js" defer></script>' in html
-    body = re.search(r"<body[^>]*>", html, re.S).group(0)  # type: ignore[union-attr]
+    body = re.search(r"<body[^>]*>", html, re.S).group(0)
     assert 'data-events-after="3"' in body  # Bob's position, not Charlie's
     assert 'data-events-ws="/ws/events"' in body
     assert 'data-events-sse="/api/v1/events/stream"' in body
     assert 'data-events-poll="/api/v1/events"' in body
     assert 'data-events-heartbeat="15"' in body and 'data-events-longpoll="30"' in body
-    indicator = re.search(r"<span[^>]*data-realtime-status[^>]*>", html).group(0)  # type: ignore[union-attr]
+    indicator = re.search(r"<span[^>]*data-realtime-status[^>]*>", html).group(0)
     for attribute in ('role="status"', 'aria-live="polite"', 'data-state="connecting"'):
         assert attribute in indicator
     # A user who never had an event starts at 0.
@@ -91,7 +91,7 @@ def test_the_static_files_are_served():
     for name in ("events.js", "live.js"):
         response = Client().get(f"/static/realtime/{name}")
         assert response.status_code == 200
-        assert b"use strict" in b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        assert b"use strict" in b"".join(response.streaming_content)
 
 
 def test_pages_served_over_wsgi_do_without_it(bob):
@@ -140,7 +140,7 @@ def test_live_pages_read_their_starting_point_before_their_sessions(practice, bo
 
 def test_my_sessions_wraps_its_list_in_a_live_region_that_keeps_tab_and_role(practice, alice):
     html = html_of(signed_in(alice).get("/sessions/?tab=cancelled&role=coach"))
-    region = re.search(r'<div id="sessions-live"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    region = re.search(r'<div id="sessions-live"[^>]*>', html).group(0)
     assert 'hx-get="/sessions/live/?tab=cancelled&amp;role=coach"' in region
     assert 'hx-trigger="tandem:refresh"' in region
     assert 'data-live-refresh="booking.changed"' in region
@@ -222,7 +222,7 @@ def test_the_coach_dashboard_shows_next_sessions_and_requests_live(practice, ali
     confirmed = book_session(bob, practice["coach"], practice["session"], at(2, 9))
     request = book_session(bob, practice["coach"], practice["intro"], at(3, 9))
     html = html_of(signed_in(alice).get("/dashboard/"))
-    region = re.search(r'<div[^>]*id="dashboard-sessions"[^>]*>', html).group(0)  # type: ignore[union-attr]
+    region = re.search(r'<div[^>]*id="dashboard-sessions"[^>]*>', html).group(0)
     assert 'hx-get="/dashboard/sessions/"' in region
     assert 'data-live-refresh="booking.changed"' in region
     assert f"/sessions/{confirmed.public_id}/" in html

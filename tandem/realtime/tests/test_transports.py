@@ -29,14 +29,14 @@ BURST = 1000
 
 
 @pytest.fixture(autouse=True)
-def _no_stray_heartbeats(settings):  # type: ignore[no-untyped-def]
+def _no_stray_heartbeats(settings):
     # A socket's first heartbeat falls at a random point of the interval; one arriving while
     # a test asserts "nothing was sent" would be a false failure. The heartbeat test below
     # sets its own short interval.
     settings.TANDEM_EVENTS_HEARTBEAT_SECONDS = 3600
 
 
-def token_for(user) -> str:  # type: ignore[no-untyped-def]
+def token_for(user) -> str:
     return api_token_create(user=user, name="events")[1]
 
 
@@ -47,7 +47,7 @@ def bearer(token: str) -> list[tuple[bytes, bytes]]:
 # --- WebSocket ------------------------------------------------------------------------------
 
 
-async def socket(token: str, query: str = "", headers=ORIGIN) -> WebsocketCommunicator:  # type: ignore[no-untyped-def]
+async def socket(token: str, query: str = "", headers=ORIGIN) -> WebsocketCommunicator:
     path = "/ws/events" + (f"?{query}" if query else "")
     return WebsocketCommunicator(application, path, headers=[*headers, *bearer(token)])
 

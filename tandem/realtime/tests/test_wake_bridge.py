@@ -22,13 +22,13 @@ BODY = json.dumps({"1": {"seq": 1}}).encode()
 
 
 @pytest.fixture(autouse=True)
-def _frozen_clock(monkeypatch, settings):  # type: ignore[no-untyped-def]
+def _frozen_clock(monkeypatch, settings):
     monkeypatch.setattr(bridge, "_now", lambda: NOW)
     settings.REDIS_URL = ""
 
 
 @pytest.fixture
-def woken(monkeypatch) -> list[dict]:  # type: ignore[no-untyped-def]
+def woken(monkeypatch) -> list[dict]:
     calls: list[dict] = []
 
     async def awake(events: dict) -> None:
