@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-def drop_review_rows(apps, schema_editor):  # type: ignore[no-untyped-def]
+def drop_review_rows(apps, schema_editor):
     """No code ever sent a "review" notification; drop any stray rows and settings of it."""
     for name in ("Notification", "Preference", "Delivery"):
         apps.get_model("notifications", name).objects.filter(kind="review").delete()

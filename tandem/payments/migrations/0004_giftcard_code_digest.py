@@ -14,7 +14,7 @@ from django.utils.crypto import salted_hmac
 _DIGEST_SALT = "tandem.payments.giftcard-code"
 
 
-def digest_codes(apps, schema_editor):  # type: ignore[no-untyped-def]
+def digest_codes(apps, schema_editor):
     GiftCard = apps.get_model("payments", "GiftCard")
     for card in GiftCard.objects.exclude(code="").only("pk", "code").iterator():
         GiftCard.objects.filter(pk=card.pk).update(
@@ -25,7 +25,7 @@ def digest_codes(apps, schema_editor):  # type: ignore[no-untyped-def]
         )
 
 
-def refuse_if_cards(apps, schema_editor):  # type: ignore[no-untyped-def]
+def refuse_if_cards(apps, schema_editor):
     """Going back is possible only without cards: a digest cannot give its code back."""
     if apps.get_model("payments", "GiftCard").objects.exists():
         raise IrreversibleError("Gift card codes are stored as digests and cannot be restored.")
