@@ -19,8 +19,10 @@ from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from tandem.core.ids import parse_id
 from tandem.core.text import clean_text
 from tandem.core.timezones import available_zones, canonical_zone
+from tandem.core.uploads import certificate_file
 
 from .models import ApiToken, CoachApplication, User
+from .signals import coach_application_approved, user_profile_changed
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +77,8 @@ def user_update_profile(
         setattr(user, field, value)
     if values:
         user.save(update_fields=list(values))
-    if "display_name" in values:
-        from tandem.coaches.search import refresh_search_vectors_for_user
-
-        # A coach's name is part of their directory search document.
-        refresh_search_vectors_for_user(user.pk)
+        # Apps above accounts follow (coaches: a coach's name is in their search document).
+        user_profile_changed.send(sender=User, user=user, fields=frozenset(values))
     return user
 
 
@@ -106,8 +105,6 @@ def coach_apply(
 
     `certificate` (optional): a PDF, PNG or JPEG of up to 5 MB, recognised by its content.
     """
-    from tandem.coaches.uploads import certificate_file
-
     headline = clean_text(headline, field="headline", max_length=200, required=True)
     motivation = clean_text(motivation, field="motivation", max_length=5000)
     credentials = clean_text(credentials, field="credentials", max_length=2000)
@@ -143,8 +140,6 @@ def coach_application_attach_certificate(
     *, user: User, application_id: int | uuid.UUID | str, certificate: IO[bytes]
 ) -> CoachApplication:
     """Add or replace the certificate of one's own pending application."""
-    from tandem.coaches.uploads import certificate_file
-
     lookup = _coach_application_id(application_id)
     content = certificate_file(certificate)
     application = CoachApplication.objects.select_for_update().filter(user=user, **lookup).first()
@@ -179,8 +174,6 @@ def coach_application_decide(
     a unique slug if they have none). The applicant is emailed after commit; a rejection
     email carries the reason.
     """
-    from tandem.coaches.services import coach_profile_verify
-
     if not staff_user.is_staff:
         raise PermissionDenied()
     lookup = _coach_application_id(application_id)
@@ -202,11 +195,8 @@ def coach_application_decide(
     if approve:
         try:
             with transaction.atomic():
-                coach_profile_verify(
-                    user=application.user,
-                    headline=application.headline,
-                    credentials=application.credentials,
-                )
+                # Coaches verifies the applicant's profile (tandem/accounts/signals.py).
+                coach_application_approved.send(sender=CoachApplication, application=application)
         except IntegrityError as exc:
             raise Conflict("The coach profile could not be created; try again.") from exc
     application_pk = application.pk

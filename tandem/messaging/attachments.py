@@ -2,7 +2,7 @@
 
 The name and the client's Content-Type are ignored (a `photo.png` holding HTML is refused).
 Images and PDFs are checked with the same signatures and image verification as coach
-certificates (tandem.coaches.uploads). Text must be valid UTF-8 without control characters
+certificates (tandem.core.uploads). Text must be valid UTF-8 without control characters
 and must not look like markup, so a browser could never be talked into rendering it as HTML
 even if our Content-Type and nosniff headers were lost on the way.
 """
@@ -18,8 +18,8 @@ from typing import IO
 
 from django.conf import settings
 
-from tandem.coaches.uploads import CERTIFICATE_SIGNATURES, MAX_SCAN_SIDE, _verify_image
 from tandem.core.errors import InvalidInput, ServiceError
+from tandem.core.uploads import CERTIFICATE_SIGNATURES, MAX_SCAN_SIDE, verify_image
 
 TYPES = {
     "png": "image/png",
@@ -94,7 +94,7 @@ def _sniff(data: bytes) -> str:
         return extension
     if extension in ("png", "jpg"):
         try:
-            _verify_image(
+            verify_image(
                 data, ["PNG" if extension == "png" else "JPEG"], max_side=MAX_SCAN_SIDE
             ).close()
         except Exception as exc:  # Pillow raises many types for broken images
