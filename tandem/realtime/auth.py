@@ -43,7 +43,7 @@ async def request_user(request: HttpRequest) -> AbstractBaseUser | None:
     if header:
         return await _token_user(_bearer(header))
     user = await request.auser()
-    return user if user.is_authenticated else None  # type: ignore[return-value]
+    return user if user.is_authenticated else None
 
 
 async def socket_user(scope: dict) -> AbstractBaseUser | None:

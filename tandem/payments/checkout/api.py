@@ -28,7 +28,7 @@ from .schemas import CheckoutIn, CheckoutOut, PaymentOut, StaffRefundIn
 router = Router(tags=["payments"])
 
 
-def pay_with(payload) -> checkout.PayWith:  # type: ignore[no-untyped-def]
+def pay_with(payload) -> checkout.PayWith:
     return checkout.PayWith(
         package=payload.use_package,
         gift_card_code=payload.gift_card_code or None,
@@ -93,7 +93,7 @@ def create_checkout(request: HttpRequest, response: HttpResponse, payload: Check
     return Status(200 if outcome.replayed else 201, body)
 
 
-def _visible(request: HttpRequest, payment_id: str):  # type: ignore[no-untyped-def]
+def _visible(request: HttpRequest, payment_id: str):
     payment = selectors.payment_for(request.user, payment_id)
     if payment is None:
         raise NotFound("No such payment.")

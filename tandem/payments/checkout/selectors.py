@@ -29,7 +29,7 @@ def payment_for(user: User, payment_id: Any) -> Payment | None:
     return visible_payments(user).filter(public_id=parsed).first()
 
 
-def booking_payment(booking) -> Payment | None:  # type: ignore[no-untyped-def]
+def booking_payment(booking) -> Payment | None:
     """The latest payment of a booking (a rescheduled booking keeps its payment)."""
     return (
         Payment.objects.filter(booking=booking)
