@@ -5,15 +5,16 @@ core.forms.add_service_error."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from tandem.core.errors import ServiceError
 from tandem.core.idempotency import MAX_KEY
-from tandem.payments.checkout.services import PayWith
-from tandem.payments.packages.services import MAX_GIFT_CODE
 
 from .page_queries import parse_start
+from .services import payments_hook
 from .services.create import MAX_NOTES
 from .services.policy import CANCEL_REASONS
 
@@ -77,10 +78,10 @@ class ConfirmForm(forms.Form):
     # How to pay (priced sessions). The view drops the options that do not apply to the
     # client and relabels them with what they hold ("3 left, expires ...", "12.00 EUR").
     use_package = forms.BooleanField(label="Use a package credit", required=False)
+    # Its longest code is payments' rule, set per form from the payments port (__init__).
     gift_card_code = forms.CharField(
         label="Gift card code",
         required=False,
-        max_length=MAX_GIFT_CODE,
         strip=True,
         help_text="Its balance pays (part of) the price.",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
@@ -89,11 +90,19 @@ class ConfirmForm(forms.Form):
 
     PAYMENT_FIELDS = ("use_package", "gift_card_code", "use_credit")
 
-    def pay_with(self) -> PayWith:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.fields["gift_card_code"]
+        assert isinstance(code, forms.CharField)
+        code.max_length = payments_hook.port().gift_card_code_max_length()
+        code.validators.append(MaxLengthValidator(code.max_length))
+        code.widget.attrs.update(code.widget_attrs(code.widget))  # maxlength="..."
+
+    def pay_choices(self) -> payments_hook.PayChoices:
         """The payment options as the form was sent (the same body gives the same options,
         so a repeated submit replays rather than conflicts)."""
         data = self.cleaned_data
-        return PayWith(
+        return payments_hook.PayChoices(
             package=bool(data.get("use_package")),
             gift_card_code=data.get("gift_card_code") or None,
             use_credit=bool(data.get("use_credit")),

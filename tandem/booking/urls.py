@@ -15,7 +15,6 @@ urlpatterns = [
     path("book/<str:slug>/", views_book.book, name="book"),
     path("book/<str:slug>/hold/", views_book.book_hold, name="book_hold"),
     path("book/<str:slug>/review/<uuid:hold_id>/", views_book.book_review, name="book_review"),
-    path("payments/<uuid:payment_id>/pay/", views_book.payment_pay, name="payment_pay"),
     path("sessions/", views_sessions.sessions, name="sessions"),
     path("sessions/live/", views_sessions.sessions_live, name="sessions_live"),
     path("sessions/<uuid:booking_id>/", views_sessions.session_detail, name="session_detail"),
@@ -49,11 +48,6 @@ urlpatterns = [
     ),
     path(
         "sessions/<uuid:booking_id>/cancel/", views_sessions.session_cancel, name="session_cancel"
-    ),
-    path(
-        "sessions/<uuid:booking_id>/mark-paid/",
-        views_sessions.session_mark_paid,
-        name="session_mark_paid",
     ),
     path(
         "sessions/<uuid:booking_id>/cancelled/",

@@ -1,11 +1,11 @@
 """The booking wizard at /book/<slug>/: session type → time → hold → notes, payment and
-review → booking (and, for a card, the pay page /payments/<id>/pay/).
+review → booking (and, for a card, payments' pay page /payments/<id>/pay/).
 
-Thin: parse, call one service (hold_create, checkout_booking), render or redirect. The time
-step is a plain POST form whose slot buttons carry their instant, so it works without
-JavaScript; the review page's countdown is booking.js's. Any refusal of the chosen time
-(slot_unavailable, hold_expired, a hold that is gone) sends the client back to the time step
-with the service's message.
+Thin: parse, call one service (hold_create; booking and paying through the payments port,
+services/payments_hook.py), render or redirect. The time step is a plain POST form whose
+slot buttons carry their instant, so it works without JavaScript; the review page's
+countdown is booking.js's. Any refusal of the chosen time (slot_unavailable, hold_expired, a
+hold that is gone) sends the client back to the time step with the service's message.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from csp.decorators import csp_update
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,27 +26,14 @@ from tandem.coaches import page_queries as coach_pages
 from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile
 from tandem.core.errors import NotFound, ServiceError
-from tandem.payments.checkout import selectors as payment_selectors
-from tandem.payments.checkout import services as checkout
-from tandem.payments.ledger import accounts
-from tandem.payments.ledger.money import format_money, to_minor
-from tandem.payments.models import Payment, PaymentSource
-from tandem.payments.packages.selectors import available_credit, credits_left
 
 from . import page_queries, services
 from .forms import ConfirmForm, HoldForm, show_service_error
 from .models import Booking
+from .services import payments_hook
 
 # Errors that mean "this time is gone": pick another one.
 TIME_GONE = (services.SlotUnavailable, services.HoldExpired)
-
-# The pay page alone may load Stripe.js (its script, its frames, its API).
-STRIPE_JS = "https://js.stripe.com"
-STRIPE_CSP = {
-    "script-src": [STRIPE_JS],
-    "frame-src": [STRIPE_JS, "https://hooks.stripe.com"],
-    "connect-src": ["https://api.stripe.com"],
-}
 
 
 def _listed_coach(slug: str) -> CoachProfile:
@@ -170,7 +155,7 @@ def book_hold(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResponse:
     """Step 3: notes, how to pay and review while the hold lasts; POST books and pays it
-    through checkout (once per key)."""
+    through payments' checkout (once per key)."""
     coach = _listed_coach(slug)
     now = timezone.now()
     hold = page_queries.live_hold(request.user, coach, hold_id)
@@ -183,13 +168,14 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
             # Booked even when the hold is gone: a repeated request with the same key answers
             # with the booking (and payment) the first one made.
             try:
-                outcome = checkout.checkout_booking(
+                outcome = payments_hook.port().book_and_pay(
                     client=request.user,
                     request=services.BookingRequest(
                         hold_id=hold_id, notes=form.cleaned_data["notes"]
                     ),
-                    pay_with=form.pay_with(),
+                    choices=form.pay_choices(),
                     idempotency_key=form.cleaned_data["idempotency_key"],
+                    card_allowed=True,
                 )
             except services.HoldExpired as exc:
                 messages.error(request, f"{exc.message} Please choose another time.")
@@ -207,9 +193,9 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
                 show_payment_error(form, exc)
                 status = exc.status
             else:
-                if outcome.booking is None and outcome.payment is not None:
-                    return redirect("payment_pay", payment_id=outcome.payment.public_id)
-                return _booked(request, outcome.booking, outcome.payment)
+                if outcome.booking is None:  # a card to pay first: its page holds the time
+                    return redirect(outcome.pay_url)
+                return _booked(request, outcome.booking, invoiced=outcome.invoiced)
         else:
             status = 400
         if hold is None:
@@ -290,99 +276,39 @@ def _selected(form: ConfirmForm, name: str) -> bool:
     return bool(form.initial.get(name))
 
 
+def _gift_card_code(form: ConfirmForm) -> str | None:
+    """The gift card code as typed (the quote ignores one that finds no usable card)."""
+    if not form.is_bound or "gift_card_code" not in form.fields:
+        return None
+    return str(form.data.get("gift_card_code") or "").strip() or None
+
+
 def pay_options(
     form: ConfirmForm, client: Any, coach: CoachProfile, session_type: Any, now: Any
-) -> dict[str, Any]:
+) -> payments_hook.Quote:
     """The payment options that apply to this client for this session (the others are
-    dropped from the form) and what would be left to pay, and how, with the options shown."""
-    currency = session_type.currency
-    price = to_minor(session_type.price, currency)
-    if price == 0:
+    dropped from the form) and what would be left to pay, and how, with the options shown
+    (payments' quote: the same split checkout pays by)."""
+    quote = payments_hook.port().quote(
+        client=client,
+        coach=coach,
+        session_type=session_type,
+        choices=payments_hook.PayChoices(
+            package=_selected(form, "use_package"),
+            gift_card_code=_gift_card_code(form),
+            use_credit=_selected(form, "use_credit"),
+        ),
+        now=now,
+    )
+    if quote.free:
         for name in ConfirmForm.PAYMENT_FIELDS:
             form.fields.pop(name, None)
-        return {"free": True}
-    credit = available_credit(client=client, coach=coach, session_type=session_type, now=now)
-    package = None
-    if credit is None:
+        return quote
+    if quote.package is None:
         form.fields.pop("use_package", None)
-    else:
-        package = {
-            "left": credits_left(client, coach, session_type, now),
-            "expires_at": credit.purchase.expires_at,
-        }
-    balance = accounts.client_credit_balance(client, currency)
-    if balance <= 0:
+    if not quote.credit_balance:
         form.fields.pop("use_credit", None)
-    remaining = price
-    if package is not None and _selected(form, "use_package"):
-        remaining = 0
-    from_credit = 0
-    if balance > 0 and _selected(form, "use_credit"):
-        from_credit = min(balance, remaining)
-        remaining -= from_credit
-    provider = settings.TANDEM_PAYMENT_PROVIDER
-    return {
-        "free": False,
-        "price": format_money(price, currency),
-        "package": package,
-        "credit_balance": format_money(balance, currency) if balance > 0 else "",
-        "from_credit": format_money(from_credit, currency) if from_credit else "",
-        "remaining": format_money(remaining, currency),
-        "remaining_minor": remaining,
-        "by_card": provider == "stripe",
-    }
-
-
-@login_required
-@csp_update(STRIPE_CSP)
-@require_safe
-def payment_pay(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
-    """Pay the card part of a session's payment while its hold lasts (Stripe.js on the page).
-
-    Only the client who owes it sees it; anyone else gets a 404.
-    """
-    payment = payment_selectors.payment_for(request.user, payment_id)
-    if (
-        payment is None
-        or payment.client_id != request.user.pk
-        or payment.purpose != Payment.Purpose.BOOKING
-    ):
-        raise Http404("No such payment.")
-    if payment.booking_id is not None:
-        return redirect("session_detail", booking_id=payment.booking.public_id)
-    now = timezone.now()
-    problem = ""
-    if payment.status == Payment.Status.REQUIRES_PAYMENT and not payment.provider_ref:
-        try:
-            payment = checkout.payment_start_card(payment)
-        except ServiceError as exc:  # the provider is down: the page says so, retry later
-            problem = exc.message
-    coach = payment.coach
-    session_type = payment.session_type
-    zone = page_queries.viewer_zone(request.user, request.GET.get("tz"))
-    card = next((s for s in payment.sources.all() if s.kind == PaymentSource.Kind.CARD), None)
-    expires_at = payment.expires_at or now
-    context = {
-        "payment": payment,
-        "coach": coach,
-        "name": coach_pages.display_name(coach),
-        "session_type": session_type,
-        "zone": zone,
-        "open": payment.status == Payment.Status.REQUIRES_PAYMENT and expires_at > now,
-        "problem": problem,
-        "amount": format_money(payment.amount, payment.currency),
-        "card_amount": format_money(card.amount if card else 0, payment.currency),
-        "paid_otherwise": [
-            (s.get_kind_display(), format_money(s.amount, payment.currency))
-            for s in payment.sources.all()
-            if s.kind != PaymentSource.Kind.CARD
-        ],
-        "expires_at": expires_at,
-        "seconds_left": max(0, int((expires_at - now).total_seconds())),
-        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY or "",
-        "time_step_url": page_queries.wizard_url(coach, session_type=session_type),
-    }
-    return render(request, "payments/pay.html", context)
+    return quote
 
 
 def _back_to_time_step(coach: CoachProfile, hold: Any, request: HttpRequest) -> HttpResponse:
@@ -392,12 +318,12 @@ def _back_to_time_step(coach: CoachProfile, hold: Any, request: HttpRequest) -> 
     return redirect(page_queries.wizard_url(coach, session_type=hold.session_type, tz=tz))
 
 
-def _booked(request: HttpRequest, booking: Booking, payment: Payment | None = None) -> HttpResponse:
+def _booked(request: HttpRequest, booking: Booking, *, invoiced: bool) -> HttpResponse:
     name = coach_pages.display_name(booking.coach)
     if booking.status == Booking.Status.PENDING:
         messages.success(request, f"Request sent — {name} will confirm.")
     else:
         messages.success(request, f"Booked — your session with {name} is confirmed.")
-    if payment is not None and payment.status == Payment.Status.AWAITING_INVOICE:
+    if invoiced:
         messages.info(request, f"You’ll receive an invoice; pay {name} as agreed.")
     return redirect("session_detail", booking_id=booking.public_id)

@@ -1,5 +1,7 @@
 """My sessions (/sessions/), one session (/sessions/<id>/) and its changes: accept, decline,
-complete, no-show, reschedule, cancel, and the calendar file.
+complete, no-show, reschedule, cancel, and the calendar file. The session's money (its
+payment panel, what cancelling gives back) comes through the payments port
+(services/payments_hook.py); "Mark invoice paid" is payments' page.
 
 Thin: parse, call one selector or service, render or redirect. A session exists only for its
 two participants: for anyone else every page and every POST is a 404 and changes nothing
@@ -26,19 +28,13 @@ from tandem.accounts.models import User
 from tandem.accounts.selectors import user_roles
 from tandem.coaches import page_queries as coach_pages
 from tandem.core.errors import NotFound, ServiceError
-from tandem.payments.checkout import refunds
-from tandem.payments.checkout import selectors as payment_selectors
-from tandem.payments.checkout import services as checkout
-from tandem.payments.documents.selectors import document_rows
-from tandem.payments.documents.services import document_number
-from tandem.payments.ledger.money import format_money
-from tandem.payments.models import Invoice, Payment
 from tandem.realtime.context_processors import pin_events_position
 
 from . import ical, page_queries, present, selectors, services
 from .alternatives import alternatives_for
 from .forms import CancelForm, DeclineForm, RescheduleForm, show_service_error
 from .models import Booking
+from .services import payments_hook
 from .services.policy import is_coach_of
 
 PAGE_SIZE = 20
@@ -164,117 +160,10 @@ def session_detail(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
         "price": coach_pages.format_money(booking.price, booking.currency)
         if booking.price
         else "Free",
-        "payment_panel": payment_panel(booking, request.user, now),
+        # Payments' panel, rendered by payments (the payments port).
+        "payment_panel": payments_hook.port().payment_panel(request, booking, now),
     }
     return render(request, "booking/session_detail.html", context)
-
-
-def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, Any] | None:
-    """The session's payment as its panel shows it (a constant number of queries: the
-    payment with its sources and refunds, and its document)."""
-    payment = payment_selectors.booking_payment(booking)
-    if payment is None:
-        return None
-    cur = payment.currency
-    found = list(Invoice.objects.filter(payment=payment))  # every version and credit note
-    for doc in found:
-        doc.coach = booking.coach  # the same coach: no query for the number
-    invoice = next(
-        (d for d in found if d.superseded_at is None and d.kind != Invoice.Kind.CREDIT_NOTE), None
-    )
-    is_coach = is_coach_of(booking, viewer)
-    document = None
-    if invoice is not None:
-        document = {
-            "label": invoice.get_kind_display(),
-            "number": document_number(invoice),
-            "status": invoice.get_status_display(),
-            "url": reverse("payment_document", kwargs={"public_id": invoice.public_id}),
-        }
-    return {
-        "payment": payment,
-        "amount": format_money(payment.amount, cur),
-        "status": payment.status,
-        "status_label": payment.get_status_display(),
-        "fee": format_money(payment.fee, cur) if is_coach or viewer.is_staff else "",
-        "refunded": format_money(payment.refunded, cur) if payment.refunded else "",
-        "sources": [
-            {
-                "label": source.get_kind_display(),
-                "amount": format_money(source.amount, cur),
-                "refunded": format_money(source.refunded, cur) if source.refunded else "",
-                "voided": format_money(source.voided, cur) if source.voided else "",
-            }
-            for source in payment.sources.all()
-        ],
-        # An unpaid invoice cancelled is voided, not refunded: listed apart from refunds.
-        "voids": [
-            {
-                "amount": format_money(void.amount, cur),
-                "reason": void.get_reason_display(),
-                "message": void.message,
-                "at": void.created_at,
-            }
-            for void in payment.voids.all()
-        ],
-        "refunds": [
-            {
-                "amount": format_money(refund.amount, cur),
-                "kept": format_money(refund.kept, cur) if refund.kept else "",
-                "reason": refund.get_reason_display(),
-                "message": refund.message,
-                "at": refund.created_at,
-            }
-            for refund in payment.refunds.all()
-        ],
-        "document": document,  # the current version
-        "documents": document_rows(payment, found),  # with credit notes and older versions
-        "can_mark_paid": payment.status == Payment.Status.AWAITING_INVOICE
-        and (is_coach or viewer.is_staff),
-        "is_coach": is_coach,
-        "pay_url": reverse("payment_pay", kwargs={"payment_id": payment.public_id})
-        if payment.status == Payment.Status.REQUIRES_PAYMENT and payment.client_id == viewer.pk
-        else "",
-    }
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def session_mark_paid(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
-    """The coach (or staff) records that the session's invoice was paid, after confirming.
-
-    Recording money received cannot be undone from the page, so the panel's button leads
-    here first: a GET (or a POST without `confirm`) shows what will be recorded, and only
-    the confirmation page's POST acts. Works without JavaScript.
-    """
-    booking = _participant_booking(request, booking_id)
-    payment = payment_selectors.booking_payment(booking)
-    if payment is None:
-        raise Http404("No such payment.")
-    if request.method == "GET" or request.POST.get("confirm") != "yes":
-        panel = payment_panel(booking, request.user, timezone.now())
-        if panel is None or not (is_coach_of(booking, request.user) or request.user.is_staff):
-            raise Http404("No such payment.")
-        if not panel["can_mark_paid"]:
-            messages.info(request, "There is no open invoice to mark paid.")
-            return redirect("session_detail", booking_id=booking.public_id)
-        other_name, _ = page_queries.other_party(booking, request.user)
-        context = {
-            "booking": booking,
-            "panel": panel,
-            "other_name": other_name,
-            "detail_url": reverse("session_detail", kwargs={"booking_id": booking.public_id}),
-        }
-        return render(request, "booking/mark_paid_confirm.html", context)
-    try:
-        checkout.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
-    except NotFound as exc:
-        raise Http404("No such payment.") from exc
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Invoice marked paid.")
-    return redirect("session_detail", booking_id=booking.public_id)
 
 
 @login_required
@@ -462,7 +351,7 @@ def session_cancel(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     terms = services.cancellation_terms(booking, request.user, now)
     other_name, _ = page_queries.other_party(booking, request.user)
     tone, icon, impact_label, impact_words = page_queries.IMPACTS[terms.impact]
-    preview = refunds.refund_preview(booking, actor=request.user, late=terms.late)
+    money_back = payments_hook.port().refund_preview(booking, request.user, terms.late)
     context = {
         "booking": booking,
         "form": form,
@@ -473,23 +362,22 @@ def session_cancel(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
         "other_name": other_name,
         "cancellable": page_queries.actions_for(booking, request.user, now).cancel,
         "impact": {"tone": tone, "icon": icon, "label": impact_label, "words": impact_words},
-        "money": _refund_words(preview),
+        "money": _refund_words(money_back),
     }
     return render(request, "booking/cancel.html", context, status=status)
 
 
-def _refund_words(preview: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What cancelling now means for money (the refund policy's preview), formatted."""
-    if preview is None:
+def _refund_words(back: payments_hook.MoneyBack | None) -> dict[str, Any] | None:
+    """What cancelling now means for money (the refund policy's preview), written out."""
+    if back is None:
         return None
-    cur = preview["currency"]
     return {
-        "refund": format_money(preview["refund"], cur),
+        "refund": back.refund_text,
         # An unpaid invoice is voided, not refunded: nothing was paid, nothing goes back.
-        "void": format_money(preview["void"], cur) if preview["void"] else "",
-        "kept": format_money(preview["kept"], cur) if preview["kept"] else "",
-        "full": not preview["kept"],
-        "nothing_back": preview["refund"] == 0,
+        "void": back.void_text,
+        "kept": back.kept_text,
+        "full": back.full,
+        "nothing_back": back.nothing_back,
     }
 
 

@@ -10,8 +10,7 @@ class PaymentsConfig(AppConfig):
         # Booking sits below payments: it reaches payments only through this seam.
         from tandem.booking.services import payments_hook
 
-        from .checkout.refunds import on_booking_settle
-        from .checkout.services import on_booked
-        from .documents.services import on_booking_moved
+        from .checkout import booking_port
 
-        payments_hook.register(booked=on_booked, settle=on_booking_settle, moved=on_booking_moved)
+        # Everything booking needs from money (booking/services/payments_hook.PaymentsPort).
+        payments_hook.register(booking_port)

@@ -1,8 +1,15 @@
-"""The one seam between a booking and its money.
+"""The one seam between a booking and its money: booking's payments port.
 
-Payments builds on booking, never the other way round, yet every booking must be paid for
-and a cancelled one must settle its money in the same transaction. So booking calls these
-two functions and payments plugs its handlers in at start-up (`PaymentsConfig.ready`):
+Payments builds on booking, never the other way round (docs/architecture.md), yet every
+booking must be paid for, a cancelled one must settle its money in the same transaction,
+and booking's pages and API show what a session costs, how it was paid and what cancelling
+gives back. So booking declares here everything it needs from money (`PaymentsPort`), and
+payments registers its implementation once, at start-up (`PaymentsConfig.ready` registers
+the module `tandem.payments.checkout.booking_port`). Booking never imports payments; without
+payments installed nothing is registered and booking refuses to book rather than give
+sessions away.
+
+Inside a booking's own transaction (booking/services):
 
 - `booked` runs inside `booking_create`'s transaction right after the booking is inserted,
   on every path that creates a booking (the wizard, the API, checkout, Book now, a card
@@ -15,54 +22,179 @@ two functions and payments plugs its handlers in at start-up (`PaymentsConfig.re
   stays, but documents already issued for it (invoice, receipt) get a new version with the
   new time (payments decides how; an issued document is never rewritten).
 
-Booking never imports payments; without payments installed there is no handler and
-booking refuses to run rather than give sessions away.
+For booking's pages and API (call `port()`); what crosses is plain data in booking's words:
+`PayChoices` in, frozen dataclasses of figures and amounts already written out, or a
+rendered panel, out. Payment rules (how a price is covered, refunds by policy) stay in
+payments; booking only shows their answers.
+
+- `book_and_pay`: the wizard's review step and POST /api/v1/bookings book through checkout
+  (idempotent by key; credits, then an invoice or a card).
+- `quote`: the review step's "how to pay" options and what would be left to pay.
+- `payment_panel`: the session page's payment panel, rendered (payments owns its markup).
+- `refund_preview` / `money_back`: what cancelling now would give back (the cancel page,
+  GET /bookings/{id}) and what a cancellation just gave back (POST /bookings/{id}/cancel).
+- `payment_summary`: the session's payment in the booking API.
+- `gift_card_code_max_length`: the longest gift card code the review form accepts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from django.http import HttpRequest
 
 from tandem.accounts.models import User
 
 from ..models import Booking
 
-BookedHandler = Callable[[Booking, Any, datetime], Any]
-SettleHandler = Callable[[Booking, str, "User | None", datetime], None]
-MovedHandler = Callable[[Booking, datetime, datetime], None]
+if TYPE_CHECKING:
+    from tandem.coaches.models import CoachProfile, SessionType
 
-_booked: BookedHandler | None = None
-_settle: SettleHandler | None = None
-_moved: MovedHandler | None = None
+    from .create import BookingRequest
 
 
-def register(
-    *, booked: BookedHandler, settle: SettleHandler, moved: MovedHandler | None = None
-) -> None:
-    """Payments' handlers (called once, from its AppConfig.ready)."""
-    global _booked, _settle, _moved
-    _booked, _settle, _moved = booked, settle, moved
+@dataclass(frozen=True, slots=True)
+class PayChoices:
+    """How the client chose to pay on a booking form. The defaults are the default way:
+    a package credit, then account credit, then the provider."""
+
+    package: bool = True
+    gift_card_code: str | None = None
+    use_credit: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class BookedAndPaid:
+    """What booking and paying gave: the booking, or (a card to pay first) the pay page."""
+
+    booking: Booking | None  # None: a card payment holds the time until it succeeds
+    replayed: bool  # the same Idempotency-Key answered with what the first request made
+    pay_url: str = ""  # the card payment's page, while the booking waits for it
+    invoiced: bool = False  # the client pays an invoice to the coach as agreed
+
+
+@dataclass(frozen=True, slots=True)
+class PackageOnHand:
+    left: int  # package credits the client could use for this session
+    expires_at: datetime  # when the credit a booking would use expires
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The review step's payment: what applies to this client and what would be left to
+    pay with the options chosen (amounts written out: "80.00 EUR")."""
+
+    free: bool
+    price: str = ""
+    package: PackageOnHand | None = None  # None: no package credit to offer
+    credit_balance: str = ""  # "": no account credit to offer
+    from_package: bool = False
+    from_gift_card: str = ""
+    from_credit: str = ""
+    remaining: str = ""
+    remaining_minor: int = 0
+    by_card: bool = False  # what is left is paid by card on the next page
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyBack:
+    """What a cancellation gives back (or would now). `refund` goes back to the client;
+    `void` is the part of an unpaid invoice cancelled (never paid, so not refunded); `kept`
+    is what the coach keeps (a late cancellation)."""
+
+    currency: str
+    refund: str  # "40.00", as the API writes amounts
+    void: str
+    kept: str
+    refund_text: str  # "40.00 EUR", as pages write them
+    void_text: str  # "" when nothing is voided
+    kept_text: str  # "" when nothing is kept
+    summary: str  # the same in one sentence
+    full: bool  # nothing is kept
+    nothing_back: bool  # no money goes back
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSummary:
+    id: UUID
+    status: str
+    amount: str  # "80.00"
+    currency: str
+    refunded: str
+
+
+class PaymentsPort(Protocol):
+    """Everything booking needs from payments (see the module)."""
+
+    def booked(self, booking: Booking, how: Any, now: datetime) -> Any: ...
+
+    def settle(self, booking: Booking, change: str, actor: User | None, now: datetime) -> None: ...
+
+    def moved(self, booking: Booking, previous_start: datetime, now: datetime) -> None: ...
+
+    def book_and_pay(
+        self,
+        *,
+        client: User,
+        request: BookingRequest,
+        choices: PayChoices,
+        idempotency_key: str | None,
+        card_allowed: bool,
+    ) -> BookedAndPaid: ...
+
+    def quote(
+        self,
+        *,
+        client: User,
+        coach: CoachProfile,
+        session_type: SessionType,
+        choices: PayChoices,
+        now: datetime,
+    ) -> Quote: ...
+
+    def payment_panel(self, request: HttpRequest, booking: Booking, now: datetime) -> str: ...
+
+    def refund_preview(self, booking: Booking, actor: User, late: bool) -> MoneyBack | None: ...
+
+    def money_back(self, booking: Booking) -> MoneyBack | None: ...
+
+    def payment_summary(self, booking: Booking) -> PaymentSummary | None: ...
+
+    def gift_card_code_max_length(self) -> int: ...
+
+
+_port: PaymentsPort | None = None
+
+
+def register(port: PaymentsPort) -> None:
+    """Payments' implementation (called once, from its AppConfig.ready)."""
+    global _port
+    _port = port
+
+
+def port() -> PaymentsPort:
+    """The registered payments implementation."""
+    if _port is None:
+        raise RuntimeError("No payments handler is registered: install tandem.payments.")
+    return _port
 
 
 def booked(booking: Booking, how: Any, now: datetime) -> Any:
     """Pay for a booking just created (in its transaction); returns payments' answer."""
-    if _booked is None:
-        raise RuntimeError("No payments handler is registered: install tandem.payments.")
-    return _booked(booking, how, now)
+    return port().booked(booking, how, now)
 
 
 def settle(booking: Booking, change: str, actor: User | None, now: datetime) -> None:
     """Money follows the booking: settle its payments after a cancellation, decline, lapse
     or no-show, in the same transaction as the change."""
-    if _settle is None:
-        raise RuntimeError("No payments handler is registered: install tandem.payments.")
-    _settle(booking, change, actor, now)
+    port().settle(booking, change, actor, now)
 
 
 def moved(booking: Booking, previous_start: datetime, now: datetime) -> None:
     """The booking moved from `previous_start` to its (saved) new time, in the reschedule's
     transaction: its money stays, its issued documents are brought up to date."""
-    if _moved is not None:
-        _moved(booking, previous_start, now)
+    if _port is not None:
+        _port.moved(booking, previous_start, now)

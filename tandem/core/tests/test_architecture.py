@@ -20,8 +20,6 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "availability/selectors.py": {"coaches"},
     "availability/services.py": {"coaches"},
     "booking/feeds.py": {"coaches"},
-    "booking/money.py": {"payments"},
-    "booking/views_sessions.py": {"payments"},
     "coaches/search.py": {"accounts"},
     "coaches/selectors.py": {"accounts"},
     # Data generators (the top-layer demo app) write every app's tables directly on purpose:
