@@ -1,4 +1,5 @@
-# Tandem: `make run` serves the whole product; `make test` runs ruff and the whole suite.
+# Tandem: `make run` serves the whole product; `make test` runs the linters (ruff, import-linter,
+# mypy) and the whole suite.
 SHELL := /bin/bash
 PYTHON_BOOTSTRAP ?= python3.11
 VENV := .venv
@@ -7,7 +8,8 @@ UV := $(VENV)/bin/uv
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint format install migrate demo check-deploy clean
+.PHONY: run test lint typecheck typecheck-update typecheck-baseline format install migrate demo \
+	check-deploy clean
 
 # --- install (each step re-runs only when its lock file changes) ------------------------
 $(PY):
@@ -45,6 +47,19 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m tandem.core.typecheck
+
+# mypy against mypy-baseline.txt (errors that predate the type checker; it may only shrink).
+typecheck: install
+	$(PY) -m tandem.core.typecheck
+
+# After fixing recorded errors: drop them from the baseline (never adds one).
+typecheck-update: install
+	$(PY) -m tandem.core.typecheck --update
+
+# After moving modules: record the current errors afresh (the diff should only rename paths).
+typecheck-baseline: install
+	$(PY) -m tandem.core.typecheck --rebaseline
 
 format: install
 	$(VENV)/bin/ruff format .
