@@ -15,7 +15,7 @@ from PIL import Image
 from tandem.accounts.services import api_token_create
 from tandem.asgi import application
 from tandem.coaches.models import CoachProfile
-from tandem.core.tests.test_asgi_handler import http_scope
+from tandem.core.tests.asgi_helpers import http_scope
 
 # The app's threads use their own connections: they must see what the test commits.
 pytestmark = pytest.mark.django_db(transaction=True)
