@@ -275,7 +275,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-TASKS = {"default": {"BACKEND": "tandem.core.task_backend.TandemDatabaseBackend"}}
+# django-tasks-db's own backend: a job is a row in this database, written in the caller's
+# transaction, so enqueueing inside a change is an outbox (tandem/core/outbox.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -6,7 +6,9 @@ written by hand once. These helpers keep them honest: values are adapted and con
 each field's and backend's own methods (an SQLite datetime comes back aware, a UUID as a
 UUID), and instances come out through `Model.from_db`, exactly like a queryset's.
 
-Nothing here sends model signals: use it only for models without receivers.
+Nothing here sends model signals, so `insert` and `insert_many` refuse a model that has a
+lifecycle receiver (pre_init, post_init, pre_save, post_save): whatever such a receiver keeps
+in step would silently go stale. `written_models()` names the models they wrote.
 """
 
 from __future__ import annotations
@@ -15,16 +17,44 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.db.models.expressions import Col
+from django.db.models.signals import ModelSignal, post_init, post_save, pre_init, pre_save
 
 M = TypeVar("M", bound=Model)
 Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
 
 _insert_sql: dict[tuple[str, type[Model]], tuple[str, list[Field]]] = {}
 _converters: dict[tuple[str, type[Model], str], list[tuple[Col, list[Converter]]]] = {}
+_LIFECYCLE_SIGNALS: tuple[tuple[str, ModelSignal], ...] = (
+    ("pre_init", pre_init),
+    ("post_init", post_init),
+    ("pre_save", pre_save),
+    ("post_save", post_save),
+)
+_written: set[type[Model]] = set()
+
+
+def written_models() -> frozenset[type[Model]]:
+    """The models `insert` and `insert_many` have written in this process."""
+    return frozenset(_written)
+
+
+def refuse_receivers(model: type[Model]) -> None:
+    """Raise if `model` has a lifecycle receiver, which a hand-written INSERT would skip.
+
+    Checked on every call (a few microseconds), so a receiver connected at any time is seen.
+    """
+    found = [name for name, signal in _LIFECYCLE_SIGNALS if signal.has_listeners(model)]
+    if found:
+        raise ImproperlyConfigured(
+            f"{model._meta.label} has {', '.join(found)} receivers, which a hand-written "
+            "INSERT skips: write it with the ORM (tandem/core/sql.py)."
+        )
+    _written.add(model)
 
 
 def connection(using: str = "default") -> BaseDatabaseWrapper:
@@ -99,6 +129,7 @@ def convert(model: type[Model], field_name: str, value: Any, using: str = "defau
 
 def insert(obj: Model, using: str = "default") -> None:
     """INSERT `obj` (as save() would for a new row, without signals) and set its primary key."""
+    refuse_receivers(type(obj))
     conn = connections[using]
     meta = obj._meta
     key = (using, type(obj))
@@ -146,6 +177,7 @@ def insert_many(objs: Sequence[Model], using: str = "default") -> None:
     """INSERT rows of one model in one statement (primary keys are not read back)."""
     if not objs:
         return
+    refuse_receivers(type(objs[0]))
     conn = connections[using]
     meta = objs[0]._meta
     fields = [

@@ -4,10 +4,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import signals
 from django.utils import timezone
-from django_tasks import task
-from django_tasks_db.compat import task_enqueued
-from django_tasks_db.models import DBTaskResult, get_date_max
+from django_tasks_db.models import DBTaskResult
 
 from conftest import make_user
 from tandem.accounts.models import ApiToken, User
@@ -62,29 +62,63 @@ def test_instants_read_by_hand_are_aware_utc():
     assert sql.read_day("2027-01-02").isoformat() == "2027-01-02"
 
 
-@task()
-def noop_task(value: int) -> None:
-    """A task for the backend test (never run)."""
+# --- sql.insert skips model signals, so it refuses models that have receivers -------------
+
+LIFECYCLE = {
+    "pre_init": signals.pre_init,
+    "post_init": signals.post_init,
+    "pre_save": signals.pre_save,
+    "post_save": signals.post_save,
+}
 
 
-def test_the_task_backend_stores_the_same_rows_and_sends_the_signal():
-    seen = []
+@pytest.mark.parametrize("name", sorted(LIFECYCLE))
+def test_a_model_that_gains_a_receiver_is_refused_by_insert_and_insert_many(name):
+    bob = make_user("bob@example.com", name="Bob Brown")
 
-    def on_enqueued(sender, task_result, **kwargs):
-        seen.append(task_result.id)
+    def receiver(**kwargs):  # type: ignore[no-untyped-def]
+        pass
 
-    task_enqueued.connect(on_enqueued)
+    token = ApiToken(user=bob, name="calendar", hint="tdm_abcd", digest="d" * 64)
+    LIFECYCLE[name].connect(receiver, sender=ApiToken, weak=False)
     try:
-        now_result = noop_task.enqueue(1)
-        later = datetime(2030, 1, 1, tzinfo=UTC)
-        later_result = noop_task.using(run_after=later).enqueue(2)
+        with pytest.raises(ImproperlyConfigured, match=f"accounts.ApiToken has {name}"):
+            sql.insert(token)
+        with pytest.raises(ImproperlyConfigured, match=name):
+            sql.insert_many([token])
     finally:
-        task_enqueued.disconnect(on_enqueued)
-    assert seen == [now_result.id, later_result.id]
-    now_row = DBTaskResult.objects.get(id=now_result.id)
-    assert now_row.run_after == get_date_max()  # what the package's pre_save receiver sets
-    assert now_row.args_kwargs == {"args": [1], "kwargs": {}}
-    assert now_row.status == "READY" and now_row.task_path.endswith("noop_task")
-    assert DBTaskResult.objects.get(id=later_result.id).run_after == later
-    # The worker's claim query finds the due one only.
-    assert list(DBTaskResult.objects.ready().values_list("id", flat=True)) == [now_row.id]
+        LIFECYCLE[name].disconnect(receiver, sender=ApiToken)
+    assert not ApiToken.objects.exists()
+
+
+def test_a_model_with_a_packages_receiver_is_refused():
+    # django-tasks-db fills run_after in a pre_save receiver: an INSERT by hand would skip it.
+    with pytest.raises(ImproperlyConfigured, match="pre_save"):
+        sql.insert(DBTaskResult(task_path="x.y", args_kwargs={}, backend_name="default"))
+
+
+def test_every_model_a_booking_writes_by_hand_has_no_receiver(alice, bob):
+    """The real writers: a booking, its history event and its idempotency record, and
+    real-time events go through sql.insert/insert_many and pass its check."""
+    from tandem.booking import services
+    from tandem.booking.tests.conftest import at, make_coach, make_type
+    from tandem.realtime.services import send_event_on_commit
+
+    coach = make_coach(alice, slug="alice")
+    session_type = make_type(coach)
+    services.booking_create(
+        client=bob,
+        request=services.BookingRequest(coach=coach, session_type=session_type, start=at(3, 10)),
+        idempotency_key="sql-test-key",
+    )
+    send_event_on_commit([bob.pk], "test.ping", {})
+    written = {model._meta.label for model in sql.written_models()}
+    assert {
+        "booking.Booking",
+        "booking.BookingEvent",
+        "booking.IdempotencyRecord",
+        "realtime.Event",
+    } <= written
+    for model in sql.written_models():
+        for name, signal in LIFECYCLE.items():
+            assert not signal.has_listeners(model), f"{model._meta.label} has a {name} receiver"
