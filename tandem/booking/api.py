@@ -8,15 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Path, Query, Router, Status
 
-from tandem.availability import selectors as availability_selectors
-from tandem.coaches.models import CoachProfile, SessionType
-from tandem.core.errors import InvalidInput, NotFound
+from tandem.core.errors import NotFound
 from tandem.core.ids import parse_id
-from tandem.payments.checkout import services as checkout
 
 from . import money, selectors, services
 from .alternatives import alternatives_for
 from .present import booking_data
+from .requests import booking_request, coach_and_type
 from .schemas import (
     BookingDetailOut,
     BookingIn,
@@ -30,6 +28,7 @@ from .schemas import (
     HoldOut,
     RescheduleIn,
 )
+from .services import payments_hook
 
 router = Router(tags=["booking"])
 
@@ -37,15 +36,6 @@ CONFLICTS = (
     "409 answers `slot_unavailable` when the time is gone (booked, held by someone else, "
     "outside the coach's hours, too soon, beyond the booking window or over a cap)."
 )
-
-
-def _coach_and_type(coach_ref: str, type_id: UUID) -> tuple[CoachProfile, SessionType]:
-    found = availability_selectors.listed_coach_and_type(coach_ref, type_id)
-    if found is None:
-        if availability_selectors.listed_coach(coach_ref) is None:
-            raise NotFound("No such coach.")
-        raise NotFound("No such session type.")
-    return found
 
 
 def _detail(request: HttpRequest, booking_id: str) -> dict:
@@ -77,7 +67,7 @@ def _booking_id(booking_id: str) -> UUID:
     ),
 )
 def create_hold(request: HttpRequest, payload: HoldIn) -> Status:
-    coach, session_type = _coach_and_type(payload.coach, payload.session_type)
+    coach, session_type = coach_and_type(payload.coach, payload.session_type)
     hold = services.hold_create(
         client=request.user, coach=coach, session_type=session_type, start=payload.start
     )
@@ -112,35 +102,22 @@ def release_hold(request: HttpRequest, hold_id: str) -> Status:
     ),
 )
 def create_booking(request: HttpRequest, response: HttpResponse, payload: BookingIn) -> Status:
-    coach = session_type = None
-    if payload.coach is not None or payload.session_type is not None:
-        if payload.coach is None or payload.session_type is None:
-            missing = "coach" if payload.coach is None else "session_type"
-            raise InvalidInput(
-                "Give a hold, or coach, session_type and start.", fields={missing: ["required"]}
-            )
-        coach, session_type = _coach_and_type(payload.coach, payload.session_type)
     # A priced session is paid the default way (credits, then an invoice); one that needs a
     # card answers 402 `payment_required` (POST /checkout takes cards). A free one is exactly
-    # booking_create.
-    outcome = checkout.checkout_booking(
+    # booking_create. Paying is payments': booking asks through its payments port.
+    outcome = payments_hook.port().book_and_pay(
         client=request.user,
-        request=services.BookingRequest(
-            hold_id=payload.hold,
-            coach=coach,
-            session_type=session_type,
-            start=payload.start,
-            notes=payload.notes,
-        ),
-        pay_with=checkout.PayWith(),
+        request=booking_request(payload),
+        choices=payments_hook.PayChoices(),
         idempotency_key=request.headers.get("Idempotency-Key"),
         card_allowed=False,
     )
     if outcome.replayed:
         response["Idempotent-Replayed"] = "true"
     booking = outcome.booking  # new: its coach, client and session type are loaded already
+    assert booking is not None  # no card: booked at once
     if outcome.replayed:
-        booking = selectors.booking_for(request.user, outcome.booking.public_id)
+        booking = selectors.booking_for(request.user, booking.public_id)
         assert booking is not None
     return Status(
         200 if outcome.replayed else 201, booking_data(booking, request.user, timezone.now())

@@ -12,9 +12,8 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from tandem.booking import selectors as booking_selectors
-from tandem.booking import services as booking_services
-from tandem.booking.api import _coach_and_type
 from tandem.booking.present import booking_data
+from tandem.booking.requests import booking_request
 from tandem.core.errors import InvalidInput, NotFound
 from tandem.core.ids import parse_id
 
@@ -52,23 +51,9 @@ def pay_with(payload) -> checkout.PayWith:
     ),
 )
 def create_checkout(request: HttpRequest, response: HttpResponse, payload: CheckoutIn) -> Status:
-    coach = session_type = None
-    if payload.coach is not None or payload.session_type is not None:
-        if payload.coach is None or payload.session_type is None:
-            missing = "coach" if payload.coach is None else "session_type"
-            raise InvalidInput(
-                "Give a hold, or coach, session_type and start.", fields={missing: ["required"]}
-            )
-        coach, session_type = _coach_and_type(payload.coach, payload.session_type)
     outcome = checkout.checkout_booking(
         client=request.user,
-        request=booking_services.BookingRequest(
-            hold_id=payload.hold,
-            coach=coach,
-            session_type=session_type,
-            start=payload.start,
-            notes=payload.notes,
-        ),
+        request=booking_request(payload),  # the same parsing as POST /bookings
         pay_with=pay_with(payload.payment),
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
