@@ -4,7 +4,6 @@ from django.urls import include, path, re_path
 
 from tandem.accounts import views as account_views
 from tandem.core import views as core_views
-from tandem.payments.checkout import webhooks as payments_webhooks
 from tandem.realtime import views as realtime_views
 from tandem.realtime import views_bridge as realtime_bridge
 
@@ -40,10 +39,9 @@ urlpatterns = [
     path("", include("tandem.payments.checkout.urls")),
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
-    path("", include("tandem.payments.giftcards.urls")),  # /gift-cards/, /staff/gift-cards/
+    # Gift cards, earnings and payouts, payment history, documents, packages, staff payment
+    # pages and the Stripe webhook (tandem/payments/urls.py).
+    path("", include("tandem.payments.urls")),
     path("", include("tandem.notifications.urls")),  # /notifications/, /settings/notifications/
-    path("", include("tandem.payments.payouts.urls")),  # /coach/earnings/, /payments/, ...
-    path("", include("tandem.payments.packages.urls")),  # /coach/packages/, /packages/...
-    path("webhooks/stripe", payments_webhooks.stripe_webhook, name="stripe_webhook"),
     path("admin/", admin.site.urls),
 ]

@@ -1,8 +1,12 @@
-"""Payment jobs: provider calls made after the change that asked for them committed.
+"""Payment jobs: provider calls made after the change that asked for them committed, the
+money sweep, payouts' transfers and documents' emails.
 
 Each takes an id, loads fresh state and is safe to run twice: the provider call carries an
 idempotency key derived from the row (a repeated call returns the first result), and the
 row is updated with a conditional UPDATE.
+
+Jobs are stored by their dotted path, so they stay here, one module for the app's jobs,
+whichever sub-package does the work.
 """
 
 from __future__ import annotations
@@ -67,3 +71,19 @@ def money_sweep_task() -> None:
     from .sweep import money_sweep
 
     money_sweep()
+
+
+@task()
+def payout_transfer_task(payout_id: int) -> None:
+    """Send a Stripe Connect payout (idempotency key payout-<public_id>)."""
+    from .payouts.services import payout_transfer
+
+    payout_transfer(payout_id)
+
+
+@task()
+def document_email_task(invoice_id: int) -> None:
+    """Email an invoice or receipt to its client with the PDF attached."""
+    from .documents.services import send_document_email
+
+    send_document_email(invoice_id)

@@ -1,1 +1,2 @@
-"""Checkout: paying for a booking (package credit, gift card, account credit, card, invoice), refunds and provider webhooks."""
+"""Checkout: paying for a booking, a package or a gift card (package credit, gift card,
+account credit, card, invoice), refunds, the staff payment pages and the provider webhook."""

@@ -80,3 +80,15 @@ def next_action(payment: Payment | None) -> str:
     if payment.status == Payment.Status.AWAITING_INVOICE:
         return "pay_invoice"
     return "none"
+
+
+def payment_description(payment: Payment) -> str:
+    """What a payment was for, in words."""
+    coach_name = payment.coach.user.name if payment.coach_id else ""
+    if payment.purpose == Payment.Purpose.BOOKING:
+        what = payment.session_type.name if payment.session_type_id else "Session"
+        return f"{what} with {coach_name}" if coach_name else what
+    if payment.purpose == Payment.Purpose.PACKAGE:
+        name = payment.package_purchase.offer.name if payment.package_purchase_id else "Package"
+        return f"{name} with {coach_name}" if coach_name else name
+    return "Gift card"

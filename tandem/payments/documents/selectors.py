@@ -8,10 +8,13 @@ and pays one query for all its payments; a single payment costs one query.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 
 from ..models import Invoice, Payment
+from ..payouts.selectors import parse_uuid
 from .services import document_number
 
 
@@ -51,3 +54,14 @@ def document_rows(payment: Payment, documents: list[Invoice] | None = None) -> l
     notes = sorted((d for d in documents if d.kind == "credit_note"), key=lambda d: d.number)
     older = sorted((d for d in documents if d.superseded_at is not None), key=lambda d: -d.version)
     return [row(d) for d in (*current, *notes, *older)]
+
+
+def document_for(user: Any, public_id: Any) -> Invoice | None:
+    """An invoice or receipt the user may see (its client, its coach, or staff); else None."""
+    parsed = parse_uuid(public_id)
+    if parsed is None or not getattr(user, "is_authenticated", False):
+        return None
+    qs = Invoice.objects.select_related("coach__user", "client", "payment").filter(public_id=parsed)
+    if not user.is_staff:
+        qs = qs.filter(Q(client=user) | Q(coach__user=user))
+    return qs.first()

@@ -108,7 +108,7 @@ def _sources(payment: Payment) -> list[dict[str, Any]]:
 
 
 def _description(payment: Payment, session: dict[str, str] | None) -> str:
-    from ..payouts.selectors import payment_description
+    from ..checkout.present import payment_description
 
     desc = payment_description(payment)
     if session is not None:
@@ -319,7 +319,7 @@ def on_booking_moved(booking: Any, previous_start: datetime, now: datetime) -> N
 def _enqueue_email(invoice_id: int) -> None:
     from tandem.core.outbox import enqueue_in_transaction
 
-    from ..tasks_money import document_email_task
+    from ..tasks import document_email_task
 
     enqueue_in_transaction(lambda: document_email_task.enqueue(invoice_id))
 

@@ -1,1 +1,2 @@
-"""Coach earnings, payouts, and a coach's payment settings (late fee, platform fee, Stripe account)."""
+"""Coach earnings, payouts, and a coach's payment settings (late fee, platform fee, Stripe
+account)."""

@@ -1,4 +1,4 @@
-"""API: a coach's earnings and payouts, staff payouts, a client's payments, document PDFs.
+"""API: a coach's earnings and payouts, staff payouts.
 
 Thin: authorise, call one selector or service, present. Someone else's (or a missing)
 object answers 404."""
@@ -12,16 +12,13 @@ from ninja import Path, Query, Router
 from tandem.coaches.selectors import coach_profile_for_user
 from tandem.core.errors import NotFound
 
-from ..documents.services import document_number
-from ..ledger.money import format_money, from_minor
-from ..models import Payment, Payout
+from ..ledger.money import from_minor
+from ..models import Payout
 from . import selectors
 from . import services as payout_services
 from .schemas import (
     EarningsOut,
     EarningsQuery,
-    PaymentListOut,
-    PaymentListQuery,
     PayoutCreateIn,
     PayoutListOut,
     PayoutOut,
@@ -197,68 +194,3 @@ def staff_payouts_csv(
     )
     response["Content-Disposition"] = f'attachment; filename="payouts-{period_end}.csv"'
     return response
-
-
-@router.get(
-    "/me/payments",
-    response=PaymentListOut,
-    summary="Your payments as a client",
-    description="Newest first, with refunds and the invoice or receipt. Follow `next_cursor`.",
-)
-def my_payments(request: HttpRequest, query: Query[PaymentListQuery]) -> dict:
-    page = selectors.payments_page(request.user, cursor=query.cursor, limit=query.limit)
-    return {"items": [payment_data(p) for p in page.items], "next_cursor": page.next_cursor}
-
-
-def payment_data(p: Payment) -> dict:
-    document = getattr(p, "invoice", None)
-    refunds = list(p.refunds.all())
-    return {
-        "id": p.public_id,
-        "created_at": p.created_at,
-        "purpose": p.purpose,
-        "description": selectors.payment_description(p),
-        "coach": p.coach.public_id if p.coach_id else None,
-        "booking": p.booking.public_id if p.booking_id else None,
-        "amount_minor": p.amount,
-        "amount": format_money(p.amount, p.currency),
-        "currency": p.currency,
-        "status": p.status,
-        "refunded_minor": sum(r.amount for r in refunds),
-        "refunds": [
-            {
-                "id": r.public_id,
-                "amount_minor": r.amount,
-                "amount": format_money(r.amount, r.currency),
-                "reason": r.reason,
-                "created_at": r.created_at,
-            }
-            for r in refunds
-        ],
-        "document": (
-            {
-                "id": document.public_id,
-                "kind": document.kind,
-                "number": document_number(document),
-                "status": document.status,
-                "url": f"/api/v1/documents/{document.public_id}.pdf",
-            }
-            if document
-            else None
-        ),
-    }
-
-
-@router.get(
-    "/documents/{document_id}.pdf",
-    response={200: None},
-    summary="An invoice or receipt as PDF",
-    description="Its client, its coach or staff; 404 for anyone else.",
-)
-def document_pdf(request: HttpRequest, document_id: str = Path(..., max_length=64)) -> HttpResponse:
-    from .views import pdf_response
-
-    invoice = selectors.document_for(request.user, document_id)
-    if invoice is None:
-        raise NotFound("No such document.")
-    return pdf_response(invoice)

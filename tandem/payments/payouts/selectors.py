@@ -1,4 +1,4 @@
-"""Reads for coach earnings, payouts, documents and a client's payment history.
+"""Reads for coach earnings and payouts.
 
 Earnings have ONE definition, read from the coach's payable ledger account and the platform
 revenue posted in the same transactions (`earnings`; the page, the API and the tests all use
@@ -31,14 +31,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
 
 from tandem.coaches.models import CoachProfile
-from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.errors import InvalidInput
 
-from ..models import Account, Invoice, LedgerEntry, Payment, PaymentSource, Payout
+from ..models import Account, LedgerEntry, Payment, PaymentSource, Payout
 
 Period = Literal["month", "week"]
 PERIODS: tuple[str, ...] = ("month", "week")
@@ -327,9 +326,6 @@ def payouts_for_staff(*, period_end: datetime | None = None, limit: int = 200) -
     return qs[:limit]
 
 
-# --- Documents --------------------------------------------------------------------------------
-
-
 def parse_uuid(value: Any) -> UUID | None:
     if isinstance(value, UUID):
         return value
@@ -339,69 +335,3 @@ def parse_uuid(value: Any) -> UUID | None:
         return UUID(value)
     except ValueError:
         return None
-
-
-def document_for(user: Any, public_id: Any) -> Invoice | None:
-    """An invoice or receipt the user may see (its client, its coach, or staff); else None."""
-    parsed = parse_uuid(public_id)
-    if parsed is None or not getattr(user, "is_authenticated", False):
-        return None
-    qs = Invoice.objects.select_related("coach__user", "client", "payment").filter(public_id=parsed)
-    if not user.is_staff:
-        qs = qs.filter(Q(client=user) | Q(coach__user=user))
-    return qs.first()
-
-
-# --- A client's payment history ---------------------------------------------------------------
-
-
-@dataclass
-class Page:
-    items: list[Payment]
-    next_cursor: str | None
-
-
-def payments_page(user: Any, *, cursor: str | None = None, limit: int = 20) -> Page:
-    """The user's own payments as a client, newest first (keyset on created_at, pk)."""
-    if not isinstance(limit, int) or not 1 <= limit <= 100:
-        raise InvalidInput("limit must be between 1 and 100.", fields={"limit": ["1-100"]})
-    qs = (
-        Payment.objects.filter(client=user)
-        .select_related("coach__user", "booking", "session_type", "package_purchase__offer")
-        .prefetch_related(
-            "refunds",
-            "voids",
-            # Every version and credit note (Payment.invoice is the current one).
-            Prefetch("documents", queryset=Invoice.objects.select_related("coach")),
-        )
-        .order_by("-created_at", "-pk")
-    )
-    if cursor:
-        payload = decode_cursor(cursor)
-        try:
-            after_at = datetime.fromisoformat(payload["at"])
-            after_pk = int(payload["pk"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
-        if after_at.tzinfo is None:
-            raise invalid_cursor()
-        qs = qs.filter(Q(created_at__lt=after_at) | Q(created_at=after_at, pk__lt=after_pk))
-    items = list(qs[: limit + 1])
-    next_cursor = None
-    if len(items) > limit:
-        items = items[:limit]
-        last = items[-1]
-        next_cursor = encode_cursor({"at": last.created_at.isoformat(), "pk": last.pk})
-    return Page(items=items, next_cursor=next_cursor)
-
-
-def payment_description(payment: Payment) -> str:
-    """What a payment was for, in words."""
-    coach_name = payment.coach.user.name if payment.coach_id else ""
-    if payment.purpose == Payment.Purpose.BOOKING:
-        what = payment.session_type.name if payment.session_type_id else "Session"
-        return f"{what} with {coach_name}" if coach_name else what
-    if payment.purpose == Payment.Purpose.PACKAGE:
-        name = payment.package_purchase.offer.name if payment.package_purchase_id else "Package"
-        return f"{name} with {coach_name}" if coach_name else name
-    return "Gift card"

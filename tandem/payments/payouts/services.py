@@ -235,7 +235,7 @@ def payout_mark_paid(*, payout_id: UUID | str, actor: Any, now: datetime | None 
 
 
 def _enqueue_transfer(payout: Payout) -> None:
-    from ..tasks_money import payout_transfer_task
+    from ..tasks import payout_transfer_task
 
     payout_id = payout.pk
     enqueue_in_transaction(lambda: payout_transfer_task.enqueue(payout_id))

@@ -1,8 +1,7 @@
-"""Earnings, payouts, payment history and document pages (mounted at the site root)."""
+"""Earnings and payout pages (mounted at the site root by tandem/payments/urls.py)."""
 
 from django.urls import path
 
-from ..checkout import views as views_staff
 from . import views
 
 urlpatterns = [
@@ -14,13 +13,5 @@ urlpatterns = [
         "staff/payouts/<uuid:payout_id>/paid/",
         views.staff_payout_mark_paid,
         name="staff_payout_mark_paid",
-    ),
-    path("staff/payments/", views_staff.staff_payments, name="staff_payments"),
-    path("staff/payments/<uuid:payment_id>/", views_staff.staff_payment, name="staff_payment"),
-    path("payments/", views.history, name="payment_history"),
-    path(
-        "payments/documents/<uuid:public_id>.pdf",
-        views.document_download,
-        name="payment_document",
     ),
 ]

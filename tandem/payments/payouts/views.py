@@ -1,5 +1,4 @@
-"""Pages: a coach's earnings (/coach/earnings/), staff payouts (/staff/payouts/), a client's
-payment history (/payments/) and document downloads (/payments/documents/<id>.pdf).
+"""Pages: a coach's earnings (/coach/earnings/) and staff payouts (/staff/payouts/).
 
 Thin: parse, authorise, call one selector or service, render. Someone who is not the coach,
 the client or staff gets 404: to them the page does not exist.
@@ -22,11 +21,8 @@ from tandem.coaches.selectors import coach_profile_for_user
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
 
-from ..documents.pdf import document_pdf
-from ..documents.selectors import document_rows
-from ..documents.services import document_number
 from ..ledger.money import format_money
-from ..models import Payment, Payout
+from ..models import Payout
 from . import selectors
 from . import services as payout_services
 
@@ -220,70 +216,3 @@ def staff_payouts_csv(request: HttpRequest) -> HttpResponse:
     day = request.GET.get("period_end", "")
     end = payout_services.parse_period_end(day)  # InvalidInput -> 400 page
     return _csv(payout_services.payouts_csv(end), f"payouts-{day}.csv")
-
-
-# --- Client payment history and documents -----------------------------------------------------
-
-
-@login_required
-@require_GET
-def history(request: HttpRequest) -> HttpResponse:
-    page = selectors.payments_page(request.user, cursor=request.GET.get("cursor") or None)
-    rows = [_payment_row(p) for p in page.items]
-    return render(
-        request,
-        "payments/history/history.html",
-        {
-            "rows": rows,
-            "next_cursor": page.next_cursor,
-            "first_page": not request.GET.get("cursor"),
-        },
-    )
-
-
-def _payment_row(p: Payment) -> dict:
-    refunds = [
-        {
-            "at": r.created_at,
-            "amount": format_money(r.amount, r.currency),
-            "reason": r.get_reason_display(),
-        }
-        for r in p.refunds.all()
-    ]
-    # An unpaid invoice cancelled is voided, never "refunded": nothing was paid.
-    voids = [
-        {
-            "at": v.created_at,
-            "amount": format_money(v.amount, v.currency),
-            "reason": v.get_reason_display(),
-        }
-        for v in p.voids.all()
-    ]
-    document = getattr(p, "invoice", None)
-    return {
-        "payment": p,
-        "what": selectors.payment_description(p),
-        "amount": format_money(p.amount, p.currency),
-        "status": p.get_status_display(),
-        "refunds": refunds,
-        "voids": voids,
-        "document": document,  # the current version
-        "document_number": document_number(document) if document else "",
-        "documents": document_rows(p),  # with credit notes and superseded versions
-    }
-
-
-@login_required
-@require_GET
-def document_download(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    invoice = selectors.document_for(request.user, public_id)
-    if invoice is None:
-        raise Http404("No such document.")
-    return pdf_response(invoice)
-
-
-def pdf_response(invoice) -> HttpResponse:
-    response = HttpResponse(document_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{document_number(invoice)}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response

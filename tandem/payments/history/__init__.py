@@ -1,0 +1,2 @@
+"""A client's payment history: their payments with refunds, voids and documents
+(/payments/, GET /api/v1/me/payments)."""
