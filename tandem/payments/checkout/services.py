@@ -400,7 +400,7 @@ def _gift_card_event(card: GiftCard, kind: str, amount: int, actor, payment, now
 
 
 def _issue_document(payment: Payment, kind: str, now: datetime) -> None:
-    """An invoice (manual provider) or a receipt, numbered per coach (services/documents)."""
+    """An invoice (manual provider) or a receipt, numbered per coach (documents/services.py)."""
     if payment.coach is None:
         return
     from ..documents import services as documents

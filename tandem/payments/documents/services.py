@@ -1,7 +1,7 @@
 """Invoices, receipts and credit notes: numbered per coach without gaps, frozen at issue,
 versioned on change, rendered as PDF, emailed.
 
-A document's number is taken with `invoices_numbering.next_number` in the same transaction
+A document's number is taken with `numbering.next_number` in the same transaction
 that creates it: a rollback gives the number back, concurrent documents wait for each other.
 A payment has at most one *current* document: an invoice for a manual payment (issued open,
 marked paid later) or a receipt for a payment that succeeded. Issuing again returns the

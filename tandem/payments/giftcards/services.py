@@ -3,7 +3,7 @@ expiry (breakage) and history.
 
 The balance lives only in the ledger (`accounts.gift_card(card)`); this module never stores
 a balance. Redeeming a card into a payment and restoring it on a refund are done by checkout
-and refunds (services/checkout.py, services/refunds.py), which find the card with `find_card`.
+and refunds (checkout/services.py, checkout/refunds.py), which find the card with `find_card`.
 
 Codes
 -----

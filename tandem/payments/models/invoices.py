@@ -65,7 +65,7 @@ class Invoice(models.Model):
     credits = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
     )
-    # What the document says, frozen at issue (services/documents.snapshot_of). Empty only
+    # What the document says, frozen at issue (documents/services.snapshot_of). Empty only
     # for documents issued before snapshots existed: those render from the columns below,
     # which were never rewritten either.
     snapshot = models.JSONField(default=dict, blank=True)

@@ -4,7 +4,7 @@ Buying makes a `PackagePurchase` (awaiting payment) with N `PackageCredit`s (pen
 a payment through checkout in the same transaction. When the payment succeeds, checkout moves
 the money into the package's ledger account and calls `on_paid`: the purchase becomes active,
 its validity starts, and its credits become available. A booking consumes one credit (checkout
-picks it with `selectors_packages.available_credit`); a free cancellation returns it. When a
+picks it with `packages.selectors.available_credit`); a free cancellation returns it. When a
 purchase expires, its unused credits are forfeited and what is left on the package's account
 is posted to the coach (minus the platform fee), as if those sessions had been held.
 """

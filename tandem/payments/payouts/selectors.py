@@ -41,9 +41,9 @@ from ..models import Account, LedgerEntry, Payment, PaymentSource, Payout
 
 Period = Literal["month", "week"]
 PERIODS: tuple[str, ...] = ("month", "week")
-# Ledger reasons of payout postings (services/payouts.py); not earnings.
+# Ledger reasons of payout postings (payouts/services.py); not earnings.
 PAYOUT_REASONS = ("payout", "payout_failed")
-# The ledger reason of money given back to a client (services/refunds.py).
+# The ledger reason of money given back to a client (checkout/refunds.py).
 REFUND_REASONS = ("refund",)
 
 
@@ -164,7 +164,7 @@ def last_periods(period: str, count: int, *, now: datetime, tz: str) -> tuple[da
 def awaiting_client(coach: CoachProfile, *, before: datetime | None = None) -> dict[str, int]:
     """Per currency, the coach's share of session invoices still open: earned (a session is
     earned when it is invoiced) but not yet received from the client. Payouts hold it back
-    (services/payouts.py), so a voided invoice never takes back money already paid out.
+    (payouts/services.py), so a voided invoice never takes back money already paid out.
     `before`: only payments made before then. One query."""
     qs = PaymentSource.objects.filter(
         kind=PaymentSource.Kind.INVOICE,

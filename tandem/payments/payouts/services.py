@@ -144,7 +144,7 @@ def _create_one(
         first=Min("created_at"),
     )
     # Open invoices are earned but not received: they wait until the client pays, so voiding
-    # one never takes back money already paid out (selectors_money.awaiting_client).
+    # one never takes back money already paid out (payouts/selectors.awaiting_client).
     from .selectors import awaiting_client
 
     held_then = awaiting_client(coach, before=end).get(acct.currency, 0)

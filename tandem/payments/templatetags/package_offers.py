@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from tandem.payments.packages import selectors as selectors_packages
+from tandem.payments.packages import selectors as package_selectors
 
 register = template.Library()
 
@@ -17,6 +17,6 @@ def package_offers(context: template.Context, coach: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     return {
         "coach": coach,
-        "offers": selectors_packages.public_offers(coach),
+        "offers": package_selectors.public_offers(coach),
         "is_own": bool(user and user.is_authenticated and coach.user_id == user.pk),
     }
