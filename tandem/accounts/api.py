@@ -7,7 +7,6 @@ from django.urls import reverse
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from tandem.coaches import selectors as coach_selectors
 from tandem.core.errors import NotFound
 from tandem.core.links import site_url
 
@@ -204,7 +203,7 @@ def _staff_application(request: HttpRequest, application: CoachApplication) -> d
 
 
 def _staff_get(application_id: str) -> CoachApplication:
-    application = coach_selectors.coach_application_for_review(application_id)
+    application = selectors.coach_application_for_review(application_id)
     if application is None:
         raise NotFound("No such application.")
     return application
@@ -219,7 +218,7 @@ def staff_coach_applications(
     request: HttpRequest, query: Query[StaffCoachApplicationsQuery]
 ) -> dict:
     _staff_only(request)
-    page = coach_selectors.coach_applications_for_review(
+    page = selectors.coach_applications_for_review(
         status=query.status, cursor=query.cursor, limit=query.limit
     )
     return {

@@ -1,36 +1,43 @@
-from django.db.models import Exists, OuterRef, QuerySet
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.errors import InvalidInput
 from tandem.core.ids import parse_id
-from tandem.orgs.models import Membership
 
 from .models import ApiToken, CoachApplication, Role, User
+from .roles import role_conditions
 
 
 def user_roles(user: User) -> frozenset[str]:
-    """The roles an account holds, in one query, cached on the user object for the request."""
+    """The roles an account holds, in one query, cached on the user object for the request.
+
+    Roles recorded by apps above accounts (org admin) come from their registered conditions
+    (tandem/accounts/roles.py)."""
     cached = getattr(user, "_tandem_roles", None)
     if cached is not None:
         return cached
+    conditions = {
+        Role.COACH.value: Exists(
+            CoachApplication.objects.filter(
+                user=OuterRef("pk"), status=CoachApplication.Status.APPROVED
+            )
+        ),
+        **{role: condition(OuterRef("pk")) for role, condition in role_conditions().items()},
+    }
+    # Annotation names are built from the role names ("holds_coach", "holds_org_admin").
     flags = (
         User.objects.filter(pk=user.pk)
-        .annotate(
-            is_coach=Exists(
-                CoachApplication.objects.filter(
-                    user=OuterRef("pk"), status=CoachApplication.Status.APPROVED
-                )
-            ),
-            is_org_admin=Exists(
-                Membership.objects.filter(user=OuterRef("pk"), role=Membership.Role.ADMIN)
-            ),
-        )
-        .values("is_coach", "is_org_admin", "is_staff")
+        .annotate(**{f"holds_{role}": condition for role, condition in conditions.items()})
+        .values("is_staff", *(f"holds_{role}" for role in conditions))
         .first()
     ) or {}
     roles = {Role.CLIENT.value}
-    if flags.get("is_coach"):
-        roles.add(Role.COACH.value)
-    if flags.get("is_org_admin"):
-        roles.add(Role.ORG_ADMIN.value)
+    roles.update(role for role in conditions if flags.get(f"holds_{role}"))
     if flags.get("is_staff"):
         roles.add(Role.STAFF.value)
     result = frozenset(roles)
@@ -57,3 +64,76 @@ def api_tokens_for(user: User) -> QuerySet[ApiToken]:
 
 def coach_application_latest(user: User) -> CoachApplication | None:
     return CoachApplication.objects.filter(user=user).first()
+
+
+# --- Staff: the coach application review queue ----------------------------------------------
+
+REVIEW_DEFAULT_LIMIT = 20
+REVIEW_MAX_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class ApplicationPage:
+    items: list[CoachApplication]
+    next_cursor: str | None
+
+
+def _invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(message, fields={field: [message]})
+
+
+def coach_applications_for_review(
+    *, status: str = "pending", cursor: str | None = None, limit: int = REVIEW_DEFAULT_LIMIT
+) -> ApplicationPage:
+    """Coach applications in one status, oldest first (first come, first served).
+
+    Keyset pagination on (created_at, public_id). Staff only: callers check.
+    """
+    if status not in CoachApplication.Status.values:
+        raise _invalid("status", f"Choose one of: {', '.join(CoachApplication.Status.values)}.")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= REVIEW_MAX_LIMIT:
+        raise _invalid("limit", f"Enter a number from 1 to {REVIEW_MAX_LIMIT}.")
+    rows = (
+        CoachApplication.objects.filter(status=status)
+        .select_related("user", "decided_by")
+        .order_by("created_at", "public_id")
+    )
+    if cursor:
+        payload = decode_cursor(cursor)
+        if set(payload) != {"s", "k", "id"} or payload["s"] != f"applications:{status}":
+            raise invalid_cursor()
+        try:
+            created_at = datetime.fromisoformat(str(payload["k"]))
+            last_id = uuid.UUID(str(payload["id"]))
+        except ValueError as exc:
+            raise invalid_cursor() from exc
+        if timezone.is_naive(created_at):
+            raise invalid_cursor()
+        rows = rows.filter(
+            Q(created_at__gt=created_at) | Q(created_at=created_at, public_id__gt=last_id)
+        )
+    items = list(rows[: limit + 1])
+    next_cursor = None
+    if len(items) > limit:
+        items = items[:limit]
+        last = items[-1]
+        next_cursor = encode_cursor(
+            {
+                "s": f"applications:{status}",
+                "k": last.created_at.isoformat(),
+                "id": last.public_id.hex,
+            }
+        )
+    return ApplicationPage(items=items, next_cursor=next_cursor)
+
+
+def coach_application_for_review(application_id: object) -> CoachApplication | None:
+    """One application by public id (staff only: callers check), or None."""
+    public_id = parse_id(application_id)
+    if public_id is None:
+        return None
+    return (
+        CoachApplication.objects.select_related("user", "decided_by")
+        .filter(public_id=public_id)
+        .first()
+    )

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.static import serve
 
+from tandem.accounts import selectors as account_selectors
 from tandem.accounts import services as account_services
 from tandem.accounts.models import CoachApplication
 from tandem.core.errors import ServiceError
@@ -370,7 +371,7 @@ def _render_queue(
     failed: tuple[UUID, DecisionForm] | None = None,
     http_status: int = 200,
 ) -> HttpResponse:
-    page = selectors.coach_applications_for_review(status=status, cursor=cursor)
+    page = account_selectors.coach_applications_for_review(status=status, cursor=cursor)
     failed_id = failed[0] if failed else None
     context = {
         "status": status,
@@ -435,7 +436,7 @@ def staff_coach_application_decide(request: HttpRequest, application_id: UUID) -
 @login_required
 def staff_coach_application_certificate(request: HttpRequest, application_id: UUID) -> FileResponse:
     _staff_only(request)
-    application = selectors.coach_application_for_review(application_id)
+    application = account_selectors.coach_application_for_review(application_id)
     if application is None or not application.certificate:
         raise Http404("No certificate.")
     name = PurePosixPath(application.certificate.name).name

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class OrgsConfig(AppConfig):
     name = "tandem.orgs"
     label = "orgs"
+
+    def ready(self) -> None:
+        from tandem.accounts.models import Role
+        from tandem.accounts.roles import register_role_condition
+
+        from .selectors import administers_an_organisation
+
+        # An admin membership makes an org admin (accounts.selectors.user_roles asks this).
+        register_role_condition(Role.ORG_ADMIN.value, administers_an_organisation)

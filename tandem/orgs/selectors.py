@@ -26,6 +26,12 @@ class OrgUsage:
     sessions_upcoming: int | None  # confirmed or awaiting confirmation, not over yet
 
 
+def administers_an_organisation(user_ref: OuterRef) -> Exists:
+    """True for a user row that is an admin of at least one organisation (the org admin role,
+    registered with accounts in OrgsConfig.ready)."""
+    return Exists(Membership.objects.filter(user=user_ref, role=Membership.Role.ADMIN))
+
+
 def usage_for_admin(user: Any, now: datetime) -> list[OrgUsage]:
     """Each organisation `user` administers, with its members' sessions since they joined.
 

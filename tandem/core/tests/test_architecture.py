@@ -16,12 +16,10 @@ TANDEM = Path(__file__).resolve().parents[2]
 
 # file (relative to tandem/) -> the other apps whose managers it still uses.
 MANAGER_BASELINE: dict[str, set[str]] = {
-    "accounts/selectors.py": {"orgs"},
     "availability/selectors.py": {"coaches"},
     "availability/services.py": {"coaches"},
     "booking/feeds.py": {"coaches"},
     "coaches/search.py": {"accounts"},
-    "coaches/selectors.py": {"accounts"},
     # Data generators (the top-layer demo app) write every app's tables directly on purpose:
     # seed_demo converges fixed rows (get_or_create by natural key) and gen_bench_data
     # bulk-inserts a large dataset in one transaction, neither of which a service offers.
