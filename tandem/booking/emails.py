@@ -2,7 +2,9 @@
 
 `send_booking_emails` runs in a job after the change committed. It loads the booking fresh and
 sends nothing if the booking has since moved on (a "confirmed" mail for a booking that is
-cancelled by now would only confuse; the cancellation has its own mail).
+cancelled by now would only confuse; the cancellation has its own mail). Each recipient gets
+it only if their notification preferences allow email for the kind of change (notifications
+answers through booking's seam, services/notifications_hook.py).
 
 Calendar invitations ride along only for sessions that are, or were, in calendars:
 - confirmed, and rescheduled while confirmed: METHOD:REQUEST (same UID, the current SEQUENCE);
@@ -38,12 +40,12 @@ from django.utils import dateformat, translation
 from tandem.accounts.models import User
 from tandem.coaches.models import SessionType
 from tandem.core import timefmt
-from tandem.notifications.kinds import BOOKING_CHANGE_KINDS, EMAIL
-from tandem.notifications.services.preferences import wants
 
 from . import ical
 from .links import book_again_url, session_url
 from .models import Booking, BookingEvent
+from .selectors import booking_with_parties
+from .services import notifications_hook
 from .services.policy import CANCEL_REASONS
 
 logger = logging.getLogger(__name__)
@@ -93,11 +95,7 @@ def send_booking_emails(booking_id: int, kind: str, previous_start_iso: str | No
     spec = KINDS.get(kind)
     if spec is None:
         raise ValueError(f"Unknown booking email kind: {kind!r}")
-    booking = (
-        Booking.objects.select_related("coach__user", "client", "session_type")
-        .filter(pk=booking_id)
-        .first()
-    )
+    booking = booking_with_parties(booking_id)
     if booking is None:
         logger.info("Booking %s is gone; no %s emails", booking_id, kind)
         return
@@ -117,7 +115,7 @@ def send_booking_emails(booking_id: int, kind: str, previous_start_iso: str | No
     for role in spec.recipients:
         recipient = booking.coach.user if role == "coach" else booking.client
         mark = f"booking-email:{booking.pk}:{kind}:{booking.sequence}:{role}:{recipient.pk}"
-        if cache.get(mark) or not wants(recipient.pk, BOOKING_CHANGE_KINDS[kind], EMAIL):
+        if cache.get(mark) or not notifications_hook.wants_email(recipient.pk, kind):
             continue
         message = _message(booking, kind, role, recipient, previous_start, method, extra)
         # One recipient's failure (a refused address, a server hiccup) must not cost the

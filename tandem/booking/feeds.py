@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.coaches.models import CoachProfile
+from tandem.coaches.selectors import coach_ids_of_user
 
 from .models import Booking, CalendarFeed
 
@@ -75,7 +75,7 @@ def feed_bookings(user: User) -> QuerySet[Booking]:
     now = timezone.now()
     # Two indexed conditions (client, start) and (coach, start) rather than an OR across a
     # join, so PostgreSQL can combine both indexes.
-    coach_ids = CoachProfile.objects.filter(user_id=user.pk).values("pk")
+    coach_ids = coach_ids_of_user(user.pk)
     return (
         Booking.objects.filter(Q(client_id=user.pk) | Q(coach_id__in=coach_ids))
         .filter(start__gte=now - PAST_WINDOW, start__lt=now + FUTURE_WINDOW)

@@ -22,6 +22,7 @@ from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import ServiceError
 
 from .models import Booking, BookingEvent, Hold
+from .rules import request_has_lapsed
 from .services.policy import CANCEL_REASONS, is_coach_of, session_rights
 
 if TYPE_CHECKING:
@@ -182,13 +183,14 @@ class Actions:
 
 def actions_for(booking: Booking, viewer: User, now: datetime) -> Actions:
     coach = is_coach_of(booking, viewer)
-    request_open = booking.pending_expires_at is None or booking.pending_expires_at > now
     # Reschedule and cancel are the policy's own answer (deadlines included), as the API's.
     rights = session_rights(booking, viewer, now)
     return Actions(
         reschedule=rights.can_reschedule,
         cancel=rights.can_cancel,
-        answer=coach and booking.status == Booking.Status.PENDING and request_open,
+        answer=coach
+        and booking.status == Booking.Status.PENDING
+        and not request_has_lapsed(booking, now),
         finish=coach and booking.status == Booking.Status.CONFIRMED and booking.end <= now,
         calendar=booking.status not in Booking.CANCELLED_STATUSES,
     )

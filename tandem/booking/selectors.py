@@ -15,6 +15,7 @@ from tandem.core.errors import InvalidInput
 from tandem.core.ids import parse_id
 
 from .models import Booking, BookingEvent
+from .rules import lapsed_requests
 
 Scope = Literal["upcoming", "past", "cancelled"]
 Role = Literal["any", "client", "coach"]
@@ -40,6 +41,16 @@ def booking_for(user: User, booking_id: object) -> Booking | None:
 
 def booking_history(booking: Booking) -> list[BookingEvent]:
     return list(booking.events.select_related("actor").order_by("at", "pk"))
+
+
+def booking_with_parties(booking_id: int, *, lock: bool = False) -> Booking | None:
+    """A booking by its internal id, with its coach's user, its client and its session type,
+    or None if it is gone (for jobs, which take ids). `lock`: the booking's row (only) stays
+    locked until the transaction ends."""
+    bookings = Booking.objects.select_related("coach__user", "client", "session_type")
+    if lock:
+        bookings = bookings.select_for_update(of=("self",))
+    return bookings.filter(pk=booking_id).first()
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,8 @@ def pending_requests_for_coach(user: User, now: datetime) -> list[Booking]:
     """Requests waiting for this coach's answer, soonest first."""
     return list(
         _mine(user, "coach")
-        .filter(status=Booking.Status.PENDING, pending_expires_at__gt=now)
+        .filter(status=Booking.Status.PENDING)
+        .exclude(lapsed_requests(now))
         .order_by("start", "pk")
     )
 

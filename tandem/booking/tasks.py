@@ -8,19 +8,20 @@ from . import emails
 @task()
 def booking_changed_task(booking_id: int, kind: str, previous_start_iso: str | None = None) -> None:
     """After a change: refresh the coach's next free slot for the directory, move the
-    booking's reminders, add notification-centre entries, email both sides.
+    booking's reminders and add notification-centre entries (through the notifications
+    seam, services/notifications_hook.py), email both sides.
 
     One job per change (enqueued in the change's own transaction, see services/notify.py).
     """
     from tandem.availability.services import refresh_next_available
-    from tandem.notifications.services.bookings import booking_changed
 
     from .models import Booking
+    from .services import notifications_hook
 
     coach_id = Booking.objects.filter(pk=booking_id).values_list("coach_id", flat=True).first()
     if coach_id is not None:
         refresh_next_available([coach_id])
-        booking_changed(booking_id, kind)
+        notifications_hook.changed(booking_id, kind)
     emails.send_booking_emails(booking_id, kind, previous_start_iso)
 
 

@@ -7,10 +7,13 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        # Booking sits below payments: it reaches payments only through this seam.
-        from tandem.booking.services import payments_hook
+        # Booking sits below payments: it reaches payments only through these seams.
+        from tandem.booking.services import payments_hook, sweep
 
         from .checkout import booking_port
+        from .packages.services import packages_expire
 
         # Everything booking needs from money (booking/services/payments_hook.PaymentsPort).
         payments_hook.register(booking_port)
+        # The booking sweep expires packages too (docs/payments.md, "Expiry").
+        sweep.register_step("packages_expired", lambda now: packages_expire(now=now))

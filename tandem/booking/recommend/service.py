@@ -16,6 +16,7 @@ from django.db.models.functions import TruncDate
 from tandem.accounts.models import User
 from tandem.availability.services import slots_for
 from tandem.booking.models import Booking
+from tandem.booking.rules import lapsed_requests
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import InvalidInput
 from tandem.core.timezones import available_zones
@@ -121,9 +122,7 @@ def _bookings(
     coach: CoachProfile, now: datetime, exclude_booking_id: int | None
 ) -> QuerySet[Booking]:
     # A request the coach left unanswered past its expiry holds nothing (as for slots).
-    bookings = Booking.objects.filter(coach=coach).exclude(
-        status=Booking.Status.PENDING, pending_expires_at__lte=now
-    )
+    bookings = Booking.objects.filter(coach=coach).exclude(lapsed_requests(now))
     if exclude_booking_id is not None:
         bookings = bookings.exclude(pk=exclude_booking_id)
     return bookings

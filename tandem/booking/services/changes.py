@@ -19,6 +19,7 @@ from tandem.core.errors import InvalidInput, NotFound
 from tandem.core.text import clean_text
 
 from ..models import Booking, BookingEvent
+from ..rules import request_has_lapsed
 from . import history, notify, payments_hook
 from .errors import InvalidTransition, SlotUnavailable, TooLate
 from .expiry import expire_due_requests
@@ -67,7 +68,7 @@ def _save(booking: Booking, now: datetime, *fields: str) -> None:
 def _pending_open(booking: Booking, now: datetime) -> None:
     if booking.status != Booking.Status.PENDING:
         raise InvalidTransition("This booking is not awaiting confirmation.")
-    if booking.pending_expires_at is not None and booking.pending_expires_at <= now:
+    if request_has_lapsed(booking, now):
         raise TooLate("This request has expired.", code="request_expired")
 
 
@@ -118,7 +119,7 @@ def _upcoming_active(booking: Booking, now: datetime) -> None:
         raise InvalidTransition(f"This booking is {booking.get_status_display().lower()}.")
     if booking.start <= now:
         raise TooLate("This session has already started.", code="already_started")
-    if booking.pending_expires_at is not None and booking.pending_expires_at <= now:
+    if request_has_lapsed(booking, now):
         raise TooLate("This request has expired.", code="request_expired")
 
 

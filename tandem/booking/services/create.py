@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.coaches.models import CoachProfile, SessionType
-from tandem.core import sql
 from tandem.core.errors import InvalidInput, NotFound
 from tandem.core.idempotency import checked_key
 from tandem.core.text import clean_text
 
+from .. import sql
 from ..models import Booking, BookingEvent, Hold, IdempotencyRecord
 from . import history, notify, payments_hook
 from .errors import HoldExpired, IdempotencyKeyReused, SlotUnavailable
@@ -61,17 +61,11 @@ class BookingOutcome:
     payment: Any = None
 
 
-_REPLAY = (
-    "SELECT request_hash, booking_id FROM booking_idempotencyrecord"
-    " WHERE user_id = %s AND scope = %s AND key = %s"
-)
-
-
 def _replay(client: User, key: str, fingerprint: str) -> Booking | None:
-    found = sql.fetch(_REPLAY, [client.pk, SCOPE, key])
-    if not found:
+    found = sql.select_idempotency_record(client.pk, SCOPE, key)
+    if found is None:
         return None
-    request_hash, booking_id = found[0]
+    request_hash, booking_id = found
     if request_hash != fingerprint:
         raise IdempotencyKeyReused()
     return Booking.objects.get(pk=booking_id)
@@ -165,9 +159,6 @@ def _direct(request: BookingRequest) -> tuple[int, SessionType, datetime]:
     return request.coach.pk, request.session_type, request.start
 
 
-_DELETE_HOLD = "DELETE FROM booking_hold WHERE client_id = %s AND coach_id = %s"
-
-
 def _create(
     client: User,
     request: BookingRequest,
@@ -225,7 +216,7 @@ def _create(
     )
     # The hold (if any) became this booking.
     if lock.client_holds:
-        sql.execute(_DELETE_HOLD, [client.pk, coach.pk])
+        sql.delete_client_holds(client.pk, coach.pk)
     if key:
         sql.insert(
             IdempotencyRecord(

@@ -1,43 +1,29 @@
-"""Requests the coach left unanswered lapse at pending_expires_at."""
+"""Requests the coach left unanswered lapse at pending_expires_at (rules.request_has_lapsed)."""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from tandem.core import sql
-
 from ..models import Booking, BookingEvent
+from ..rules import lapsed_requests
 from . import history, notify, payments_hook
-
-_BOOKING = sql.ModelReader(Booking, "b")
-
-
-@functools.cache
-def _select_due(vendor: str) -> str:
-    return (
-        f"SELECT {sql.columns(Booking, 'b')} FROM booking_booking b"
-        f" WHERE b.status = '{Booking.Status.PENDING}' AND b.pending_expires_at <= %s"
-    )  # the status written out: it is the partial index's condition
 
 
 def expire_due_requests(*, now: datetime | None = None, coach_id: int | None = None) -> int:
     """Mark due pending requests expired (each once: a conditional UPDATE claims it)."""
     now = now or timezone.now()
-    # Hand-written (tandem/core/sql.py): every booking transaction asks this of its coach.
-    statement = _select_due(connection.vendor)
-    params: list[object] = [sql.instant(now)]
+    # Only when some are due does a booking's transaction get here (its opening statement
+    # asks, booking/sql.py): an ORM query, read through the partial index on pending rows.
+    due = Booking.objects.filter(lapsed_requests(now))
     if coach_id is not None:
-        statement += " AND b.coach_id = %s"
-        params.append(coach_id)
+        due = due.filter(coach_id=coach_id)
     expired = 0
     # No savepoint when called inside a booking's transaction: nothing here fails alone.
     with transaction.atomic(savepoint=False):
-        for row in sql.fetch(statement, params):
-            booking = _BOOKING.build(row)
+        for booking in due:
             claimed = Booking.objects.filter(pk=booking.pk, status=Booking.Status.PENDING).update(
                 status=Booking.Status.EXPIRED, sequence=booking.sequence + 1, updated_at=now
             )

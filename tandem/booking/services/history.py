@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from tandem.accounts.models import User
-from tandem.core import sql
 
+from .. import sql
 from ..models import Booking, BookingEvent
 
 
@@ -33,5 +33,5 @@ def record(
         reason_code=reason_code,
         message=message,
     )
-    sql.insert(event)  # hand-written INSERT: this runs in every booking's transaction
+    sql.insert(event)  # hand-written INSERT (booking/sql.py): every booking's transaction runs it
     return event

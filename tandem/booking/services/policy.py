@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from tandem.accounts.models import User
 
 from ..models import Booking
+from ..rules import request_has_lapsed
 
 HIGH_IMPACT = timedelta(hours=24)
 MEDIUM_IMPACT = timedelta(hours=72)
@@ -118,11 +119,7 @@ def reschedule_never_open(booking: Booking, actor: User) -> bool:
 
 def is_upcoming_active(booking: Booking, now: datetime) -> bool:
     """Active, not started, and (a request) not lapsed: what cancel and reschedule need."""
-    return (
-        booking.is_active
-        and booking.start > now
-        and (booking.pending_expires_at is None or booking.pending_expires_at > now)
-    )
+    return booking.is_active and booking.start > now and not request_has_lapsed(booking, now)
 
 
 @dataclass(frozen=True, slots=True)

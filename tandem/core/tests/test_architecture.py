@@ -18,7 +18,6 @@ TANDEM = Path(__file__).resolve().parents[2]
 MANAGER_BASELINE: dict[str, set[str]] = {
     "availability/selectors.py": {"coaches"},
     "availability/services.py": {"coaches"},
-    "booking/feeds.py": {"coaches"},
     "coaches/search.py": {"accounts"},
     # Data generators (the top-layer demo app) write every app's tables directly on purpose:
     # seed_demo converges fixed rows (get_or_create by natural key) and gen_bench_data
@@ -46,11 +45,9 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "notifications/api.py": {"coaches"},
     "notifications/channels/email.py": {"accounts"},
     "notifications/selectors.py": {"accounts"},
-    "notifications/services/bookings.py": {"booking"},
     "notifications/services/deliver.py": {"booking"},
     "notifications/services/fanout.py": {"accounts"},
     "notifications/services/messages.py": {"messaging"},
-    "notifications/services/reminders.py": {"booking"},
     "notifications/services/schedules.py": {"orgs"},
     "orgs/selectors.py": {"booking"},
     "payments/payouts/settings_api.py": {"coaches"},

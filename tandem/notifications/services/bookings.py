@@ -2,7 +2,11 @@
 sides get a notification-centre entry (and a push, if they want one).
 
 Emails about the change are the booking's own (they carry calendar invitations,
-tandem/booking/emails.py), sent only to those whose preferences allow email for the kind.
+tandem/booking/emails.py), sent only to those whose preferences allow email for the kind
+(`wants_booking_email`).
+
+Booking reaches both functions only through its seam, tandem/booking/services/
+notifications_hook.py, which NotificationsConfig.ready fills in.
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from datetime import datetime
 
 from django.urls import reverse
 
-from tandem.booking.models import Booking
+from tandem.booking.selectors import booking_with_parties
 from tandem.core import timefmt
 
 from ..kinds import BOOKING_CHANGE_KINDS, EMAIL
 from .fanout import notify
+from .preferences import wants
 from .reminders import reminders_sync
 
 _TITLES = {
@@ -35,11 +40,7 @@ def booking_changed(booking_id: int, change: str, *, now: datetime | None = None
     """Run after each booking change (from its job): safe to run twice."""
     reminders_sync(booking_id, now=now)
     kind = BOOKING_CHANGE_KINDS.get(change)
-    booking = (
-        Booking.objects.select_related("coach__user", "client", "session_type")
-        .filter(pk=booking_id)
-        .first()
-    )
+    booking = booking_with_parties(booking_id)
     if kind is None or booking is None:
         return
     coach_user, client = booking.coach.user, booking.client
@@ -67,6 +68,11 @@ def booking_changed(booking_id: int, change: str, *, now: datetime | None = None
             skip_channels=frozenset({EMAIL}),
             now=now,
         )
+
+
+def wants_booking_email(user_id: int, change: str) -> bool:
+    """This user's preferences allow email about a booking change of this kind."""
+    return wants(user_id, BOOKING_CHANGE_KINDS[change], EMAIL)
 
 
 def _local_date(moment: datetime, zone_name: str, clock: str) -> str:

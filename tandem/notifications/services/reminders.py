@@ -13,7 +13,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tandem.booking.emails import format_span
 from tandem.booking.models import Booking
+from tandem.booking.selectors import booking_with_parties
 
 from ..kinds import KINDS
 from ..models import Delivery
@@ -44,12 +46,7 @@ def reminders_sync(booking_id: int, *, now: datetime | None = None) -> int:
     created once (their keys are unique)."""
     now = now or timezone.now()
     with transaction.atomic():
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("coach__user", "client", "session_type")
-            .filter(pk=booking_id)
-            .first()
-        )
+        booking = booking_with_parties(booking_id, lock=True)
         if booking is None:
             return 0
         pending = Delivery.objects.filter(booking=booking, kind="reminder", status=S.PENDING)
@@ -106,8 +103,6 @@ def lead_label(minutes: int) -> str:
 
 
 def _payload(booking: Booking, user, other, offset: int) -> dict:  # type: ignore[no-untyped-def]
-    from tandem.booking.emails import format_span  # booking.emails imports our preferences
-
     try:
         zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

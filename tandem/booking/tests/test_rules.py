@@ -1,0 +1,85 @@
+"""'A request has lapsed' is one rule in three forms (booking/rules.py): the Python predicate,
+the ORM filter and the SQL of the statement that opens every booking must agree, above all at
+the deadline itself. Runs on SQLite and, with DATABASE_URL set, on PostgreSQL."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import transaction
+
+from tandem.booking.models import Booking
+from tandem.booking.rules import lapsed_requests, lapsed_requests_sql, request_has_lapsed
+from tandem.booking.services import expire_due_requests
+from tandem.booking.services.create import SCOPE
+from tandem.booking.services.locking import lock_for_booking
+from tandem.core import sql as core_sql
+
+from .calendar_data import make_booking
+
+pytestmark = pytest.mark.django_db
+
+S = Booking.Status
+DEADLINE = datetime(2027, 3, 3, 9, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+# (label, now, lapsed): Berlin's 10:00 is the deadline's instant (09:00 UTC).
+NOWS = [
+    ("a microsecond before", DEADLINE - MICROSECOND, False),
+    ("exactly at the deadline", DEADLINE, True),
+    ("exactly at the deadline, in Berlin", DEADLINE.astimezone(BERLIN), True),
+    ("a microsecond after", DEADLINE + MICROSECOND, True),
+]
+
+
+@pytest.fixture
+def bookings(session_type, bob) -> dict[str, Booking]:  # type: ignore[no-untyped-def]
+    """A request due at DEADLINE, and rows that never lapse whatever the time."""
+    start = datetime(2027, 3, 5, 9, tzinfo=UTC)
+    hour = timedelta(hours=1)
+    return {
+        "request": make_booking(
+            session_type, bob, start, status=S.PENDING, pending_expires_at=DEADLINE
+        ),
+        "request without deadline": make_booking(
+            session_type, bob, start + 2 * hour, status=S.PENDING
+        ),
+        "declined request": make_booking(
+            session_type, bob, start + 4 * hour, status=S.DECLINED, pending_expires_at=DEADLINE
+        ),
+        "confirmed": make_booking(session_type, bob, start + 6 * hour, pending_expires_at=DEADLINE),
+    }
+
+
+def _lapsed_by_sql(now: datetime) -> set[int]:
+    statement = f"SELECT b.id FROM booking_booking b WHERE {lapsed_requests_sql('b')}"
+    return {row[0] for row in core_sql.fetch(statement, [core_sql.instant(now)])}
+
+
+@pytest.mark.parametrize(("label", "now", "due"), NOWS, ids=[n[0] for n in NOWS])
+def test_python_orm_and_sql_agree_at_the_deadline(bookings, coach, bob, label, now, due):  # type: ignore[no-untyped-def]
+    by_python = {b.pk for b in bookings.values() if request_has_lapsed(b, now)}
+    by_orm = set(Booking.objects.filter(lapsed_requests(now)).values_list("pk", flat=True))
+    assert by_python == by_orm == _lapsed_by_sql(now)
+    assert by_python == ({bookings["request"].pk} if due else set())
+    # The statement that opens every booking asks the same question of the coach.
+    with transaction.atomic():
+        lock = lock_for_booking(coach.pk, client_id=bob.pk, scope=SCOPE, key=None, now=now)
+    assert lock.lapsed_requests is due
+
+
+def test_expiry_marks_a_request_exactly_at_its_deadline(bookings):  # type: ignore[no-untyped-def]
+    assert expire_due_requests(now=DEADLINE - MICROSECOND) == 0
+    assert expire_due_requests(now=DEADLINE) == 1
+    bookings["request"].refresh_from_db()
+    assert bookings["request"].status == S.EXPIRED
+    assert not request_has_lapsed(bookings["request"], DEADLINE)  # ended: nothing left to lapse
+    assert [
+        b.status for b in Booking.objects.exclude(pk=bookings["request"].pk).order_by("start")
+    ] == [
+        S.PENDING,
+        S.DECLINED,
+        S.CONFIRMED,
+    ]
