@@ -35,8 +35,6 @@ urlpatterns = [
     path("", include("tandem.coaches.urls_coach")),
     path("", include("tandem.coaches.urls")),  # /coaches/ and /c/<slug>/ (public)
     path("", include("tandem.booking.urls")),  # /calendar/<token>.ics, /settings/calendar/, ...
-    # A booking's payment pages: /payments/<id>/pay/ and /sessions/<id>/mark-paid/.
-    path("", include("tandem.payments.checkout.urls")),
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
     # Gift cards, earnings and payouts, payment history, documents, packages, staff payment

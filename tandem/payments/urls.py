@@ -7,6 +7,8 @@ from .checkout import views as checkout_views
 from .checkout import webhooks
 
 urlpatterns = [
+    # A booking's payment pages: /payments/<id>/pay/ and /sessions/<id>/mark-paid/.
+    path("", include("tandem.payments.checkout.urls")),
     path("", include("tandem.payments.giftcards.urls")),  # /gift-cards/, /staff/gift-cards/
     path("", include("tandem.payments.payouts.urls")),  # /coach/earnings/, /staff/payouts/
     path("staff/payments/", checkout_views.staff_payments, name="staff_payments"),
