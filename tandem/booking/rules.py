@@ -38,16 +38,19 @@ def lapsed_requests(now: datetime) -> Q:
     return Q(status=LAPSING_STATUS, **{f"{DEADLINE_FIELD}__lte": now})
 
 
-def lapsed_requests_sql(alias: str, using: str = "default") -> str:
-    """The SQL form of `request_has_lapsed` for rows of booking_booking aliased `alias`.
+def lapsed_requests_sql(alias: str = "", using: str = "default") -> str:
+    """The SQL form of `request_has_lapsed` for rows of booking_booking (aliased `alias`).
 
-    It takes one parameter, now, adapted as `tandem.core.sql.instant(now)`. The status is
-    written into the text, not bound: it is the condition of the partial index the check
-    uses (`booking_coach_pending_idx`), and PostgreSQL's generic plan for a prepared
-    statement can use a partial index only when the condition is visible in the statement.
+    It takes one parameter, now, adapted as `tandem.core.sql.instant(now)`. It is never
+    NULL (the deadline's IS NOT NULL is spelt out), so `NOT (...)` is exactly "has not
+    lapsed", a pending request without a deadline included. The status is written into the
+    text, not bound: it is the condition of the partial index the check uses
+    (`booking_coach_pending_idx`), and PostgreSQL's generic plan for a prepared statement can
+    use a partial index only when the condition is visible in the statement.
     """
     ops = connections[using].ops
-    status = ops.quote_name(Booking._meta.get_field("status").column)
-    deadline = ops.quote_name(Booking._meta.get_field(DEADLINE_FIELD).column)
+    prefix = f"{alias}." if alias else ""
+    status = prefix + ops.quote_name(Booking._meta.get_field("status").column)
+    deadline = prefix + ops.quote_name(Booking._meta.get_field(DEADLINE_FIELD).column)
     # Choices are plain identifiers ("pending"): nothing to escape in the literal.
-    return f"{alias}.{status} = '{LAPSING_STATUS}' AND {alias}.{deadline} <= %s"
+    return f"{status} = '{LAPSING_STATUS}' AND {deadline} IS NOT NULL AND {deadline} <= %s"

@@ -53,8 +53,9 @@ def bookings(session_type, bob) -> dict[str, Booking]:  # type: ignore[no-untype
     }
 
 
-def _lapsed_by_sql(now: datetime) -> set[int]:
-    statement = f"SELECT b.id FROM booking_booking b WHERE {lapsed_requests_sql('b')}"
+def _lapsed_by_sql(now: datetime, *, negated: bool = False) -> set[int]:
+    condition = f"NOT ({lapsed_requests_sql('b')})" if negated else lapsed_requests_sql("b")
+    statement = f"SELECT b.id FROM booking_booking b WHERE {condition}"
     return {row[0] for row in core_sql.fetch(statement, [core_sql.instant(now)])}
 
 
@@ -64,6 +65,10 @@ def test_python_orm_and_sql_agree_at_the_deadline(bookings, coach, bob, label, n
     by_orm = set(Booking.objects.filter(lapsed_requests(now)).values_list("pk", flat=True))
     assert by_python == by_orm == _lapsed_by_sql(now)
     assert by_python == ({bookings["request"].pk} if due else set())
+    # "Has not lapsed" is the exact complement in every form (no NULL falls through).
+    everything = {b.pk for b in bookings.values()}
+    by_orm_not = set(Booking.objects.exclude(lapsed_requests(now)).values_list("pk", flat=True))
+    assert everything - by_python == by_orm_not == _lapsed_by_sql(now, negated=True)
     # The statement that opens every booking asks the same question of the coach.
     with transaction.atomic():
         lock = lock_for_booking(coach.pk, client_id=bob.pk, scope=SCOPE, key=None, now=now)
