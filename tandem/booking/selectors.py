@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -51,6 +52,16 @@ def booking_with_parties(booking_id: int, *, lock: bool = False) -> Booking | No
     if lock:
         bookings = bookings.select_for_update(of=("self",))
     return bookings.filter(pk=booking_id).first()
+
+
+def booking_by_id(booking_id: int | None) -> Booking | None:
+    """A booking by its internal id (no relations loaded), or None if it is gone."""
+    return Booking.objects.filter(pk=booking_id).first()
+
+
+def bookings_by_id(booking_ids: Iterable[int]) -> dict[int, Booking]:
+    """Bookings by internal id (no relations loaded), in one query; gone ones are left out."""
+    return Booking.objects.in_bulk(set(booking_ids))
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,6 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "notifications/api.py": {"coaches"},
     "notifications/channels/email.py": {"accounts"},
     "notifications/selectors.py": {"accounts"},
-    "notifications/services/deliver.py": {"booking"},
     "notifications/services/fanout.py": {"accounts"},
     "notifications/services/messages.py": {"messaging"},
     "notifications/services/schedules.py": {"orgs"},

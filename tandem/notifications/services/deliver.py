@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tandem.booking.models import Booking
+from tandem.booking.selectors import booking_by_id, bookings_by_id
 
 from ..channels import email as email_channel
 from ..channels import push as push_channel
@@ -71,7 +72,7 @@ def run_due(*, owner: str, now: datetime | None = None, limit: int = 200) -> int
 
 def deliver(ids: list[int], *, owner: str, now: datetime | None = None) -> None:
     rows = list(Delivery.objects.filter(pk__in=ids, lease_owner=owner).order_by("due_at"))
-    bookings = Booking.objects.in_bulk({d.booking_id for d in rows if d.booking_id})
+    bookings = bookings_by_id({d.booking_id for d in rows if d.booking_id})
     turned_off = set(
         Preference.objects.filter(user_id__in={d.user_id for d in rows}, enabled=False).values_list(
             "user_id", "kind", "channel"
@@ -109,7 +110,7 @@ def _deliver_inapp_batch(
             .filter(pk__in=[d.pk for d in batch], status=S.PENDING, lease_owner=owner)
             .order_by("pk")
         )
-        bookings = Booking.objects.in_bulk({d.booking_id for d in current if d.booking_id})
+        bookings = bookings_by_id({d.booking_id for d in current if d.booking_id})
         stale, muted, send = [], [], []
         for d in current:
             if d.kind == "reminder" and not still_holds(d, bookings.get(d.booking_id)):
@@ -181,7 +182,7 @@ def _deliver_inapp(delivery: Delivery, owner: str, now: datetime | None) -> None
         if current is None:
             return
         if current.kind == "reminder":
-            booking = Booking.objects.filter(pk=current.booking_id).first()
+            booking = booking_by_id(current.booking_id)
             if not still_holds(current, booking):
                 _finish(current, owner, S.CANCELLED, "the booking changed")
                 return
@@ -206,7 +207,7 @@ def _still_ours(delivery: Delivery, owner: str) -> bool:
     if current is None:
         return False
     if current.kind == "reminder":
-        booking = Booking.objects.filter(pk=current.booking_id).first()
+        booking = booking_by_id(current.booking_id)
         if not still_holds(current, booking):
             _finish(current, owner, S.CANCELLED, "the booking changed")
             return False
