@@ -47,7 +47,6 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "notifications/selectors.py": {"accounts"},
     "notifications/services/fanout.py": {"accounts"},
     "notifications/services/messages.py": {"messaging"},
-    "notifications/services/schedules.py": {"orgs"},
     "orgs/selectors.py": {"booking"},
     "payments/payouts/settings_api.py": {"coaches"},
     "payments/demo.py": {"booking"},

@@ -16,16 +16,14 @@ from tandem.core import sql
 from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.idempotency import checked_key
 from tandem.core.ids import parse_id
-from tandem.core.outbox import enqueue_in_transaction
 from tandem.core.text import clean_text
-from tandem.notifications.tasks import message_posted_task
 
 from .. import clock
 from ..attachments import CheckedFile, checked_attachment
 from ..crypto import KeyRing, keyring
 from ..errors import EditWindowClosed, IdempotencyKeyReused, MessageDeleted, MessageNotFound
 from ..models import Attachment, Conversation, Message, Participant, Reaction, SendIdempotency
-from . import storage
+from . import notifications_hook, storage
 from .access import conversation_for, participant_row
 from .events import emit
 from .indexing import index_message, unindex_message
@@ -174,7 +172,7 @@ def _post(
         {"message": message.public_id, "seq": seq, "sender": user.public_id},
     )
     message_id = message.pk
-    enqueue_in_transaction(lambda: message_posted_task.enqueue(message_id))
+    notifications_hook.posted(message_id)  # its notifications job, in this transaction
     message.conversation = conversation
     return SendOutcome(message, replayed=False)
 

@@ -3,6 +3,11 @@
 Defaults: coach 24 h and 1 h, client 24 h and 3 h. A coach can set both for their sessions;
 an organisation can set its members' (the client side), which wins over the coach's for
 them — the sponsor decides how its people are reminded.
+
+Organisations (orgs) sit above notifications: callers above (today the demo data) pass the
+organisation to `schedule_set`; this module never imports orgs. The schedule row names its organisation by a
+lazy model reference ("orgs.Organisation") and `offsets_for` follows its memberships in the
+query, so the organisation's reminders need no orgs code here.
 """
 
 from __future__ import annotations
@@ -11,11 +16,11 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from tandem.coaches.models import CoachProfile
 from tandem.core.errors import InvalidInput
-from tandem.orgs.models import Membership, Organisation
 
 from ..models import ReminderSchedule
 
@@ -68,7 +73,7 @@ def offsets_for(*, coach_id: int, client_id: int) -> dict[str, tuple[int, ...]]:
 def schedule_set(
     *,
     coach: CoachProfile | None = None,
-    organisation: Organisation | None = None,
+    organisation: Model | None = None,
     coach_offsets: Iterable[int] | None = None,
     client_offsets: Iterable[int] | None = None,
 ) -> ReminderSchedule:
@@ -95,9 +100,3 @@ def schedule_set(
             },
         )
     return row
-
-
-def is_org_admin(user_id: int, organisation: Organisation) -> bool:
-    return Membership.objects.filter(
-        user_id=user_id, organisation=organisation, role=Membership.Role.ADMIN
-    ).exists()
