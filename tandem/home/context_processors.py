@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -36,7 +37,7 @@ STAFF_MENU = (
 )
 
 
-def _menu(items: tuple[MenuItem, ...], current: str) -> dict:
+def _menu(items: tuple[MenuItem, ...], current: str) -> dict[str, Any]:
     links = [
         {
             "label": item.label,
@@ -49,14 +50,14 @@ def _menu(items: tuple[MenuItem, ...], current: str) -> dict:
     return {"links": links, "current": any(link["current"] for link in links)}
 
 
-def navigation(request: HttpRequest) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"roles": frozenset()}
     roles = user_roles(user)
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match is not None else ""
-    context: dict = {
+    context: dict[str, Any] = {
         "roles": roles,
         # Becoming a coach is offered only to those who are neither a coach nor staff.
         "can_become_coach": "coach" not in roles and "staff" not in roles,

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from tandem.accounts import selectors as account_selectors
-from tandem.accounts.models import Role
+from tandem.accounts.http import AuthenticatedHttpRequest
+from tandem.accounts.models import Role, User
 from tandem.booking import selectors as booking_selectors
 from tandem.core.countdown import countdown_text
 from tandem.realtime.context_processors import pin_events_position
@@ -21,7 +22,7 @@ DASHBOARD_SESSIONS = 5  # next sessions listed on the dashboard
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The stream position before the sessions shown, so no change falls in between (see
     # pin_events_position).
     pin_events_position(request)
@@ -31,7 +32,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "is_org_admin": Role.ORG_ADMIN in roles,
         "is_staff_role": Role.STAFF in roles,
         "application": account_selectors.coach_application_latest(request.user),
-        **_sessions_overview(request, Role.COACH in roles),
+        **_sessions_overview(request.user, Role.COACH in roles),
         **dashboard_cards(request.user, roles, timezone.now()),
     }
     return render(request, "home/dashboard.html", context)
@@ -46,21 +47,21 @@ def dashboard_sessions(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Sign in again to see your sessions.", status=401)
     is_coach = Role.COACH in account_selectors.user_roles(request.user)
     return render(
-        request, "booking/partials/dashboard_live.html", _sessions_overview(request, is_coach)
+        request, "booking/partials/dashboard_live.html", _sessions_overview(request.user, is_coach)
     )
 
 
-def _sessions_overview(request: HttpRequest, is_coach: bool) -> dict[str, Any]:
+def _sessions_overview(user: User, is_coach: bool) -> dict[str, Any]:
     """The next sessions (either side), the next confirmed one (its countdown) and the
     requests awaiting the user as a coach: three queries whatever the role (a client's
     requests query finds none), so the dashboard costs the same for everyone."""
     now = timezone.now()
     upcoming = booking_selectors.bookings_page(
-        request.user, scope="upcoming", now=now, limit=DASHBOARD_SESSIONS
+        user, scope="upcoming", now=now, limit=DASHBOARD_SESSIONS
     ).items
-    requests = booking_selectors.pending_requests_for_coach(request.user, now)
+    requests = booking_selectors.pending_requests_for_coach(user, now)
     # The next confirmed one may lie beyond the five listed (behind pending requests).
-    next_session = booking_selectors.next_confirmed_session(request.user, now)
+    next_session = booking_selectors.next_confirmed_session(user, now)
     return {
         "upcoming": upcoming,
         "next_session": next_session,

@@ -30,7 +30,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -182,7 +182,7 @@ class TypePlan:
     step: int
     requires_confirmation: bool
     is_active: bool = True
-    pk: int | None = None
+    pk: int = 0  # the session type's id, set once the session types are written
 
     @property
     def length(self) -> timedelta:
@@ -211,7 +211,7 @@ class CoachPlan:
     overrides: dict[date, list[tuple[int, int]]]
     time_off: list[tuple[datetime, datetime]]
     types: list[TypePlan]
-    profile_pk: int | None = None
+    profile_pk: int = 0  # the profile's id, set once the profiles are written
     # This coach's blocked ranges, kept sorted by start (they never overlap).
     busy_starts: list[datetime] = field(default_factory=list)
     busy_ends: list[datetime] = field(default_factory=list)
@@ -247,7 +247,9 @@ def wall_to_utc(day: date, minute: int, zone: ZoneInfo, *, is_end: bool) -> date
     return min(readings) if is_end else max(readings)
 
 
-def subtract(start: datetime, end: datetime, cuts: list[tuple[datetime, datetime]]) -> list:
+def subtract(
+    start: datetime, end: datetime, cuts: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
     pieces = [(start, end)]
     for cut_start, cut_end in cuts:
         next_pieces = []
@@ -816,7 +818,7 @@ class Command(BaseCommand):
     ) -> list[tuple[CoachPlan, TypePlan, datetime]]:
         """Drop `count` sessions at random open places that are still free."""
         rng = self.rng
-        placed = []
+        placed: list[tuple[CoachPlan, TypePlan, datetime]] = []
         budget = attempts or 30 * count + 50
         while len(placed) < count and budget:
             budget -= 1
@@ -872,5 +874,5 @@ class Command(BaseCommand):
             self.timings.append((label, time.perf_counter() - started))
 
 
-def bench_users():  # type: ignore[no-untyped-def]
+def bench_users() -> QuerySet[User]:
     return User.objects.filter(email__endswith=f"@{BENCH_DOMAIN}")
