@@ -31,7 +31,7 @@ def test_pages_keep_their_security_headers() -> None:
     assert headers["x-content-type-options"] == "nosniff"
 
 
-def test_api_errors_keep_their_shape_and_session_posts_need_csrf(bob) -> None:  # type: ignore[no-untyped-def]
+def test_api_errors_keep_their_shape_and_session_posts_need_csrf(bob) -> None:
     from django.test import Client
 
     client = Client()
@@ -67,7 +67,7 @@ def test_api_errors_keep_their_shape_and_session_posts_need_csrf(bob) -> None:  
     asyncio.run(scenario())
 
 
-def test_async_views_answer_on_the_event_loop(bob) -> None:  # type: ignore[no-untyped-def]
+def test_async_views_answer_on_the_event_loop(bob) -> None:
     from tandem.accounts.services import api_token_create
 
     _, raw = api_token_create(user=bob, name="asgi test")

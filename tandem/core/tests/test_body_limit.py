@@ -25,7 +25,7 @@ CHUNK = 16 * 1024
 
 
 @pytest.fixture(autouse=True)
-def _small_cap(settings):  # type: ignore[no-untyped-def]
+def _small_cap(settings):
     settings.TANDEM_MAX_REQUEST_BYTES = CAP
 
 
@@ -74,7 +74,7 @@ def multipart(size: int) -> tuple[bytes, bytes]:
 
 
 @pytest.fixture
-def alice_token(alice) -> str:  # type: ignore[no-untyped-def]
+def alice_token(alice) -> str:
     CoachProfile.objects.create(user=alice, slug="alice", headline="Coach", timezone="UTC")
     return api_token_create(user=alice, name="upload")[1]
 

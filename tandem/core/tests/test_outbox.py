@@ -44,7 +44,7 @@ def test_a_job_exists_if_and_only_if_its_transaction_commits():
 def test_enqueued_rows_are_what_the_worker_claims_and_the_signal_is_sent():
     seen = []
 
-    def on_enqueued(sender, task_result, **kwargs):  # type: ignore[no-untyped-def]
+    def on_enqueued(sender, task_result, **kwargs):
         seen.append(task_result.id)
 
     task_enqueued.connect(on_enqueued)

@@ -76,7 +76,7 @@ LIFECYCLE = {
 def test_a_model_that_gains_a_receiver_is_refused_by_insert_and_insert_many(name):
     bob = make_user("bob@example.com", name="Bob Brown")
 
-    def receiver(**kwargs):  # type: ignore[no-untyped-def]
+    def receiver(**kwargs):
         pass
 
     token = ApiToken(user=bob, name="calendar", hint="tdm_abcd", digest="d" * 64)

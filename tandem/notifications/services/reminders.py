@@ -102,7 +102,7 @@ def lead_label(minutes: int) -> str:
     return "in 1 minute" if minutes == 1 else f"in {minutes} minutes"
 
 
-def _payload(booking: Booking, user, other, offset: int) -> dict:  # type: ignore[no-untyped-def]
+def _payload(booking: Booking, user, other, offset: int) -> dict:
     try:
         zone = zoneinfo.ZoneInfo(user.timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
