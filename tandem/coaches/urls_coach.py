@@ -14,7 +14,6 @@ coach_patterns = [
         name="coach_profile_photo_remove",
     ),
     path("profile/active/", views.coach_profile_active, name="coach_profile_active"),
-    path("policy/", views.coach_policy, name="coach_policy"),
     path("session-types/", views.session_types, name="coach_session_types"),
     path("session-types/new/", views.session_type_new, name="coach_session_type_new"),
     path(

@@ -3,7 +3,8 @@
 Thin: parse with a form, call one service, render. Rules live in coaches.services and
 accounts.services; their errors come back as form errors (core.forms.add_service_error).
 Someone without a coach profile gets 404 on the coach pages, a non-staff user on the staff
-pages: to them these pages do not exist.
+pages: to them these pages do not exist. The booking policy page also sets payments' late
+fee, so it is payments' (tandem/payments/payouts/policy_views.py, same URL and name).
 """
 
 import mimetypes
@@ -14,7 +15,6 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +32,7 @@ from tandem.core.links import site_url
 from tandem.core.timezones import current_zones
 
 from . import selectors, services
-from .forms_coach import CoachProfileForm, DecisionForm, PhotoForm, PolicyForm, SessionTypeForm
+from .forms_coach import CoachProfileForm, DecisionForm, PhotoForm, SessionTypeForm
 from .models import CoachProfile, SessionType
 
 
@@ -175,44 +175,6 @@ def coach_photo(request: HttpRequest, name: str) -> HttpResponse:
     staff_coach_application_certificate.
     """
     return serve(request, f"coaches/photos/{name}", document_root=settings.MEDIA_ROOT)
-
-
-# --- Booking policy ---------------------------------------------------------------------------
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def coach_policy(request: HttpRequest) -> HttpResponse:
-    coach = own_coach(request)
-    from tandem.payments.payouts import coach_settings
-
-    initial = {
-        "cancel_free_hours": coach.cancel_free_hours,
-        "reschedule_min_hours": coach.reschedule_min_hours,
-        "late_fee_percent": coach_settings.settings_of(coach).late_fee_percent,
-    }
-    form = PolicyForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            policy = dict(form.cleaned_data)
-            late_fee = policy.pop("late_fee_percent")
-            try:
-                with transaction.atomic():
-                    services.coach_profile_update(coach=coach, **policy)
-                    coach_settings.coach_payment_settings_update(
-                        coach=coach, late_fee_percent=late_fee
-                    )
-            except ServiceError as exc:
-                add_service_error(form, exc)
-                status = exc.status
-            else:
-                messages.success(request, "Booking policy saved. It applies to every session.")
-                return redirect("coach_policy")
-        else:
-            status = 400
-    context = {"coach": coach, "form": form}
-    return render(request, "coach_settings/policy.html", context, status=status)
 
 
 # --- Session types ----------------------------------------------------------------------------
