@@ -58,6 +58,11 @@ def user_get_visible(*, viewer: User, public_id: str) -> User | None:
     return None
 
 
+def active_user_with_email(email: str) -> User | None:
+    """The active account with this email address (any case), if there is one."""
+    return User.objects.filter(email__iexact=email, is_active=True).first()
+
+
 def api_tokens_for(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
 

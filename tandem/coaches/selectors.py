@@ -170,6 +170,20 @@ def coach_profile_for_user(user: Any) -> CoachProfile | None:
     return coach
 
 
+def coach_by_public_id(public_id: object) -> CoachProfile | None:
+    """Any coach profile by its public id, whatever its state (staff tools); None for a
+    malformed or unknown id."""
+    parsed = parse_id(public_id)
+    if parsed is None:
+        return None
+    return CoachProfile.objects.filter(public_id=parsed).first()
+
+
+def coaches_by_ids(coach_ids: list[int]) -> QuerySet[CoachProfile]:
+    """The coach profiles with these internal ids (another app's rows name them), by id."""
+    return CoachProfile.objects.filter(pk__in=coach_ids).order_by("pk")
+
+
 def coach_ids_of_user(user_id: int) -> QuerySet[CoachProfile, dict[str, Any]]:
     """The id of the user's coach profile, if any, as a subquery for another app's query
     (`coach_id__in=...`): no query of its own."""

@@ -48,13 +48,8 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "notifications/services/fanout.py": {"accounts"},
     "notifications/services/messages.py": {"messaging"},
     "orgs/selectors.py": {"booking"},
-    "payments/payouts/settings_api.py": {"coaches"},
     "payments/demo.py": {"booking"},
     "payments/checkout/services.py": {"booking"},
-    "payments/payouts/coach_settings.py": {"coaches"},
-    "payments/giftcards/services.py": {"accounts"},
-    "payments/packages/services.py": {"coaches"},
-    "payments/payouts/services.py": {"coaches"},
 }
 
 # Private names still imported across apps (file:name); the list may only shrink.

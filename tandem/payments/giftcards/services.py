@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from tandem.accounts.models import User
+from tandem.accounts.selectors import active_user_with_email
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from tandem.core.idempotency import checked_key
 from tandem.core.ids import parse_id
@@ -204,7 +205,7 @@ def _clean_email(value: Any, *, field: str = "recipient_email") -> str:
 
 
 def _user_with_email(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email, is_active=True).first()
+    return active_user_with_email(email)
 
 
 def _amount_within(amount: Any, currency: str, *, minimum: Decimal, maximum: Decimal) -> int:

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.coaches.models import CoachProfile, SessionType
-from tandem.coaches.selectors import listed_coaches
+from tandem.coaches.selectors import coach_profile_for_user, listed_coaches, session_type_of
 from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.idempotency import checked_key
 from tandem.core.money import validate_price
@@ -108,19 +108,14 @@ def _name(value: Any) -> str:
 
 
 def _coach_of(user: Any) -> CoachProfile:
-    if not getattr(user, "is_authenticated", False):
-        raise NotFound("You do not have a coach profile.")
-    coach = CoachProfile.objects.filter(user=user).first()
+    coach = coach_profile_for_user(user)  # None for anonymous users too
     if coach is None:
         raise NotFound("You do not have a coach profile.")
     return coach
 
 
 def _own_session_type(coach: CoachProfile, session_type_id: Any) -> SessionType:
-    parsed = parse_uuid(session_type_id)
-    session_type = (
-        SessionType.objects.filter(coach=coach, public_id=parsed).first() if parsed else None
-    )
+    session_type = session_type_of(coach, session_type_id)
     if session_type is None:
         raise NotFound("No such session type.", fields={"session_type_id": ["not found"]})
     return session_type

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from tandem.accounts.models import User
 from tandem.coaches.models import CoachProfile
+from tandem.coaches.selectors import coach_by_public_id
 from tandem.core.errors import InvalidInput, NotFound
 
 from ..checkout.refunds import DEFAULT_LATE_FEE_PERCENT
@@ -65,7 +66,7 @@ def platform_fee_set(*, staff: User, coach_id: Any, basis_points: Any) -> CoachP
     platform's default again)."""
     if not staff.is_staff:
         raise NotFound("No such coach.")
-    coach = CoachProfile.objects.filter(public_id=coach_id).first() if _is_uuid(coach_id) else None
+    coach = coach_by_public_id(coach_id)
     if coach is None:
         raise NotFound("No such coach.")
     current = settings_of(coach)
@@ -76,13 +77,3 @@ def platform_fee_set(*, staff: User, coach_id: Any, basis_points: Any) -> CoachP
     )
     current.save()
     return current
-
-
-def _is_uuid(value: Any) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except (ValueError, TypeError, AttributeError):
-        return False
-    return True

@@ -31,6 +31,7 @@ from django.db.models import Max, Min, Q, Sum
 from django.utils import timezone
 
 from tandem.coaches.models import CoachProfile
+from tandem.coaches.selectors import coaches_by_ids
 from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.outbox import enqueue_in_transaction
 
@@ -198,7 +199,7 @@ def payouts_create(
         .order_by("coach_id")
     )
     made: list[Payout] = []
-    for coach in CoachProfile.objects.filter(pk__in=list(coach_ids)).order_by("pk"):
+    for coach in coaches_by_ids(list(coach_ids)):
         try:
             made.extend(payout_create_for(coach, period_end=period_end, now=now, method=method))
         except InvalidInput:

@@ -8,6 +8,7 @@ from ninja import Field, Router, Schema
 from pydantic import StrictInt
 
 from tandem.coaches.models import CoachProfile
+from tandem.coaches.selectors import coach_profile_for_user
 from tandem.core.errors import NotFound
 from tandem.core.schemas import InputSchema
 
@@ -44,7 +45,7 @@ def _out(current: CoachPaymentSettings) -> dict:
 
 
 def _own_coach(request: HttpRequest) -> CoachProfile:
-    coach = CoachProfile.objects.filter(user=request.user).first()
+    coach = coach_profile_for_user(request.user)
     if coach is None:
         raise NotFound("You have no coach profile.")
     return coach
