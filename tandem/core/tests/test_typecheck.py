@@ -11,12 +11,15 @@ from collections import Counter
 from tandem.core.typecheck import (
     UPDATE_COMMAND,
     compare,
+    module_name,
     mypy_environment,
     parse_mypy_json,
     read_baseline,
+    recordable,
     render_baseline,
     report,
     shrunk,
+    strict_in_config,
 )
 
 
@@ -32,6 +35,10 @@ def mypy_line(path: str, line: int, code: str, message: str, severity: str = "er
             "severity": severity,
         }
     )
+
+
+def nothing_strict(path: str) -> bool:
+    return False
 
 
 UNION = 'Item "None" of "Booking | None" has no attribute "pk"'
@@ -52,7 +59,9 @@ def test_the_same_errors_on_other_lines_match_the_baseline() -> None:
     baseline = recorded(mypy_line("tandem/a.py", 10, "union-attr", UNION))
 
     comparison = compare(
-        parse_mypy_json(run_output(mypy_line("tandem/a.py", 42, "union-attr", UNION))), baseline
+        parse_mypy_json(run_output(mypy_line("tandem/a.py", 42, "union-attr", UNION))),
+        baseline,
+        nothing_strict,
     )
 
     assert comparison.clean
@@ -70,6 +79,7 @@ def test_a_new_error_fails_with_its_line() -> None:
             )
         ),
         baseline,
+        nothing_strict,
     )
 
     assert not comparison.clean
@@ -89,6 +99,7 @@ def test_one_more_occurrence_of_a_recorded_error_is_new() -> None:
             )
         ),
         baseline,
+        nothing_strict,
     )
 
     assert comparison.new_keys.total() == 1
@@ -104,7 +115,9 @@ def test_a_fixed_error_asks_to_shrink_the_baseline() -> None:
     )
 
     comparison = compare(
-        parse_mypy_json(run_output(mypy_line("tandem/a.py", 10, "union-attr", UNION))), baseline
+        parse_mypy_json(run_output(mypy_line("tandem/a.py", 10, "union-attr", UNION))),
+        baseline,
+        nothing_strict,
     )
 
     assert not comparison.clean
@@ -147,3 +160,40 @@ def test_mypy_runs_without_the_variables_that_pick_services() -> None:
     )
 
     assert environment == {"PATH": "/usr/bin"}
+
+
+def test_errors_in_strict_modules_are_never_recorded() -> None:
+    def in_engine(path: str) -> bool:
+        return path.startswith("tandem/availability/engine/")
+
+    errors = parse_mypy_json(
+        run_output(
+            mypy_line("tandem/availability/engine/slots.py", 5, "arg-type", ARG),
+            mypy_line("tandem/booking/api.py", 9, "union-attr", UNION),
+        )
+    )
+    baseline = read_baseline(render_baseline(Counter(e.key for e in recordable(errors, in_engine))))
+
+    comparison = compare(errors, baseline, in_engine)
+
+    assert [error.path for error in recordable(errors, in_engine)] == ["tandem/booking/api.py"]
+    assert not comparison.new_keys and not comparison.fixed
+    assert not comparison.clean
+    assert "tandem/availability/engine/slots.py:5: [arg-type]" in report(comparison)
+
+
+def test_files_are_named_as_mypy_names_their_modules() -> None:
+    assert module_name("tandem/availability/engine/slots.py") == "tandem.availability.engine.slots"
+    assert module_name("tandem/availability/engine/__init__.py") == "tandem.availability.engine"
+    assert module_name("bench/engine_bench.py") == "engine_bench"
+
+
+def test_the_engine_and_new_apps_are_strict_and_older_modules_and_tests_are_not() -> None:
+    is_strict = strict_in_config()
+
+    assert is_strict("tandem/availability/engine/slots.py")
+    assert is_strict("tandem/home/views.py")
+    assert is_strict("tandem/demo/management/commands/seed_demo.py")
+    assert not is_strict("tandem/availability/services.py")
+    assert not is_strict("tandem/booking/api.py")
+    assert not is_strict("tandem/home/tests/test_dashboard_cards.py")
