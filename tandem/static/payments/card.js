@@ -27,10 +27,6 @@
     say(form, "");
   }
 
-  function csrfToken(form) {
-    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
 
   function loadStripe() {
     return new Promise(function (resolve, reject) {
@@ -49,7 +45,7 @@
     return fetch(form.getAttribute("data-sync-url"), {
       method: "POST",
       credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(form), "Content-Type": "application/json" },
+      headers: { "X-CSRFToken": window.tandem.csrfToken(), "Content-Type": "application/json" },
       body: "{}"
     }).then(function (response) {
       if (!response.ok) throw new Error("sync " + response.status);

@@ -7,12 +7,7 @@
 
   var counter = 0;
 
-  function announce(text) {
-    var region = document.getElementById("live-status");
-    if (!region) return;
-    region.textContent = "";
-    window.setTimeout(function () { region.textContent = text; }, 50);
-  }
+  var announce = window.tandem.announce; // shared.js
 
   function rulesChanged(from) {
     var form = from.closest("form");

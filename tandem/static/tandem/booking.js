@@ -6,18 +6,7 @@
 
   var WARN_AT = 60; // seconds left when screen reader users hear a warning
 
-  function announce(text) {
-    var region = document.getElementById("live-status");
-    if (!region || !text) return;
-    region.textContent = "";
-    window.setTimeout(function () { region.textContent = text; }, 50);
-  }
-
-  function formatLeft(seconds) {
-    var minutes = Math.floor(seconds / 60);
-    var rest = seconds % 60;
-    return minutes + ":" + (rest < 10 ? "0" : "") + rest;
-  }
+  var announce = window.tandem.announce; // shared.js
 
   function expire(box) {
     box.hidden = true;
@@ -32,25 +21,21 @@
   function startCountdown(box) {
     var left = parseInt(box.getAttribute("data-seconds-left"), 10);
     if (isNaN(left)) return;
-    var deadline = Date.now() + left * 1000;
     var wrapper = box.querySelector("[data-hold-countdown]");
     var output = box.querySelector("[data-hold-remaining]");
     if (wrapper) wrapper.hidden = false;
     var warned = left <= WARN_AT;
-    function tick() {
-      var remaining = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-      if (output) output.textContent = formatLeft(remaining);
-      if (!warned && remaining <= WARN_AT) {
-        warned = true;
-        announce("One minute left to confirm this time.");
-      }
-      if (remaining <= 0) {
-        expire(box);
-        return;
-      }
-      window.setTimeout(tick, 250);
-    }
-    tick();
+    window.tandem.countdown(
+      left,
+      function (remaining, text) {
+        if (output) output.textContent = text;
+        if (!warned && remaining <= WARN_AT) {
+          warned = true;
+          announce("One minute left to confirm this time.");
+        }
+      },
+      function () { expire(box); }
+    );
   }
 
   function init() {

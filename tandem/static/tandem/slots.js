@@ -18,12 +18,7 @@
     }
   }
 
-  function announce(text) {
-    var region = document.getElementById("live-status");
-    if (!region || !text) return;
-    region.textContent = "";
-    window.setTimeout(function () { region.textContent = text; }, 50);
-  }
+  var announce = window.tandem.announce; // shared.js
 
   function withParam(url, name, value) {
     return url + (url.indexOf("?") === -1 ? "?" : "&") + name + "=" + encodeURIComponent(value);

@@ -57,12 +57,7 @@
     return zone;
   }
 
-  function announce(text) {
-    var region = document.getElementById("live-status");
-    if (!region) return;
-    region.textContent = "";
-    window.setTimeout(function () { region.textContent = text; }, 50);
-  }
+  var announce = window.tandem.announce; // shared.js
 
   // Sign-up (and any form with a hidden `timezone` input) sends the browser's zone.
   function fillTimezones(root) {

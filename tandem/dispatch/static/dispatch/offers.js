@@ -19,19 +19,13 @@
   const RESULT_MS = 60000; // a "booked" result stays this long unless closed
   const GONE_MS = 6000; // a closed offer's last word stays this long
   const chimed = new Set(); // offers already announced with a sound
-  const cards = new Map(); // offer id -> {box, timer}
+  const cards = new Map(); // offer id -> {box, countdown, ...}
   let box = null;
   let live = null;
   let loading = false;
   let again = false;
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
+  const { csrfToken } = window.tandem; // shared.js
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -65,18 +59,14 @@
     box.style.setProperty("--dispatch-top", `${Math.round(bottom) + 8}px`);
   }
 
+  // Into the alerts' own assertive region, not the page's polite one.
   function announce(text) {
     container();
-    live.textContent = "";
-    window.setTimeout(() => {
-      live.textContent = text;
-    }, 50);
+    window.tandem.announce(text, live);
   }
 
-  function clock(seconds) {
-    const minutes = Math.floor(seconds / 60);
-    const rest = seconds % 60;
-    return `${minutes}:${rest < 10 ? "0" : ""}${rest}`;
+  function stopCountdown(card) {
+    if (card.countdown) card.countdown.stop();
   }
 
   // In the coach's zone and clock (tandem.js: one formatter for every page).
@@ -94,7 +84,7 @@
   function remove(id, after) {
     const card = cards.get(id);
     if (!card) return;
-    window.clearTimeout(card.timer);
+    stopCountdown(card);
     window.setTimeout(() => {
       card.box.remove();
       if (cards.get(id) === card) cards.delete(id);
@@ -103,7 +93,7 @@
 
   function finish(card, text, tone) {
     card.done = true;
-    window.clearTimeout(card.timer);
+    stopCountdown(card);
     card.box.querySelectorAll("[data-answer]").forEach((button) => {
       button.disabled = true;
     });
@@ -152,23 +142,21 @@
   }
 
   function countdown(card, seconds) {
-    const deadline = Date.now() + seconds * 1000;
-    function tick() {
-      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-      card.remaining.textContent = clock(left);
-      if (left <= 0) {
+    card.countdown = window.tandem.countdown(
+      seconds,
+      (left, text) => {
+        card.remaining.textContent = text;
+      },
+      () => {
         finish(card, "Time is up: the request has moved on.");
         remove(card.id, GONE_MS);
         window.setTimeout(load, 1000); // the read times it out on the server
-        return;
-      }
-      card.timer = window.setTimeout(tick, 250);
-    }
-    tick();
+      },
+    );
   }
 
   function build(offer) {
-    const card = { id: offer.id, done: false, timer: null };
+    const card = { id: offer.id, done: false, countdown: null };
     const titleId = `dispatch-offer-${offer.id}`;
     card.box = el("div", "dispatch-alert card shadow");
     card.box.setAttribute("role", "group");

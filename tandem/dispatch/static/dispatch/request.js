@@ -7,39 +7,33 @@
 (() => {
   "use strict";
 
-  let timer = null;
-
-  function clock(seconds) {
-    const minutes = Math.floor(seconds / 60);
-    const rest = seconds % 60;
-    return `${minutes}:${rest < 10 ? "0" : ""}${rest}`;
-  }
+  let running = null; // the countdown (shared.js)
+  let grace = null;
 
   function refresh(region) {
     if (region && window.htmx) window.htmx.trigger(region, "tandem:refresh");
   }
 
   function start() {
-    window.clearTimeout(timer);
+    if (running) running.stop();
+    window.clearTimeout(grace);
     const region = document.querySelector("[data-dispatch-status]");
     const box = region ? region.querySelector("[data-countdown]") : null;
     if (!box) return;
     const left = parseInt(box.dataset.secondsLeft, 10);
     if (Number.isNaN(left)) return;
-    const deadline = Date.now() + left * 1000;
     const output = box.querySelector("[data-countdown-remaining]");
     box.hidden = false;
-    function tick() {
-      const remaining = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-      if (output) output.textContent = clock(remaining);
-      if (remaining <= 0) {
+    running = window.tandem.countdown(
+      left,
+      (remaining, text) => {
+        if (output) output.textContent = text;
+      },
+      () => {
         // A moment's grace: the server's timeout (or its event) usually gets there first.
-        timer = window.setTimeout(() => refresh(region), 1500);
-        return;
-      }
-      timer = window.setTimeout(tick, 250);
-    }
-    tick();
+        grace = window.setTimeout(() => refresh(region), 1500);
+      },
+    );
   }
 
   document.addEventListener("htmx:afterSettle", (event) => {

@@ -49,13 +49,7 @@
 
   // --- HTTP ------------------------------------------------------------------------------
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
+  const { csrfToken } = window.tandem; // shared.js
 
   function newKey() {
     if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();

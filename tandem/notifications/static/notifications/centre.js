@@ -4,14 +4,7 @@
 (() => {
   "use strict";
 
-  function announce(text) {
-    const region = document.getElementById("live-status");
-    if (!region) return;
-    region.textContent = "";
-    window.setTimeout(() => {
-      region.textContent = text;
-    }, 50);
-  }
+  const { announce } = window.tandem; // shared.js
 
   document.addEventListener("htmx:afterSettle", (event) => {
     const list = event.detail.target;

@@ -22,13 +22,7 @@
   const CHIME_GAP_MS = 3000;
   let lastChime = 0;
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
+  const { csrfToken } = window.tandem; // shared.js
 
   function setCount(unread) {
     const count = Math.max(0, Number(unread) || 0);

@@ -45,13 +45,7 @@
     offButton.disabled = value;
   }
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (error) {
-      return "";
-    }
-  }
+  const { csrfToken } = window.tandem; // shared.js
 
   function remember(id) {
     try {

@@ -134,14 +134,7 @@
     }
   }
 
-  function announce(text) {
-    const status = document.getElementById("live-status");
-    if (!status) return;
-    status.textContent = "";
-    window.setTimeout(() => {
-      status.textContent = text;
-    }, 50);
-  }
+  const { announce } = window.tandem; // shared.js
 
   // The container is a polite live region in base.html, present before any toast is added,
   // so screen readers read each toast as it appears.
