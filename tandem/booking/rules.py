@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Field, Q
 
 from .models import Booking
 
@@ -48,9 +48,14 @@ def lapsed_requests_sql(alias: str = "", using: str = "default") -> str:
     (`booking_coach_pending_idx`), and PostgreSQL's generic plan for a prepared statement can
     use a partial index only when the condition is visible in the statement.
     """
-    ops = connections[using].ops
     prefix = f"{alias}." if alias else ""
-    status = prefix + ops.quote_name(Booking._meta.get_field("status").column)
-    deadline = prefix + ops.quote_name(Booking._meta.get_field(DEADLINE_FIELD).column)
+    status = prefix + _column("status", using)
+    deadline = prefix + _column(DEADLINE_FIELD, using)
     # Choices are plain identifiers ("pending"): nothing to escape in the literal.
     return f"{status} = '{LAPSING_STATUS}' AND {deadline} IS NOT NULL AND {deadline} <= %s"
+
+
+def _column(name: str, using: str) -> str:
+    field = Booking._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a concrete column, for the checker
+    return connections[using].ops.quote_name(field.column)

@@ -32,6 +32,11 @@ def _mine(user: User, role: Role = "any") -> QuerySet[Booking]:
     return bookings.filter(Q(client=user) | Q(coach__user=user))
 
 
+def booked_together(a: User, b: User) -> bool:
+    """Whether these two people have any booking together, either as coach, in any status."""
+    return Booking.objects.filter(Q(coach__user=a, client=b) | Q(coach__user=b, client=a)).exists()
+
+
 def booking_for(user: User, booking_id: object) -> Booking | None:
     """One booking if `user` is its client or coach."""
     public_id = parse_id(booking_id)
@@ -56,6 +61,8 @@ def booking_with_parties(booking_id: int, *, lock: bool = False) -> Booking | No
 
 def booking_by_id(booking_id: int | None) -> Booking | None:
     """A booking by its internal id (no relations loaded), or None if it is gone."""
+    if booking_id is None:
+        return None
     return Booking.objects.filter(pk=booking_id).first()
 
 

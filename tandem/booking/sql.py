@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from django.db import connection
 
@@ -53,8 +54,8 @@ def _from_coach() -> str:
 
 
 def _build_coach(row: tuple[object, ...]) -> CoachProfile:
-    coach = _COACH.build(row[: _COACH.width])
-    coach.user = _USER.build(row[_COACH.width : _COACH.width + _USER.width])
+    coach = cast(CoachProfile, _COACH.build(row[: _COACH.width]))
+    coach.user = cast(User, _USER.build(row[_COACH.width : _COACH.width + _USER.width]))
     return coach
 
 

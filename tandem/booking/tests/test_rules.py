@@ -35,7 +35,7 @@ NOWS = [
 
 
 @pytest.fixture
-def bookings(session_type, bob) -> dict[str, Booking]:  # type: ignore[no-untyped-def]
+def bookings(session_type, bob) -> dict[str, Booking]:
     """A request due at DEADLINE, and rows that never lapse whatever the time."""
     start = datetime(2027, 3, 5, 9, tzinfo=UTC)
     hour = timedelta(hours=1)
@@ -60,7 +60,7 @@ def _lapsed_by_sql(now: datetime, *, negated: bool = False) -> set[int]:
 
 
 @pytest.mark.parametrize(("label", "now", "due"), NOWS, ids=[n[0] for n in NOWS])
-def test_python_orm_and_sql_agree_at_the_deadline(bookings, coach, bob, label, now, due):  # type: ignore[no-untyped-def]
+def test_python_orm_and_sql_agree_at_the_deadline(bookings, coach, bob, label, now, due):
     by_python = {b.pk for b in bookings.values() if request_has_lapsed(b, now)}
     by_orm = set(Booking.objects.filter(lapsed_requests(now)).values_list("pk", flat=True))
     assert by_python == by_orm == _lapsed_by_sql(now)
@@ -75,7 +75,7 @@ def test_python_orm_and_sql_agree_at_the_deadline(bookings, coach, bob, label, n
     assert lock.lapsed_requests is due
 
 
-def test_expiry_marks_a_request_exactly_at_its_deadline(bookings):  # type: ignore[no-untyped-def]
+def test_expiry_marks_a_request_exactly_at_its_deadline(bookings):
     assert expire_due_requests(now=DEADLINE - MICROSECOND) == 0
     assert expire_due_requests(now=DEADLINE) == 1
     bookings["request"].refresh_from_db()

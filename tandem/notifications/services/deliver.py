@@ -113,7 +113,7 @@ def _deliver_inapp_batch(
         bookings = bookings_by_id({d.booking_id for d in current if d.booking_id})
         stale, muted, send = [], [], []
         for d in current:
-            if d.kind == "reminder" and not still_holds(d, bookings.get(d.booking_id)):
+            if d.kind == "reminder" and not still_holds(d, _booking_of(d, bookings)):
                 stale.append(d.pk)
             elif (d.user_id, d.kind, d.channel) in turned_off:
                 muted.append(d.pk)
@@ -143,6 +143,10 @@ def _deliver_inapp_batch(
             )
 
 
+def _booking_of(delivery: Delivery, bookings: dict[int, Booking]) -> Booking | None:
+    return bookings.get(delivery.booking_id) if delivery.booking_id is not None else None
+
+
 def _deliver_one(
     delivery: Delivery,
     owner: str,
@@ -150,7 +154,7 @@ def _deliver_one(
     turned_off: set[tuple[int, str, str]],
     now: datetime | None,
 ) -> None:
-    if delivery.kind == "reminder" and not still_holds(delivery, bookings.get(delivery.booking_id)):
+    if delivery.kind == "reminder" and not still_holds(delivery, _booking_of(delivery, bookings)):
         _finish(delivery, owner, S.CANCELLED, "the booking changed")
         return
     if (delivery.user_id, delivery.kind, delivery.channel) in turned_off:
