@@ -15,7 +15,7 @@ from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.errors import InvalidInput
 from tandem.core.ids import parse_id
 
-from .models import Booking, BookingEvent
+from .models import Booking, BookingEvent, Hold
 from .rules import lapsed_requests
 
 Scope = Literal["upcoming", "past", "cancelled"]
@@ -200,4 +200,13 @@ def clients_of_coach(user: User, now: datetime, *, limit: int = 3) -> CoachClien
             )
             for row in rows
         ],
+    )
+
+
+def hold_of_client(client: User, hold_id: uuid.UUID) -> Hold | None:
+    """The client's own hold, with its session type and coach; anyone else's does not exist."""
+    return (
+        Hold.objects.select_related("session_type", "coach")
+        .filter(public_id=hold_id, client=client)
+        .first()
     )

@@ -49,7 +49,6 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "notifications/services/messages.py": {"messaging"},
     "orgs/selectors.py": {"booking"},
     "payments/demo.py": {"booking"},
-    "payments/checkout/services.py": {"booking"},
 }
 
 # Private names still imported across apps (file:name); the list may only shrink.

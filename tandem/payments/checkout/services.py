@@ -20,6 +20,7 @@ succeeds after its payment lapsed is refunded in full (`Refund.Reason.UNBOOKABLE
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -33,7 +34,8 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.booking.models import Booking, Hold
-from tandem.booking.services import BookingRequest, booking_create
+from tandem.booking.selectors import hold_of_client
+from tandem.booking.services import BookingRequest, booking_create, hold_release
 from tandem.booking.services.errors import HoldExpired
 from tandem.booking.services.locking import lock_coach
 from tandem.core.errors import Conflict, InvalidInput, NotFound, ServiceError
@@ -541,7 +543,9 @@ def payment_fail(
     payment.updated_at = now
     payment.save(update_fields=["status", "failure_reason", "updated_at"])
     if payment.purpose == Purpose.BOOKING and payment.hold_public_id:
-        Hold.objects.filter(public_id=payment.hold_public_id, client=payment.client).delete()
+        # The slot goes back; a hold already gone (expired, swept) is fine.
+        with contextlib.suppress(NotFound):
+            hold_release(client=payment.client, hold_id=payment.hold_public_id)
     elif payment.purpose == Purpose.PACKAGE:
         from ..packages import services as packages
 
@@ -718,11 +722,7 @@ def checkout_booking(
     fingerprint = _booking_fingerprint(request, pay_with)
     hold = None
     if request.hold_id is not None:
-        hold = (
-            Hold.objects.select_related("session_type", "coach")
-            .filter(public_id=request.hold_id, client=client)
-            .first()
-        )
+        hold = hold_of_client(client, request.hold_id)
         if hold is None:
             # Gone: it became a booking (a replay answers with it) or never was ours.
             if key and (earlier := _replay(client, key, fingerprint)) is not None:
