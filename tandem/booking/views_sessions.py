@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from tandem.accounts.models import User
 from tandem.accounts.selectors import user_roles
 from tandem.coaches import page_queries as coach_pages
+from tandem.core import money as core_money
 from tandem.core.errors import NotFound, ServiceError
 from tandem.realtime.context_processors import pin_events_position
 
@@ -157,7 +158,7 @@ def session_detail(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
             booking, selectors.booking_history(booking), request.user
         ),
         "actions": page_queries.actions_for(booking, request.user, now),
-        "price": coach_pages.format_money(booking.price, booking.currency)
+        "price": core_money.format_money(booking.price, booking.currency)
         if booking.price
         else "Free",
         # Payments' panel, rendered by payments (the payments port).
