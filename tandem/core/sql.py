@@ -6,9 +6,9 @@ written by hand once. These helpers keep them honest: values are adapted and con
 each field's and backend's own methods (an SQLite datetime comes back aware, a UUID as a
 UUID), and instances come out through `Model.from_db`, exactly like a queryset's.
 
-Nothing here sends model signals, so `insert` and `insert_many` refuse a model that has a
-lifecycle receiver (pre_init, post_init, pre_save, post_save): whatever such a receiver keeps
-in step would silently go stale. `written_models()` names the models they wrote.
+Nothing here sends model signals, so `insert` refuses a model that has a lifecycle receiver
+(pre_init, post_init, pre_save, post_save): whatever such a receiver keeps in step would
+silently go stale. `written_models()` names the models it wrote.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ _written: set[type[Model]] = set()
 
 
 def written_models() -> frozenset[type[Model]]:
-    """The models `insert` and `insert_many` have written in this process."""
+    """The models `insert` has written in this process."""
     return frozenset(_written)
 
 
@@ -171,33 +171,6 @@ def cursor(using: str = "default") -> Any:
     conn.ensure_connection()
     with conn.wrap_database_errors:
         return conn._prepare_cursor(ServerBindingCursor(conn.connection))
-
-
-def insert_many(objs: Sequence[Model], using: str = "default") -> None:
-    """INSERT rows of one model in one statement (primary keys are not read back)."""
-    if not objs:
-        return
-    refuse_receivers(type(objs[0]))
-    conn = connections[using]
-    meta = objs[0]._meta
-    fields = [
-        f
-        for f in meta.local_concrete_fields
-        if f is not meta.auto_field and not getattr(f, "generated", False)
-    ]
-    names = ", ".join(qn(f.column, using) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    statement = f"INSERT INTO {qn(meta.db_table, using)} ({names}) VALUES " + ", ".join(
-        [row] * len(objs)
-    )
-    values = [
-        f.get_db_prep_save(f.pre_save(obj, True), connection=conn) for obj in objs for f in fields
-    ]
-    with cursor(using) as cursor_:
-        cursor_.execute(statement, values)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = using
 
 
 def fetch(sql: str, params: Sequence[Any], using: str = "default") -> list[tuple[Any, ...]]:

@@ -26,9 +26,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from tandem.core import sql
 from tandem.core.errors import ServiceError
 
+from . import sql
 from .models import Event, Stream
 
 log = logging.getLogger(__name__)
@@ -37,20 +37,6 @@ PAGE_SIZE = 500
 MAX_KIND = 64
 MAX_DATA_BYTES = 16_384
 WAKE = "events.wake"
-
-
-def _next_seqs(count: int) -> str:
-    """One statement takes the next numbers of each stream (creating it on its first event):
-    each row gives a user and how many events they get; it returns the user's new last
-    number. The rows stay locked until the transaction ends, so each user's numbers are
-    given out in commit order, without gaps."""
-    rows = ", ".join(["(%s, %s, 0)"] * count)
-    return (
-        f"INSERT INTO realtime_stream (user_id, last_seq, floor_seq) VALUES {rows}"
-        " ON CONFLICT (user_id) DO UPDATE"
-        " SET last_seq = realtime_stream.last_seq + excluded.last_seq"
-        " RETURNING user_id, last_seq"
-    )
 
 
 class ResyncRequired(ServiceError):
@@ -91,21 +77,19 @@ def send_events_on_commit(items: Iterable[tuple[int, str, dict[str, Any]]]) -> N
     counts: dict[int, int] = {}
     for user_id, _, _ in entries:
         counts[user_id] = counts.get(user_id, 0) + 1
-    recipients = sorted(counts)  # one lock order for every publisher: no deadlocks
     now = timezone.now()
     # savepoint=False: inside the caller's transaction this adds nothing; alone, it makes
     # the numbers and the events one commit.
     with transaction.atomic(savepoint=False):
-        params = [value for user_id in recipients for value in (user_id, counts[user_id])]
-        tops = dict(sql.fetch(_next_seqs(len(recipients)), params))
-        given = {user_id: tops[user_id] - counts[user_id] for user_id in recipients}
+        tops = sql.take_seqs(counts)
+        given = {user_id: tops[user_id] - counts[user_id] for user_id in counts}
         events = []
         for user_id, kind, payload in entries:
             given[user_id] += 1
             events.append(
                 Event(user_id=user_id, seq=given[user_id], kind=kind, data=payload, created_at=now)
             )
-        sql.insert_many(events)
+        Event.objects.bulk_create(events)
     # A user's wake-up carries their newest event: with several, the connection finds the
     # gap and reads the rest from the database.
     committed = {event.user_id: present(event) for event in events}
