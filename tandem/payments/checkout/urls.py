@@ -1,9 +1,9 @@
-"""A booking's payment pages (mounted at the site root): the card pay page and "Mark invoice
-paid" on a session."""
+"""Checkout's pages (mounted at the site root): a booking's card pay page and "Mark invoice
+paid" on a session, the staff payment pages, and the Stripe webhook."""
 
 from django.urls import path
 
-from . import booking_views
+from . import booking_views, views, webhooks
 
 urlpatterns = [
     path("payments/<uuid:payment_id>/pay/", booking_views.payment_pay, name="payment_pay"),
@@ -12,4 +12,7 @@ urlpatterns = [
         booking_views.session_mark_paid,
         name="session_mark_paid",
     ),
+    path("staff/payments/", views.staff_payments, name="staff_payments"),
+    path("staff/payments/<uuid:payment_id>/", views.staff_payment, name="staff_payment"),
+    path("webhooks/stripe", webhooks.stripe_webhook, name="stripe_webhook"),
 ]
