@@ -10,7 +10,7 @@ from .test_staff_payments_pages import payment  # noqa: F401  (fixture)
 pytestmark = pytest.mark.django_db
 
 
-def test_every_payments_admin_page_opens(payment, staff_user, client):  # noqa: F811  # type: ignore[no-untyped-def]
+def test_every_payments_admin_page_opens(payment, staff_user, client):  # noqa: F811
     client.force_login(staff_user)
     for model in (
         models.Payment,
