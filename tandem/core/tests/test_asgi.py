@@ -7,6 +7,8 @@ pytest-asyncio is not used: each test drives the app with asyncio.run.
 
 import asyncio
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -85,14 +87,14 @@ def test_async_views_answer_on_the_event_loop(bob) -> None:
 
 
 def test_a_client_gone_before_its_body_arrived_gets_no_answer() -> None:
-    messages: list[dict] = []
+    messages: list[dict[str, Any]] = []
     scope = http_scope("POST", "/api/v1/bookings")
 
-    async def receive() -> dict:
+    async def receive() -> dict[str, Any]:
         return {"type": "http.disconnect"}
 
-    async def send(message: dict) -> None:
-        messages.append(message)
+    async def send(message: Mapping[str, Any]) -> None:
+        messages.append(dict(message))
 
     asyncio.run(django_asgi_app(scope, receive, send))
     assert messages == []
