@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +57,26 @@ def user_get_visible(*, viewer: User, public_id: str) -> User | None:
     if user.pk == viewer.pk or viewer.is_staff:
         return user
     return None
+
+
+def user_by_pk(user_id: int) -> User:
+    """The user with this primary key (raises User.DoesNotExist), for jobs that carry ids."""
+    return User.objects.get(pk=user_id)
+
+
+def active_user_by_public_id(public_id: uuid.UUID) -> User | None:
+    """An active account by its public id, or None (callers decide what each may see)."""
+    return User.objects.filter(public_id=public_id, is_active=True).first()
+
+
+def active_staff_ids() -> list[int]:
+    """The primary keys of every active staff member."""
+    return list(User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True))
+
+
+def timezones_of(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's IANA zone name, by primary key (one query)."""
+    return dict(User.objects.filter(pk__in=list(user_ids)).values_list("pk", "timezone"))
 
 
 def active_user_with_email(email: str) -> User | None:

@@ -184,6 +184,11 @@ def coaches_by_ids(coach_ids: list[int]) -> QuerySet[CoachProfile]:
     return CoachProfile.objects.filter(pk__in=coach_ids).order_by("pk")
 
 
+def coach_profile_of(user: Any) -> CoachProfile | None:
+    """The user's own coach profile row alone, one query (None: not a coach)."""
+    return CoachProfile.objects.filter(user=user).first()
+
+
 def coach_ids_of_user(user_id: int) -> QuerySet[CoachProfile, dict[str, Any]]:
     """The id of the user's coach profile, if any, as a subquery for another app's query
     (`coach_id__in=...`): no query of its own."""

@@ -209,3 +209,20 @@ def unread_for(user: User) -> Unread:
         unmuted=Sum(behind, filter=Q(muted=False)),
     )
     return Unread(found["total"] or 0, found["conversations"] or 0, found["unmuted"] or 0)
+
+
+# --- For notifications (a new message's job) ---------------------------------------------------
+
+
+def posted_message(message_id: int) -> Message | None:
+    """A message by primary key with its sender and conversation (one query), or None."""
+    return Message.objects.select_related("sender", "conversation").filter(pk=message_id).first()
+
+
+def listeners_of(message: Message) -> list[int]:
+    """Who hears of a new message: the conversation's other participants who did not mute it."""
+    return list(
+        Participant.objects.filter(conversation_id=message.conversation_id, muted=False)
+        .exclude(user_id=message.sender_id)
+        .values_list("user_id", flat=True)
+    )

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
 from tandem.coaches.models import CoachProfile
+from tandem.coaches.selectors import coach_profile_of
 from tandem.core.errors import NotFound
 
 from . import selectors, services
@@ -128,7 +129,7 @@ def remove_push_subscription(request: HttpRequest, subscription_id: Path[uuid.UU
 
 
 def _own_coach(request: HttpRequest) -> CoachProfile:
-    coach = CoachProfile.objects.filter(user=request.user).first()
+    coach = coach_profile_of(request.user)
     if coach is None:
         raise NotFound("You have no coach profile.")
     return coach

@@ -40,13 +40,7 @@ MANAGER_BASELINE: dict[str, set[str]] = {
     "dispatch/services/advance.py": {"coaches"},
     "dispatch/services/answer.py": {"booking"},
     "dispatch/services/create.py": {"coaches"},
-    "messaging/services/conversations.py": {"accounts", "booking"},
-    "messaging/services/events.py": {"accounts"},
-    "notifications/api.py": {"coaches"},
-    "notifications/channels/email.py": {"accounts"},
     "notifications/selectors.py": {"accounts"},
-    "notifications/services/fanout.py": {"accounts"},
-    "notifications/services/messages.py": {"messaging"},
     "orgs/selectors.py": {"booking"},
     "payments/demo.py": {"booking"},
 }

@@ -6,10 +6,10 @@ import logging
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
 from tandem.accounts.models import User
-from tandem.booking.models import Booking
+from tandem.accounts.selectors import active_user_by_public_id
+from tandem.booking.selectors import booked_together
 from tandem.core.errors import NotFound
 from tandem.core.ids import parse_id
 from tandem.realtime.signals import send_signal
@@ -27,7 +27,7 @@ TYPING_INTERVAL_SECONDS = 2
 
 def share_a_booking(a: User, b: User) -> bool:
     """Client and coach may talk once they have any booking together, in any status."""
-    return Booking.objects.filter(Q(coach__user=a, client=b) | Q(coach__user=b, client=a)).exists()
+    return booked_together(a, b)
 
 
 def _create(kind: str, low: User, high: User | None) -> tuple[Conversation, bool]:
@@ -60,7 +60,7 @@ def conversation_start(*, user: User, other_id: object) -> tuple[Conversation, b
     """The conversation between `user` and the person with public id `other_id` (created on
     first use). 404 unless they share a booking, so ids cannot be probed."""
     public_id = parse_id(other_id)
-    other = User.objects.filter(public_id=public_id, is_active=True).first() if public_id else None
+    other = active_user_by_public_id(public_id) if public_id else None
     if other is None or other.pk == user.pk or not share_a_booking(user, other):
         raise NotFound("No one you can message has that id.", code="not_found")
     low, high = sorted([user, other], key=lambda person: person.pk)

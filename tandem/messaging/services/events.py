@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tandem.accounts.models import User
+from tandem.accounts.selectors import active_staff_ids
 from tandem.realtime.services import send_event_on_commit
 
 from ..models import Conversation, Participant
@@ -21,7 +21,7 @@ def audience(conversation: Conversation) -> list[int]:
         Participant.objects.filter(conversation=conversation).values_list("user_id", flat=True)
     )
     if conversation.kind == Conversation.Kind.SUPPORT:
-        ids.update(User.objects.filter(is_staff=True, is_active=True).values_list("pk", flat=True))
+        ids.update(active_staff_ids())
     return sorted(ids)
 
 

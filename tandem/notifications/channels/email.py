@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from tandem.accounts.models import User
+from tandem.accounts.selectors import user_by_pk
 
 from ..models import Delivery
 
@@ -60,7 +61,7 @@ def _compose(user: User, subject: str, template: str, context: dict, key: str):
 
 
 def send(delivery: Delivery) -> None:
-    user = User.objects.get(pk=delivery.user_id)
+    user = user_by_pk(delivery.user_id)
     payload = delivery.payload
     context = {
         "title": payload.get("title", ""),
@@ -88,7 +89,7 @@ def send_digest(user_id: int, *, owner: str, now: datetime | None = None) -> int
     items = list(waiting.filter(lease_owner=owner).order_by("created_at", "pk"))
     if not items:
         return 0
-    user = User.objects.get(pk=user_id)
+    user = user_by_pk(user_id)
     entries = [
         {
             "title": d.payload.get("title", ""),

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from tandem.accounts.models import User
+from tandem.accounts.selectors import timezones_of
 
 from ..kinds import EMAIL, INAPP, KINDS, PUSH
 from ..models import Delivery
@@ -41,7 +41,7 @@ def notify(
         return
     chosen = channels_for(ids, kind)
     user_settings = settings_for(ids)
-    zones = dict(User.objects.filter(pk__in=ids).values_list("pk", "timezone"))
+    zones = timezones_of(ids)
     payload = {"title": title, "body": body, "url": url}
     rows: list[Delivery] = []
     with transaction.atomic():

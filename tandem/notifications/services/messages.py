@@ -10,21 +10,17 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from tandem.messaging.models import Message, Participant
+from tandem.messaging.selectors import listeners_of, posted_message
 
 from .fanout import notify
 
 
 def message_posted(message_id: int) -> None:
-    message = Message.objects.select_related("sender", "conversation").filter(pk=message_id).first()
+    message = posted_message(message_id)
     if message is None or message.deleted_at is not None:
         return
     conversation = message.conversation
-    listeners = list(
-        Participant.objects.filter(conversation=conversation, muted=False)
-        .exclude(user_id=message.sender_id)
-        .values_list("user_id", flat=True)
-    )
+    listeners = listeners_of(message)
     notify(
         user_ids=listeners,
         kind="message",

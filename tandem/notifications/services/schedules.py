@@ -5,9 +5,9 @@ an organisation can set its members' (the client side), which wins over the coac
 them — the sponsor decides how its people are reminded.
 
 Organisations (orgs) sit above notifications: callers above (today the demo data) pass the
-organisation to `schedule_set`; this module never imports orgs. The schedule row names its organisation by a
-lazy model reference ("orgs.Organisation") and `offsets_for` follows its memberships in the
-query, so the organisation's reminders need no orgs code here.
+organisation to `schedule_set`; this module never imports orgs. The schedule row names its
+organisation by a lazy model reference ("orgs.Organisation") and `offsets_for` follows its
+memberships in the query, so the organisation's reminders need no orgs code here.
 """
 
 from __future__ import annotations
