@@ -22,3 +22,16 @@ class BrowserSessionAuth(SessionAuth):
 
 
 api_auth = [ApiTokenAuth(), BrowserSessionAuth()]
+
+
+def optional_viewer(request: HttpRequest) -> User | None:
+    """Who is asking on a public endpoint (`auth=None`), if anyone: the browser session's
+    user, else the owner of a valid `Authorization: Bearer` token; None for a stranger."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return services.api_token_authenticate(token.strip())
+    return None

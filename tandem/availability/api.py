@@ -7,27 +7,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Path, Query, Router
 
-from tandem.accounts.models import User
-from tandem.accounts.services import api_token_authenticate
+from tandem.accounts.auth import optional_viewer
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import NotFound
 
-from . import selectors, services
+from . import selectors, services, validation
 from .schemas import AvailabilityOut, PreviewIn, RangeParams, RulesIn, SlotsOut
+from .slots import preview_slots, slots_for
 
 router = Router(tags=["availability"])
-
-
-def _viewer(request: HttpRequest) -> User | None:
-    """Who is asking on a public endpoint (session or bearer token), if anyone."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return user
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token:
-        return api_token_authenticate(token.strip())
-    return None
 
 
 def _own_coach(request: HttpRequest) -> CoachProfile:
@@ -40,7 +28,7 @@ def _own_coach(request: HttpRequest) -> CoachProfile:
 def _slots(
     coach: CoachProfile,
     session_type: SessionType,
-    rng: services.SlotRange,
+    rng: validation.SlotRange,
     starts: list[datetime],
 ) -> dict:
     zone = ZoneInfo(rng.tz)
@@ -78,7 +66,7 @@ def _slots(
 
 def _rules(coach: CoachProfile) -> dict:
     saved = selectors.saved_rules(coach)
-    hm = services.format_wall_time
+    hm = validation.format_wall_time
     return {
         "timezone": coach.timezone,
         "weekly": [
@@ -127,16 +115,16 @@ def coach_slots(
     session_type = selectors.session_type_of(coach, params.session_type)
     if session_type is None:
         raise NotFound("No such session type.")
-    viewer = _viewer(request)
+    viewer = optional_viewer(request)
     now = timezone.now()
-    rng = services.parse_slot_range(
+    rng = validation.parse_slot_range(
         start=params.start,
         end=params.end,
         tz=params.tz,
         default_tz=viewer.timezone if viewer else coach.timezone,
         now=now,
     )
-    starts = services.slots_for(
+    starts = slots_for(
         coach=coach,
         session_type=session_type,
         start=rng.start,
@@ -184,14 +172,14 @@ def preview_saved(request: HttpRequest, params: Query[RangeParams]) -> dict:
     if session_type is None:
         raise NotFound("No such session type.")
     now = timezone.now()
-    rng = services.parse_slot_range(
+    rng = validation.parse_slot_range(
         start=params.start,
         end=params.end,
         tz=params.tz,
         default_tz=request.user.timezone,
         now=now,
     )
-    starts = services.slots_for(
+    starts = slots_for(
         coach=coach, session_type=session_type, start=rng.start, end=rng.end, now=now
     )
     return _slots(coach, session_type, rng, starts)
@@ -211,7 +199,7 @@ def preview_unsaved(request: HttpRequest, payload: PreviewIn) -> dict:
     session_type = selectors.session_type_of(coach, payload.session_type, active_only=False)
     if session_type is None:
         raise NotFound("No such session type.")
-    rng, starts = services.preview_slots(
+    rng, starts = preview_slots(
         coach=coach,
         session_type=session_type,
         **payload.as_service_kwargs(),

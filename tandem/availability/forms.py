@@ -4,7 +4,7 @@ The page posts one form for everything (weekly rows, date overrides, time off, c
 module only *parses* it into the service's inputs (times, dates, numbers) and maps the
 service's field paths ("weekly.3.end", "overrides.0.intervals.1", "time_off.2.start") back to
 the row the coach sees, so an error shows next to the right row. Whether the rules are valid
-(overlaps, order, ranges, caps) is for availability.services.validate_rules alone.
+(overlaps, order, ranges, caps) is for availability.validation.validate_rules alone.
 
 Form field names:
     weekly-<weekday>-start / -end          repeated, one pair per interval, in page order
@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 
 from django.http import QueryDict
 
-from . import services
+from . import validation
 from .models import WEEKDAYS
 from .selectors import SavedRules
 
-# Messages for codes the page shows differently from the API's (services.MESSAGES).
+# Messages for codes the page shows differently from the API's (validation.MESSAGES).
 PAGE_MESSAGES = {
     "invalid_time": "Enter a time such as 09:00.",
     "invalid_date": "Enter a date.",
@@ -43,7 +43,7 @@ KEY = re.compile(r"^(override|timeoff)-(\d{1,6})-(date|start)$")
 
 
 def message(code: str) -> str:
-    return PAGE_MESSAGES.get(code) or services.MESSAGES.get(code, code)
+    return PAGE_MESSAGES.get(code) or validation.MESSAGES.get(code, code)
 
 
 @dataclass
@@ -112,11 +112,13 @@ class Grid:
     cap_errors: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     # Parsed values (None where a value could not be parsed) and the service-path index.
-    _weekly: list[tuple[Row, services.WeeklyInput]] = field(default_factory=list)
+    _weekly: list[tuple[Row, validation.WeeklyInput]] = field(default_factory=list)
     _overrides: list[tuple[OverrideBlock, date | None, list[tuple[Row, Any]]]] = field(
         default_factory=list
     )
-    _time_off: list[tuple[TimeOffBlock, services.TimeOffInput | None]] = field(default_factory=list)
+    _time_off: list[tuple[TimeOffBlock, validation.TimeOffInput | None]] = field(
+        default_factory=list
+    )
     _caps: dict[str, int | None] = field(default_factory=dict)
 
     @property
@@ -150,7 +152,7 @@ class Grid:
         return {
             "weekly": [value for _, value in self._weekly],
             "overrides": [
-                services.OverrideInput(day, [value for _, value in rows])  # type: ignore[arg-type]
+                validation.OverrideInput(day, [value for _, value in rows])  # type: ignore[arg-type]
                 for _, day, rows in self._overrides
             ],
             "time_off": [value for _, value in self._time_off],
@@ -230,7 +232,7 @@ def blanks() -> dict[str, Any]:
 
 def _hm(minute: int) -> str:
     # <input type="time"> cannot show 24:00; an end of 00:00 means midnight (see _end_minute).
-    return services.format_wall_time(minute % 1440)
+    return validation.format_wall_time(minute % 1440)
 
 
 def _local_input(value: datetime, zone: ZoneInfo) -> str:
@@ -254,7 +256,7 @@ def grid_from_saved(
         )
         day.rows.append(row)
         grid._weekly.append(
-            (row, services.WeeklyInput(day.weekday, interval.start_minute, interval.end_minute))
+            (row, validation.WeeklyInput(day.weekday, interval.start_minute, interval.end_minute))
         )
     for key, override in enumerate(saved.overrides):
         block = OverrideBlock(key, override.date.isoformat())
@@ -267,7 +269,7 @@ def grid_from_saved(
                 position=n + 1,
             )
             block.rows.append(row)
-            rows.append((row, services.IntervalInput(interval.start_minute, interval.end_minute)))
+            rows.append((row, validation.IntervalInput(interval.start_minute, interval.end_minute)))
         block.closed = not block.rows
         grid.overrides.append(block)
         grid._overrides.append((block, override.date, rows))
@@ -276,7 +278,7 @@ def grid_from_saved(
             key, _local_input(off.start, tz), _local_input(off.end, tz), off.reason
         )
         grid.time_off.append(block)
-        grid._time_off.append((block, services.TimeOffInput(off.start, off.end, off.reason)))
+        grid._time_off.append((block, validation.TimeOffInput(off.start, off.end, off.reason)))
     grid.daily_cap = "" if daily_cap is None else str(daily_cap)
     grid.weekly_cap = "" if weekly_cap is None else str(weekly_cap)
     grid._caps = {"daily_cap": daily_cap, "weekly_cap": weekly_cap}
@@ -296,7 +298,7 @@ def _clean_time(value: str) -> str:
 
 def _minute(value: str) -> int | None:
     try:
-        return services.parse_wall_time(_clean_time(value))
+        return validation.parse_wall_time(_clean_time(value))
     except ValueError:
         return None
 
@@ -372,7 +374,7 @@ def grid_from_post(post: QueryDict, *, zone: str) -> Grid:
     for day in grid.days:
         for row, (start, end) in _rows(post, day.prefix, grid, day.name):
             day.rows.append(row)
-            grid._weekly.append((row, services.WeeklyInput(day.weekday, start, end)))
+            grid._weekly.append((row, validation.WeeklyInput(day.weekday, start, end)))
 
     for key in _block_keys(post, "override"):
         prefix = f"override-{key}"
@@ -397,7 +399,7 @@ def grid_from_post(post: QueryDict, *, zone: str) -> Grid:
         intervals = [] if block.closed else rows
         grid.overrides.append(block)
         grid._overrides.append(
-            (block, day, [(row, services.IntervalInput(s, e)) for row, (s, e) in intervals])
+            (block, day, [(row, validation.IntervalInput(s, e)) for row, (s, e) in intervals])
         )
 
     for key in _block_keys(post, "timeoff"):
@@ -423,7 +425,7 @@ def grid_from_post(post: QueryDict, *, zone: str) -> Grid:
                     )
                 )
         value = (
-            services.TimeOffInput(start, end, block.reason)
+            validation.TimeOffInput(start, end, block.reason)
             if start is not None and end is not None
             else None
         )

@@ -2,7 +2,7 @@
 
 Every refusal on these endpoints — a wrong type as much as an overlap found by the service —
 answers 400 "invalid_availability" with the same machine-readable field codes (see
-services.py), so a client handles one shape. Pydantic's own errors are translated below.
+validation.py), so a client handles one shape. Pydantic's own errors are translated below.
 """
 
 import datetime as dt
@@ -23,7 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from tandem.core.schemas import InputSchema
 
-from . import services
+from . import validation
 
 _PYDANTIC_CODES = {
     "missing": "required",
@@ -38,7 +38,7 @@ def _code(error: dict) -> str:
     kind = str(error.get("type", "invalid"))
     if kind in _PYDANTIC_CODES:
         return _PYDANTIC_CODES[kind]
-    if kind in services.MESSAGES:
+    if kind in validation.MESSAGES:
         return kind
     if kind.endswith("_type") or kind == "model_attributes_type" or kind == "value_error":
         return "wrong_type"
@@ -71,18 +71,18 @@ class _Refusal400:
         cls, data: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo
     ) -> Any:
         if not isinstance(data, dict | cls):
-            raise services.InvalidAvailability.from_fields({"__all__": ["wrong_type"]})
+            raise validation.InvalidAvailability.from_fields({"__all__": ["wrong_type"]})
         try:
             return handler(data)
         except ValidationError as exc:
-            raise services.InvalidAvailability.from_fields(fields_from_pydantic(exc)) from None
+            raise validation.InvalidAvailability.from_fields(fields_from_pydantic(exc)) from None
 
 
 def _wall_time(value: Any) -> int:
     try:
-        return services.parse_wall_time(value)
+        return validation.parse_wall_time(value)
     except ValueError:
-        raise PydanticCustomError("invalid_time", services.MESSAGES["invalid_time"]) from None
+        raise PydanticCustomError("invalid_time", validation.MESSAGES["invalid_time"]) from None
 
 
 WallTime = Annotated[
@@ -107,7 +107,7 @@ class WeeklyIn(IntervalIn):
 class OverrideIn(InputSchema):
     date: dt.date = Field(description="A local date in the coach's zone (YYYY-MM-DD).")
     intervals: list[IntervalIn] = Field(
-        max_length=services.MAX_INTERVALS_PER_OVERRIDE,
+        max_length=validation.MAX_INTERVALS_PER_OVERRIDE,
         description="The hours open on that date instead of the weekly ones; empty: closed.",
     )
 
@@ -117,25 +117,25 @@ class TimeOffIn(InputSchema):
     end: dt.datetime = Field(description="End, after the start (ISO 8601 with an offset).")
     reason: str = Field(
         default="",
-        max_length=services.MAX_REASON,
+        max_length=validation.MAX_REASON,
         description="A private note (only the coach sees it).",
     )
 
 
 class RulesIn(_Refusal400, InputSchema):
     weekly: list[WeeklyIn] = Field(
-        max_length=services.MAX_WEEKLY,
+        max_length=validation.MAX_WEEKLY,
         description=(
             "Open hours per weekday, in the coach's zone. Intervals of one weekday may touch "
             "but not overlap; hours across midnight are two intervals."
         ),
     )
     overrides: list[OverrideIn] = Field(
-        max_length=services.MAX_OVERRIDES,
+        max_length=validation.MAX_OVERRIDES,
         description="Dates with different hours (or closed); one per date.",
     )
     time_off: list[TimeOffIn] = Field(
-        max_length=services.MAX_TIME_OFF,
+        max_length=validation.MAX_TIME_OFF,
         description="Ranges when nothing can be booked, whatever the hours say.",
     )
     daily_cap: StrictInt | None = Field(
@@ -147,14 +147,14 @@ class RulesIn(_Refusal400, InputSchema):
 
     def as_service_kwargs(self) -> dict[str, Any]:
         return {
-            "weekly": [services.WeeklyInput(w.weekday, w.start, w.end) for w in self.weekly],
+            "weekly": [validation.WeeklyInput(w.weekday, w.start, w.end) for w in self.weekly],
             "overrides": [
-                services.OverrideInput(
-                    o.date, [services.IntervalInput(i.start, i.end) for i in o.intervals]
+                validation.OverrideInput(
+                    o.date, [validation.IntervalInput(i.start, i.end) for i in o.intervals]
                 )
                 for o in self.overrides
             ],
-            "time_off": [services.TimeOffInput(t.start, t.end, t.reason) for t in self.time_off],
+            "time_off": [validation.TimeOffInput(t.start, t.end, t.reason) for t in self.time_off],
             "daily_cap": self.daily_cap,
             "weekly_cap": self.weekly_cap,
         }
@@ -167,7 +167,7 @@ _START = (
 )
 _END = (
     "Range end (exclusive), same format. Default: start + 7 days; at most "
-    f"{services.MAX_RANGE.days} days after start."
+    f"{validation.MAX_RANGE.days} days after start."
 )
 _TZ = "IANA zone to show local times in. Default: your zone if signed in, else the coach's."
 

@@ -1,7 +1,7 @@
 """The coach's availability editor and its live preview.
 
 Saving calls availability.services.availability_replace — the same function as
-PUT /api/v1/me/availability — and the preview calls services.preview_slots, as
+PUT /api/v1/me/availability — and the preview calls availability.slots.preview_slots, as
 POST /api/v1/me/availability/preview does: one home for every rule. Wall times, dates and
 time off are in the coach's zone (CoachProfile.timezone), which the page names.
 """
@@ -23,7 +23,7 @@ from tandem.coaches.models import CoachProfile, SessionType
 from tandem.coaches.views_coach import own_coach
 from tandem.core.errors import ServiceError
 
-from . import selectors, services
+from . import selectors, services, slots
 from .forms import Grid, blanks, grid_from_post, grid_from_saved
 
 PREVIEW_DAYS = 7
@@ -58,7 +58,7 @@ def _preview(
         return context, 400
     now = timezone.now()
     try:
-        rng, starts = services.preview_slots(
+        rng, starts = slots.preview_slots(
             coach=coach,
             session_type=session_type,
             **grid.service_kwargs(),

@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Path, Query, Router
 
-from tandem.availability.api import _viewer
+from tandem.accounts.auth import optional_viewer
 from tandem.availability.selectors import listed_coach, session_type_of
 from tandem.core.errors import NotFound
 
@@ -42,7 +42,7 @@ def coach_recommendations(
     session_type = session_type_of(coach, params.session_type)
     if session_type is None:
         raise NotFound("No such session type.")
-    viewer = _viewer(request)
+    viewer = optional_viewer(request)
     parsed = parse_request(
         tz=params.tz,
         default_tz=default_zone(coach, viewer),

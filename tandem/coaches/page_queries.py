@@ -1,7 +1,8 @@
 """Read-only helpers for the public coach pages: viewer zone, directory cards, week picker.
 
-Nothing here writes. The slot engine is reached only through availability.services, one call
-per week shown (plus one "when is the next free time?" call when a week is empty).
+Nothing here writes. The slot engine is reached only through `availability_hook` (availability
+builds on coaches), one call per week shown (plus one "when is the next free time?" call when
+a week is empty).
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from typing import Any, Literal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from tandem.availability import engine
-from tandem.availability import services as availability
 from tandem.core.errors import InvalidInput, NotFound
 from tandem.core.money import format_money
 from tandem.core.timezones import available_zones, canonical_zone
 
-from . import selectors
+from . import availability_hook, selectors
 from .models import CoachProfile, SessionType
 
 # Zones the picker always offers (plus the viewer's and the coach's own).
@@ -400,14 +399,19 @@ def week_picker(
 
     start = local_midnight(start_day, zone)
     end = local_midnight(start_day + WEEK, zone)
-    slots = availability.slots_for(
-        coach=coach,
-        session_type=session_type,
-        start=start,
-        end=end,
-        now=now,
-        client_id=client_id,
-        exclude_booking_id=exclude_booking_id,
+    availability = availability_hook.provider()
+    slots = (
+        availability.slots(
+            coach=coach,
+            session_type=session_type,
+            start=start,
+            end=end,
+            now=now,
+            client_id=client_id,
+            exclude_booking_id=exclude_booking_id,
+        )
+        if availability is not None
+        else []
     )
     by_day: dict[date, list[datetime]] = {}
     for slot in slots:
@@ -416,15 +420,14 @@ def week_picker(
         PickerDay(day, by_day.get(day, []), day == today)
         for day in (start_day + timedelta(days=i) for i in range(7))
     ]
-    if not slots and result.next_week is not None:
-        query = availability.build_query(
-            coach,
-            session_type,
+    if not slots and result.next_week is not None and availability is not None:
+        result.next_available = availability.first_slot(
+            coach=coach,
+            session_type=session_type,
             start=end,
             end=now + timedelta(days=session_type.booking_window_days),
             now=now,
             client_id=client_id,
             exclude_booking_id=exclude_booking_id,
         )
-        result.next_available = engine.first_slot(query)
     return result

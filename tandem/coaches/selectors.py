@@ -36,7 +36,7 @@ from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency
 from tandem.core.text import clean_text
 
-from . import search
+from . import availability_hook, search
 from .models import CoachProfile, Language, SessionType, Specialty
 
 SORTS = ("relevance", "price", "next_available")
@@ -225,16 +225,12 @@ def next_available_for(
 ) -> dict[int, tuple[datetime | None, SessionType | None]]:
     """Each coach's next bookable start and the session type it is for.
 
-    Uses availability.services.next_available_for (the engine, live) when it exists;
-    until then the denormalised next_available_at with the cheapest active session type.
+    Live from availability's engine (through `availability_hook`) when it is installed;
+    otherwise the denormalised next_available_at with the cheapest active session type.
     """
-    try:
-        from tandem.availability import services as availability
-    except ImportError:
-        availability = None
-    live = getattr(availability, "next_available_for", None)
-    if live is not None:
-        return live(coaches, now=now)
+    hook = availability_hook.provider()
+    if hook is not None:
+        return hook.next_available(coaches, now=now)
     answer: dict[int, tuple[datetime | None, SessionType | None]] = {}
     for coach in coaches:
         at = coach.next_available_at
@@ -252,12 +248,9 @@ SlotChecker = Callable[..., dict[int, bool]]
 
 
 def _slot_checker() -> SlotChecker | None:
-    """availability.services.has_slot_between(coaches, start, end, *, now) -> {pk: bool}."""
-    try:
-        from tandem.availability import services as availability
-    except ImportError:
-        return None
-    return getattr(availability, "has_slot_between", None)
+    """availability's has_slot_between(coaches, start, end, *, now) -> {pk: bool}, if any."""
+    hook = availability_hook.provider()
+    return hook.has_slot_between if hook is not None else None
 
 
 # --- The directory ------------------------------------------------------------------------------
@@ -493,8 +486,8 @@ def _available_in(
     candidates in SQL, since a coach with a slot before `end` has next_available_at < end.
     - next_available_at in [start, end): that slot is in the window — accepted as is.
     - next_available_at < start: free earlier, maybe in the window too. The engine decides,
-      through availability.services.has_slot_between (one call per batch of a page, so the
-      query count stays bounded). Without that function these are left out: every coach
+      through availability's has_slot_between (`availability_hook`; one call per batch of a
+      page, so the query count stays bounded). Without availability these are left out: every coach
       shown then does have a slot in the window, though some who do may be missed.
     """
     checker = _slot_checker()

@@ -4,7 +4,7 @@ Each validates everything before it writes (a refused call changes nothing), run
 transaction, and keeps the directory's denormalised columns in step:
 `CoachProfile.min_price` (cheapest active session type, in the coach's currency),
 `search_vector` (PostgreSQL full text) and, after commit, `next_available_at` (via
-availability.services when it exists).
+`availability_hook`, when availability is installed).
 """
 
 import re
@@ -23,7 +23,7 @@ from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency, validate_price
 from tandem.core.text import clean_text
 
-from . import search
+from . import availability_hook, search
 from .models import CoachProfile, Language, SessionType, Specialty
 from .uploads import photo_file
 
@@ -166,26 +166,15 @@ def refresh_min_price(coach_ids: Iterable[int]) -> None:
 
 
 def refresh_next_available_on_commit(coach_ids: Iterable[int]) -> None:
-    """After commit, have availability recompute next_available_at (if it can).
+    """After commit, have availability recompute these coaches' next_available_at.
 
-    Prefers availability.services.schedule_refresh_next_available (a background task queued
-    on commit); else runs availability.services.refresh_next_available on commit. Both are
-    looked up at call time so this app works (and its tests run) without them.
+    Through `availability_hook` (availability builds on coaches): its handler queues a
+    background task on commit. Without availability installed nothing is refreshed.
     """
     ids = sorted(set(coach_ids))
-    if not ids:
-        return
-    try:
-        from tandem.availability import services as availability
-    except ImportError:
-        return
-    schedule = getattr(availability, "schedule_refresh_next_available", None)
-    if schedule is not None:
-        schedule(ids)
-        return
-    refresh = getattr(availability, "refresh_next_available", None)
-    if refresh is not None:
-        transaction.on_commit(lambda: refresh(ids), robust=True)
+    hook = availability_hook.provider()
+    if ids and hook is not None:
+        hook.changed(ids)
 
 
 def _locked(coach: CoachProfile) -> CoachProfile:

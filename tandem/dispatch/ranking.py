@@ -6,7 +6,7 @@ process that serves the coaches' sockets knows who is online, which is why the l
 ranked here once and frozen rather than re-ranked by the worker when an offer times out.
 
 Queries: the qualifying session types (1), the availability engine's inputs for all of them
-(see availability/services.py), the coaches' specialty counts (1), their bookings near the
+(see availability/loader.py), the coaches' specialty counts (1), their bookings near the
 slots (1) and their offer history (1), however many coaches qualify.
 """
 
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count
 
 from tandem.accounts.models import User
-from tandem.availability.services import first_slots_between
+from tandem.availability.slots import first_slots_between
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile, SessionType, Specialty
 from tandem.core.timezones import available_zones

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tandem.accounts.models import User
-from tandem.availability.services import first_slots_between
+from tandem.availability.slots import first_slots_between
 from tandem.coaches.models import SessionType, Specialty
 from tandem.core.ids import parse_id
 

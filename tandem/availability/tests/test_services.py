@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tandem.availability import services
+from tandem.availability import services, slots, validation
 from tandem.availability.engine.types import (
     BusyInterval,
     DateOverride,
@@ -22,7 +22,7 @@ from tandem.availability.engine.types import (
 )
 from tandem.availability.models import DateOverride as DateOverrideRow
 from tandem.availability.models import TimeOff, WeeklyInterval
-from tandem.availability.services import (
+from tandem.availability.validation import (
     IntervalInput,
     InvalidAvailability,
     OverrideInput,
@@ -91,7 +91,7 @@ def test_build_query_reads_the_coachs_rows_in_and_near_the_range(coach, session_
     other = make_coach(charlie, slug="charlie")
     book(make_type(other), bob, utc(2030, 1, 7, 9))
     # when
-    query = services.build_query(coach, session_type, **day_range(MON, 3))
+    query = slots.build_query(coach, session_type, **day_range(MON, 3))
     # then
     assert query.zone == "Europe/London"
     assert set(query.weekly) == {
@@ -118,7 +118,7 @@ def test_build_query_reads_the_coachs_rows_in_and_near_the_range(coach, session_
     assert None is query.coach_daily_cap is query.type_weekly_cap
     # and the engine turns it into: Monday 09 and 11 (10 is booked; the cancelled booking
     # frees 11), Tuesday closed, Wednesday 09 pending and 10-12 off.
-    assert services.slots_for(coach=coach, session_type=session_type, **day_range(MON, 3)) == [
+    assert slots.slots_for(coach=coach, session_type=session_type, **day_range(MON, 3)) == [
         utc(2030, 1, 7, 9),
         utc(2030, 1, 7, 11),
     ]
@@ -132,8 +132,8 @@ def test_busy_time_includes_the_buffers_of_bookings_and_of_the_slot(coach, bob):
     add_weekly(coach, 0, "08:00", "14:00")
     booking = book(buffered, bob, utc(2030, 1, 7, 10))  # blocks 09:45-11:30
     # when
-    query = services.build_query(coach, buffered, **day_range(MON))
-    starts = services.slots_for(coach=coach, session_type=buffered, **day_range(MON))
+    query = slots.build_query(coach, buffered, **day_range(MON))
+    starts = slots.slots_for(coach=coach, session_type=buffered, **day_range(MON))
     # then the booking blocks its buffers; caps count the session itself (see services)
     type_id = str(buffered.pk)
     assert query.busy == (
@@ -153,7 +153,7 @@ def test_busy_time_includes_the_buffers_of_bookings_and_of_the_slot(coach, bob):
 def test_a_booking_just_out_of_reach_is_not_loaded(coach, session_type, bob):
     add_weekly(coach, 0, "08:00", "14:00")
     book(session_type, bob, utc(2030, 1, 7, 8))  # ends 09:00
-    query = services.build_query(
+    query = slots.build_query(
         coach, session_type, start=utc(2030, 1, 7, 10), end=utc(2030, 1, 7, 12), now=NOW
     )
     assert query.busy == ()
@@ -164,15 +164,15 @@ def test_a_coach_daily_cap_counts_bookings_outside_the_range(coach, session_type
     add_weekly(coach, 0, "09:00", "18:00")
     book(session_type, bob, utc(2030, 1, 7, 16))
     morning = {"start": utc(2030, 1, 7, 9), "end": utc(2030, 1, 7, 12), "now": NOW}
-    assert len(services.slots_for(coach=coach, session_type=session_type, **morning)) == 3
+    assert len(slots.slots_for(coach=coach, session_type=session_type, **morning)) == 3
     # when the cap applies
     coach.daily_cap = 1
     coach.save()
     # then Monday morning is full, though the booking is in the afternoon
-    query = services.build_query(coach, session_type, **morning)
+    query = slots.build_query(coach, session_type, **morning)
     assert query.coach_daily_cap == 1
     assert len(query.busy) == 1
-    assert services.slots_for(coach=coach, session_type=session_type, **morning) == []
+    assert slots.slots_for(coach=coach, session_type=session_type, **morning) == []
 
 
 def test_a_weekly_cap_counts_the_whole_local_iso_week(coach, session_type, bob):
@@ -183,8 +183,8 @@ def test_a_weekly_cap_counts_the_whole_local_iso_week(coach, session_type, bob):
     coach.weekly_cap = 1
     coach.save()
     # then that week (Monday 7th to Sunday 13th) is full; the next is open
-    assert services.slots_for(coach=coach, session_type=session_type, **day_range(MON, 6)) == []
-    assert services.slots_for(
+    assert slots.slots_for(coach=coach, session_type=session_type, **day_range(MON, 6)) == []
+    assert slots.slots_for(
         coach=coach, session_type=session_type, **day_range(MON + timedelta(days=7), 7)
     ) == [utc(2030, 1, 14 + i, 9) for i in range(7)]
 
@@ -198,7 +198,7 @@ def test_a_session_counts_on_its_own_date_not_on_its_buffers(coach, bob):
     coach.daily_cap = 1
     coach.save()
     # then Monday still has room and Tuesday is full
-    assert services.slots_for(coach=coach, session_type=buffered, **day_range(MON, 2)) == [
+    assert slots.slots_for(coach=coach, session_type=buffered, **day_range(MON, 2)) == [
         utc(2030, 1, 7, 9),
         utc(2030, 1, 7, 10),
         utc(2030, 1, 7, 11),
@@ -209,10 +209,10 @@ def test_a_type_cap_counts_only_that_type(coach, session_type, bob):
     add_weekly(coach, 0, "09:00", "18:00")
     capped = make_type(coach, name="Capped", daily_cap=1)
     book(session_type, bob, utc(2030, 1, 7, 16))
-    assert len(services.slots_for(coach=coach, session_type=capped, **day_range(MON))) == 8
+    assert len(slots.slots_for(coach=coach, session_type=capped, **day_range(MON))) == 8
     book(capped, bob, utc(2030, 1, 7, 14))
-    assert services.slots_for(coach=coach, session_type=capped, **day_range(MON)) == []
-    assert len(services.slots_for(coach=coach, session_type=session_type, **day_range(MON))) == 7
+    assert slots.slots_for(coach=coach, session_type=capped, **day_range(MON)) == []
+    assert len(slots.slots_for(coach=coach, session_type=session_type, **day_range(MON))) == 7
 
 
 def test_rules_follow_the_coachs_zone_across_a_dst_change(bob):
@@ -222,7 +222,7 @@ def test_rules_follow_the_coachs_zone_across_a_dst_change(bob):
     for day in range(7):
         add_weekly(coach, day, "09:00", "10:00")
     # then 09:00 local is 14:00 UTC before and 13:00 UTC after
-    starts = services.slots_for(
+    starts = slots.slots_for(
         coach=coach,
         session_type=session_type,
         start=utc(2030, 3, 9),
@@ -237,7 +237,7 @@ def test_slots_are_never_before_now_plus_notice(coach, bob):
     for day in range(7):
         add_weekly(coach, day, "09:00", "10:00")
     now = utc(2030, 1, 7, 12)
-    starts = services.slots_for(
+    starts = slots.slots_for(
         coach=coach, session_type=session_type, start=utc(2030, 1, 1), end=utc(2030, 1, 10), now=now
     )
     assert starts == [utc(2030, 1, 9, 9)]
@@ -252,26 +252,26 @@ def test_next_available_uses_the_cheapest_then_shortest_active_type(coach, bob):
     short = make_type(coach, name="Short cheap", duration_minutes=30, price=Decimal("20"))
     make_type(coach, name="Cheapest but off", price=Decimal("1"), is_active=False)
     make_type(coach, name="Pricey", price=Decimal("90"))
-    found = services.next_available_for([coach], now=utc(2030, 1, 7, 9, 30))
+    found = slots.next_available_for([coach], now=utc(2030, 1, 7, 9, 30))
     assert found == {coach.pk: (utc(2030, 1, 7, 10), short)}
 
 
 def test_next_available_is_none_without_a_type_or_a_slot(coach, bob):
     closed = make_coach(bob, slug="closed")
     closed_type = make_type(closed)
-    found = services.next_available_for([coach, closed], now=NOW)
+    found = slots.next_available_for([coach, closed], now=NOW)
     assert found == {coach.pk: (None, None), closed.pk: (None, closed_type)}
 
 
 def test_next_available_searches_the_types_booking_window(coach, bob):
     session_type = make_type(coach, booking_window_days=10)
     add_weekly(coach, 0, "09:00", "10:00")
-    assert services.next_available_for([coach], now=utc(2030, 1, 8))[coach.pk] == (
+    assert slots.next_available_for([coach], now=utc(2030, 1, 8))[coach.pk] == (
         utc(2030, 1, 14, 9),
         session_type,
     )
     add_override(coach, date(2030, 1, 14))
-    assert services.next_available_for([coach], now=utc(2030, 1, 8))[coach.pk] == (
+    assert slots.next_available_for([coach], now=utc(2030, 1, 8))[coach.pk] == (
         None,
         session_type,
     )
@@ -283,9 +283,9 @@ def test_next_available_for_many_coaches_costs_the_same_queries_as_for_one(make_
         book(coach.session_types.get(), bob, utc(2030, 1, 7, 14))  # 09:00 in New York
     now = utc(2030, 1, 7, 13)
     with CaptureQueriesContext(connection) as one:
-        found_one = services.next_available_for(coaches[:1], now=now)
+        found_one = slots.next_available_for(coaches[:1], now=now)
     with CaptureQueriesContext(connection) as fifteen:
-        found = services.next_available_for(coaches, now=now)
+        found = slots.next_available_for(coaches, now=now)
     assert len(one.captured_queries) == len(fifteen.captured_queries) <= 5
     assert found_one[coaches[0].pk] == found[coaches[0].pk]
     assert {at for at, _ in found.values()} == {utc(2030, 1, 7, 15)}
@@ -297,7 +297,7 @@ def test_has_slot_between(make_many_coaches, bob):
     no_types = make_coach(bob, slug="no-types")
     start, end = utc(2030, 1, 7, 14), utc(2030, 1, 7, 20)
     with CaptureQueriesContext(connection) as ctx:
-        found = services.has_slot_between([open_coach, closed_coach, no_types], start, end, now=NOW)
+        found = slots.has_slot_between([open_coach, closed_coach, no_types], start, end, now=NOW)
     assert found == {open_coach.pk: True, closed_coach.pk: False, no_types.pk: False}
     assert len(ctx.captured_queries) <= 5
 
@@ -316,7 +316,7 @@ def test_refresh_next_available_stores_only_that_column(coach, session_type, bob
     # then
     after = CoachProfile.objects.get(pk=coach.pk)
     now = timezone.now()
-    expected = services.slots_for(
+    expected = slots.slots_for(
         coach=coach, session_type=session_type, start=now, end=now + timedelta(days=3), now=now
     )[0]
     assert after.next_available_at == expected
@@ -344,7 +344,7 @@ def test_stale_ids_are_listed_coaches_with_a_past_value_or_none_despite_a_type(
 # --- availability_replace ----------------------------------------------------------------------
 
 
-def replace(coach: CoachProfile, **changes) -> services.Rules:  # type: ignore[no-untyped-def]
+def replace(coach: CoachProfile, **changes) -> validation.Rules:  # type: ignore[no-untyped-def]
     values = {
         "weekly": [WeeklyInput(0, 540, 720)],
         "overrides": [],
@@ -533,11 +533,11 @@ def test_a_failure_while_writing_leaves_the_old_rules(coach, monkeypatch):
 def parse(**values):  # type: ignore[no-untyped-def]
     kwargs = {"start": None, "end": None, "tz": None, "default_tz": "Europe/London", "now": NOW}
     kwargs.update(values)
-    return services.parse_slot_range(**kwargs)
+    return validation.parse_slot_range(**kwargs)
 
 
 def test_the_range_defaults_to_a_week_from_now_in_the_default_zone():
-    assert parse() == services.SlotRange(NOW, NOW + timedelta(days=7), "Europe/London")
+    assert parse() == validation.SlotRange(NOW, NOW + timedelta(days=7), "Europe/London")
 
 
 def test_a_plain_date_is_midnight_in_the_display_zone():

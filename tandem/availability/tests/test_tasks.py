@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from tandem.availability import services
-from tandem.availability.services import WeeklyInput
+from tandem.availability import services, validation
 from tandem.availability.tasks import refresh_next_available_task
+from tandem.availability.validation import WeeklyInput
 from tandem.coaches.models import CoachProfile
 
 from .conftest import add_weekly, make_coach, make_type, utc
@@ -70,7 +70,7 @@ def test_a_rule_change_enqueues_the_task_on_commit_only(
 def test_a_refused_change_enqueues_nothing(coach, session_type, django_capture_on_commit_callbacks):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(services.InvalidAvailability),
+        pytest.raises(validation.InvalidAvailability),
     ):
         replace(coach, [WeeklyInput(0, 600, 500)])
     assert callbacks == []

@@ -1,6 +1,6 @@
 """Slot recommendations from rows: the bridge between the database and the pure scorer.
 
-Queries: the availability engine's inputs (a fixed number, see availability/services.py),
+Queries: the availability engine's inputs (a fixed number, see availability/loader.py),
 the client's sessions with the coach (2) and the coach's load per local date (1), however
 many slots or bookings there are.
 """
@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from tandem.accounts.models import User
-from tandem.availability.services import slots_for
+from tandem.availability.slots import slots_for
 from tandem.booking.models import Booking
 from tandem.booking.rules import lapsed_requests
 from tandem.coaches.models import CoachProfile, SessionType

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError
 
-from tandem.availability import services as availability
+from tandem.availability import slots as availability
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import InvalidInput
 

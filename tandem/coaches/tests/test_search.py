@@ -5,6 +5,7 @@ on PostgreSQL (full-text search + ts_rank): the data uses plain whole words, on 
 two agree.
 """
 
+import dataclasses
 import itertools
 from datetime import timedelta
 from decimal import Decimal
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from conftest import make_user
 from tandem.accounts.tests.test_api import assert_error
-from tandem.coaches import selectors, services
+from tandem.coaches import availability_hook, selectors, services
 from tandem.coaches.models import CoachProfile
 from tandem.coaches.tests.conftest import make_coach
 from tandem.core.cursors import encode_cursor
@@ -192,18 +193,23 @@ def test_sort_by_next_available_soonest_first(practice):
 # --- Available between -----------------------------------------------------------------------
 
 
+def with_availability(monkeypatch, **functions):
+    """Availability's registered functions (coaches' hook), with some replaced."""
+    provider = availability_hook.provider()
+    assert provider is not None
+    monkeypatch.setattr(availability_hook, "_provider", dataclasses.replace(provider, **functions))
+
+
 def test_available_between_uses_next_available_and_asks_the_engine_for_earlier_ones(
     practice, monkeypatch
 ):
-    from tandem.availability import services as availability
-
     asked: list[list[str]] = []
 
     def has_slot_between(coaches, start, end, *, now):
         asked.append([c.slug for c in coaches])
         return {c.pk: c.slug == "anna-berg" for c in coaches}
 
-    monkeypatch.setattr(availability, "has_slot_between", has_slot_between)
+    with_availability(monkeypatch, has_slot_between=has_slot_between)
     window = {"available_from": NOW + timedelta(days=2), "available_to": NOW + timedelta(days=5)}
     # Carl's next slot is in the window; Anna's is earlier, and the engine says she has one
     # in the window too; Ella's is after it; Gina has none.
@@ -212,17 +218,13 @@ def test_available_between_uses_next_available_and_asks_the_engine_for_earlier_o
 
 
 def test_available_between_without_the_engine_helper_keeps_only_certain_ones(practice, monkeypatch):
-    from tandem.availability import services as availability
-
-    monkeypatch.delattr(availability, "has_slot_between")
+    monkeypatch.setattr(availability_hook, "_provider", None)
     window = {"available_from": NOW + timedelta(days=2), "available_to": NOW + timedelta(days=5)}
     assert slugs(coach_directory(sort="price", now=NOW, **window)) == ["carl-diaz"]
 
 
 def test_available_until_only(practice, monkeypatch):
-    from tandem.availability import services as availability
-
-    monkeypatch.delattr(availability, "has_slot_between")
+    monkeypatch.setattr(availability_hook, "_provider", None)
     page = coach_directory(sort="next_available", now=NOW, available_to=NOW + timedelta(days=4))
     assert slugs(page) == ["anna-berg", "carl-diaz"]
 
@@ -235,15 +237,14 @@ def test_a_window_in_the_past_finds_no_one(practice):
 
 
 def test_pages_skip_rows_the_engine_rejects_without_losing_any(lists, monkeypatch):
-    from tandem.availability import services as availability
-
     # twelve coaches free before the window; the engine accepts every third
     made = [coach(f"Early {n:02d}", prices=("50",), available_in_days=0.5) for n in range(12)]
     accepted = {c.pk for c in made[::3]}
-    monkeypatch.setattr(
-        availability,
-        "has_slot_between",
-        lambda coaches, start, end, *, now: {c.pk: c.pk in accepted for c in coaches},
+    with_availability(
+        monkeypatch,
+        has_slot_between=lambda coaches, start, end, *, now: {
+            c.pk: c.pk in accepted for c in coaches
+        },
     )
     window = {"available_from": NOW + timedelta(days=2), "available_to": NOW + timedelta(days=3)}
     got = everything("price", limit=2, now=NOW, **window)

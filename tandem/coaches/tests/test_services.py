@@ -1,5 +1,6 @@
 """Coach profile and session type services: rules, denormalised columns, refusals change nothing."""
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from conftest import make_user
-from tandem.coaches import search, services
+from tandem.coaches import availability_hook, search, services
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.coaches.tests.conftest import image_bytes, make_coach
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -401,27 +402,25 @@ def test_a_coach_has_at_most_fifty_session_types(alice_coach, monkeypatch):
 
 
 def test_session_type_changes_ask_availability_to_refresh(alice_coach, monkeypatch):
-    from tandem.availability import services as availability
-
+    provider = availability_hook.provider()
+    assert provider is not None
     calls: list[list[int]] = []
-    monkeypatch.setattr(availability, "schedule_refresh_next_available", calls.append)
+    replaced = dataclasses.replace(provider, changed=calls.append)
+    monkeypatch.setattr(availability_hook, "_provider", replaced)
     services.session_type_create(coach=alice_coach, name="New", duration_minutes=30)
     services.coach_profile_update(coach=alice_coach, timezone="Europe/Paris")
     services.coach_profile_update(coach=alice_coach, bio="No refresh for a bio.")
     assert calls == [[alice_coach.pk], [alice_coach.pk]]
 
 
-def test_without_a_scheduler_the_refresh_runs_on_commit(
+def test_without_availability_a_change_refreshes_nothing(
     alice_coach, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from tandem.availability import services as availability
-
-    calls: list[list[int]] = []
-    monkeypatch.delattr(availability, "schedule_refresh_next_available")
-    monkeypatch.setattr(availability, "refresh_next_available", calls.append)
-    with django_capture_on_commit_callbacks(execute=True):
+    monkeypatch.setattr(availability_hook, "_provider", None)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.session_type_create(coach=alice_coach, name="New", duration_minutes=30)
-    assert calls == [[alice_coach.pk]]
+    assert callbacks == []
+    assert SessionType.objects.filter(coach=alice_coach, name="New").exists()
 
 
 # --- Search document ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from conftest import make_user
 from tandem.availability import services as availability
+from tandem.availability import slots as availability_slots
 from tandem.availability.models import WeeklyInterval
 from tandem.availability.tests.conftest import add_override, add_weekly
 from tandem.coaches import services
@@ -279,9 +280,9 @@ def test_next_available_is_shown_in_the_viewers_zone(alice_coach, bob, freeze):
     weekday_hours(alice_coach)  # 09:00-10:00 Berlin on weekdays
     refresh(alice_coach)
     # The earliest slot: Tuesday 8 January 2030, 09:00 Berlin = 08:00 UTC = 03:00 New York.
-    assert availability.next_available_for([alice_coach], now=now)[alice_coach.pk][0] == datetime(
-        2030, 1, 8, 8, 0, tzinfo=UTC
-    )
+    assert availability_slots.next_available_for([alice_coach], now=now)[alice_coach.pk][
+        0
+    ] == datetime(2030, 1, 8, 8, 0, tzinfo=UTC)
 
     text = main_text(Client().get("/coaches/"))
     assert "Tue 8 Jan, 08:00 (UTC)" in text

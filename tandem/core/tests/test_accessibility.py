@@ -120,16 +120,17 @@ def _coach_with_rules(alice):
     from datetime import UTC, date, datetime
 
     from tandem.availability import services as availability
+    from tandem.availability.validation import OverrideInput, TimeOffInput, WeeklyInput
     from tandem.coaches import services as coaches
 
     coach = coaches.coach_profile_verify(user=alice, headline="Leadership coach")
     coaches.session_type_create(coach=coach, name="Intro call", duration_minutes=30)
     availability.availability_replace(
         coach=coach,
-        weekly=[availability.WeeklyInput(day, 9 * 60, 17 * 60) for day in range(5)],
-        overrides=[availability.OverrideInput(date(2030, 12, 25))],
+        weekly=[WeeklyInput(day, 9 * 60, 17 * 60) for day in range(5)],
+        overrides=[OverrideInput(date(2030, 12, 25))],
         time_off=[
-            availability.TimeOffInput(
+            TimeOffInput(
                 datetime(2030, 8, 1, 8, tzinfo=UTC), datetime(2030, 8, 8, 8, tzinfo=UTC), "Away"
             )
         ],
