@@ -99,7 +99,7 @@ class ReadBalances:
         return credits_left(self.client, self.coach, self.session_type, self.now) > 0
 
     def gift_card(self) -> int:
-        from ..giftcards.services import find_card
+        from ..giftcards.codes import find_card
 
         try:
             card = find_card(self.gift_card_code)

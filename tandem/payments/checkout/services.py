@@ -135,7 +135,7 @@ def _lock_row(model, pk: int):
 
 
 def _find_gift_card(code: str, currency: str, now: datetime) -> GiftCard:
-    from ..giftcards.services import find_card
+    from ..giftcards.codes import find_card
 
     card = _lock_row(GiftCard, find_card(code).pk)
     if card.status != GiftCard.Status.ACTIVE or card.expires_at <= now:

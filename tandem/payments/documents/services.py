@@ -92,7 +92,7 @@ def _session(payment: Payment, zone: zoneinfo.ZoneInfo) -> dict[str, str] | None
 
 def _source_label(source: PaymentSource) -> str:
     if source.kind == PaymentSource.Kind.GIFT_CARD and source.gift_card_id:
-        from ..giftcards.services import masked_code
+        from ..giftcards.codes import masked_code
 
         # Codes are not stored: the card is named by its hint only.
         return f"Gift card {masked_code(source.gift_card.code_hint)}"

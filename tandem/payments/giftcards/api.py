@@ -19,7 +19,7 @@ from tandem.core.errors import NotFound
 from ..ledger import accounts
 from ..ledger.money import format_money, from_minor
 from ..models import GiftCard, Payment
-from . import services
+from . import codes, selectors, services
 from .schemas import (
     BalanceOut,
     CodeIn,
@@ -39,7 +39,7 @@ def card_data(card: GiftCard, user: User) -> dict[str, Any]:
     balance = accounts.gift_card_balance(card)
     return {
         "id": card.public_id,
-        "code": services.masked_code(card.code_hint),
+        "code": codes.masked_code(card.code_hint),
         "last4": card.code_hint,
         "status": card.status,
         "currency": card.currency,
@@ -52,12 +52,14 @@ def card_data(card: GiftCard, user: User) -> dict[str, Any]:
         "created_at": card.created_at,
         "purchased_by_you": card.purchaser_id == user.pk,
         "held_by_you": card.holder_id == user.pk,
-        "can_transfer": services.may_transfer(card, user) and card.status == GiftCard.Status.ACTIVE,
+        "can_transfer": (
+            selectors.may_transfer(card, user) and card.status == GiftCard.Status.ACTIVE
+        ),
     }
 
 
 def detail_data(card: GiftCard, user: User) -> dict[str, Any]:
-    history = services.giftcard_history(card)
+    history = selectors.giftcard_history(card)
     return {
         **card_data(card, user),
         "events": [
@@ -118,7 +120,7 @@ def buy(request: HttpRequest, response: HttpResponse, payload: GiftCardBuyIn) ->
     body = {
         **card_data(card, request.user),
         # The code exists only in the first answer (it is not stored): null on a replay.
-        "full_code": services.format_code(card.issued_code) if card.issued_code else None,
+        "full_code": codes.format_code(card.issued_code) if card.issued_code else None,
         "payment": _payment(purchase.payment),
     }
     return Status(200 if purchase.replayed else 201, body)
@@ -172,7 +174,7 @@ def check(request: HttpRequest, payload: CodeIn) -> dict:
     description="Cards you hold or bought, newest first.",
 )
 def mine(request: HttpRequest) -> dict:
-    return {"items": [card_data(c, request.user) for c in services.cards_of(request.user)]}
+    return {"items": [card_data(c, request.user) for c in selectors.cards_of(request.user)]}
 
 
 @router.post(
@@ -195,7 +197,7 @@ def claim(request: HttpRequest, payload: CodeIn) -> dict:
     summary="One of your gift cards, with its history",
 )
 def detail(request: HttpRequest, card_id: str = Path(...)) -> dict:
-    return detail_data(services.card_for(request.user, card_id), request.user)
+    return detail_data(selectors.card_for(request.user, card_id), request.user)
 
 
 @router.post(

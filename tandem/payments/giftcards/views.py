@@ -31,7 +31,7 @@ from tandem.core.money import SUPPORTED_CURRENCIES
 from ..ledger import accounts
 from ..ledger.money import format_money
 from ..models import GiftCard, GiftCardEvent, Payment
-from . import services
+from . import codes, selectors, services
 
 CURRENCIES = [(code, f"{code} — {name}") for code, name in SUPPORTED_CURRENCIES.items()]
 STAFF_LIST = 50
@@ -104,7 +104,7 @@ def _card_row(card: GiftCard, user: Any) -> dict[str, Any]:
     balance = accounts.gift_card_balance(card)
     return {
         "card": card,
-        "masked": services.masked_code(card.code_hint),
+        "masked": codes.masked_code(card.code_hint),
         "balance": format_money(balance, card.currency),
         "initial": format_money(card.initial_amount, card.currency),
         "held_by_you": card.holder_id == user.pk,
@@ -125,7 +125,7 @@ def _events(events: Any, currency: str) -> list[dict[str, Any]]:
 
 
 def _list_context(request: HttpRequest, **forms_: Any) -> dict[str, Any]:
-    cards = list(services.cards_of(request.user))
+    cards = list(selectors.cards_of(request.user))
     rows = []
     for card in cards:
         row = _card_row(card, request.user)
@@ -226,13 +226,13 @@ def gift_card_check(request: HttpRequest) -> HttpResponse:
 
 def _visible_card(request: HttpRequest, card_id: uuid.UUID) -> GiftCard:
     try:
-        return services.card_for(request.user, card_id)
+        return selectors.card_for(request.user, card_id)
     except NotFound:
         raise Http404("No such gift card.") from None
 
 
 def _detail_context(request: HttpRequest, card: GiftCard, **extra: Any) -> dict[str, Any]:
-    history = services.giftcard_history(card)
+    history = selectors.giftcard_history(card)
     payment = (
         Payment.objects.filter(gift_card=card, purpose=Payment.Purpose.GIFT_CARD)
         .order_by("-created_at")
@@ -240,7 +240,7 @@ def _detail_context(request: HttpRequest, card: GiftCard, **extra: Any) -> dict[
     )
     return {
         **_card_row(card, request.user),
-        "full_code": services.format_code(extra["full_code"]) if extra.get("full_code") else "",
+        "full_code": codes.format_code(extra["full_code"]) if extra.get("full_code") else "",
         "events": _events(history.events, card.currency),
         "ledger": [
             {
@@ -252,7 +252,7 @@ def _detail_context(request: HttpRequest, card: GiftCard, **extra: Any) -> dict[
             for line in history.ledger
         ],
         "payment": payment if payment and payment.client_id == request.user.pk else None,
-        "can_transfer": services.may_transfer(card, request.user)
+        "can_transfer": selectors.may_transfer(card, request.user)
         and card.status == GiftCard.Status.ACTIVE,
         "transfer_form": extra.get("transfer_form") or TransferForm(),
     }

@@ -18,7 +18,7 @@ class GiftCard(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The code is a secret and is never stored: only a keyed digest of the normalised code
-    # (HMAC-SHA256, key derived from SECRET_KEY; giftcards/services.code_digest) to look it up,
+    # (HMAC-SHA256, key derived from SECRET_KEY; giftcards/codes.code_digest) to look it up,
     # and its last four symbols to tell cards apart.
     code_digest = models.CharField(max_length=64, unique=True)
     code_hint = models.CharField(max_length=4)

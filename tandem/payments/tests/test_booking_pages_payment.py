@@ -180,7 +180,7 @@ def test_a_bad_gift_card_code_is_a_form_error_and_books_nothing(
 
 
 def test_an_unknown_gift_card_code_stays_on_the_page(coach, session_type, bob):
-    from tandem.payments.giftcards.services import generate_code
+    from tandem.payments.giftcards.codes import generate_code
 
     client = signed_in(bob)
     url, _, key = review(client, coach, session_type, bob, at(3, 14))

@@ -29,6 +29,7 @@ from tandem.payments.documents.services import (
     receipt_issue,
     send_document_email,
 )
+from tandem.payments.giftcards import codes as gift_codes
 from tandem.payments.giftcards import services as giftcards
 from tandem.payments.ledger import accounts
 from tandem.payments.ledger import services as ledger
@@ -196,7 +197,7 @@ def test_a_gift_card_is_named_by_its_hint_only(coach, session_type, bob, staff_u
     payment = book(bob, session_type, pay_with=checkout.PayWith(gift_card_code=code))
     invoice = Payment.objects.get(pk=payment.pk).invoice
     labels = [s["label"] for s in invoice.snapshot["sources"]]
-    assert labels == [f"Gift card {giftcards.masked_code(card.code_hint)}", "Invoice"]
+    assert labels == [f"Gift card {gift_codes.masked_code(card.code_hint)}", "Invoice"]
     text = pdf_text(invoice)
     assert card.code_hint in text.replace("-", "")
     assert code.replace("-", "")[:12] not in text.replace("-", "")  # never the code

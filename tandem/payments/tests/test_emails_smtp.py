@@ -12,7 +12,8 @@ from tandem.booking import services as booking_services
 from tandem.booking.tests.conftest import at, make_coach, make_type
 from tandem.payments.checkout.services import PayWith, checkout_booking
 from tandem.payments.documents.services import receipt_issue
-from tandem.payments.giftcards.services import format_code, giftcard_issue
+from tandem.payments.giftcards.codes import format_code
+from tandem.payments.giftcards.services import giftcard_issue
 
 from .conftest import money_paid
 

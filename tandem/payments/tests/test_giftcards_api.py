@@ -11,6 +11,7 @@ from django.core import mail
 
 from tandem.booking.tests.conftest import token_client
 from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import codes as gift_codes
 from tandem.payments.giftcards import services as g
 from tandem.payments.models import GiftCard, GiftCardEvent, LedgerTransaction, Payment
 
@@ -48,9 +49,9 @@ def test_buy_shows_the_full_code_once_and_replays(bob, settings):
     assert answer.status_code == 201, answer.content
     data = answer.json()
     card = GiftCard.objects.get()
-    code = g.normalise_code(data["full_code"])  # the one place the code is given
-    assert card.code_digest == g.code_digest(code) and card.code_hint == code[-4:]
-    assert data["code"] == g.masked_code(card.code_hint) and code[:12] not in data["code"]
+    code = gift_codes.normalise_code(data["full_code"])  # the one place the code is given
+    assert card.code_digest == gift_codes.code_digest(code) and card.code_hint == code[-4:]
+    assert data["code"] == gift_codes.masked_code(card.code_hint) and code[:12] not in data["code"]
     assert data["status"] == "awaiting_payment" and data["balance"] == 0
     assert data["payment"]["status"] == "awaiting_invoice"
     assert data["initial_amount"] == 5000 and data["purchased_by_you"]
@@ -111,7 +112,9 @@ def test_issue_is_staff_only(staff_user, bob, charlie):
 
 def test_check_balance_and_its_errors(bobs_card, charlie):
     api = token_client(charlie)
-    answer = post(api, f"{BASE}/check", {"code": g.format_code(bobs_card.issued_code).lower()})
+    answer = post(
+        api, f"{BASE}/check", {"code": gift_codes.format_code(bobs_card.issued_code).lower()}
+    )
     assert answer.status_code == 200
     assert answer.json() | {"expires_at": None} == {
         "balance": "25.00",
@@ -124,7 +127,7 @@ def test_check_balance_and_its_errors(bobs_card, charlie):
     typo = bobs_card.issued_code[:-1] + ("0" if bobs_card.issued_code[-1] != "0" else "1")
     answer = post(api, f"{BASE}/check", {"code": typo})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_gift_card_code"
-    answer = post(api, f"{BASE}/check", {"code": g.generate_code()})
+    answer = post(api, f"{BASE}/check", {"code": gift_codes.generate_code()})
     assert answer.status_code == 404 and answer.json()["error"]["code"] == "gift_card_not_found"
     assert post(api, f"{BASE}/check", {"code": "x" * 100}).status_code == 400
     assert post(api, f"{BASE}/check", {"code": 5}).status_code == 400

@@ -11,7 +11,7 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 
 from tandem.payments.checkout import services as checkout
-from tandem.payments.giftcards import services as g
+from tandem.payments.giftcards import codes as gift_codes
 from tandem.payments.models import GiftCard, Payment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -67,8 +67,8 @@ def test_buy_pay_check_and_transfer(
     card = GiftCard.objects.get()
     # The code is not stored: it is on this answer only (read it from the page).
     shown = page.locator("p.font-monospace").first.inner_text().strip()
-    assert card.code_digest == g.code_digest(g.normalise_code(shown))
-    card.issued_code = g.normalise_code(shown)
+    assert card.code_digest == gift_codes.code_digest(gift_codes.normalise_code(shown))
+    card.issued_code = gift_codes.normalise_code(shown)
     check_page(page, f"/gift-cards/{card.public_id}/ (just bought)")
     page.goto(f"{base}/gift-cards/{card.public_id}/")
     expect(page.get_by_text(shown)).to_have_count(0)
@@ -79,12 +79,12 @@ def test_buy_pay_check_and_transfer(
     page.goto(f"{base}/gift-cards/")
     expect(page.locator("main")).to_contain_text("40.00 EUR")
     check = page.get_by_role("region", name="Check a balance")
-    check.get_by_label("Gift card code").fill(g.format_code(card.issued_code).lower())
+    check.get_by_label("Gift card code").fill(gift_codes.format_code(card.issued_code).lower())
     check.get_by_role("button", name="Check balance").click()
     check = page.get_by_role("region", name="Check a balance")
     expect(check.get_by_role("status")).to_contain_text("40.00 EUR")
     check_page(page, "/gift-cards/ (balance checked)")
-    page.get_by_role("link", name=g.masked_code(card.code_hint)).click()
+    page.get_by_role("link", name=gift_codes.masked_code(card.code_hint)).click()
     expect(page.locator("main")).to_contain_text("Purchased")
     check_page(page, f"/gift-cards/{card.public_id}/")
     transfer = page.get_by_role("region", name="Pass it on")

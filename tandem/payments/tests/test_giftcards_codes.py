@@ -7,18 +7,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tandem.core.errors import InvalidInput, NotFound
-from tandem.payments.giftcards import services as g
+from tandem.payments.giftcards import codes as gift_codes
 
-bodies = st.text(alphabet=g.ALPHABET, min_size=g.CODE_SYMBOLS, max_size=g.CODE_SYMBOLS)
+bodies = st.text(
+    alphabet=gift_codes.ALPHABET, min_size=gift_codes.CODE_SYMBOLS, max_size=gift_codes.CODE_SYMBOLS
+)
 
 
 def _code(body: str) -> str:
-    return body + g.check_symbol(body)
+    return body + gift_codes.check_symbol(body)
 
 
 def _rejected(text: str) -> bool:
     try:
-        g.normalise_code(text)
+        gift_codes.normalise_code(text)
     except InvalidInput as exc:
         assert exc.code == "invalid_gift_card_code"
         return True
@@ -27,36 +29,36 @@ def _rejected(text: str) -> bool:
 
 def test_generated_codes_are_valid_and_plain() -> None:
     for _ in range(200):
-        code = g.generate_code()
+        code = gift_codes.generate_code()
         assert len(code) == 17
-        assert set(code) <= set(g.ALPHABET)  # the check symbol is never one of *~$=U
-        assert g.normalise_code(code) == code
+        assert set(code) <= set(gift_codes.ALPHABET)  # the check symbol is never one of *~$=U
+        assert gift_codes.normalise_code(code) == code
 
 
 def test_grouping_and_masking() -> None:
     code = _code("0123456789ABCDEF")
-    grouped = g.format_code(code)
+    grouped = gift_codes.format_code(code)
     assert grouped == f"0123-4567-89AB-CDEF-{code[-1]}"
-    assert g.masked_code(g.last4(code)) == f"••••-••••-••••-•DEF-{code[-1]}"
-    assert g.last4(code) == "DEF" + code[-1]
+    assert gift_codes.masked_code(gift_codes.last4(code)) == f"••••-••••-••••-•DEF-{code[-1]}"
+    assert gift_codes.last4(code) == "DEF" + code[-1]
 
 
 def test_crockford_check_symbol_known_values() -> None:
     # The value read as a base-32 number, mod 37: "0" -> 0, "Z" (31) -> 31, "10" (32) -> "*".
-    assert g.check_symbol("0") == "0"
-    assert g.check_symbol("Z") == "Z"
-    assert g.check_symbol("10") == "*"
-    assert g.check_symbol("14") == "U"  # 36
+    assert gift_codes.check_symbol("0") == "0"
+    assert gift_codes.check_symbol("Z") == "Z"
+    assert gift_codes.check_symbol("10") == "*"
+    assert gift_codes.check_symbol("14") == "U"  # 36
 
 
 @settings(deadline=None)  # no timings: loaded CI machines vary
 @given(bodies)
 def test_normalise_accepts_how_people_type(body: str) -> None:
     code = _code(body)
-    sloppy = " ".join(g.format_code(code).lower().split("-")) + " "
+    sloppy = " ".join(gift_codes.format_code(code).lower().split("-")) + " "
     sloppy = sloppy.replace("0", "o").replace("1", "l")
-    assert g.normalise_code(sloppy) == code
-    assert g.normalise_code(g.format_code(code).replace("1", "I")) == code
+    assert gift_codes.normalise_code(sloppy) == code
+    assert gift_codes.normalise_code(gift_codes.format_code(code).replace("1", "I")) == code
 
 
 @settings(deadline=None)  # no timings: loaded CI machines vary
@@ -64,7 +66,9 @@ def test_normalise_accepts_how_people_type(body: str) -> None:
 def test_every_single_symbol_typo_is_caught(body: str, data: st.DataObject) -> None:
     code = _code(body)
     position = data.draw(st.integers(0, len(code) - 1))
-    replacement = data.draw(st.sampled_from(g.CHECK_ALPHABET).filter(lambda s: s != code[position]))
+    replacement = data.draw(
+        st.sampled_from(gift_codes.CHECK_ALPHABET).filter(lambda s: s != code[position])
+    )
     typo = code[:position] + replacement + code[position + 1 :]
     assert _rejected(typo)
 
@@ -74,7 +78,7 @@ def test_every_single_symbol_typo_is_caught(body: str, data: st.DataObject) -> N
 def test_every_single_symbol_typo_is_caught_exhaustively(body: str) -> None:
     code = _code(body)
     for position in range(len(code)):
-        for replacement in g.CHECK_ALPHABET:
+        for replacement in gift_codes.CHECK_ALPHABET:
             if replacement != code[position]:
                 assert _rejected(code[:position] + replacement + code[position + 1 :])
 
@@ -107,14 +111,14 @@ def test_garbage_is_invalid(text: object) -> None:
 
 @pytest.mark.django_db
 def test_a_wrong_check_symbol_is_refused_before_any_query(django_assert_num_queries) -> None:
-    code = g.generate_code()
-    wrong = code[:-1] + next(s for s in g.ALPHABET if s != code[-1])
+    code = gift_codes.generate_code()
+    wrong = code[:-1] + next(s for s in gift_codes.ALPHABET if s != code[-1])
     with django_assert_num_queries(0), pytest.raises(InvalidInput) as caught:
-        g.find_card(wrong)
+        gift_codes.find_card(wrong)
     assert caught.value.code == "invalid_gift_card_code"
 
 
 @pytest.mark.django_db
 def test_unknown_valid_code_is_not_found() -> None:
     with pytest.raises(NotFound):
-        g.find_card(g.generate_code())
+        gift_codes.find_card(gift_codes.generate_code())

@@ -25,6 +25,7 @@ from tandem.booking.tests.test_concurrency import (  # noqa: F401  (a fixture)
 )
 from tandem.core.errors import ServiceError
 from tandem.payments.checkout import services as checkout
+from tandem.payments.giftcards import codes as gift_codes
 from tandem.payments.giftcards import services as g
 from tandem.payments.ledger import accounts
 from tandem.payments.models import GiftCardEvent, Payment, PaymentSource
@@ -50,7 +51,7 @@ def test_twenty_checkouts_never_overspend_one_gift_card(staff_user):
         coach = make_coach(coach_user, slug=f"coach-{i:02d}")
         client = make_user(f"friend{i:02d}@example.com", name=f"Friend {i:02d}")
         racers.append((client, coach, make_type(coach)))  # 80.00 EUR, one hour
-    code = g.format_code(card.issued_code)
+    code = gift_codes.format_code(card.issued_code)
 
     def work(index: int) -> Answer:
         client, coach, session_type = racers[index]

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from django.test import Client
 
+from tandem.payments.giftcards import codes as gift_codes
 from tandem.payments.giftcards import services as g
 from tandem.payments.models import GiftCard, GiftCardEvent, LedgerTransaction, Payment
 
@@ -41,7 +42,7 @@ def test_my_gift_cards_page(bobs_card, bob):
     page = login(bob).get("/gift-cards/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "25.00 EUR" in html and g.masked_code(bobs_card.code_hint) in html
+    assert "25.00 EUR" in html and gift_codes.masked_code(bobs_card.code_hint) in html
     assert bobs_card.issued_code[:12] not in html
     assert "Buy a gift card" in html and "Check a balance" in html and "Add a card" in html
 
@@ -63,7 +64,7 @@ def test_buy_shows_the_code_once(bob, settings):
     assert card.initial_amount == 3000 and card.purchaser == bob
     first = answer.content.decode()
     shown = re.search(r"\b(\w{4}-\w{4}-\w{4}-\w{4}-\w)\b", first).group(1)
-    assert card.code_digest == g.code_digest(g.normalise_code(shown))
+    assert card.code_digest == gift_codes.code_digest(gift_codes.normalise_code(shown))
     assert "Awaiting payment" in first
     second = client.get(f"/gift-cards/{card.public_id}/").content.decode()
     assert shown not in second and card.code_hint in second
@@ -85,13 +86,15 @@ def test_buy_errors_keep_the_input(bob):
 
 def test_balance_check_and_claim(bobs_card, charlie):
     client = login(charlie)
-    answer = client.post("/gift-cards/check/", {"check-code": g.format_code(bobs_card.issued_code)})
+    answer = client.post(
+        "/gift-cards/check/", {"check-code": gift_codes.format_code(bobs_card.issued_code)}
+    )
     assert answer.status_code == 200
     html = answer.content.decode()
     assert "25.00 EUR" in html and bobs_card.issued_code[:12] not in html
     typo = bobs_card.issued_code[:-1] + ("0" if bobs_card.issued_code[-1] != "0" else "1")
     assert client.post("/gift-cards/check/", {"check-code": typo}).status_code == 400
-    unknown = client.post("/gift-cards/check/", {"check-code": g.generate_code()})
+    unknown = client.post("/gift-cards/check/", {"check-code": gift_codes.generate_code()})
     assert unknown.status_code == 404
     held = client.post("/gift-cards/claim/", {"claim-code": bobs_card.issued_code})
     assert held.status_code == 409 and "Someone else holds this card" in held.content.decode()
