@@ -13,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from tandem.coaches.models import CoachProfile, SessionType
+from tandem.coaches import selectors as coach_selectors
+from tandem.coaches import services as coach_services
+from tandem.coaches.models import CoachProfile
 
 from .models import DateOverride, OverrideInterval, TimeOff, WeeklyInterval
 from .slots import next_available_for
@@ -45,7 +46,7 @@ def availability_replace(
     )
     # Serialise concurrent replacements of one coach's rules (PostgreSQL; SQLite's
     # IMMEDIATE transactions already serialise writers).
-    list(CoachProfile.objects.select_for_update().filter(pk=coach.pk).values_list("pk"))
+    coach_services.coach_lock(coach.pk)
     WeeklyInterval.objects.filter(coach=coach).delete()
     DateOverride.objects.filter(coach=coach).delete()
     TimeOff.objects.filter(coach=coach).delete()
@@ -70,10 +71,9 @@ def availability_replace(
         TimeOff(coach=coach, start=off.start, end=off.end, reason=off.reason)
         for off in rules.time_off
     )
-    CoachProfile.objects.filter(pk=coach.pk).update(
-        daily_cap=rules.daily_cap, weekly_cap=rules.weekly_cap
+    coach_services.coach_caps_set(
+        coach=coach, daily_cap=rules.daily_cap, weekly_cap=rules.weekly_cap
     )
-    coach.daily_cap, coach.weekly_cap = rules.daily_cap, rules.weekly_cap
     schedule_refresh_next_available([coach.pk])
     return rules
 
@@ -97,11 +97,7 @@ def refresh_next_available(coach_ids: Iterable[int]) -> None:
     ids = sorted({int(pk) for pk in coach_ids})
     for offset in range(0, len(ids), REFRESH_BATCH):
         batch = ids[offset : offset + REFRESH_BATCH]
-        coaches = list(
-            CoachProfile.objects.filter(pk__in=batch).only(
-                "pk", "timezone", "daily_cap", "weekly_cap", "next_available_at"
-            )
-        )
+        coaches = coach_selectors.coaches_for_next_available(batch)
         found = next_available_for(coaches, now=timezone.now())
         changed = []
         for coach in coaches:
@@ -110,7 +106,7 @@ def refresh_next_available(coach_ids: Iterable[int]) -> None:
                 coach.next_available_at = value
                 changed.append(coach)
         if changed:
-            CoachProfile.objects.bulk_update(changed, ["next_available_at"])
+            coach_services.next_available_store(changed)
 
 
 def stale_next_available_ids(*, now: datetime, everyone: bool = False) -> list[int]:
@@ -119,11 +115,4 @@ def stale_next_available_ids(*, now: datetime, everyone: bool = False) -> list[i
     Stale: a value in the past, or no value while the coach has an active session type (a
     coach without one stays null). `everyone`: every listed coach with a value or a type.
     """
-    has_type = Exists(SessionType.objects.filter(coach=OuterRef("pk"), is_active=True))
-    unset = Q(next_available_at__isnull=True) & Q(has_type)
-    if everyone:
-        stale = unset | Q(next_available_at__isnull=False)
-    else:
-        stale = unset | Q(next_available_at__lt=now)
-    coaches = CoachProfile.objects.filter(is_verified=True, is_active=True).filter(stale)
-    return list(coaches.order_by("pk").values_list("pk", flat=True))
+    return coach_selectors.coach_ids_with_stale_next_available(now=now, everyone=everyone)

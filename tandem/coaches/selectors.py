@@ -11,7 +11,7 @@ rates): see `coach_directory`.
 
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -506,3 +506,30 @@ def _available_in(
         ]
 
     return rows.filter(next_available_at__lt=end), verify
+
+
+# --- For availability's next-available refresh ---------------------------------------------------
+
+
+def coaches_for_next_available(coach_ids: Sequence[int]) -> list[CoachProfile]:
+    """These coaches with what computing next_available_at reads (zone, caps, stored value)."""
+    return list(
+        CoachProfile.objects.filter(pk__in=coach_ids).only(
+            "pk", "timezone", "daily_cap", "weekly_cap", "next_available_at"
+        )
+    )
+
+
+def coach_ids_with_stale_next_available(*, now: datetime, everyone: bool = False) -> list[int]:
+    """Verified, active coaches whose next_available_at needs recomputing, by pk.
+
+    Stale: a value in the past, or no value while the coach has an active session type (a
+    coach without one stays null). `everyone`: every such coach with a value or a type.
+    """
+    unset = Q(next_available_at__isnull=True) & Q(_has_active_session_type())
+    if everyone:
+        stale = unset | Q(next_available_at__isnull=False)
+    else:
+        stale = unset | Q(next_available_at__lt=now)
+    coaches = CoachProfile.objects.filter(is_verified=True, is_active=True).filter(stale)
+    return list(coaches.order_by("pk").values_list("pk", flat=True))

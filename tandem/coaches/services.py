@@ -9,7 +9,7 @@ transaction, and keeps the directory's denormalised columns in step:
 
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -579,3 +579,23 @@ def session_type_delete(*, coach: CoachProfile, session_type_id: Any) -> None:
         )
     session_type.delete()
     _after_session_type_write(coach)
+
+
+# --- Columns availability keeps (called by availability.services) -----------------------------
+
+
+def coach_lock(coach_id: int) -> None:
+    """Lock the coach's row until the transaction ends: serialises concurrent replacements of
+    one coach's availability (PostgreSQL; SQLite's IMMEDIATE transactions already do)."""
+    list(CoachProfile.objects.select_for_update().filter(pk=coach_id).values_list("pk"))
+
+
+def coach_caps_set(*, coach: CoachProfile, daily_cap: int | None, weekly_cap: int | None) -> None:
+    """Store the booking caps availability validated (one UPDATE); `coach` follows."""
+    CoachProfile.objects.filter(pk=coach.pk).update(daily_cap=daily_cap, weekly_cap=weekly_cap)
+    coach.daily_cap, coach.weekly_cap = daily_cap, weekly_cap
+
+
+def next_available_store(coaches: Sequence[CoachProfile]) -> None:
+    """Store these coaches' next_available_at, that column only (one bulk UPDATE)."""
+    CoachProfile.objects.bulk_update(coaches, ["next_available_at"])

@@ -17,7 +17,6 @@ TANDEM = Path(__file__).resolve().parents[2]
 # file (relative to tandem/) -> the other apps whose managers it still uses.
 MANAGER_BASELINE: dict[str, set[str]] = {
     "availability/selectors.py": {"coaches"},
-    "availability/services.py": {"coaches"},
     "coaches/search.py": {"accounts"},
     # Data generators (the top-layer demo app) write every app's tables directly on purpose:
     # seed_demo converges fixed rows (get_or_create by natural key) and gen_bench_data
