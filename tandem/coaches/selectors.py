@@ -487,7 +487,7 @@ def _available_in(
     - next_available_at in [start, end): that slot is in the window — accepted as is.
     - next_available_at < start: free earlier, maybe in the window too. The engine decides,
       through availability's has_slot_between (`availability_hook`; one call per batch of a
-      page, so the query count stays bounded). Without availability these are left out: every coach
+      page, so the query count stays bounded). Without it these are left out: every coach
       shown then does have a slot in the window, though some who do may be missed.
     """
     checker = _slot_checker()
