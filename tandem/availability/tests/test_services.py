@@ -344,7 +344,7 @@ def test_stale_ids_are_listed_coaches_with_a_past_value_or_none_despite_a_type(
 # --- availability_replace ----------------------------------------------------------------------
 
 
-def replace(coach: CoachProfile, **changes) -> validation.Rules:  # type: ignore[no-untyped-def]
+def replace(coach: CoachProfile, **changes) -> validation.Rules:
     values = {
         "weekly": [WeeklyInput(0, 540, 720)],
         "overrides": [],
@@ -517,7 +517,7 @@ def test_a_failure_while_writing_leaves_the_old_rules(coach, monkeypatch):
     before = rules_of(coach)
 
     # when the last insert fails after the old rows were deleted
-    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(TimeOff.objects, "bulk_create", broken)
@@ -530,7 +530,7 @@ def test_a_failure_while_writing_leaves_the_old_rules(coach, monkeypatch):
 # --- parse_slot_range -------------------------------------------------------------------------
 
 
-def parse(**values):  # type: ignore[no-untyped-def]
+def parse(**values):
     kwargs = {"start": None, "end": None, "tz": None, "default_tz": "Europe/London", "now": NOW}
     kwargs.update(values)
     return validation.parse_slot_range(**kwargs)

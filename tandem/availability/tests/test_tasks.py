@@ -18,7 +18,7 @@ from .conftest import add_weekly, make_coach, make_type, utc
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
-def next_at(coach: CoachProfile):  # type: ignore[no-untyped-def]
+def next_at(coach: CoachProfile):
     return CoachProfile.objects.get(pk=coach.pk).next_available_at
 
 
