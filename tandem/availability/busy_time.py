@@ -5,7 +5,7 @@ client's live hold, takes the time. The loader (`loader.py`) reads rules and bus
 coaches in ONE hand-written statement (it runs inside every booking's transaction), so an app
 above plugs in the SQL that selects its busy rows instead of availability importing its
 models. Booking registers its source at start-up (`BookingConfig.ready` →
-`tandem/booking/busy_time.py`); without a registered source nothing is busy.
+`tandem/booking/sql.py`, `busy_branches`); without a registered source nothing is busy.
 
 The contract. A source is a function `(BusyRequest) -> Sequence[BusyBranch]`, called once per
 load. A branch is the `<table> WHERE <condition>` text that follows `FROM`, with its

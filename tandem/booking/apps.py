@@ -10,6 +10,6 @@ class BookingConfig(AppConfig):
         # its busy-time seam (tandem/availability/busy_time.py), never by importing booking.
         from tandem.availability import busy_time
 
-        from .busy_time import busy_branches
+        from .sql import busy_branches
 
         busy_time.register(busy_branches)

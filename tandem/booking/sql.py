@@ -4,9 +4,11 @@ They all run inside every booking's transaction, where the ORM's query compilati
 of the CPU (bench/README.md, "What made the booking path 4x cheaper"): the statement that
 opens a booking (lock the coach, read the Idempotency-Key's record, whether lapsed requests
 wait, whether the client holds a time), the idempotency replay look-up, the hold delete and
-the inserts of the booking, its history event and its idempotency record. Everything else in
-booking uses the ORM. Values and instances go through `tandem.core.sql`, which converts them
-exactly as the ORM would.
+the inserts of the booking, its history event and its idempotency record; and booking's part
+of availability's one hand-written statement (its busy time: `busy_branches`, registered in
+BookingConfig.ready through availability's seam, availability/busy_time.py). Everything else
+in booking uses the ORM. Values and instances go through `tandem.core.sql`, which converts
+them exactly as the ORM would.
 
 `tandem.core.sql` sends no model signals, so `INSERTED_MODELS` lists the models written here
 by `insert`; none of them may have a signal receiver (a test checks it).
@@ -15,6 +17,7 @@ by `insert`; none of them may have a signal receiver (a test checks it).
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -22,6 +25,7 @@ from typing import cast
 from django.db import connection
 
 from tandem.accounts.models import User
+from tandem.availability.busy_time import BusyBranch, BusyRequest
 from tandem.coaches.models import CoachProfile
 from tandem.core import sql as core_sql
 
@@ -145,3 +149,57 @@ def insert(obj: Booking | BookingEvent | IdempotencyRecord) -> None:
     if not isinstance(obj, INSERTED_MODELS):
         raise TypeError(f"{type(obj).__name__} is not written by hand; use the ORM.")
     core_sql.insert(obj)
+
+
+# --- Busy time, for availability's loader -------------------------------------------------------
+
+# Written out, not bound: they are the partial indexes' condition, which a plan made once
+# for any parameter values (a prepared statement's generic plan) can only use if it sees them.
+_ACTIVE = "(" + ", ".join(f"'{status}'" for status in Booking.ACTIVE_STATUSES) + ")"
+
+
+def busy_branches(request: BusyRequest) -> Sequence[BusyBranch]:
+    """Active bookings, and (when the view has a `now`) other clients' live holds: the
+    `FROM ... WHERE` branches of availability's statement (the contract in
+    availability/busy_time.py)."""
+    ids, view = request.ids, request.view
+    bookings = (
+        f"booking_booking WHERE coach_id IN ({ids})"
+        f" AND status IN {_ACTIVE} AND ((blocked_end > %s AND blocked_start < %s)"
+    )
+    params: list[object] = [
+        *request.coach_ids,
+        core_sql.instant(request.lo),
+        core_sql.instant(request.hi),
+    ]
+    if request.caps_window is not None:
+        bookings += " OR (start >= %s AND start < %s)"
+        params += [
+            core_sql.instant(request.caps_window[0]),
+            core_sql.instant(request.caps_window[1]),
+        ]
+    bookings += ")"
+    if view.now is not None:
+        # A request the coach left unanswered past its deadline no longer holds the slot.
+        bookings += f" AND NOT ({lapsed_requests_sql()})"
+        params.append(core_sql.instant(view.now))
+    if view.exclude_booking_id is not None:
+        bookings += " AND id <> %s"
+        params.append(view.exclude_booking_id)
+    branches = [BusyBranch(bookings, params, counted=True)]
+    if view.now is not None:
+        holds = (
+            f"booking_hold WHERE coach_id IN ({ids})"
+            " AND expires_at > %s AND blocked_end > %s AND blocked_start < %s"
+        )
+        hold_params: list[object] = [
+            *request.coach_ids,
+            core_sql.instant(view.now),
+            core_sql.instant(request.lo),
+            core_sql.instant(request.hi),
+        ]
+        if view.client_id is not None:
+            holds += " AND client_id <> %s"
+            hold_params.append(view.client_id)
+        branches.append(BusyBranch(holds, hold_params, counted=False))
+    return branches

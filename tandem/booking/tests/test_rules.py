@@ -1,6 +1,7 @@
 """'A request has lapsed' is one rule in three forms (booking/rules.py): the Python predicate,
-the ORM filter and the SQL of the statement that opens every booking must agree, above all at
-the deadline itself. Runs on SQLite and, with DATABASE_URL set, on PostgreSQL."""
+the ORM filter and the SQL (in the statement that opens every booking and in the busy time
+availability's slots read) must agree, above all at the deadline itself. Runs on SQLite and,
+with DATABASE_URL set, on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import transaction
 
+from tandem.availability.busy_time import BusyRequest, BusyView
+from tandem.booking import sql as booking_sql
 from tandem.booking.models import Booking
 from tandem.booking.rules import lapsed_requests, lapsed_requests_sql, request_has_lapsed
 from tandem.booking.services import expire_due_requests
@@ -59,6 +62,21 @@ def _lapsed_by_sql(now: datetime, *, negated: bool = False) -> set[int]:
     return {row[0] for row in core_sql.fetch(statement, [core_sql.instant(now)])}
 
 
+def _busy(coach_id: int, now: datetime) -> set[int]:
+    """The bookings booking's busy-time branch gives availability's loader at `now`."""
+    request = BusyRequest(
+        coach_ids=[coach_id],
+        ids="%s",
+        lo=DEADLINE - timedelta(days=30),
+        hi=DEADLINE + timedelta(days=30),
+        caps_window=None,
+        view=BusyView(now=now),
+    )
+    [bookings, _holds] = booking_sql.busy_branches(request)
+    rows = core_sql.fetch(f"SELECT id FROM {bookings.from_where}", bookings.params)
+    return {row[0] for row in rows}
+
+
 @pytest.mark.parametrize(("label", "now", "due"), NOWS, ids=[n[0] for n in NOWS])
 def test_python_orm_and_sql_agree_at_the_deadline(bookings, coach, bob, label, now, due):
     by_python = {b.pk for b in bookings.values() if request_has_lapsed(b, now)}
@@ -69,6 +87,8 @@ def test_python_orm_and_sql_agree_at_the_deadline(bookings, coach, bob, label, n
     everything = {b.pk for b in bookings.values()}
     by_orm_not = set(Booking.objects.exclude(lapsed_requests(now)).values_list("pk", flat=True))
     assert everything - by_python == by_orm_not == _lapsed_by_sql(now, negated=True)
+    # Availability's slots: a lapsed request no longer takes the coach's time.
+    assert _busy(coach.pk, now) == {b.pk for b in bookings.values() if b.is_active} - by_python
     # The statement that opens every booking asks the same question of the coach.
     with transaction.atomic():
         lock = lock_for_booking(coach.pk, client_id=bob.pk, scope=SCOPE, key=None, now=now)
