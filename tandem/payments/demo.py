@@ -68,7 +68,8 @@ def _invoices_for_sessions(now: datetime) -> None:
 
 
 def _package(coach: CoachProfile, alice: User, bob: User, now: datetime) -> None:
-    from .packages.services import package_buy, package_offer_create
+    from .packages.offers import package_offer_create
+    from .packages.services import package_buy
 
     session_type = coach.session_types.filter(name="Coaching session", is_active=True).first()
     if session_type is None:

@@ -15,7 +15,7 @@ from tandem.notifications.models import Notification
 from tandem.payments.checkout import services as checkout
 from tandem.payments.models import PackagePurchase
 from tandem.payments.packages import services as packages
-from tandem.payments.packages.services import package_offer_create
+from tandem.payments.packages.offers import package_offer_create
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

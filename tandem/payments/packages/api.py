@@ -18,7 +18,7 @@ from tandem.core.errors import NotFound
 
 from ..ledger import money
 from ..models import PackageOffer, Payment
-from . import selectors, services
+from . import offers, selectors, services
 from .schemas import BuyIn, BuyOut, MyOfferOut, OfferCreateIn, OfferOut, OfferUpdateIn, PurchaseOut
 
 router = Router(tags=["packages"])
@@ -125,7 +125,7 @@ def my_offers(request: HttpRequest) -> list[dict]:
 
 @router.post("/me/coach/packages", response={201: MyOfferOut}, summary="Offer a package")
 def create_offer(request: HttpRequest, payload: OfferCreateIn) -> Status:
-    offer = services.package_offer_create(coach_user=request.user, **payload.model_dump())
+    offer = offers.package_offer_create(coach_user=request.user, **payload.model_dump())
     return Status(201, _my_offer(offer))
 
 
@@ -136,7 +136,7 @@ def create_offer(request: HttpRequest, payload: OfferCreateIn) -> Status:
 )
 def update_offer(request: HttpRequest, offer_id: str, payload: OfferUpdateIn) -> dict:
     changes = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
-    offer = services.package_offer_update(coach_user=request.user, offer_id=offer_id, **changes)
+    offer = offers.package_offer_update(coach_user=request.user, offer_id=offer_id, **changes)
     return _my_offer(offer)
 
 
@@ -146,7 +146,7 @@ def update_offer(request: HttpRequest, offer_id: str, payload: OfferUpdateIn) ->
     summary="Stop selling a package (purchases already made stay valid)",
 )
 def delete_offer(request: HttpRequest, offer_id: str) -> Status:
-    services.package_offer_deactivate(coach_user=request.user, offer_id=offer_id)
+    offers.package_offer_deactivate(coach_user=request.user, offer_id=offer_id)
     return Status(204, None)
 
 

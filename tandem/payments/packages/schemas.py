@@ -12,7 +12,8 @@ from pydantic import Field, StrictBool, StrictInt
 
 from tandem.core.schemas import InputSchema
 
-from .services import MAX_GIFT_CODE, MAX_NAME
+from .offers import MAX_NAME
+from .services import MAX_GIFT_CODE
 
 _DOCS = {
     "session_type_id": "Public id of one of your session types; the package's sessions are of "

@@ -13,7 +13,7 @@ from tandem.coaches.models import CoachProfile, SessionType
 
 from ..ledger import money
 from ..models import PackageCredit, PackageOffer, PackagePurchase, Payment
-from .services import offer_saving, parse_uuid, session_price_minor
+from .offers import offer_saving, parse_uuid, session_price_minor
 
 
 def available_credit(

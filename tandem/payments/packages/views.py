@@ -27,7 +27,7 @@ from tandem.core.idempotency import MAX_KEY
 
 from ..ledger import money
 from ..models import PackageOffer
-from . import selectors, services
+from . import offers, selectors, services
 
 # --- Forms -------------------------------------------------------------------------------------
 
@@ -35,13 +35,13 @@ from . import selectors, services
 class OfferForm(forms.Form):
     session_type_id = forms.ChoiceField(label="Session type")
     name = forms.CharField(
-        label="Name", max_length=services.MAX_NAME, help_text="For example “Five sessions”."
+        label="Name", max_length=offers.MAX_NAME, help_text="For example “Five sessions”."
     )
     sessions = forms.IntegerField(
         label="Sessions",
-        min_value=services.MIN_SESSIONS,
-        max_value=services.MAX_SESSIONS,
-        help_text=f"{services.MIN_SESSIONS} to {services.MAX_SESSIONS}.",
+        min_value=offers.MIN_SESSIONS,
+        max_value=offers.MAX_SESSIONS,
+        help_text=f"{offers.MIN_SESSIONS} to {offers.MAX_SESSIONS}.",
     )
     price = forms.DecimalField(
         label="Price of the package",
@@ -52,8 +52,8 @@ class OfferForm(forms.Form):
     )
     valid_days = forms.IntegerField(
         label="Valid for (days)",
-        min_value=services.MIN_VALID_DAYS,
-        max_value=services.MAX_VALID_DAYS,
+        min_value=offers.MIN_VALID_DAYS,
+        max_value=offers.MAX_VALID_DAYS,
         help_text="Counted from payment. Sessions not booked by then are forfeited.",
     )
 
@@ -135,7 +135,7 @@ def coach_package_new(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _offer_form_page(request, coach, form, None, status=400)
     try:
-        offer = services.package_offer_create(coach_user=request.user, **form.cleaned_data)
+        offer = offers.package_offer_create(coach_user=request.user, **form.cleaned_data)
     except ServiceError as exc:
         add_service_error(form, exc)
         return _offer_form_page(request, coach, form, None, status=exc.status)
@@ -161,7 +161,7 @@ def coach_package_edit(request: HttpRequest, offer_id: uuid.UUID) -> HttpRespons
     if not form.is_valid():
         return _offer_form_page(request, coach, form, offer, status=400)
     try:
-        offer = services.package_offer_update(
+        offer = offers.package_offer_update(
             coach_user=request.user, offer_id=offer.public_id, **form.cleaned_data
         )
     except ServiceError as exc:
@@ -178,7 +178,7 @@ def coach_package_active(request: HttpRequest, offer_id: uuid.UUID) -> HttpRespo
     offer = _own_offer(coach, offer_id)
     if request.POST.get("is_active") == "true":
         try:
-            services.package_offer_update(
+            offers.package_offer_update(
                 coach_user=request.user, offer_id=offer.public_id, is_active=True
             )
         except ServiceError as exc:
@@ -186,7 +186,7 @@ def coach_package_active(request: HttpRequest, offer_id: uuid.UUID) -> HttpRespo
         else:
             messages.success(request, f"“{offer.name}” is on sale again.")
     else:
-        services.package_offer_deactivate(coach_user=request.user, offer_id=offer.public_id)
+        offers.package_offer_deactivate(coach_user=request.user, offer_id=offer.public_id)
         messages.success(
             request, f"“{offer.name}” is no longer on sale. Packages already bought stay valid."
         )

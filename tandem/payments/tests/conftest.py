@@ -49,7 +49,7 @@ def pk_type(pk_coach):
 
 @pytest.fixture
 def pk_offer(alice, pk_type):
-    from tandem.payments.packages.services import package_offer_create
+    from tandem.payments.packages.offers import package_offer_create
 
     return package_offer_create(
         coach_user=alice,

@@ -30,6 +30,7 @@ from tandem.payments.models import (
     PaymentSource,
     Refund,
 )
+from tandem.payments.packages import offers as package_offers
 from tandem.payments.packages import services as packages
 
 from .ledger_checks import assert_ledger_sound
@@ -73,7 +74,7 @@ def bobs(alice, bob, staff_user) -> Bobs:
     card = giftcards.giftcard_buy(
         client=bob, amount=5000, currency="EUR", recipient_email="", pay_with=None
     ).card
-    offer = packages.package_offer_create(
+    offer = package_offers.package_offer_create(
         coach_user=alice,
         session_type_id=session_type.public_id,
         name="Five sessions",

@@ -176,7 +176,7 @@ def test_a_package_credit_is_listed_as_the_source(coach, session_type, bob, alic
 
 @pytest.fixture
 def pk_offer(alice, coach):
-    from tandem.payments.packages.services import package_offer_create
+    from tandem.payments.packages.offers import package_offer_create
 
     session_type = make_type(coach, price=Decimal("80.00"), currency="EUR")
     return package_offer_create(

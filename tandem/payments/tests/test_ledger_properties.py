@@ -77,6 +77,7 @@ from tandem.payments.models import (
     Payout,
     Refund,
 )
+from tandem.payments.packages import offers as package_offers
 from tandem.payments.packages import services as packages
 from tandem.payments.payouts import services as payouts
 
@@ -157,7 +158,7 @@ def build_world() -> World:
             currency=currency,
             requires_confirmation=True,
         )
-        offer = packages.package_offer_create(
+        offer = package_offers.package_offer_create(
             coach_user=user,
             session_type_id=hour.public_id,
             name="Bundle",

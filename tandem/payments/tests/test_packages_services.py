@@ -25,6 +25,7 @@ from tandem.payments.models import (
     PackagePurchase,
     Payment,
 )
+from tandem.payments.packages import offers as package_offers
 from tandem.payments.packages import selectors, services
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def snapshot() -> tuple:
 
 
 def test_offer_create_prices_in_the_session_types_currency_and_shows_the_saving(alice, pk_type):
-    offer = services.package_offer_create(
+    offer = package_offers.package_offer_create(
         coach_user=alice,
         session_type_id=str(pk_type.public_id),
         name="  Five sessions  ",
@@ -74,7 +75,7 @@ def test_offer_create_prices_in_the_session_types_currency_and_shows_the_saving(
         180,
     )
     assert offer.is_active
-    assert services.offer_saving(offer) == 5 * 8000 - 36000
+    assert package_offers.offer_saving(offer) == 5 * 8000 - 36000
     view = selectors.offer_view(offer)
     assert view.saving_display == "40.00 EUR"
     assert view.price_display == "360.00 EUR"
@@ -82,7 +83,7 @@ def test_offer_create_prices_in_the_session_types_currency_and_shows_the_saving(
 
 def test_offer_in_jpy_has_no_minor_digits(alice, pk_coach):
     yen = make_type(pk_coach, name="Yen session", price=Decimal("8000"), currency="JPY")
-    offer = services.package_offer_create(
+    offer = package_offers.package_offer_create(
         coach_user=alice,
         session_type_id=yen.public_id,
         name="Yen pack",
@@ -92,7 +93,7 @@ def test_offer_in_jpy_has_no_minor_digits(alice, pk_coach):
     )
     assert (offer.price, offer.currency) == (20000, "JPY")
     with pytest.raises(InvalidInput):
-        services.package_offer_create(
+        package_offers.package_offer_create(
             coach_user=alice,
             session_type_id=yen.public_id,
             name="Yen pack",
@@ -129,14 +130,16 @@ def test_offer_refuses_bad_input_and_creates_nothing(alice, pk_type, field, valu
     values = {"name": "Five", "sessions": 5, "price": "360", "valid_days": 180, field: value}
     before = snapshot()
     with pytest.raises(InvalidInput) as error:
-        services.package_offer_create(coach_user=alice, session_type_id=pk_type.public_id, **values)
+        package_offers.package_offer_create(
+            coach_user=alice, session_type_id=pk_type.public_id, **values
+        )
     assert field in error.value.fields
     assert snapshot() == before
 
 
 def test_offer_bounds_are_inclusive(alice, pk_type):
     for sessions, days in ((2, 1), (100, 3650)):
-        offer = services.package_offer_create(
+        offer = package_offers.package_offer_create(
             coach_user=alice,
             session_type_id=pk_type.public_id,
             name="Edge",
@@ -151,7 +154,7 @@ def test_only_the_owner_of_the_session_type_may_offer_it(charlie, bob, pk_type, 
     before = snapshot()
     for user in (charlie, bob):  # another coach; not a coach at all
         with pytest.raises(NotFound):
-            services.package_offer_create(
+            package_offers.package_offer_create(
                 coach_user=user,
                 session_type_id=pk_type.public_id,
                 name="Stolen",
@@ -160,7 +163,7 @@ def test_only_the_owner_of_the_session_type_may_offer_it(charlie, bob, pk_type, 
                 valid_days=10,
             )
     with pytest.raises(NotFound):
-        services.package_offer_create(
+        package_offers.package_offer_create(
             coach_user=charlie,
             session_type_id="not-a-uuid",
             name="x",
@@ -174,24 +177,30 @@ def test_only_the_owner_of_the_session_type_may_offer_it(charlie, bob, pk_type, 
 def test_charlie_cannot_change_or_deactivate_alices_offer(charlie, pk_offer, pk_other_coach):
     before = snapshot()
     with pytest.raises(NotFound):
-        services.package_offer_update(coach_user=charlie, offer_id=pk_offer.public_id, price="1")
+        package_offers.package_offer_update(
+            coach_user=charlie, offer_id=pk_offer.public_id, price="1"
+        )
     with pytest.raises(NotFound):
-        services.package_offer_deactivate(coach_user=charlie, offer_id=pk_offer.public_id)
+        package_offers.package_offer_deactivate(coach_user=charlie, offer_id=pk_offer.public_id)
     assert snapshot() == before
 
 
 def test_offer_update_and_deactivate(alice, pk_offer):
-    offer = services.package_offer_update(
+    offer = package_offers.package_offer_update(
         coach_user=alice, offer_id=pk_offer.public_id, price="300.50", sessions=4, name="Four"
     )
     assert (offer.price, offer.sessions, offer.name) == (30050, 4, "Four")
     with pytest.raises(InvalidInput):
-        services.package_offer_update(coach_user=alice, offer_id=pk_offer.public_id, sessions=0)
+        package_offers.package_offer_update(
+            coach_user=alice, offer_id=pk_offer.public_id, sessions=0
+        )
     with pytest.raises(InvalidInput):
-        services.package_offer_update(coach_user=alice, offer_id=pk_offer.public_id, colour="red")
+        package_offers.package_offer_update(
+            coach_user=alice, offer_id=pk_offer.public_id, colour="red"
+        )
     offer.refresh_from_db()
     assert offer.sessions == 4
-    services.package_offer_deactivate(coach_user=alice, offer_id=pk_offer.public_id)
+    package_offers.package_offer_deactivate(coach_user=alice, offer_id=pk_offer.public_id)
     offer.refresh_from_db()
     assert not offer.is_active
     assert selectors.public_offers(offer.coach) == []
@@ -201,7 +210,7 @@ def test_offer_for_an_inactive_session_type_is_refused(alice, pk_type):
     pk_type.is_active = False
     pk_type.save()
     with pytest.raises(InvalidInput):
-        services.package_offer_create(
+        package_offers.package_offer_create(
             coach_user=alice,
             session_type_id=pk_type.public_id,
             name="Five",
@@ -224,7 +233,7 @@ def test_credit_values_sum_to_the_price(price: int, sessions: int) -> None:
 
 
 def test_bought_credits_sum_to_the_price(bob, alice, pk_type):
-    offer = services.package_offer_create(
+    offer = package_offers.package_offer_create(
         coach_user=alice,
         session_type_id=pk_type.public_id,
         name="Seven",
@@ -300,10 +309,12 @@ def test_inactive_offer_unlisted_coach_or_unknown_id_answers_404(alice, bob, pk_
     for offer_id in ("nope", "00000000-0000-0000-0000-000000000000", "x\x00" * 40):
         with pytest.raises(NotFound):
             services.package_buy(client=bob, offer_id=offer_id, pay_with=MANUAL)
-    services.package_offer_deactivate(coach_user=alice, offer_id=pk_offer.public_id)
+    package_offers.package_offer_deactivate(coach_user=alice, offer_id=pk_offer.public_id)
     with pytest.raises(NotFound):
         buy(bob, pk_offer)
-    services.package_offer_update(coach_user=alice, offer_id=pk_offer.public_id, is_active=True)
+    package_offers.package_offer_update(
+        coach_user=alice, offer_id=pk_offer.public_id, is_active=True
+    )
     pk_offer.coach.is_verified = False
     pk_offer.coach.save()
     with pytest.raises(NotFound):
@@ -320,7 +331,7 @@ def test_buy_with_the_same_idempotency_key_returns_the_same_purchase(alice, bob,
     assert again.payment.pk == first.payment.pk
     assert PackagePurchase.objects.count() == 1
     assert Payment.objects.count() == 1
-    other = services.package_offer_create(
+    other = package_offers.package_offer_create(
         coach_user=alice,
         session_type_id=pk_offer.session_type.public_id,
         name="Ten",
