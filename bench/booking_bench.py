@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/booking_bench.py [--db tandem_bench] [--layer service|http|both]
         [--clients 20] [--coaches 20] [--duration 15] [--web-workers 2]
-        [--client lean|httpx] [--skip-insert]
+        [--client lean|httpx] [--rate R] [--load-fraction 0.7] [--skip-insert]
 
 Sets up its own data in the benchmark database (migrates it, and creates it if missing):
 `--coaches` verified coaches open around the clock every day with a 30-minute session type,
@@ -14,26 +14,32 @@ client books one distinct free slot after the other, as fast as it is answered:
   transaction itself (lock, availability check, insert, history, idempotency record, commit,
   the task enqueued in its transaction), without HTTP;
 - `http`: uvicorn (started here, `--web-workers` processes, DEBUG off) serves the real
-  `POST /api/v1/bookings` with `Authorization: Bearer` and `Idempotency-Key`; one asyncio
-  process holds the `--clients` concurrent clients, each on its own keep-alive connection.
-  The figure includes auth, routing, middleware, the response's own queries and the client,
-  all on the same cores. The server runs the project's settings (a psycopg connection pool
-  per process). The web workers' and the client's CPU per booking are printed too.
+  API; one asyncio process holds the `--clients` concurrent clients, each on its own
+  keep-alive connection with `Authorization: Bearer`. Against that one server it measures, in
+  turn: the saturation rate (closed loop) of the trivial authenticated `GET /api/v1/me`; the
+  saturation rate of `POST /api/v1/bookings` (with an Idempotency-Key); then bookings paced
+  at `--load-fraction` (0.7) of that rate, for their latency. It prints both rates per web
+  process, their ratio (target: booking >= 0.3 x /me) and the p99 at 70 % (target <= 100
+  ms). With `--rate R` it runs only bookings paced at R. The figures include auth, routing,
+  middleware, the response's own queries and the client, all on the same cores. The server
+  runs the project's settings (a psycopg connection pool per process). The web workers' and
+  the client's CPU per request are printed too.
 
   The client is hand-written HTTP/1.1 on asyncio streams (`LeanHTTP`) by default: real
   clients are not on the server's machine, and httpx spent ~1.4 ms of CPU per request here,
   taken from the server's two cores (the lean client ~0.2 ms). It is still strict: only a
-  201 whose body is the confirmed booking counts, any other status or a broken connection is
-  an error. `--client httpx` measures with httpx instead.
+  201 whose body is the confirmed booking (or a 200 with the profile) counts, any other
+  status or a broken connection is an error. `--client httpx` measures with httpx instead.
 
 Finally the same number of processes insert single rows into a plain table of the same
 database for the same time (autocommit, psycopg directly): the database's own ceiling for
 one-row write transactions here, and the booking rate is reported as a fraction of it.
 
-Targets: >= 200 bookings/s with p99 <= 100 ms. Exit status 0 when every measured layer meets
-them, 1 otherwise. Bookings, history, idempotency records and tasks made by the benchmark are
-deleted before each phase and at the end; the users, coaches and tokens are kept for the next
-run. It refuses the database named `test` (the development and test one).
+Targets: service layer >= 200 bookings/s with p99 <= 100 ms; HTTP booking >= 0.3 x the /me
+rate and p99 <= 100 ms at 70 % of its saturation. Exit status 0 when every measured layer
+meets them, 1 otherwise. Bookings, history, idempotency records and tasks made by the
+benchmark are deleted before each phase and at the end; the users, coaches and tokens are
+kept for the next run. It refuses the database named `test` (the development and test one).
 """
 
 from __future__ import annotations
