@@ -14,14 +14,17 @@ from django.db import transaction
 from tandem.accounts.models import User
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile
-
-from .checkout.refunds import refund_payment
-from .checkout.services import PayWith, invoice_mark_paid, payment_open
-from .ledger import accounts
-from .ledger import services as ledger
-from .ledger.money import from_minor, to_minor
-from .models import GiftCard, PackageOffer, PackagePurchase, Payment, Payout
-from .quiet import without_emails
+from tandem.payments.checkout.refunds import refund_payment
+from tandem.payments.checkout.services import PayWith, invoice_mark_paid, payment_open
+from tandem.payments.giftcards.services import giftcard_issue
+from tandem.payments.ledger import accounts
+from tandem.payments.ledger import services as ledger
+from tandem.payments.ledger.money import from_minor, to_minor
+from tandem.payments.models import GiftCard, PackageOffer, PackagePurchase, Payment, Payout
+from tandem.payments.packages.offers import package_offer_create
+from tandem.payments.packages.services import package_buy
+from tandem.payments.payouts.services import payout_create_for
+from tandem.payments.quiet import without_emails
 
 INVOICE = PayWith(package=False, use_credit=False, provider="manual")
 
@@ -68,9 +71,6 @@ def _invoices_for_sessions(now: datetime) -> None:
 
 
 def _package(coach: CoachProfile, alice: User, bob: User, now: datetime) -> None:
-    from .packages.offers import package_offer_create
-    from .packages.services import package_buy
-
     session_type = coach.session_types.filter(name="Coaching session", is_active=True).first()
     if session_type is None:
         return
@@ -107,8 +107,6 @@ def _credit(user: User, currency: str, amount: int, now: datetime) -> None:
 
 
 def _gift_card(staff: User, charlie: User, now: datetime) -> None:
-    from .giftcards.services import giftcard_issue
-
     if GiftCard.objects.filter(recipient_email=charlie.email).exists():
         return
     giftcard_issue(
@@ -122,8 +120,6 @@ def _gift_card(staff: User, charlie: User, now: datetime) -> None:
 
 
 def _payout(coach: CoachProfile, now: datetime) -> None:
-    from .payouts.services import payout_create_for
-
     if Payout.objects.filter(coach=coach).exists():
         return
     payout_create_for(coach, period_end=(now - timedelta(days=1)).date(), now=now)

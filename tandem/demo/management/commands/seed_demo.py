@@ -25,8 +25,8 @@ from tandem.accounts.models import CoachApplication, User
 from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
+from tandem.demo.payments import seed_payments
 from tandem.orgs.models import Membership, Organisation
-from tandem.payments.demo import seed_payments
 
 DEMO_PASSWORD = "tandem-demo-2026"
 
