@@ -64,6 +64,12 @@ def user_by_pk(user_id: int) -> User:
     return User.objects.get(pk=user_id)
 
 
+def users_with_pk(user_id: int | OuterRef) -> QuerySet[User]:
+    """The user row with this primary key, as a queryset for another app to annotate or to
+    use as a subquery (`users_with_pk(OuterRef("user_id"))`): no query of its own."""
+    return User.objects.filter(pk=user_id)
+
+
 def active_user_by_public_id(public_id: uuid.UUID) -> User | None:
     """An active account by its public id, or None (callers decide what each may see)."""
     return User.objects.filter(public_id=public_id, is_active=True).first()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Path, Query, Router
 
 from tandem.accounts.auth import optional_viewer
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import NotFound
 
@@ -19,7 +20,7 @@ router = Router(tags=["availability"])
 
 
 def _own_coach(request: HttpRequest) -> CoachProfile:
-    coach = selectors.coach_profile_of(request.user)
+    coach = coach_selectors.coach_profile_of(request.user, with_user=True)
     if coach is None:
         raise NotFound("You have no coach profile.")
     return coach
@@ -109,7 +110,7 @@ def coach_slots(
     params: Query[RangeParams],
     coach_id: str = Path(..., description="The coach's public id or booking-page slug."),
 ) -> dict:
-    coach = selectors.listed_coach(coach_id)
+    coach = coach_selectors.bookable_coach(coach_id)
     if coach is None:
         raise NotFound("No such coach.")
     session_type = selectors.session_type_of(coach, params.session_type)

@@ -5,7 +5,8 @@ from django.utils import timezone
 from ninja import Path, Query, Router
 
 from tandem.accounts.auth import optional_viewer
-from tandem.availability.selectors import listed_coach, session_type_of
+from tandem.availability.selectors import session_type_of
+from tandem.coaches.selectors import bookable_coach
 from tandem.core.errors import NotFound
 
 from .recommend.params import parse_request
@@ -36,7 +37,7 @@ def coach_recommendations(
     coach_id: str = Path(..., description="The coach's public id or booking-page slug."),
 ) -> dict:
     # NUL cannot be in a slug or id, and PostgreSQL refuses it in a query: not found.
-    coach = None if "\x00" in coach_id else listed_coach(coach_id)
+    coach = None if "\x00" in coach_id else bookable_coach(coach_id)
     if coach is None:
         raise NotFound("No such coach.")
     session_type = session_type_of(coach, params.session_type)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from tandem.availability import selectors as availability_selectors
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import InvalidInput, NotFound
 
@@ -17,9 +17,9 @@ from .services import BookingRequest
 def coach_and_type(coach_ref: str, type_id: UUID) -> tuple[CoachProfile, SessionType]:
     """A listed coach (public id or slug) and one of their active session types; NotFound
     says which of the two is missing."""
-    found = availability_selectors.listed_coach_and_type(coach_ref, type_id)
+    found = coach_selectors.bookable_coach_and_type(coach_ref, type_id)
     if found is None:
-        if availability_selectors.listed_coach(coach_ref) is None:
+        if coach_selectors.bookable_coach(coach_ref) is None:
             raise NotFound("No such coach.")
         raise NotFound("No such session type.")
     return found

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 
@@ -66,6 +66,12 @@ def booking_by_id(booking_id: int | None) -> Booking | None:
     return Booking.objects.filter(pk=booking_id).first()
 
 
+def existing_booking(booking_id: int) -> Booking:
+    """A booking another row names by internal id (no relations loaded); raises
+    Booking.DoesNotExist if it is gone."""
+    return Booking.objects.get(pk=booking_id)
+
+
 def bookings_by_id(booking_ids: Iterable[int]) -> dict[int, Booking]:
     """Bookings by internal id (no relations loaded), in one query; gone ones are left out."""
     return Booking.objects.in_bulk(set(booking_ids))
@@ -75,6 +81,47 @@ def bookings_by_id(booking_ids: Iterable[int]) -> dict[int, Booking]:
 class BookingPage:
     items: list[Booking]
     next_cursor: str | None
+
+
+def active_booking_starts(
+    coach_ids: Iterable[int], *, starting_from: datetime, starting_before: datetime
+) -> QuerySet[Booking, tuple[int, datetime]]:
+    """(coach id, start) of these coaches' active bookings starting in [from, before)."""
+    return Booking.objects.filter(
+        coach_id__in=coach_ids,
+        status__in=Booking.ACTIVE_STATUSES,
+        start__gte=starting_from,
+        start__lt=starting_before,
+    ).values_list("coach_id", "start")
+
+
+@dataclass(frozen=True)
+class SessionCounts:
+    held: int  # completed, or confirmed and over
+    upcoming: int  # confirmed or awaiting confirmation, not over yet
+
+
+def session_counts_by(*, group_by: str, where: Q, now: datetime) -> dict[Any, SessionCounts]:
+    """Sessions held and upcoming among the bookings `where` selects, per value of
+    `group_by`, in one query (a group without bookings is absent).
+
+    Both are written from Booking, so another app can group bookings by its own rows through
+    the client (orgs: `client__memberships__organisation`). `where` is one filter() call:
+    its conditions on a multi-valued relation apply to the same related row."""
+    rows = (
+        Booking.objects.filter(where)
+        .values(group_by)
+        .annotate(
+            held=Count(
+                "pk",
+                filter=Q(status=Booking.Status.COMPLETED)
+                | Q(status=Booking.Status.CONFIRMED, end__lte=now),
+            ),
+            upcoming=Count("pk", filter=Q(status__in=Booking.ACTIVE_STATUSES, end__gt=now)),
+        )
+        .order_by()
+    )
+    return {row[group_by]: SessionCounts(row["held"], row["upcoming"]) for row in rows}
 
 
 def _scoped(bookings: QuerySet[Booking], scope: Scope, now: datetime) -> QuerySet[Booking]:

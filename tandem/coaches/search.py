@@ -34,6 +34,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 
+from tandem.accounts.selectors import users_with_pk
+
 from .models import CoachProfile, Specialty
 
 SEARCH_CONFIG = "english"
@@ -73,10 +75,8 @@ def _specialty_names():
 
 
 def _display_name():
-    from tandem.accounts.models import User
-
     return Subquery(
-        User.objects.filter(pk=OuterRef("user_id")).values("display_name")[:1],
+        users_with_pk(OuterRef("user_id")).values("display_name")[:1],
         output_field=TextField(),
     )
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     OuterRef,
@@ -36,7 +37,7 @@ from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency
 from tandem.core.text import clean_text
 
-from . import availability_hook, search
+from . import availability_hook, search, sql
 from .models import CoachProfile, Language, SessionType, Specialty
 
 SORTS = ("relevance", "price", "next_available")
@@ -179,14 +180,99 @@ def coach_by_public_id(public_id: object) -> CoachProfile | None:
     return CoachProfile.objects.filter(public_id=parsed).first()
 
 
+# --- Bookable coaches: verified, active, with an active account --------------------------------
+# (Listed coaches, above, must also have an active session type and weekly hours; callers of
+# these check the session type they were asked for themselves.)
+
+
+def _bookable_coaches() -> QuerySet[CoachProfile]:
+    return CoachProfile.objects.select_related("user").filter(
+        is_verified=True, is_active=True, user__is_active=True
+    )
+
+
+def bookable_coach(ref: str) -> CoachProfile | None:
+    """A bookable coach, with its user, by public id or slug; anyone else does not exist."""
+    try:
+        return _bookable_coaches().filter(public_id=uuid.UUID(ref)).first()
+    except ValueError:
+        pass
+    # A slug is short and has no NUL (PostgreSQL refuses NUL in a query: a 500, not a 404).
+    if len(ref) > 60 or "\x00" in ref:
+        return None
+    return _bookable_coaches().filter(slug=ref).first()
+
+
+def bookable_coach_and_type(
+    coach_ref: str, type_id: uuid.UUID
+) -> tuple[CoachProfile, SessionType] | None:
+    """A bookable coach (as `bookable_coach`) and one of its active session types, in one
+    hand-written statement (coaches/sql.py): every booking request starts here."""
+    try:
+        key: uuid.UUID | str = uuid.UUID(coach_ref)
+    except ValueError:
+        if len(coach_ref) > 60 or "\x00" in coach_ref:
+            return None
+        key = coach_ref
+    return sql.bookable_coach_and_type(key, type_id)
+
+
+def coach_with_user_by_pk(coach_id: int) -> CoachProfile | None:
+    """Any coach profile by internal id (another app's rows name it), with its user,
+    whatever its state: the caller checks whether it is still bookable."""
+    return CoachProfile.objects.select_related("user").filter(pk=coach_id).first()
+
+
+def bookable_coach_user_ids(*, excluding_user_id: int) -> QuerySet[CoachProfile, int]:
+    """The user ids of every bookable coach but one, in order (iterate it in chunks)."""
+    return (
+        CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
+        .exclude(user_id=excluding_user_id)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def bookable_session_types(
+    *,
+    specialty: Specialty | int,
+    duration_minutes: int,
+    excluding_user_id: int,
+    without_confirmation: bool = False,
+) -> QuerySet[SessionType]:
+    """The active session types of this specialty and length of every bookable coach but
+    one user's, with coach and coach.user loaded, each coach's cheapest first.
+    `without_confirmation`: only types booked straight away (not confirmed by hand)."""
+    conditions: dict[str, Any] = {
+        "is_active": True,
+        "duration_minutes": duration_minutes,
+        "coach__is_verified": True,
+        "coach__is_active": True,
+        "coach__user__is_active": True,
+        "coach__specialties": specialty,
+    }
+    if without_confirmation:
+        conditions["requires_confirmation"] = False
+    return (
+        SessionType.objects.filter(**conditions)
+        .exclude(coach__user_id=excluding_user_id)
+        .select_related("coach", "coach__user")
+        .order_by("coach_id", "price", "pk")
+    )
+
+
 def coaches_by_ids(coach_ids: list[int]) -> QuerySet[CoachProfile]:
     """The coach profiles with these internal ids (another app's rows name them), by id."""
     return CoachProfile.objects.filter(pk__in=coach_ids).order_by("pk")
 
 
-def coach_profile_of(user: Any) -> CoachProfile | None:
-    """The user's own coach profile row alone, one query (None: not a coach)."""
-    return CoachProfile.objects.filter(user=user).first()
+def coach_profile_of(user: Any, *, with_user: bool = False) -> CoachProfile | None:
+    """The user's own coach profile row (listed or not), one query; `with_user` joins the
+    user row in. None: signed out, or not a coach."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    coaches = CoachProfile.objects.select_related("user") if with_user else CoachProfile.objects
+    return coaches.filter(user=user).first()
 
 
 def coach_ids_of_user(user_id: int) -> QuerySet[CoachProfile, dict[str, Any]]:
@@ -202,11 +288,58 @@ def session_types_of(coach: CoachProfile) -> QuerySet[SessionType]:
     )
 
 
-def session_type_of(coach: CoachProfile, session_type_id: Any) -> SessionType | None:
+def session_type_of(
+    coach: CoachProfile, session_type_id: Any, *, active_only: bool = False
+) -> SessionType | None:
+    """One of the coach's session types by public id (only an active one if `active_only`);
+    None for a malformed or unknown id, without a query for a malformed one."""
     public_id = parse_id(session_type_id)
     if public_id is None:
         return None
-    return SessionType.objects.filter(coach=coach, public_id=public_id).first()
+    types = SessionType.objects.filter(coach=coach)
+    if active_only:
+        types = types.filter(is_active=True)
+    return types.filter(public_id=public_id).first()
+
+
+def cheapest_active_session_type(coach: CoachProfile) -> SessionType | None:
+    """The coach's cheapest active session type (then the shortest), or None."""
+    return (
+        SessionType.objects.filter(coach=coach, is_active=True)
+        .order_by("price", "duration_minutes", "pk")
+        .first()
+    )
+
+
+def session_type_by_pk(session_type_id: int) -> SessionType | None:
+    """Any session type by its internal id (another app's rows name it), whatever its state."""
+    return SessionType.objects.filter(pk=session_type_id).first()
+
+
+def specialty_by_slug(slug: str) -> Specialty | None:
+    return Specialty.objects.filter(slug=slug).first()
+
+
+def specialty_counts(coach_ids: Sequence[int]) -> dict[int, int]:
+    """How many specialties each of these coaches lists, by coach id (none: absent)."""
+    rows = (
+        CoachProfile.specialties.through.objects.filter(coachprofile_id__in=coach_ids)
+        .values("coachprofile_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["coachprofile_id"]: row["n"] for row in rows}
+
+
+def session_lengths_offered() -> list[int]:
+    """The distinct lengths (minutes) of the active session types of verified, active
+    coaches, shortest first."""
+    return sorted(
+        set(
+            SessionType.objects.filter(
+                is_active=True, coach__is_verified=True, coach__is_active=True
+            ).values_list("duration_minutes", flat=True)
+        )
+    )
 
 
 def specialties() -> QuerySet[Specialty]:

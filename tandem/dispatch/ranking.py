@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count
-
 from tandem.accounts.models import User
 from tandem.availability.slots import first_slots_between
-from tandem.booking.models import Booking
+from tandem.booking import selectors as booking_selectors
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, SessionType, Specialty
 from tandem.core.timezones import available_zones
 from tandem.realtime.presence import presence_of
@@ -107,12 +106,7 @@ def rank_candidates(
 
 
 def _listed_coach_users(exclude_user_id: int) -> Iterator[list[int]]:
-    ids = (
-        CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
-        .exclude(user_id=exclude_user_id)
-        .order_by("user_id")
-        .values_list("user_id", flat=True)
-    )
+    ids = coach_selectors.bookable_coach_user_ids(excluding_user_id=exclude_user_id)
     chunk: list[int] = []
     for user_id in ids.iterator(chunk_size=PRESENCE_CHUNK):
         chunk.append(user_id)
@@ -137,18 +131,12 @@ def _session_types(client: User, specialty: Specialty, duration: int) -> list[Se
     # A type the coach confirms by hand is left out: accepting the offer *is* the coach's
     # answer, and a booking that then waited for a second confirmation would not be "now".
     return list(
-        SessionType.objects.filter(
-            is_active=True,
+        coach_selectors.bookable_session_types(
+            specialty=specialty,
             duration_minutes=duration,
-            requires_confirmation=False,
-            coach__is_verified=True,
-            coach__is_active=True,
-            coach__user__is_active=True,
-            coach__specialties=specialty,
+            excluding_user_id=client.pk,
+            without_confirmation=True,
         )
-        .exclude(coach__user=client)
-        .select_related("coach", "coach__user")
-        .order_by("coach_id", "price", "pk")
     )
 
 
@@ -157,12 +145,7 @@ def _facts(
 ) -> list[scoring.CoachFacts]:
     ids = sorted(best)
     ratings = coach_ratings(ids)
-    specialties = dict(
-        CoachProfile.specialties.through.objects.filter(coachprofile_id__in=ids)
-        .values("coachprofile_id")
-        .annotate(n=Count("pk"))
-        .values_list("coachprofile_id", "n")
-    )
+    specialties = coach_selectors.specialty_counts(ids)
     loads = _loads(best)
     history = _history(ids, now)
     return [
@@ -186,13 +169,12 @@ def _zone(coach: CoachProfile) -> ZoneInfo:
 def _loads(best: dict[int, tuple[SessionType, datetime]]) -> Counter[int]:
     """Active bookings of each coach on the local date (their zone) of their slot."""
     starts = [start for _, start in best.values()]
-    rows = Booking.objects.filter(
-        coach_id__in=sorted(best),
-        status__in=Booking.ACTIVE_STATUSES,
+    rows = booking_selectors.active_booking_starts(
+        sorted(best),
         # A day's margin each side covers the local date in any zone.
-        start__gte=min(starts) - timedelta(days=1),
-        start__lt=max(starts) + timedelta(days=2),
-    ).values_list("coach_id", "start")
+        starting_from=min(starts) - timedelta(days=1),
+        starting_before=max(starts) + timedelta(days=2),
+    )
     loads: Counter[int] = Counter()
     for coach_id, start in rows:
         session_type, slot = best[coach_id]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from tandem.accounts.models import User
 from tandem.availability.slots import first_slots_between
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import SessionType, Specialty
 from tandem.core.ids import parse_id
 
@@ -64,18 +65,12 @@ def offer_for(coach_user: User, offer_id: object) -> DispatchOffer | None:
 
 
 def specialties() -> list[Specialty]:
-    return list(Specialty.objects.order_by("name"))
+    return list(coach_selectors.specialties())
 
 
 def durations() -> list[int]:
     """Session lengths listed coaches offer, shortest first (what the form lets one pick)."""
-    return sorted(
-        set(
-            SessionType.objects.filter(
-                is_active=True, coach__is_verified=True, coach__is_active=True
-            ).values_list("duration_minutes", flat=True)
-        )
-    )
+    return coach_selectors.session_lengths_offered()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +87,11 @@ def soonest_slots(
     for booking the usual way when nobody could take it now (online or not, and types the
     coach confirms by hand included). Constant queries however many coaches."""
     types = list(
-        SessionType.objects.filter(
-            is_active=True,
+        coach_selectors.bookable_session_types(
+            specialty=request.specialty_id,
             duration_minutes=request.duration_minutes,
-            coach__is_verified=True,
-            coach__is_active=True,
-            coach__user__is_active=True,
-            coach__specialties=request.specialty_id,
+            excluding_user_id=request.client_id,
         )
-        .exclude(coach__user_id=request.client_id)
-        .select_related("coach", "coach__user")
-        .order_by("coach_id", "price", "pk")
     )
     found = first_slots_between([(t.coach, t) for t in types], now, now + SOONEST_HORIZON, now=now)
     best: dict[int, ScheduledSlot] = {}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Subquery
 
 from tandem.accounts.models import User
+from tandem.accounts.selectors import users_with_pk
 from tandem.coaches.models import CoachProfile
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.ids import parse_id
@@ -69,7 +70,7 @@ def nav_state(user_id: int) -> NavState:
         .values("n")
     )
     sound = NotificationSettings.objects.filter(user_id=OuterRef("pk")).values("sound")[:1]
-    row = User.objects.filter(pk=user_id).values_list(Subquery(unread), Subquery(sound)).first()
+    row = users_with_pk(user_id).values_list(Subquery(unread), Subquery(sound)).first()
     if row is None:
         return NavState(0, True)
     # No unread rows: the count subquery is NULL; no settings row: the default (sound on).

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
-from tandem.booking.models import Booking
+from tandem.booking.selectors import SessionCounts, session_counts_by
 
 from .models import Membership, Organisation
 
@@ -50,36 +50,27 @@ def usage_for_admin(user: Any, now: datetime) -> list[OrgUsage]:
         .order_by("name", "pk")
     )
     shown = [org.pk for org in orgs if org.members >= MIN_GROUP]
-    figures: dict[int, dict[str, int]] = {}
+    figures: dict[int, SessionCounts] = {}
     if shown:
-        # One filter() call: the membership conditions apply to the same membership row.
-        rows = (
-            Booking.objects.filter(
+        # Each member's bookings since they joined, per organisation: one condition set, so
+        # the membership conditions apply to the same membership row.
+        figures = session_counts_by(
+            group_by="client__memberships__organisation",
+            where=Q(
                 client__memberships__organisation__in=shown,
                 client__memberships__role=Membership.Role.MEMBER,
                 created_at__gte=F("client__memberships__created_at"),
-            )
-            .values("client__memberships__organisation")
-            .annotate(
-                held=Count(
-                    "pk",
-                    filter=Q(status=Booking.Status.COMPLETED)
-                    | Q(status=Booking.Status.CONFIRMED, end__lte=now),
-                ),
-                upcoming=Count("pk", filter=Q(status__in=Booking.ACTIVE_STATUSES, end__gt=now)),
-            )
-            .order_by()
+            ),
+            now=now,
         )
-        figures = {row["client__memberships__organisation"]: row for row in rows}
+    none = SessionCounts(held=0, upcoming=0)
     return [
         OrgUsage(
             name=org.name,
             members=org.members,
             suppressed=org.pk not in shown,
-            sessions_held=figures.get(org.pk, {}).get("held", 0) if org.pk in shown else None,
-            sessions_upcoming=figures.get(org.pk, {}).get("upcoming", 0)
-            if org.pk in shown
-            else None,
+            sessions_held=figures.get(org.pk, none).held if org.pk in shown else None,
+            sessions_upcoming=figures.get(org.pk, none).upcoming if org.pk in shown else None,
         )
         for org in orgs
     ]

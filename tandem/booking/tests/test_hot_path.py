@@ -5,13 +5,13 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
-from tandem.availability import selectors as availability_selectors
 from tandem.booking import services
 from tandem.booking.models import Booking, Hold, IdempotencyRecord
 from tandem.booking.services import BookingRequest
 from tandem.booking.services.create import SCOPE
 from tandem.booking.services.locking import lock_for_booking
 from tandem.booking.tests.conftest import at, make_type
+from tandem.coaches import selectors as coach_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -75,22 +75,20 @@ def test_a_reused_key_with_another_body_changes_nothing(coach, session_type, bob
 
 def test_coach_and_type_in_one_statement_follow_the_listing_rule(coach, session_type, alice):
     other = make_type(coach, name="Retired", is_active=False)
-    assert availability_selectors.listed_coach_and_type(coach.slug, session_type.public_id) == (
+    assert coach_selectors.bookable_coach_and_type(coach.slug, session_type.public_id) == (
         coach,
         session_type,
     )
-    found = availability_selectors.listed_coach_and_type(
-        str(coach.public_id), session_type.public_id
-    )
+    found = coach_selectors.bookable_coach_and_type(str(coach.public_id), session_type.public_id)
     assert found is not None and found[1].coach.user == alice
-    assert availability_selectors.listed_coach_and_type(coach.slug, other.public_id) is None
-    assert availability_selectors.listed_coach_and_type("x\x00y", session_type.public_id) is None
-    assert availability_selectors.listed_coach_and_type("nobody", session_type.public_id) is None
+    assert coach_selectors.bookable_coach_and_type(coach.slug, other.public_id) is None
+    assert coach_selectors.bookable_coach_and_type("x\x00y", session_type.public_id) is None
+    assert coach_selectors.bookable_coach_and_type("nobody", session_type.public_id) is None
     coach.is_verified = False
     coach.save(update_fields=["is_verified"])
-    assert availability_selectors.listed_coach_and_type(coach.slug, session_type.public_id) is None
+    assert coach_selectors.bookable_coach_and_type(coach.slug, session_type.public_id) is None
     coach.is_verified = True
     coach.save(update_fields=["is_verified"])
     alice.is_active = False
     alice.save(update_fields=["is_active"])
-    assert availability_selectors.listed_coach_and_type(coach.slug, session_type.public_id) is None
+    assert coach_selectors.bookable_coach_and_type(coach.slug, session_type.public_id) is None

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from tandem.booking.services.holds import ensure_bookable_by
 from tandem.booking.services.slots import ensure_bookable
-from tandem.coaches.models import CoachProfile, SessionType
+from tandem.coaches import selectors as coach_selectors
 from tandem.core.errors import ServiceError
 
 from ..models import DispatchOffer, DispatchRequest
@@ -72,8 +72,8 @@ def _offer(
     # An offer lasts at most until its slot starts: too close, and there is no time to answer.
     if start - now < MIN_ANSWER_TIME:
         return None
-    coach = CoachProfile.objects.select_related("user").filter(pk=candidate["coach"]).first()
-    session_type = SessionType.objects.filter(pk=candidate["session_type"]).first()
+    coach = coach_selectors.coach_with_user_by_pk(candidate["coach"])
+    session_type = coach_selectors.session_type_by_pk(candidate["session_type"])
     if coach is None or session_type is None:
         return None
     try:

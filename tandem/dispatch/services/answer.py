@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from tandem.accounts.models import User
 from tandem.booking.models import Booking
+from tandem.booking.selectors import existing_booking
 from tandem.booking.services import BookingRequest, booking_create
 from tandem.core.errors import ServiceError
 from tandem.core.ids import parse_id
@@ -93,7 +94,7 @@ def dispatch_offer_accept(
         if not _claim(offer, DispatchOffer.Status.ACCEPTED, now):
             offer.refresh_from_db(fields=["status", "answered_at"])
             if offer.status == DispatchOffer.Status.ACCEPTED and request.booking_id is not None:
-                booking = Booking.objects.get(pk=request.booking_id)
+                booking = existing_booking(request.booking_id)
                 return AcceptOutcome(offer, booking, replayed=True)  # a retry
             error = _refusal(offer, request, now)
         else:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.accounts.models import User
-from tandem.coaches.models import Specialty
+from tandem.coaches import selectors as coach_selectors
 from tandem.core.errors import InvalidInput
 from tandem.core.idempotency import checked_key
 
@@ -117,7 +117,7 @@ def dispatch_request_create(
     fingerprint = given.fingerprint()
     if key and (earlier := _replay(client, key, fingerprint)):
         return CreateOutcome(earlier, replayed=True)
-    found = Specialty.objects.filter(slug=given.specialty).first()
+    found = coach_selectors.specialty_by_slug(given.specialty)
     if found is None:
         raise UnknownSpecialty(fields={"specialty": ["unknown"]})
     if _has_active(client):
