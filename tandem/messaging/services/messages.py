@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from tandem.accounts.models import User
-from tandem.core import sql
 from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.idempotency import checked_key
 from tandem.core.ids import parse_id
@@ -23,18 +22,15 @@ from ..attachments import CheckedFile, checked_attachment
 from ..crypto import KeyRing, keyring
 from ..errors import EditWindowClosed, IdempotencyKeyReused, MessageDeleted, MessageNotFound
 from ..models import Attachment, Conversation, Message, Participant, Reaction, SendIdempotency
+from ..sql import take_next_seq
 from . import notifications_hook, storage
 from .access import conversation_for, participant_row
 from .events import emit
 from .indexing import index_message, unindex_message
 
+
 # Takes the conversation's next message number; the row stays locked until the transaction
 # ends, so numbers are given out in commit order and last_message is the latest one.
-_NEXT_SEQ = (
-    "UPDATE messaging_conversation SET last_seq = last_seq + 1 WHERE id = %s RETURNING last_seq"
-)
-
-
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
     message: Message
@@ -134,7 +130,7 @@ def _post(
     ring: KeyRing,
 ) -> SendOutcome:
     now = clock.now()
-    seq = sql.fetch(_NEXT_SEQ, [conversation.pk])[0][0]
+    seq = take_next_seq(conversation.pk)
     message = Message.objects.create(
         conversation=conversation,
         sender=user,
