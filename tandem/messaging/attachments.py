@@ -1,8 +1,8 @@
 """What an uploaded attachment is, from its bytes: PNG, JPEG, PDF or plain UTF-8 text.
 
 The name and the client's Content-Type are ignored (a `photo.png` holding HTML is refused).
-Images and PDFs are checked with the same signatures and image verification as coach
-certificates (tandem.core.uploads). Text must be valid UTF-8 without control characters
+Images and PDFs are recognised and checked by the same function as coach certificates
+(tandem.core.uploads.document_kind). Text must be valid UTF-8 without control characters
 and must not look like markup, so a browser could never be talked into rendering it as HTML
 even if our Content-Type and nosniff headers were lost on the way.
 """
@@ -19,7 +19,7 @@ from typing import IO
 from django.conf import settings
 
 from tandem.core.errors import InvalidInput, ServiceError
-from tandem.core.uploads import CERTIFICATE_SIGNATURES, MAX_SCAN_SIDE, verify_image
+from tandem.core.uploads import DamagedDocument, document_kind
 
 TYPES = {
     "png": "image/png",
@@ -87,18 +87,11 @@ def _is_plain_text(data: bytes) -> bool:
 
 def _sniff(data: bytes) -> str:
     """The extension for what the bytes are; refuses anything else."""
-    extension = next((ext for magic, ext in CERTIFICATE_SIGNATURES if data.startswith(magic)), None)
-    if extension == "pdf":
-        if b"%%EOF" not in data[-2048:]:
-            raise _refuse("The PDF file is incomplete or damaged.")
-        return extension
-    if extension in ("png", "jpg"):
-        try:
-            verify_image(
-                data, ["PNG" if extension == "png" else "JPEG"], max_side=MAX_SCAN_SIDE
-            ).close()
-        except Exception as exc:  # Pillow raises many types for broken images
-            raise _refuse("The image is damaged.") from exc
+    try:
+        extension = document_kind(data)
+    except DamagedDocument as exc:
+        raise _refuse(exc.message) from exc
+    if extension is not None:
         return extension
     if _is_plain_text(data):
         return "txt"
