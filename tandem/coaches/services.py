@@ -90,14 +90,6 @@ def _text(value: Any, *, field: str, max_length: int, required: bool = False) ->
 # --- Slugs ------------------------------------------------------------------------------------
 
 
-def _looks_like_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
 def validate_slug(value: Any, *, field: str = "slug") -> str:
     """A page address: lower-case letters, digits and single hyphens, not a reserved word."""
     value = _text(value, field=field, max_length=SLUG_MAX, required=True).lower()
@@ -106,7 +98,7 @@ def validate_slug(value: Any, *, field: str = "slug") -> str:
     if not SLUG_RE.match(value):
         raise _invalid(field, "Use lower-case letters, digits and single hyphens (like anna-berg).")
     # A UUID-shaped slug would be ambiguous: /coaches/{id} accepts a public id or a slug.
-    if value in RESERVED_SLUGS or _looks_like_uuid(value):
+    if value in RESERVED_SLUGS or parse_id(value) is not None:
         raise _invalid(field, "That address is reserved; choose another.")
     return value
 
@@ -116,7 +108,7 @@ def _slug_base(name: str, *, fallback: str) -> str:
     base = slugify(name)[: SLUG_MAX - 8].strip("-")
     if not base:  # nothing ASCII in the name (李小龙)
         return f"coach-{fallback}"
-    if len(base) < SLUG_MIN or base in RESERVED_SLUGS or _looks_like_uuid(base):
+    if len(base) < SLUG_MIN or base in RESERVED_SLUGS or parse_id(base) is not None:
         return f"coach-{base}"
     return base
 

@@ -42,7 +42,8 @@ def format_money(amount: Decimal, currency: str) -> str:
     """The one way money is written: "1,250.00 EUR", "12,000 JPY", "-16.20 EUR".
 
     The amount with grouped digits and the currency's own minor digits, then the ISO code;
-    used by every page, email, PDF and API text (payments' minor-unit helper calls it).
+    used by every page, email, PDF and API text (payments.ledger.money.format_minor calls it
+    for the ledger's integer minor units).
     """
     return f"{Decimal(amount):,.{minor_units(currency)}f} {currency}"
 

@@ -657,7 +657,7 @@ def test_money_is_written_one_way_on_coach_pages_and_payment_pages():
     from decimal import Decimal
 
     from tandem.coaches.page_queries import format_money as coach_pages
-    from tandem.payments.ledger.money import format_money as payment_pages
+    from tandem.payments.ledger.money import format_minor as payment_pages
 
     assert coach_pages(Decimal("1250.50"), "EUR") == payment_pages(125050, "EUR") == "1,250.50 EUR"
     assert coach_pages(Decimal("12000"), "JPY") == payment_pages(12000, "JPY") == "12,000 JPY"

@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 
 from tandem.core.money import format_money
-from tandem.payments.ledger.money import format_money as format_minor_units
+from tandem.payments.ledger.money import format_minor
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_format_money(amount: Decimal, currency: str, written: str) -> None:
 def test_the_ledger_s_minor_units_are_written_by_the_same_rule(
     minor: int, currency: str, written: str
 ) -> None:
-    assert format_minor_units(minor, currency) == written
+    assert format_minor(minor, currency) == written
 
 
 @pytest.mark.parametrize(

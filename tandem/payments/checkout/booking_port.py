@@ -32,7 +32,7 @@ from tandem.coaches.models import CoachProfile, SessionType
 
 from ..documents.services import on_booking_moved
 from ..ledger import accounts
-from ..ledger.money import format_money, from_minor, to_minor
+from ..ledger.money import format_minor, from_minor, to_minor
 from ..models import Payment, PaymentVoid, Refund
 from ..packages.selectors import available_credit, credits_left
 from ..packages.services import MAX_GIFT_CODE
@@ -130,17 +130,17 @@ def quote(
     split = cover(price, pay_with(choices), _OnHand(package is not None, balance, reader))
 
     def written(amount: int) -> str:
-        return format_money(amount, currency) if amount else ""
+        return format_minor(amount, currency) if amount else ""
 
     return Quote(
         free=False,
-        price=format_money(price, currency),
+        price=format_minor(price, currency),
         package=package,
         credit_balance=written(max(balance, 0)),
         from_package=split.package,
         from_gift_card=written(split.gift_card),
         from_credit=written(split.credit),
-        remaining=format_money(split.rest, currency),
+        remaining=format_minor(split.rest, currency),
         remaining_minor=split.rest,
         by_card=settings.TANDEM_PAYMENT_PROVIDER == "stripe",
     )
@@ -172,15 +172,15 @@ def impact_words(refund: int, void: int, kept: int, currency: str) -> str:
     voided (nothing was paid, so nothing is refunded), and what the coach keeps."""
     said = []
     if refund:
-        said.append(f"{format_money(refund, currency)} is refunded")
+        said.append(f"{format_minor(refund, currency)} is refunded")
     if void:
         said.append(
-            f"the unpaid invoice of {format_money(void, currency)} is voided (nothing to pay)"
+            f"the unpaid invoice of {format_minor(void, currency)} is voided (nothing to pay)"
             if not kept
-            else f"{format_money(void, currency)} of the unpaid invoice is voided"
+            else f"{format_minor(void, currency)} of the unpaid invoice is voided"
         )
     if kept:
-        said.append(f"the coach keeps {format_money(kept, currency)} (late cancellation)")
+        said.append(f"the coach keeps {format_minor(kept, currency)} (late cancellation)")
     if not said:
         return "Nothing is given back."
     text = "; ".join(said)
@@ -193,9 +193,9 @@ def _money_back(currency: str, refund: int, void: int, kept: int) -> MoneyBack:
         refund=str(from_minor(refund, currency)),
         void=str(from_minor(void, currency)),
         kept=str(from_minor(kept, currency)),
-        refund_text=format_money(refund, currency),
-        void_text=format_money(void, currency) if void else "",
-        kept_text=format_money(kept, currency) if kept else "",
+        refund_text=format_minor(refund, currency),
+        void_text=format_minor(void, currency) if void else "",
+        kept_text=format_minor(kept, currency) if kept else "",
         summary=impact_words(refund, void, kept, currency),
         full=not kept,
         nothing_back=refund == 0,

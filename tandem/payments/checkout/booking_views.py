@@ -26,7 +26,7 @@ from tandem.booking.services.policy import is_coach_of
 from tandem.coaches import page_queries as coach_pages
 from tandem.core.errors import NotFound, ServiceError
 
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import Payment, PaymentSource
 from . import selectors, services
 from .session_panel import payment_panel
@@ -77,10 +77,10 @@ def payment_pay(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
         "zone": zone,
         "open": payment.status == Payment.Status.REQUIRES_PAYMENT and expires_at > now,
         "problem": problem,
-        "amount": format_money(payment.amount, payment.currency),
-        "card_amount": format_money(card.amount if card else 0, payment.currency),
+        "amount": format_minor(payment.amount, payment.currency),
+        "card_amount": format_minor(card.amount if card else 0, payment.currency),
         "paid_otherwise": [
-            (s.get_kind_display(), format_money(s.amount, payment.currency))
+            (s.get_kind_display(), format_minor(s.amount, payment.currency))
             for s in payment.sources.all()
             if s.kind != PaymentSource.Kind.CARD
         ],

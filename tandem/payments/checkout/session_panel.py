@@ -13,7 +13,7 @@ from tandem.booking.services.policy import is_coach_of
 
 from ..documents.selectors import document_rows
 from ..documents.services import document_number
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import Invoice, Payment
 from .selectors import booking_payment
 
@@ -42,24 +42,24 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
         }
     return {
         "payment": payment,
-        "amount": format_money(payment.amount, cur),
+        "amount": format_minor(payment.amount, cur),
         "status": payment.status,
         "status_label": payment.get_status_display(),
-        "fee": format_money(payment.fee, cur) if is_coach or viewer.is_staff else "",
-        "refunded": format_money(payment.refunded, cur) if payment.refunded else "",
+        "fee": format_minor(payment.fee, cur) if is_coach or viewer.is_staff else "",
+        "refunded": format_minor(payment.refunded, cur) if payment.refunded else "",
         "sources": [
             {
                 "label": source.get_kind_display(),
-                "amount": format_money(source.amount, cur),
-                "refunded": format_money(source.refunded, cur) if source.refunded else "",
-                "voided": format_money(source.voided, cur) if source.voided else "",
+                "amount": format_minor(source.amount, cur),
+                "refunded": format_minor(source.refunded, cur) if source.refunded else "",
+                "voided": format_minor(source.voided, cur) if source.voided else "",
             }
             for source in payment.sources.all()
         ],
         # An unpaid invoice cancelled is voided, not refunded: listed apart from refunds.
         "voids": [
             {
-                "amount": format_money(void.amount, cur),
+                "amount": format_minor(void.amount, cur),
                 "reason": void.get_reason_display(),
                 "message": void.message,
                 "at": void.created_at,
@@ -68,8 +68,8 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
         ],
         "refunds": [
             {
-                "amount": format_money(refund.amount, cur),
-                "kept": format_money(refund.kept, cur) if refund.kept else "",
+                "amount": format_minor(refund.amount, cur),
+                "kept": format_minor(refund.kept, cur) if refund.kept else "",
                 "reason": refund.get_reason_display(),
                 "message": refund.message,
                 "at": refund.created_at,

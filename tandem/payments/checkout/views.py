@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
+from tandem.core.ids import parse_id
 
 from ..documents.selectors import document_rows
-from ..ledger.money import format_money, to_minor
+from ..ledger.money import format_minor, to_minor
 from ..models import Invoice, LedgerEntry, Payment
 from . import refunds
 from . import services as checkout
@@ -51,13 +52,14 @@ def staff_payments(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:200].replace("\x00", "")
     payments = Payment.objects.select_related("client", "coach__user").order_by("-created_at")
     if query:
-        try:
-            payments = payments.filter(public_id=UUID(query))
-        except ValueError:
+        public_id = parse_id(query)
+        if public_id is not None:
+            payments = payments.filter(public_id=public_id)
+        else:
             payments = payments.filter(
                 Q(client__email__icontains=query) | Q(coach__user__email__icontains=query)
             )
-    rows = [{"payment": p, "amount": format_money(p.amount, p.currency)} for p in payments[:PAGE]]
+    rows = [{"payment": p, "amount": format_minor(p.amount, p.currency)} for p in payments[:PAGE]]
     return render(request, "payments/staff/payments.html", {"rows": rows, "query": query})
 
 
@@ -111,10 +113,10 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
                 status = exc.status
             else:
                 cur = payment.currency
-                said = [f"Refunded {format_money(done.refund.amount, cur)}."] if done.refund else []
+                said = [f"Refunded {format_minor(done.refund.amount, cur)}."] if done.refund else []
                 if done.void:  # an unpaid invoice is voided, not refunded
                     said.append(
-                        f"Voided {format_money(done.void.amount, cur)} of the open invoice."
+                        f"Voided {format_minor(done.void.amount, cur)} of the open invoice."
                     )
                 messages.success(request, " ".join(said))
                 return redirect("staff_payment", payment_id=payment.public_id)
@@ -128,10 +130,10 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
     context = {
         "payment": payment,
         "data": payment_data(payment, request.user),
-        "entries": [{"entry": e, "amount": format_money(e.amount, e.currency)} for e in entries],
+        "entries": [{"entry": e, "amount": format_minor(e.amount, e.currency)} for e in entries],
         "form": form,
         "documents": document_rows(payment),  # current version first
-        "refundable": format_money(
+        "refundable": format_minor(
             payment.amount - payment.refunded - payment.voided, payment.currency
         ),
     }

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.template.loader import render_to_string
 
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import Invoice
 from .services import document_number
 
@@ -31,7 +31,7 @@ def document_context(invoice: Invoice) -> dict:
     refunds = [
         {
             "date": _at(r["date"], zone),
-            "amount": format_money(r["amount"], currency),
+            "amount": format_minor(r["amount"], currency),
             "reason": r["reason"],
         }
         for r in snap.get("refunds", [])
@@ -56,20 +56,20 @@ def document_context(invoice: Invoice) -> dict:
         "client_email": client["email"],
         "session": snap.get("session"),
         "lines": [
-            {"description": line["description"], "amount": format_money(line["amount"], currency)}
+            {"description": line["description"], "amount": format_minor(line["amount"], currency)}
             for line in lines
         ],
         "sources": [
-            {"label": s["label"], "amount": format_money(s["amount"], currency)}
+            {"label": s["label"], "amount": format_minor(s["amount"], currency)}
             for s in snap.get("sources", [])
         ],
         "issued": invoice.issued_at.astimezone(zone),
         "paid": invoice.paid_at.astimezone(zone) if invoice.paid_at else None,
         "zone": zone.key,
-        "amount": format_money(total, currency),
+        "amount": format_minor(total, currency),
         "refunds": refunds,
-        "refunded": format_money(refunded, currency) if refunds else "",
-        "net": format_money(total - refunded, currency) if refunds else "",
+        "refunded": format_minor(refunded, currency) if refunds else "",
+        "net": format_minor(total - refunded, currency) if refunds else "",
         "status": invoice.get_status_display(),
     }
 

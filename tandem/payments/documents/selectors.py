@@ -13,8 +13,9 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 
+from tandem.core.ids import parse_id
+
 from ..models import Invoice, Payment
-from ..payouts.selectors import parse_uuid
 from .services import document_number
 
 
@@ -58,7 +59,7 @@ def document_rows(payment: Payment, documents: list[Invoice] | None = None) -> l
 
 def document_for(user: Any, public_id: Any) -> Invoice | None:
     """An invoice or receipt the user may see (its client, its coach, or staff); else None."""
-    parsed = parse_uuid(public_id)
+    parsed = parse_id(public_id)
     if parsed is None or not getattr(user, "is_authenticated", False):
         return None
     qs = Invoice.objects.select_related("coach__user", "client", "payment").filter(public_id=parsed)

@@ -39,7 +39,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import Invoice, Payment, PaymentSource
 from ..quiet import emails_on
 from .numbering import next_number
@@ -345,7 +345,7 @@ def send_document_email(invoice_id: int) -> None:
         "invoice": invoice,
         "number": number,
         "label": label,
-        "amount": format_money(invoice.amount, invoice.currency),
+        "amount": format_minor(invoice.amount, invoice.currency),
         "coach_name": invoice.coach.user.name,
         "recipient_name": invoice.client.name,
         "download_url": document_url(invoice),

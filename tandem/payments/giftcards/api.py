@@ -17,7 +17,7 @@ from tandem.accounts.models import User
 from tandem.core.errors import NotFound
 
 from ..ledger import accounts
-from ..ledger.money import format_money, from_minor
+from ..ledger.money import format_minor, from_minor
 from ..models import GiftCard, Payment
 from . import codes, selectors, services
 from .schemas import (
@@ -45,7 +45,7 @@ def card_data(card: GiftCard, user: User) -> dict[str, Any]:
         "currency": card.currency,
         "initial_amount": card.initial_amount,
         "balance": balance,
-        "balance_display": format_money(balance, card.currency),
+        "balance_display": format_minor(balance, card.currency),
         "recipient_email": card.recipient_email,
         "message": card.message,
         "expires_at": card.expires_at,

@@ -31,7 +31,7 @@ from tandem.core.text import clean_text
 
 from ..ledger import accounts
 from ..ledger import services as ledger
-from ..ledger.money import format_money, from_minor, to_minor
+from ..ledger.money import format_minor, from_minor, to_minor
 from ..models import GiftCard, GiftCardEvent, Payment
 from ..quiet import emails_on
 from .codes import code_digest, find_card, format_code, generate_code, last4
@@ -100,8 +100,8 @@ def _amount_within(amount: Any, currency: str, *, minimum: Decimal, maximum: Dec
     low, high = to_minor(minimum, currency), to_minor(maximum, currency)
     if not low <= amount <= high:
         message = (
-            f"Choose an amount from {format_money(low, currency)} "
-            f"to {format_money(high, currency)}."
+            f"Choose an amount from {format_minor(low, currency)} "
+            f"to {format_minor(high, currency)}."
         )
         raise InvalidInput(message, code="amount_out_of_range", fields={"amount": [message]})
     return amount
@@ -174,7 +174,7 @@ def _send_code_email(card: GiftCard, *, kind: str, sender_name: str = "") -> Non
             "recipient_email": card.recipient_email,
             "code": format_code(code),
             "awaiting_payment": card.status == Status.AWAITING_PAYMENT,
-            "amount": format_money(
+            "amount": format_minor(
                 accounts.gift_card_balance(card)
                 if card.status == Status.ACTIVE
                 else card.initial_amount,

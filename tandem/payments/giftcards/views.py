@@ -29,7 +29,7 @@ from tandem.core.idempotency import MAX_KEY
 from tandem.core.money import SUPPORTED_CURRENCIES
 
 from ..ledger import accounts
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import GiftCard, GiftCardEvent, Payment
 from . import codes, selectors, services
 
@@ -105,8 +105,8 @@ def _card_row(card: GiftCard, user: Any) -> dict[str, Any]:
     return {
         "card": card,
         "masked": codes.masked_code(card.code_hint),
-        "balance": format_money(balance, card.currency),
-        "initial": format_money(card.initial_amount, card.currency),
+        "balance": format_minor(balance, card.currency),
+        "initial": format_minor(card.initial_amount, card.currency),
         "held_by_you": card.holder_id == user.pk,
         "purchased_by_you": card.purchaser_id == user.pk,
     }
@@ -117,7 +117,7 @@ def _events(events: Any, currency: str) -> list[dict[str, Any]]:
         {
             "at": event.at,
             "label": GiftCardEvent.Kind(event.kind).label,
-            "amount": format_money(event.amount, currency) if event.amount else "",
+            "amount": format_minor(event.amount, currency) if event.amount else "",
             "detail": event.detail,
         }
         for event in events
@@ -214,7 +214,7 @@ def gift_card_check(request: HttpRequest) -> HttpResponse:
         else:
             status = 200
             checked = {
-                "balance": format_money(found.balance, found.currency),
+                "balance": format_minor(found.balance, found.currency),
                 "expires_at": found.expires_at,
                 "status": GiftCard.Status(found.status).label,
                 "last4": found.last4,
@@ -246,8 +246,8 @@ def _detail_context(request: HttpRequest, card: GiftCard, **extra: Any) -> dict[
             {
                 "at": line.at,
                 "reason": line.reason.replace("_", " "),
-                "amount": format_money(line.amount, card.currency),
-                "balance": format_money(line.balance, card.currency),
+                "amount": format_minor(line.amount, card.currency),
+                "balance": format_minor(line.balance, card.currency),
             }
             for line in history.ledger
         ],

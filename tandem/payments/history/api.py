@@ -9,7 +9,7 @@ from ninja import Query, Router
 
 from ..checkout.present import payment_description
 from ..documents.services import document_number
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import Payment
 from . import selectors
 from .schemas import PaymentListOut, PaymentListQuery
@@ -40,7 +40,7 @@ def payment_data(p: Payment) -> dict:
         "coach": p.coach.public_id if p.coach_id else None,
         "booking": p.booking.public_id if p.booking_id else None,
         "amount_minor": p.amount,
-        "amount": format_money(p.amount, p.currency),
+        "amount": format_minor(p.amount, p.currency),
         "currency": p.currency,
         "status": p.status,
         "refunded_minor": sum(r.amount for r in refunds),
@@ -48,7 +48,7 @@ def payment_data(p: Payment) -> dict:
             {
                 "id": r.public_id,
                 "amount_minor": r.amount,
-                "amount": format_money(r.amount, r.currency),
+                "amount": format_minor(r.amount, r.currency),
                 "reason": r.reason,
                 "created_at": r.created_at,
             }

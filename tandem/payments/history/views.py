@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from ..checkout.present import payment_description
 from ..documents.selectors import document_rows
 from ..documents.services import document_number
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import Payment
 from . import selectors
 
@@ -37,7 +37,7 @@ def _payment_row(p: Payment) -> dict:
     refunds = [
         {
             "at": r.created_at,
-            "amount": format_money(r.amount, r.currency),
+            "amount": format_minor(r.amount, r.currency),
             "reason": r.get_reason_display(),
         }
         for r in p.refunds.all()
@@ -46,7 +46,7 @@ def _payment_row(p: Payment) -> dict:
     voids = [
         {
             "at": v.created_at,
-            "amount": format_money(v.amount, v.currency),
+            "amount": format_minor(v.amount, v.currency),
             "reason": v.get_reason_display(),
         }
         for v in p.voids.all()
@@ -55,7 +55,7 @@ def _payment_row(p: Payment) -> dict:
     return {
         "payment": p,
         "what": payment_description(p),
-        "amount": format_money(p.amount, p.currency),
+        "amount": format_minor(p.amount, p.currency),
         "status": p.get_status_display(),
         "refunds": refunds,
         "voids": voids,

@@ -6,8 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-from tandem.core.money import format_money as format_decimal_money
-from tandem.core.money import minor_units
+from tandem.core.money import format_money, minor_units
 
 
 def to_minor(amount: Decimal | int, currency: str) -> int:
@@ -22,9 +21,9 @@ def from_minor(amount: int, currency: str) -> Decimal:
     return Decimal(amount).scaleb(-minor_units(currency))
 
 
-def format_money(amount: int, currency: str) -> str:
-    """Minor units written the one way (core.money.format_money): '80.50 EUR'."""
-    return format_decimal_money(from_minor(amount, currency), currency)
+def format_minor(amount: int, currency: str) -> str:
+    """Minor units written the one way (core.money.format_money): 8050 -> '80.50 EUR'."""
+    return format_money(from_minor(amount, currency), currency)
 
 
 def share(amount: int, basis_points: int) -> int:

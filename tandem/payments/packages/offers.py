@@ -3,7 +3,6 @@ price rules they follow (a package's price, the saving against single sessions).
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.db import transaction
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.coaches.selectors import coach_profile_for_user, session_type_of
 from tandem.core.errors import InvalidInput, NotFound
+from tandem.core.ids import parse_id
 from tandem.core.money import validate_price
 from tandem.core.text import clean_text
 
@@ -27,17 +27,6 @@ OFFER_FIELDS = ("name", "session_type_id", "sessions", "price", "valid_days", "i
 
 
 # --- Parsing ----------------------------------------------------------------------------------
-
-
-def parse_uuid(value: Any) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    if not isinstance(value, str) or len(value) > 64 or "\x00" in value:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _int_in(value: Any, *, field: str, low: int, high: int, what: str) -> int:
@@ -95,7 +84,7 @@ def _own_session_type(coach: CoachProfile, session_type_id: Any) -> SessionType:
 
 
 def _own_offer(coach: CoachProfile, offer_id: Any, *, lock: bool = False) -> PackageOffer:
-    parsed = parse_uuid(offer_id)
+    parsed = parse_id(offer_id)
     if parsed is None:
         raise NotFound("No such package.")
     rows = PackageOffer.objects.select_related("session_type", "coach")

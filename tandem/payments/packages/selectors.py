@@ -10,10 +10,11 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tandem.coaches.models import CoachProfile, SessionType
+from tandem.core.ids import parse_id
 
 from ..ledger import money
 from ..models import PackageCredit, PackageOffer, PackagePurchase, Payment
-from .offers import offer_saving, parse_uuid, session_price_minor
+from .offers import offer_saving, session_price_minor
 
 
 def available_credit(
@@ -69,7 +70,7 @@ class PurchaseSummary:
 
     @property
     def price_display(self) -> str:
-        return money.format_money(self.purchase.price, self.purchase.currency)
+        return money.format_minor(self.purchase.price, self.purchase.currency)
 
     @property
     def usable(self) -> bool:
@@ -132,7 +133,7 @@ def purchase_for(
     client: Any, purchase_id: Any, *, now: datetime | None = None
 ) -> PurchaseSummary | None:
     """One of the client's purchases by public id; None for anyone else's."""
-    parsed = parse_uuid(purchase_id)
+    parsed = parse_id(purchase_id)
     if parsed is None or not getattr(client, "is_authenticated", False):
         return None
     found = _purchases_with_counts().filter(client=client, public_id=parsed).first()
@@ -147,20 +148,20 @@ class OfferView:
 
     @property
     def price_display(self) -> str:
-        return money.format_money(self.offer.price, self.offer.currency)
+        return money.format_minor(self.offer.price, self.offer.currency)
 
     @property
     def saving_display(self) -> str:
-        return money.format_money(self.saving, self.offer.currency)
+        return money.format_minor(self.saving, self.offer.currency)
 
     @property
     def per_session_display(self) -> str:
         per = self.offer.price // self.offer.sessions
-        return money.format_money(per, self.offer.currency)
+        return money.format_minor(per, self.offer.currency)
 
     @property
     def single_total_display(self) -> str:
-        return money.format_money(self.session_price * self.offer.sessions, self.offer.currency)
+        return money.format_minor(self.session_price * self.offer.sessions, self.offer.currency)
 
 
 def offer_view(offer: PackageOffer) -> OfferView:
@@ -193,7 +194,7 @@ def coach_offers(coach: CoachProfile) -> list[OfferView]:
 
 
 def own_offer(coach: CoachProfile, offer_id: Any) -> PackageOffer | None:
-    parsed = parse_uuid(offer_id)
+    parsed = parse_id(offer_id)
     if parsed is None:
         return None
     return (

@@ -24,11 +24,11 @@ from django.utils import timezone
 from tandem.coaches.selectors import listed_coaches
 from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.idempotency import checked_key
+from tandem.core.ids import parse_id
 
 from ..ledger import accounts, money
 from ..ledger import services as ledger
 from ..models import PackageCredit, PackageOffer, PackagePurchase, Payment
-from .offers import parse_uuid
 
 MAX_GIFT_CODE = 64
 
@@ -91,7 +91,7 @@ def _replay(client: Any, key: str, request_hash: str) -> BuyOutcome | None:
 
 def buyable_offer(offer_id: Any) -> PackageOffer | None:
     """An active offer of a listed coach, for an active session type (None otherwise)."""
-    parsed = parse_uuid(offer_id)
+    parsed = parse_id(offer_id)
     if parsed is None:
         return None
     return (

@@ -11,6 +11,7 @@ from ninja import Path, Query, Router
 
 from tandem.coaches.selectors import coach_profile_for_user
 from tandem.core.errors import NotFound
+from tandem.core.ids import parse_id
 
 from ..ledger.money import from_minor
 from ..models import Payout
@@ -171,7 +172,7 @@ def staff_payouts_create(request: HttpRequest, payload: PayoutCreateIn) -> dict:
 )
 def staff_payout_paid(request: HttpRequest, payout_id: str = Path(...)) -> dict:
     _staff(request)
-    parsed = selectors.parse_uuid(payout_id)
+    parsed = parse_id(payout_id)
     if parsed is None:
         raise NotFound("No such payout.")
     payout = payout_services.payout_mark_paid(payout_id=parsed, actor=request.user)

@@ -29,7 +29,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
-from uuid import UUID
 
 from django.db.models import QuerySet, Sum
 from django.db.models.functions import TruncMonth, TruncWeek
@@ -324,14 +323,3 @@ def payouts_for_staff(*, period_end: datetime | None = None, limit: int = 200) -
     if period_end is not None:
         qs = qs.filter(period_end=period_end)
     return qs[:limit]
-
-
-def parse_uuid(value: Any) -> UUID | None:
-    if isinstance(value, UUID):
-        return value
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        return UUID(value)
-    except ValueError:
-        return None

@@ -21,7 +21,7 @@ from tandem.coaches.selectors import coach_profile_for_user
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
 
-from ..ledger.money import format_money
+from ..ledger.money import format_minor
 from ..models import Payout
 from . import selectors
 from . import services as payout_services
@@ -64,7 +64,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
                 {
                     "currency": cur,
                     **{
-                        name: format_money(getattr(row.get(cur), name), cur)
+                        name: format_minor(getattr(row.get(cur), name), cur)
                         for name in ("gross", "fees", "refunds", "net")
                     },
                 }
@@ -77,7 +77,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
         {
             "currency": t.currency,
             **{
-                name: format_money(getattr(t, name), t.currency)
+                name: format_minor(getattr(t, name), t.currency)
                 for name in (
                     "gross",
                     "fees",
@@ -114,7 +114,7 @@ def earnings(request: HttpRequest) -> HttpResponse:
 def _payout_row(p: Payout) -> dict:
     return {
         "payout": p,
-        "amount": format_money(p.amount, p.currency),
+        "amount": format_minor(p.amount, p.currency),
         "last_day": (p.period_end - timedelta(days=1)).date(),
     }
 
@@ -203,7 +203,7 @@ def staff_payout_mark_paid(request: HttpRequest, payout_id: UUID) -> HttpRespons
         return redirect("staff_payouts")
     messages.success(
         request,
-        f"Marked paid: {format_money(payout.amount, payout.currency)} to {payout.coach.user.name}.",
+        f"Marked paid: {format_minor(payout.amount, payout.currency)} to {payout.coach.user.name}.",
     )
     day = (payout.period_end - timedelta(days=1)).date().isoformat()
     return redirect(f"/staff/payouts/?period_end={day}")

@@ -6,7 +6,7 @@ last day, e.g. from cron on the 1st of each month for the month before."""
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tandem.core.errors import ServiceError
-from tandem.payments.ledger.money import format_money
+from tandem.payments.ledger.money import format_minor
 from tandem.payments.payouts.services import parse_period_end, payouts_create
 
 
@@ -25,6 +25,6 @@ class Command(BaseCommand):
             raise CommandError(exc.message) from exc
         for p in made:
             self.stdout.write(
-                f"{p.public_id} {p.coach.slug} {format_money(p.amount, p.currency)} {p.status}"
+                f"{p.public_id} {p.coach.slug} {format_minor(p.amount, p.currency)} {p.status}"
             )
         self.stdout.write(f"{len(made)} payout(s) for the period ending {options['period_end']}.")
