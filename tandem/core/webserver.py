@@ -22,6 +22,8 @@ import subprocess
 import sys
 import time
 
+from tandem.core.processes import stop_processes
+
 APP = "tandem.asgi:application"
 
 
@@ -84,16 +86,7 @@ def supervise(args: argparse.Namespace, argv: list[str]) -> int:
         while not stopping and all(w.poll() is None for w in workers):
             time.sleep(0.2)
     finally:
-        for w in workers:
-            if w.poll() is None:
-                w.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for w in workers:
-            try:
-                w.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                w.kill()
-                w.wait()
+        stop_processes(workers)
     return 0 if stopping else 1
 
 

@@ -14,6 +14,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from tandem.core.processes import stop_processes
+
 
 class Command(BaseCommand):
     help = "Run the web server (uvicorn, ASGI), the task worker and the notification worker."
@@ -66,16 +68,7 @@ class Command(BaseCommand):
             while not stopping and all(p.poll() is None for p in procs):
                 time.sleep(0.2)
         finally:
-            for proc in procs:
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            for proc in procs:
-                try:
-                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            stop_processes(procs)
         failed = [p.args[2] for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
         if failed and not stopping:
             raise SystemExit(f"stopped because a process exited: {failed}")
