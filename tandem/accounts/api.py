@@ -1,5 +1,3 @@
-import mimetypes
-from pathlib import PurePosixPath
 from uuid import UUID
 
 from django.http import FileResponse, HttpRequest
@@ -11,6 +9,7 @@ from tandem.core.errors import NotFound
 from tandem.core.links import site_url
 
 from . import selectors, services
+from .certificates import certificate_download
 from .models import ApiToken, CoachApplication, User
 from .schemas import (
     CoachApplicationDecisionIn,
@@ -248,17 +247,7 @@ def staff_coach_application_certificate(request: HttpRequest, application_id: st
     application = _staff_get(application_id)
     if not application.certificate:
         raise NotFound("This application has no certificate.")
-    name = PurePosixPath(application.certificate.name).name
-    response = FileResponse(
-        application.certificate.open("rb"),
-        as_attachment=True,
-        filename=name,
-        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # A personal document: no shared or browser cache may keep a copy (as the page's download).
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return certificate_download(application)
 
 
 @router.post(

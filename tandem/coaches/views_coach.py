@@ -7,8 +7,6 @@ pages: to them these pages do not exist. The booking policy page also sets payme
 fee, so it is payments' (tandem/payments/payouts/policy_views.py, same URL and name).
 """
 
-import mimetypes
-from pathlib import PurePosixPath
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +23,7 @@ from django.views.static import serve
 
 from tandem.accounts import selectors as account_selectors
 from tandem.accounts import services as account_services
+from tandem.accounts.certificates import certificate_download
 from tandem.accounts.models import CoachApplication
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
@@ -401,13 +400,4 @@ def staff_coach_application_certificate(request: HttpRequest, application_id: UU
     application = account_selectors.coach_application_for_review(application_id)
     if application is None or not application.certificate:
         raise Http404("No certificate.")
-    name = PurePosixPath(application.certificate.name).name
-    response = FileResponse(
-        application.certificate.open("rb"),
-        as_attachment=True,
-        filename=name,
-        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return certificate_download(application)
