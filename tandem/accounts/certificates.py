@@ -13,7 +13,10 @@ def certificate_download(application: CoachApplication) -> FileResponse:
 
     The caller has checked that the viewer is staff and that there is a certificate.
     """
-    name = PurePosixPath(application.certificate.name).name
+    stored = application.certificate.name
+    if not stored:
+        raise ValueError("This application has no certificate; the caller answers 404.")
+    name = PurePosixPath(stored).name
     response = FileResponse(
         application.certificate.open("rb"),
         as_attachment=True,

@@ -32,3 +32,9 @@ def test_the_certificate_is_an_attachment_with_its_type_and_no_cache(bob, name, 
     assert response["Cache-Control"] == "private, no-store"
     assert b"".join(response.streaming_content) == b"the document"
     response.close()
+
+
+def test_an_application_without_a_certificate_is_the_callers_404_not_a_download(bob):
+    application = CoachApplication.objects.create(user=bob, headline="Career coach")
+    with pytest.raises(ValueError, match="no certificate"):
+        certificate_download(application)
