@@ -1,12 +1,10 @@
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.utils import timezone
 
-from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.cursors import decode_position, encode_cursor
 from tandem.core.errors import InvalidInput
 from tandem.core.ids import parse_id
 
@@ -131,16 +129,13 @@ def coach_applications_for_review(
         .order_by("created_at", "public_id")
     )
     if cursor:
-        payload = decode_cursor(cursor)
-        if set(payload) != {"s", "k", "id"} or payload["s"] != f"applications:{status}":
-            raise invalid_cursor()
-        try:
-            created_at = datetime.fromisoformat(str(payload["k"]))
-            last_id = uuid.UUID(str(payload["id"]))
-        except ValueError as exc:
-            raise invalid_cursor() from exc
-        if timezone.is_naive(created_at):
-            raise invalid_cursor()
+        created_at, last_id = decode_position(
+            cursor,
+            moment="k",
+            key="id",
+            key_type=uuid.UUID,
+            scope={"s": f"applications:{status}"},
+        )
         rows = rows.filter(
             Q(created_at__gt=created_at) | Q(created_at=created_at, public_id__gt=last_id)
         )

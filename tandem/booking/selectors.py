@@ -11,7 +11,7 @@ from typing import Any, Literal
 from django.db.models import Count, F, Max, Min, Q, QuerySet
 
 from tandem.accounts.models import User
-from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.cursors import decode_position, encode_cursor
 from tandem.core.errors import InvalidInput
 from tandem.core.ids import parse_id
 
@@ -150,14 +150,7 @@ def bookings_page(
     ascending = scope == "upcoming"
     bookings = _scoped(_mine(user, role), scope, now)
     if cursor:
-        payload = decode_cursor(cursor)
-        try:
-            after_start = datetime.fromisoformat(payload["s"])
-            after_id = int(payload["i"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
-        if after_start.tzinfo is None:
-            raise invalid_cursor()
+        after_start, after_id = decode_position(cursor, moment="s", key="i", key_type=int)
         if ascending:
             bookings = bookings.filter(
                 Q(start__gt=after_start) | Q(start=after_start, pk__gt=after_id)

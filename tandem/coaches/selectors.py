@@ -31,7 +31,13 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.cursors import (
+    cursor_key,
+    cursor_moment,
+    decode_cursor,
+    encode_cursor,
+    invalid_cursor,
+)
 from tandem.core.errors import InvalidInput
 from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency
@@ -463,10 +469,7 @@ def _after_cursor(sort: str, cursor: str, currency: str | None) -> Q:
     payload = decode_cursor(cursor)
     if payload.get("s") != _cursor_sort(sort, currency) or set(payload) != {"s", "k", "id"}:
         raise invalid_cursor()
-    try:
-        last_id = uuid.UUID(str(payload["id"]))
-    except ValueError as exc:
-        raise invalid_cursor() from exc
+    last_id = cursor_key(payload["id"], uuid.UUID)
     key = payload["k"]
     if sort == "relevance":
         if isinstance(key, bool) or not isinstance(key, int | float) or not math.isfinite(key):
@@ -477,19 +480,22 @@ def _after_cursor(sort: str, cursor: str, currency: str | None) -> Q:
         return Q(**{f"{field}__isnull": True}, public_id__gt=last_id)
     if not isinstance(key, str) or len(key) > 40:
         raise invalid_cursor()
-    try:
-        value: Any = Decimal(key) if sort == "price" else datetime.fromisoformat(key)
-    except (InvalidOperation, ValueError) as exc:
-        raise invalid_cursor() from exc
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise invalid_cursor()
-    if isinstance(value, datetime) and timezone.is_naive(value):
-        raise invalid_cursor()
+    value = _cursor_price(key) if sort == "price" else cursor_moment(key)
     return (
         Q(**{f"{field}__gt": value})
         | Q(**{field: value}, public_id__gt=last_id)
         | Q(**{f"{field}__isnull": True})
     )
+
+
+def _cursor_price(key: str) -> Decimal:
+    try:
+        price = Decimal(key)
+    except (InvalidOperation, ValueError) as exc:
+        raise invalid_cursor() from exc
+    if not price.is_finite():
+        raise invalid_cursor()
+    return price
 
 
 def _currency(value: Any, *, needed: bool) -> str | None:

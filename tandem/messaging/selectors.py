@@ -4,13 +4,12 @@ for them: every read goes through `visible_conversations`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Literal
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from tandem.accounts.models import User
-from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.cursors import cursor_counter, decode_cursor, decode_position, encode_cursor
 from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.ids import parse_id
 from tandem.core.text import clean_text
@@ -102,14 +101,7 @@ def conversations_page(
             participants__user=user, participants__archived=archived == "only"
         )
     if cursor:
-        payload = decode_cursor(cursor)
-        try:
-            at = datetime.fromisoformat(payload["t"])
-            pk = int(payload["i"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
-        if at.tzinfo is None:
-            raise invalid_cursor()
+        at, pk = decode_position(cursor, moment="t", key="i", key_type=int)
         conversations = conversations.filter(
             Q(last_activity_at__lt=at) | Q(last_activity_at=at, pk__lt=pk)
         )
@@ -138,10 +130,7 @@ def messages_page(
     _check_limit(limit)
     messages = _messages().filter(conversation=conversation)
     if cursor:
-        payload = decode_cursor(cursor)
-        before = payload.get("s")
-        if not isinstance(before, int) or isinstance(before, bool):
-            raise invalid_cursor()
+        before = cursor_counter(decode_cursor(cursor).get("s"))
         messages = messages.filter(seq__lt=before)
     rows = list(messages.order_by("-seq")[: limit + 1])
     for row in rows:
@@ -179,10 +168,7 @@ def search_page(
         _messages().select_related("conversation").filter(pk__in=matching, deleted_at__isnull=True)
     )
     if cursor:
-        payload = decode_cursor(cursor)
-        before = payload.get("m")
-        if not isinstance(before, int) or isinstance(before, bool):
-            raise invalid_cursor()
+        before = cursor_counter(decode_cursor(cursor).get("m"))
         messages = messages.filter(pk__lt=before)
     rows = list(messages.order_by("-pk")[: limit + 1])
     next_cursor = None

@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, Subquery
 from tandem.accounts.models import User
 from tandem.accounts.selectors import users_with_pk
 from tandem.coaches.models import CoachProfile
-from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.cursors import cursor_counter, decode_cursor, encode_cursor
 from tandem.core.ids import parse_id
 
 from .models import Notification, NotificationSettings, ReminderSchedule
@@ -30,10 +30,7 @@ def notifications_page(
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     if cursor:
-        position = decode_cursor(cursor)
-        last_id = position.get("id")
-        if not isinstance(last_id, int) or isinstance(last_id, bool):
-            raise invalid_cursor()
+        last_id = cursor_counter(decode_cursor(cursor).get("id"))
         rows = rows.filter(pk__lt=last_id)
     # Ids grow with time: the newest-first order is the primary key's, which its index serves.
     items = list(rows.order_by("-pk")[: limit + 1])

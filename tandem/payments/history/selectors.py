@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
+from tandem.core.cursors import decode_position, encode_cursor
 from tandem.core.errors import InvalidInput
 
 from ..models import Invoice, Payment
@@ -36,14 +35,7 @@ def payments_page(user: Any, *, cursor: str | None = None, limit: int = 20) -> P
         .order_by("-created_at", "-pk")
     )
     if cursor:
-        payload = decode_cursor(cursor)
-        try:
-            after_at = datetime.fromisoformat(payload["at"])
-            after_pk = int(payload["pk"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise invalid_cursor() from exc
-        if after_at.tzinfo is None:
-            raise invalid_cursor()
+        after_at, after_pk = decode_position(cursor, moment="at", key="pk", key_type=int)
         qs = qs.filter(Q(created_at__lt=after_at) | Q(created_at=after_at, pk__lt=after_pk))
     items = list(qs[: limit + 1])
     next_cursor = None
