@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 
 from tandem.core import timefmt
 from tandem.core.errors import ServiceError
+from tandem.core.text import clean_text
 
 from . import services
 
@@ -39,8 +40,6 @@ class SignupForm(AllauthSignupForm):
             return "UTC"
 
     def clean_display_name(self) -> str:
-        from tandem.core.text import clean_text
-
         return _validated(
             lambda v: clean_text(v, field="display_name", max_length=100),
             self.cleaned_data.get("display_name", ""),

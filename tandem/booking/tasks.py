@@ -2,6 +2,8 @@
 
 from django_tasks import task
 
+from tandem.availability.services import refresh_next_available
+
 from . import emails
 
 
@@ -13,8 +15,6 @@ def booking_changed_task(booking_id: int, kind: str, previous_start_iso: str | N
 
     One job per change (enqueued in the change's own transaction, see services/notify.py).
     """
-    from tandem.availability.services import refresh_next_available
-
     from .models import Booking
     from .services import notifications_hook
 

@@ -18,6 +18,7 @@ from django.db.models import Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.text import slugify
 
+from tandem.accounts.services import validate_timezone
 from tandem.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tandem.core.ids import parse_id
 from tandem.core.money import validate_currency, validate_price
@@ -187,8 +188,6 @@ def coach_profile_verify(*, user: Any, headline: str, credentials: str = "") -> 
     A new profile gets a unique slug from the display name, the application's headline and
     credentials, and the user's zone. An existing one keeps its slug, zone and choices.
     """
-    from tandem.accounts.services import validate_timezone
-
     headline = clean_text(headline, field="headline", max_length=200, required=True)
     credentials = clean_text(credentials, field="credentials", max_length=2000)
     profile = CoachProfile.objects.select_for_update().filter(user=user).first()
@@ -309,8 +308,6 @@ def coach_profile_update(
     Specialties are slugs and languages ISO 639-1 codes from the managed lists; changing the
     currency re-labels every session type's price (the amounts are not converted).
     """
-    from tandem.accounts.services import validate_timezone
-
     values: dict[str, Any] = {}
     if headline is not UNSET:
         values["headline"] = _text(headline, field="headline", max_length=200, required=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tandem.core.outbox import enqueue_in_transaction
+from tandem.realtime.services import send_event_on_commit
 
 from ..models import Booking
 
@@ -13,8 +14,6 @@ from ..models import Booking
 def announce(booking: Booking, kind: str, *, previous_start: datetime | None = None) -> None:
     """Tell both sides' open pages at once (their event streams), email both (with calendar
     invitations) and refresh the coach's next free slot, all from this transaction."""
-    from tandem.realtime.services import send_event_on_commit
-
     from ..tasks import booking_changed_task
 
     send_event_on_commit(

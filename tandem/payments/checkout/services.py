@@ -35,7 +35,7 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.booking.models import Booking, Hold
 from tandem.booking.selectors import hold_of_client
-from tandem.booking.services import BookingRequest, booking_create, hold_release
+from tandem.booking.services import BookingRequest, booking_create, hold_create, hold_release
 from tandem.booking.services.errors import HoldExpired
 from tandem.booking.services.locking import lock_coach
 from tandem.core.errors import Conflict, InvalidInput, NotFound, ServiceError
@@ -788,8 +788,6 @@ def _checkout_in_transaction(
         if key and (earlier := _replay(client, key, fingerprint)) is not None:
             return CheckoutOutcome(earlier, earlier.booking, replayed=True)
         if hold is None:
-            from tandem.booking.services import hold_create
-
             hold = hold_create(
                 client=client, coach=coach, session_type=session_type, start=request.start, now=now
             )

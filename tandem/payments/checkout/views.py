@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tandem.core.errors import ServiceError
+from tandem.core.errors import InvalidInput, ServiceError
 from tandem.core.forms import add_service_error
 from tandem.core.ids import parse_id
 
@@ -141,8 +141,6 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
 
 
 def _minor(text: str, currency: str) -> int:
-    from tandem.core.errors import InvalidInput
-
     try:
         return to_minor(Decimal(text.strip()), currency)
     except (InvalidOperation, ValueError, OverflowError) as exc:

@@ -39,6 +39,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from tandem.core.outbox import enqueue_in_transaction
+
 from ..ledger.money import format_minor
 from ..models import Invoice, Payment, PaymentSource
 from ..quiet import emails_on
@@ -317,8 +319,6 @@ def on_booking_moved(booking: Any, previous_start: datetime, now: datetime) -> N
 
 
 def _enqueue_email(invoice_id: int) -> None:
-    from tandem.core.outbox import enqueue_in_transaction
-
     from ..tasks import document_email_task
 
     enqueue_in_transaction(lambda: document_email_task.enqueue(invoice_id))

@@ -26,6 +26,9 @@ from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
 from tandem.demo.payments import seed_payments
+from tandem.messaging.services import conversation_start, message_send
+from tandem.notifications.services import schedule_set
+from tandem.notifications.services.bookings import booking_changed
 from tandem.orgs.models import Membership, Organisation
 
 DEMO_PASSWORD = "tandem-demo-2026"
@@ -285,9 +288,6 @@ class Command(BaseCommand):
         """Alice reminds herself on a ladder; Northwind reminds its members a day and two
         hours ahead; every upcoming confirmed session has its reminders scheduled, and its
         people have it in their notification centre (both idempotent)."""
-        from tandem.notifications.services import schedule_set
-        from tandem.notifications.services.bookings import booking_changed
-
         schedule_set(coach=alice, coach_offsets=[300, 240, 180, 120, 60])
         schedule_set(organisation=org, client_offsets=[1440, 120])
         upcoming = Booking.objects.filter(start__gt=self.now, status=S.CONFIRMED)
@@ -296,8 +296,6 @@ class Command(BaseCommand):
 
     def _conversation(self, client: User, coach: User) -> None:
         """Bob and Alice have talked already (through the services: encrypted at rest)."""
-        from tandem.messaging.services import conversation_start, message_send
-
         conversation, created = conversation_start(user=client, other_id=coach.public_id)
         if not created:
             return
