@@ -7,12 +7,12 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from .checkout.services import payments_sweep
+from .giftcards.services import giftcards_expire
+from .packages.services import packages_expire
+
 
 def money_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    from .checkout.services import payments_sweep
-    from .giftcards.services import giftcards_expire
-    from .packages.services import packages_expire
-
     now = now or timezone.now()
     return {
         "payments_lapsed": payments_sweep(now=now),

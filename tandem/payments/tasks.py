@@ -15,15 +15,15 @@ import logging
 
 from django_tasks import task
 
+from .models import Payment, PaymentSource, Refund
+from .providers import get_provider
+
 log = logging.getLogger(__name__)
 
 
 @task()
 def provider_refund_task(refund_id: int) -> None:
     """Send a card refund to the provider (once per refund: its public id is the key)."""
-    from .models import PaymentSource, Refund
-    from .providers import get_provider
-
     refund = Refund.objects.select_related("payment").filter(pk=refund_id).first()
     if refund is None or refund.provider_ref:
         return
@@ -41,9 +41,6 @@ def provider_refund_task(refund_id: int) -> None:
 @task()
 def cancel_intent_task(payment_id: int) -> None:
     """Cancel the PaymentIntent of a payment that lapsed unpaid."""
-    from .models import Payment
-    from .providers import get_provider
-
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None or not payment.provider_ref:
         return

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tandem.core.errors import ServiceError
 
+from ..giftcards.codes import find_card
 from ..ledger import accounts
 from ..models import GiftCard
 from ..packages.selectors import credits_left
@@ -99,8 +100,6 @@ class ReadBalances:
         return credits_left(self.client, self.coach, self.session_type, self.now) > 0
 
     def gift_card(self) -> int:
-        from ..giftcards.codes import find_card
-
         try:
             card = find_card(self.gift_card_code)
         except ServiceError:

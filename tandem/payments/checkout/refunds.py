@@ -33,11 +33,12 @@ from tandem.core.text import clean_text
 from ..documents import services as documents
 from ..ledger import accounts
 from ..ledger import services as ledger
-from ..ledger.money import percent
+from ..ledger.money import fee_bp_for, percent, share
 from ..models import (
     Account,
     CoachPaymentSettings,
     GiftCard,
+    GiftCardEvent,
     Invoice,
     PackageCredit,
     PackagePurchase,
@@ -46,6 +47,7 @@ from ..models import (
     PaymentVoid,
     Refund,
 )
+from ..tasks import provider_refund_task
 
 Source = PaymentSource.Kind
 Status = Payment.Status
@@ -121,7 +123,6 @@ def _return_legs(
             card = GiftCard.objects.get(pk=source.gift_card_id)
             if card.status == GiftCard.Status.ACTIVE and card.expires_at > now:
                 legs.append((accounts.gift_card(card), -portion))
-                from ..models import GiftCardEvent
 
                 GiftCardEvent.objects.create(
                     card=card, kind="restored", amount=portion, payment=payment, at=now
@@ -149,7 +150,6 @@ def _return_package_credit(
     legs = [(accounts.package(purchase), -source.amount)]
     if not usable:
         # The package has expired meanwhile: the credit is forfeited like its others were.
-        from ..ledger.money import fee_bp_for, share
 
         fee = share(source.amount, fee_bp_for(purchase.coach))
         legs += [(accounts.package(purchase), source.amount)]
@@ -351,8 +351,6 @@ def _refund(
         now=now,
     )
     if payment.purpose == Payment.Purpose.GIFT_CARD and earned:
-        from ..models import GiftCardEvent
-
         GiftCardEvent.objects.create(
             card=payment.gift_card,
             kind=GiftCardEvent.Kind.REFUNDED,
@@ -368,8 +366,6 @@ def _refund(
     payment.refunded += total
     _credit_note(payment, total, "refund", reason, now)
     if any(source.kind == Source.CARD for source, _ in portions):
-        from ..tasks import provider_refund_task
-
         refund_pk = refund.pk
         enqueue_in_transaction(lambda: provider_refund_task.enqueue(refund_pk))
     return refund
@@ -449,8 +445,6 @@ def return_unearned(payment: Payment, *, reason: str, now: datetime) -> Refund:
         PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded + portion)
     _credit_note(payment, total, "refund", reason, now)
     if any(s.kind == Source.CARD for s, _ in portions):
-        from ..tasks import provider_refund_task
-
         refund_pk = refund.pk
         enqueue_in_transaction(lambda: provider_refund_task.enqueue(refund_pk))
     return refund
@@ -487,7 +481,6 @@ def refund_late_card(payment: Payment, *, now: datetime) -> None:
     )
     PaymentSource.objects.filter(pk=card.pk).update(refunded=card.amount)
     _credit_note(payment, card.amount, "refund", Reason.UNBOOKABLE, now)
-    from ..tasks import provider_refund_task
 
     refund_pk = refund.pk
     enqueue_in_transaction(lambda: provider_refund_task.enqueue(refund_pk))

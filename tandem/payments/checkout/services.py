@@ -42,13 +42,30 @@ from tandem.core.errors import Conflict, InvalidInput, NotFound, ServiceError
 from tandem.core.idempotency import checked_key
 from tandem.core.outbox import enqueue_in_transaction
 
+from ..documents import services as documents
 from ..errors import CurrencyMismatch, PaymentNotOpen, PaymentRequired
+
+# packages.services and giftcards.services import this module: import them as modules
+# (never their names) so that either side may be imported first.
+from ..giftcards import services as giftcards
+from ..giftcards.codes import find_card
 from ..ledger import accounts
 from ..ledger import services as ledger
-from ..ledger.money import share, to_minor
-from ..models import Account, GiftCard, PackageCredit, Payment, PaymentSource
+from ..ledger.money import fee_bp_for, share, to_minor
+from ..models import (
+    Account,
+    GiftCard,
+    GiftCardEvent,
+    Invoice,
+    PackageCredit,
+    Payment,
+    PaymentSource,
+)
+from ..packages import services as packages
 from ..providers import IntentState, ProviderIntent, get_provider
+from ..tasks import cancel_intent_task, lapse_payment_task, money_sweep_task
 from .coverage import ReadBalances, cover
+from .refunds import refund_late_card, release_taken, return_unearned
 
 Purpose = Payment.Purpose
 Status = Payment.Status
@@ -135,8 +152,6 @@ def _lock_row(model, pk: int):
 
 
 def _find_gift_card(code: str, currency: str, now: datetime) -> GiftCard:
-    from ..giftcards.codes import find_card
-
     card = _lock_row(GiftCard, find_card(code).pk)
     if card.status != GiftCard.Status.ACTIVE or card.expires_at <= now:
         raise InvalidInput(
@@ -368,7 +383,6 @@ def _schedule_lapse(payment: Payment) -> None:
     """Lapse the payment on time if the card never succeeds (the sweep is the backstop)."""
     if payment.expires_at is None:
         return
-    from ..tasks import lapse_payment_task
 
     payment_pk, run_after = payment.pk, payment.expires_at
     enqueue_in_transaction(
@@ -378,8 +392,6 @@ def _schedule_lapse(payment: Payment) -> None:
 
 def schedule_expiry_sweep(at: datetime) -> None:
     """Run the money sweep when a package or gift card expires (forfeits posted on time)."""
-    from ..tasks import money_sweep_task
-
     enqueue_in_transaction(lambda: money_sweep_task.using(run_after=at).enqueue())
 
 
@@ -388,14 +400,10 @@ def _kinds(payment: Payment) -> set[str]:
 
 
 def _fee_bp(coach) -> int:
-    from ..ledger.money import fee_bp_for
-
     return fee_bp_for(coach)
 
 
 def _gift_card_event(card: GiftCard, kind: str, amount: int, actor, payment, now) -> None:
-    from ..models import GiftCardEvent
-
     GiftCardEvent.objects.create(
         card=card, kind=kind, amount=amount, actor=actor, payment=payment, at=now
     )
@@ -405,7 +413,6 @@ def _issue_document(payment: Payment, kind: str, now: datetime) -> None:
     """An invoice (manual provider) or a receipt, numbered per coach (documents/services.py)."""
     if payment.coach is None:
         return
-    from ..documents import services as documents
 
     if kind == "invoice":
         documents.invoice_issue(payment, now)
@@ -456,13 +463,9 @@ def _succeed(payment: Payment, now: datetime, *, receipt: bool = True) -> None:
     payment.save(update_fields=["status", "succeeded_at", "updated_at"])
     _earn(payment, now)
     if payment.purpose == Purpose.PACKAGE:
-        from ..packages import services as packages
-
         purchase = packages.on_paid(payment.package_purchase, now=now)
         schedule_expiry_sweep(purchase.expires_at)
     elif payment.purpose == Purpose.GIFT_CARD:
-        from ..giftcards import services as giftcards
-
         giftcards.on_paid(payment.gift_card, payment=payment, now=now)
         card = GiftCard.objects.get(pk=payment.gift_card_id)
         schedule_expiry_sweep(card.expires_at)
@@ -517,8 +520,6 @@ def _book_paid_session(payment: Payment, now: datetime) -> Booking | None:
 
 def _refund_unbookable(payment: Payment, now: datetime) -> None:
     """Paid, but the time is gone: the money (card and credits) goes back in full."""
-    from .refunds import return_unearned
-
     return_unearned(payment, reason="unbookable", now=now)
     payment.status = Status.REFUNDED
     payment.refunded = payment.amount
@@ -535,7 +536,6 @@ def payment_fail(
     payment = _lock_row(Payment, payment.pk)
     if payment.status not in Payment.OPEN_STATUSES:
         return payment
-    from .refunds import release_taken
 
     release_taken(payment, now=now)
     payment.status = status
@@ -547,12 +547,8 @@ def payment_fail(
         with contextlib.suppress(NotFound):
             hold_release(client=payment.client, hold_id=payment.hold_public_id)
     elif payment.purpose == Purpose.PACKAGE:
-        from ..packages import services as packages
-
         packages.on_failed(payment.package_purchase)
     elif payment.purpose == Purpose.GIFT_CARD:
-        from ..giftcards import services as giftcards
-
         giftcards.on_failed(payment.gift_card)
     return payment
 
@@ -627,8 +623,6 @@ def payment_apply_intent(
 
 def _refund_late_card(payment: Payment, now: datetime) -> None:
     """The card succeeded after the payment lapsed: take the money in, send it straight back."""
-    from .refunds import refund_late_card
-
     refund_late_card(payment, now=now)
 
 
@@ -644,8 +638,6 @@ def payments_sweep(*, now: datetime | None = None) -> int:
         if done.status == Status.CANCELLED:
             lapsed += 1
             if done.provider_ref:
-                from ..tasks import cancel_intent_task
-
                 cancel_intent_task.enqueue(done.pk)
     return lapsed
 
@@ -691,7 +683,6 @@ def invoice_mark_paid(*, payment_id: uuid.UUID, user: User, now: datetime | None
         payment.save(update_fields=["status", "succeeded_at", "updated_at"])
     else:
         _succeed(payment, now, receipt=False)  # earns and fulfils (the paid invoice is the record)
-    from ..models import Invoice
 
     Invoice.objects.filter(
         payment=payment, status=Invoice.Status.OPEN, superseded_at__isnull=True

@@ -38,8 +38,10 @@ from django.views.decorators.http import require_POST
 
 from tandem.core.errors import ServiceError, error_body
 
+from ..errors import InvalidWebhook
 from ..models import Payment, ProviderEvent
 from ..providers import ProviderIntent, get_provider
+from . import services as checkout
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +59,6 @@ class StripeEvent:
 
 def parse_event(payload: bytes, signature: str) -> StripeEvent:
     """Verify and parse one delivery. Raises InvalidWebhook (400) for anything else."""
-    from ..errors import InvalidWebhook
-
     secret = settings.STRIPE_WEBHOOK_SECRET or ""
     if not secret:
         raise InvalidWebhook("The Stripe webhook secret is not configured.")
@@ -104,8 +104,6 @@ def parse_event(payload: bytes, signature: str) -> StripeEvent:
 def stripe_event_handle(*, event: StripeEvent, now: datetime | None = None) -> str:
     """Record a verified event once and apply what it is about. Returns what was done:
     "duplicate", "ignored", "recorded" or "applied"."""
-    from . import services as checkout
-
     now = now or timezone.now()
     is_intent = event.type.startswith("payment_intent.") and event.object_type == "payment_intent"
     with transaction.atomic():

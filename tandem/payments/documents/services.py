@@ -41,9 +41,12 @@ from django.utils import timezone
 
 from tandem.core.outbox import enqueue_in_transaction
 
+from ..checkout.present import payment_description
+from ..giftcards.codes import masked_code
 from ..ledger.money import format_minor
 from ..models import Invoice, Payment, PaymentSource
 from ..quiet import emails_on
+from ..tasks import document_email_task
 from .numbering import next_number
 
 logger = logging.getLogger(__name__)
@@ -94,8 +97,6 @@ def _session(payment: Payment, zone: zoneinfo.ZoneInfo) -> dict[str, str] | None
 
 def _source_label(source: PaymentSource) -> str:
     if source.kind == PaymentSource.Kind.GIFT_CARD and source.gift_card_id:
-        from ..giftcards.codes import masked_code
-
         # Codes are not stored: the card is named by its hint only.
         return f"Gift card {masked_code(source.gift_card.code_hint)}"
     return source.get_kind_display()
@@ -110,8 +111,6 @@ def _sources(payment: Payment) -> list[dict[str, Any]]:
 
 
 def _description(payment: Payment, session: dict[str, str] | None) -> str:
-    from ..checkout.present import payment_description
-
     desc = payment_description(payment)
     if session is not None:
         desc = f"{desc}, {session['when']}"
@@ -319,8 +318,6 @@ def on_booking_moved(booking: Any, previous_start: datetime, now: datetime) -> N
 
 
 def _enqueue_email(invoice_id: int) -> None:
-    from ..tasks import document_email_task
-
     enqueue_in_transaction(lambda: document_email_task.enqueue(invoice_id))
 
 

@@ -16,6 +16,7 @@ from ninja import Path, Router, Status
 from tandem.accounts.models import User
 from tandem.core.errors import NotFound
 
+from ..checkout.services import PayWith
 from ..ledger import accounts
 from ..ledger.money import format_minor, from_minor
 from ..models import GiftCard, Payment
@@ -98,8 +99,6 @@ def _payment(payment: Payment) -> dict[str, Any]:
     ),
 )
 def buy(request: HttpRequest, response: HttpResponse, payload: GiftCardBuyIn) -> Status:
-    from ..checkout.services import PayWith
-
     purchase = services.giftcard_buy(
         client=request.user,
         amount=services.parse_amount(payload.amount, payload.currency),

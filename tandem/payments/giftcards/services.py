@@ -29,6 +29,9 @@ from tandem.core.idempotency import checked_key
 from tandem.core.money import validate_currency, validate_price
 from tandem.core.text import clean_text
 
+# checkout.services imports this module too: both sides import the module, not its names,
+# so either may be imported first.
+from ..checkout import services as checkout
 from ..ledger import accounts
 from ..ledger import services as ledger
 from ..ledger.money import format_minor, from_minor, to_minor
@@ -236,8 +239,6 @@ def giftcard_buy(
     now: datetime | None = None,
 ) -> Purchase:
     """Buy a gift card: the card waits for payment; checkout's success activates it."""
-    from ..checkout import services as checkout
-
     now = _now(now)
     key = checked_key(idempotency_key)
     currency = validate_currency(currency)

@@ -28,6 +28,7 @@ from tandem.core.forms import add_service_error
 from tandem.core.idempotency import MAX_KEY
 from tandem.core.money import SUPPORTED_CURRENCIES
 
+from ..checkout.services import PayWith
 from ..ledger import accounts
 from ..ledger.money import format_minor
 from ..models import GiftCard, GiftCardEvent, Payment
@@ -151,8 +152,6 @@ def gift_cards(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def gift_card_buy(request: HttpRequest) -> HttpResponse:
-    from ..checkout.services import PayWith
-
     form = BuyForm(request.POST)
     status = 400
     if form.is_valid():

@@ -8,6 +8,8 @@ from django.conf import settings
 
 from tandem.core.money import format_money, minor_units
 
+from ..models import CoachPaymentSettings
+
 
 def to_minor(amount: Decimal | int, currency: str) -> int:
     """A Decimal price ("80.50") as integer minor units (8050); refuses sub-minor digits."""
@@ -37,8 +39,6 @@ def percent(amount: int, pct: int) -> int:
 
 def fee_bp_for(coach) -> int:
     """The platform fee in basis points: the coach's override, else the platform's setting."""
-    from ..models import CoachPaymentSettings
-
     override = (
         CoachPaymentSettings.objects.filter(coach=coach)
         .values_list("platform_fee_bp", flat=True)

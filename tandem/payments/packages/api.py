@@ -16,6 +16,7 @@ from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile
 from tandem.core.errors import NotFound
 
+from ..checkout.services import PayWith
 from ..ledger import money
 from ..models import PackageOffer, Payment
 from . import offers, selectors, services
@@ -167,8 +168,6 @@ def delete_offer(request: HttpRequest, offer_id: str) -> Status:
     ),
 )
 def buy(request: HttpRequest, response: HttpResponse, offer_id: str, payload: BuyIn) -> Status:
-    from ..checkout.services import PayWith
-
     outcome = services.package_buy(
         client=request.user,
         offer_id=offer_id,

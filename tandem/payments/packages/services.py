@@ -26,6 +26,9 @@ from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.idempotency import checked_key
 from tandem.core.ids import parse_id
 
+# checkout.services imports this module too: both sides import the module, not its names,
+# so either may be imported first.
+from ..checkout import services as checkout
 from ..ledger import accounts, money
 from ..ledger import services as ledger
 from ..models import PackageCredit, PackageOffer, PackagePurchase, Payment
@@ -124,10 +127,6 @@ def package_buy(
     With an Idempotency-Key, repeating the request returns the first purchase and its payment
     (`replayed`); the same key for another offer or other payment options answers 409.
     """
-    from ..checkout import (
-        services as checkout,  # the lead's checkout; imported here, it imports this module
-    )
-
     now = now or timezone.now()
     key = checked_key(idempotency_key)
     gift_code = getattr(pay_with, "gift_card_code", None)

@@ -25,6 +25,7 @@ from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
 from tandem.core.idempotency import MAX_KEY
 
+from ..checkout.services import PayWith
 from ..ledger import money
 from ..models import PackageOffer
 from . import offers, selectors, services
@@ -223,7 +224,6 @@ def buy(request: HttpRequest, offer_id: uuid.UUID) -> HttpResponse:
     form = BuyForm(request.POST)
     if not form.is_valid():
         return _buy_page(request, view, form, status=400)
-    from ..checkout.services import PayWith
 
     try:
         outcome = services.package_buy(

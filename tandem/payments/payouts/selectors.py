@@ -36,6 +36,7 @@ from django.db.models.functions import TruncMonth, TruncWeek
 from tandem.coaches.models import CoachProfile
 from tandem.core.errors import InvalidInput
 
+from ..ledger.money import from_minor
 from ..models import Account, LedgerEntry, Payment, PaymentSource, Payout
 
 Period = Literal["month", "week"]
@@ -99,8 +100,6 @@ class EarningsReport:
     def chart_data(self) -> dict[str, Any]:
         """Plain data for the chart (json_script): labels and, per currency, net and fees
         as exact decimal strings in major units."""
-        from ..ledger.money import from_minor
-
         return {
             "labels": [row.label for row in self.rows],
             "series": [

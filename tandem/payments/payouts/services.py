@@ -40,6 +40,9 @@ from ..ledger import accounts
 from ..ledger import services as ledger
 from ..ledger.money import from_minor
 from ..models import Account, CoachPaymentSettings, LedgerEntry, Payout
+from ..providers import get_provider
+from ..tasks import payout_transfer_task
+from .selectors import awaiting_client
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +149,6 @@ def _create_one(
     )
     # Open invoices are earned but not received: they wait until the client pays, so voiding
     # one never takes back money already paid out (payouts/selectors.awaiting_client).
-    from .selectors import awaiting_client
 
     held_then = awaiting_client(coach, before=end).get(acct.currency, 0)
     held_now = awaiting_client(coach).get(acct.currency, 0)
@@ -236,8 +238,6 @@ def payout_mark_paid(*, payout_id: UUID | str, actor: Any, now: datetime | None 
 
 
 def _enqueue_transfer(payout: Payout) -> None:
-    from ..tasks import payout_transfer_task
-
     payout_id = payout.pk
     enqueue_in_transaction(lambda: payout_transfer_task.enqueue(payout_id))
 
@@ -245,8 +245,6 @@ def _enqueue_transfer(payout: Payout) -> None:
 def payout_transfer(payout_id: int, *, now: datetime | None = None) -> Payout | None:
     """Run a Stripe Connect payout (the job). Safe to run twice: a payout that is no longer
     pending is left alone, and the provider sees the same idempotency key."""
-    from ..providers import get_provider
-
     payout = Payout.objects.select_related("coach").filter(pk=payout_id).first()
     if payout is None or payout.status != Payout.Status.PENDING:
         return payout
