@@ -19,6 +19,9 @@ from tandem.coaches import selectors as coach_selectors
 from tandem.coaches import services as coach_services
 from tandem.coaches.models import CoachProfile
 
+# tasks.py calls these services: both sides import the other as a module, never its names,
+# so either may be imported first.
+from . import tasks
 from .models import DateOverride, OverrideInterval, TimeOff, WeeklyInterval
 from .slots import next_available_for
 from .validation import OverrideInput, Rules, TimeOffInput, WeeklyInput, validate_rules
@@ -84,12 +87,10 @@ def schedule_refresh_next_available(coach_ids: Iterable[int]) -> None:
     Call it from any service that changes what a coach can be booked for (rules, session
     types, bookings, zone, verification).
     """
-    from .tasks import refresh_next_available_task
-
     ids = sorted({int(pk) for pk in coach_ids})
     if ids:
         # robust: the change is committed either way; a full queue must not turn it into a 500.
-        transaction.on_commit(lambda: refresh_next_available_task.enqueue(ids), robust=True)
+        transaction.on_commit(lambda: tasks.refresh_next_available_task.enqueue(ids), robust=True)
 
 
 def refresh_next_available(coach_ids: Iterable[int]) -> None:

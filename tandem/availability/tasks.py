@@ -2,6 +2,8 @@
 
 from django_tasks import task
 
+# services enqueue these tasks: both sides import the other as a module, never its names, so
+# either may be imported first.
 from . import services
 
 

@@ -5,6 +5,8 @@ from django_tasks import task
 from tandem.availability.services import refresh_next_available
 
 from . import emails
+from .models import Booking
+from .services import booking_sweep, expire_due_requests, notifications_hook
 
 
 @task()
@@ -15,9 +17,6 @@ def booking_changed_task(booking_id: int, kind: str, previous_start_iso: str | N
 
     One job per change (enqueued in the change's own transaction, see services/notify.py).
     """
-    from .models import Booking
-    from .services import notifications_hook
-
     coach_id = Booking.objects.filter(pk=booking_id).values_list("coach_id", flat=True).first()
     if coach_id is not None:
         refresh_next_available([coach_id])
@@ -28,14 +27,10 @@ def booking_changed_task(booking_id: int, kind: str, previous_start_iso: str | N
 @task()
 def expire_pending_task(booking_id: int) -> None:
     """Lapse requests whose time has come (this one, and any other that is due)."""
-    from .services import expire_due_requests
-
     expire_due_requests()
 
 
 @task()
 def booking_sweep_task() -> None:
     """Lapse due requests; delete long-expired holds and old idempotency records."""
-    from .services import booking_sweep
-
     booking_sweep()

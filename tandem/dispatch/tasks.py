@@ -2,6 +2,10 @@
 
 from django_tasks import task
 
+# services (events.py) enqueue this task: both sides import the other as a module, never its
+# names, so either may be imported first.
+from . import services
+
 
 @task()
 def dispatch_offer_expire_task(offer_id: int) -> None:
@@ -11,6 +15,4 @@ def dispatch_offer_expire_task(offer_id: int) -> None:
     The offer is claimed with a conditional UPDATE, so a second run, or a read that timed
     it out first, makes this a no-op.
     """
-    from .services import dispatch_offer_expire
-
-    dispatch_offer_expire(offer_id=offer_id)
+    services.dispatch_offer_expire(offer_id=offer_id)

@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
+from .services.messages import message_posted
+
 
 @task()
 def message_posted_task(message_id: int) -> None:
     """Tell a new message's other participants (per their preferences)."""
-    from .services.messages import message_posted
-
     message_posted(message_id)

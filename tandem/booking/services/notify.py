@@ -14,6 +14,8 @@ from ..models import Booking
 def announce(booking: Booking, kind: str, *, previous_start: datetime | None = None) -> None:
     """Tell both sides' open pages at once (their event streams), email both (with calendar
     invitations) and refresh the coach's next free slot, all from this transaction."""
+    # Imported here: booking.tasks imports this package at its top (directly and through
+    # booking.emails), so a top-level import of its task names would be a real cycle.
     from ..tasks import booking_changed_task
 
     send_event_on_commit(

@@ -10,6 +10,9 @@ from __future__ import annotations
 from tandem.core.outbox import enqueue_in_transaction
 from tandem.realtime.services import send_event_on_commit
 
+# tasks.py calls these services: both sides import the other as a module, never its names,
+# so either may be imported first.
+from .. import tasks
 from ..models import DispatchOffer, DispatchRequest
 
 
@@ -48,9 +51,7 @@ def offer_changed(offer: DispatchOffer, coach_user_id: int) -> None:
 
 def schedule_expiry(offer: DispatchOffer) -> None:
     """Time the offer out when its window ends, even if nobody looks (an outbox job)."""
-    from ..tasks import dispatch_offer_expire_task
-
     offer_id, run_after = offer.pk, offer.expires_at
     enqueue_in_transaction(
-        lambda: dispatch_offer_expire_task.using(run_after=run_after).enqueue(offer_id)
+        lambda: tasks.dispatch_offer_expire_task.using(run_after=run_after).enqueue(offer_id)
     )
