@@ -8,6 +8,7 @@ from typing import Any
 from tandem.accounts.models import User
 
 from .models import Booking
+from .recommend.service import recommend_slots
 
 ALTERNATIVES = 3
 
@@ -15,8 +16,6 @@ ALTERNATIVES = 3
 def alternatives_for(
     booking: Booking, viewer: User, now: datetime, *, limit: int = ALTERNATIVES
 ) -> list[dict[str, Any]]:
-    from .recommend.service import recommend_slots
-
     scored = recommend_slots(
         coach=booking.coach,
         session_type=booking.session_type,

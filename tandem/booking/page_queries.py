@@ -22,6 +22,7 @@ from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import ServiceError
 
 from .models import Booking, BookingEvent, Hold
+from .recommend.service import recommend_slots
 from .rules import request_has_lapsed
 from .services.policy import CANCEL_REASONS, is_coach_of, session_rights
 
@@ -126,7 +127,6 @@ def suggested_times(
     """
     if session_type is None:
         return []
-    from .recommend.service import recommend_slots
 
     try:
         return recommend_slots(

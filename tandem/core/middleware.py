@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from . import timefmt
+from .api_errors import error_response, status_code_name
+from .errors import ServiceError
 
 
 class UserTimezoneMiddleware:
@@ -52,8 +54,6 @@ class ServiceErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from django.shortcuts import render
 
-        from .errors import ServiceError
-
         if not isinstance(exception, ServiceError):
             return None
         return render(
@@ -81,8 +81,6 @@ class ApiErrorShapeMiddleware:
             and 400 <= response.status_code < 500
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            from .api_errors import error_response, status_code_name
-
             status = response.status_code
             message = {
                 403: "Forbidden (for browser sessions, send the CSRF token).",

@@ -23,6 +23,8 @@ from pathlib import Path
 from asgiref.local import Local
 from django.utils import dateformat
 
+from .timezones import canonical_zone
+
 AUTO, H12, H24 = "auto", "12h", "24h"
 CHOICES = [(AUTO, "Automatic (from my language and time zone)"), (H24, "24-hour (14:30)"),
            (H12, "12-hour (2:30 PM)")]  # fmt: skip
@@ -52,8 +54,6 @@ def _zone_countries() -> dict[str, str]:
 
 
 def zone_country(zone: str) -> str:
-    from .timezones import canonical_zone
-
     countries = _zone_countries()
     return countries.get(zone) or countries.get(canonical_zone(zone), "")
 

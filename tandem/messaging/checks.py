@@ -7,11 +7,11 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from .crypto import keyring
+
 
 @checks.register(checks.Tags.security)
 def message_keys_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from .crypto import keyring
-
     try:
         keyring()
     except ImproperlyConfigured as exc:

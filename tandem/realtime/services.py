@@ -29,6 +29,7 @@ from django.utils import timezone
 from tandem.core.errors import ServiceError
 
 from . import sql
+from .bridge import forward
 from .models import Event, Stream
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,6 @@ def wake(events: dict[int, dict[str, Any]]) -> None:
         here = {u: e for u, e in events.items() if group_name(u) in layer.groups}
         elsewhere = {u: e for u, e in events.items() if u not in here}
         if elsewhere:
-            from .bridge import forward
-
             forward(elsewhere)
         events = here
         if not events:

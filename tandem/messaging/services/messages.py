@@ -17,7 +17,7 @@ from tandem.core.idempotency import checked_key
 from tandem.core.ids import parse_id
 from tandem.core.text import clean_text
 
-from .. import clock
+from .. import clock, selectors
 from ..attachments import CheckedFile, checked_attachment
 from ..crypto import KeyRing, keyring
 from ..errors import EditWindowClosed, IdempotencyKeyReused, MessageDeleted, MessageNotFound
@@ -254,8 +254,6 @@ def attachment_contents(
     *, user: User, conversation_id: object, message_id: object
 ) -> tuple[Attachment, str, bytes]:
     """(attachment, its file name, decrypted contents) for a participant; 404 otherwise."""
-    from .. import selectors
-
     conversation = conversation_for(user, conversation_id)
     message = selectors.message_in(conversation, message_id)
     if message is None or message.is_deleted or not _has_attachment(message):
