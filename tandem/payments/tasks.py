@@ -18,6 +18,9 @@ from django_tasks import task
 from .models import Payment, PaymentSource, Refund
 from .providers import get_provider
 
+# The services each task runs are imported inside the task: they import this module's task
+# names at their top to enqueue them, so importing them here would be a real cycle.
+
 log = logging.getLogger(__name__)
 
 

@@ -326,7 +326,7 @@ def send_document_email(invoice_id: int) -> None:
     after the commit)."""
     from django.core.cache import cache
 
-    from .pdf import document_pdf
+    from .pdf import document_pdf  # pdf imports this module's names at its top: a real cycle
 
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is None:
