@@ -188,7 +188,14 @@ if DATABASE_URL:
     # Under ASGI every request runs its sync code in a new thread, so a persistent
     # connection (CONN_MAX_AGE > 0) is never reused and idle ones pile up until PostgreSQL
     # refuses more. Django's answer is a connection pool per process instead (psycopg_pool).
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Health checks: after a PostgreSQL restart the pool still holds connections the server
+    # has closed, and handing those out failed up to 13 requests in a row on one node (issue
+    # 16). With CONN_HEALTH_CHECKS Django gives psycopg_pool `check=ConnectionPool.
+    # check_connection` (it sets `check` itself, so it cannot go in OPTIONS["pool"]): each
+    # connection is tried (an empty query) as it leaves the pool and replaced if it is dead.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["pool"] = {

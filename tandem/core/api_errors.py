@@ -1,4 +1,4 @@
-"""One error shape for every 4xx the API gives: {"error": {"code", "message", "fields"}}."""
+"""One error shape for every 4xx and 5xx the API gives: {"error": {"code", "message", "fields"}}."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -19,10 +19,20 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+# What an API client is told about a failure on our side; never the exception's text.
+SERVER_ERROR_MESSAGES = {
+    500: "Something went wrong on our side. Try again later.",
+    503: "The service is unavailable for a moment. Try again shortly.",
 }
 
 
 def status_code_name(status: int) -> str:
+    if status not in _STATUS_CODES and status >= 500:
+        return "server_error"
     return _STATUS_CODES.get(status, "error")
 
 
@@ -92,3 +102,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(DjangoPermissionDenied)
     def permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
         return error_response(403, "forbidden", "You may not do that.")
+
+    # Anything else is a bug. Ninja's own default would answer a plain-text traceback when
+    # DEBUG is on; instead every API view fails the way any Django view does: Django logs it
+    # (django.request), fires got_request_exception and answers its 500, which
+    # ApiErrorShapeMiddleware then turns into the error shape (with no exception text).
+    @api.exception_handler(Exception)
+    def unhandled(request: HttpRequest, exc: Exception) -> HttpResponse:
+        raise exc

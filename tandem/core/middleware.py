@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from . import timefmt
-from .api_errors import error_response, status_code_name
+from .api_errors import SERVER_ERROR_MESSAGES, error_response, status_code_name
 from .errors import ServiceError
 
 
@@ -65,10 +65,12 @@ class ServiceErrorMiddleware:
 
 
 class ApiErrorShapeMiddleware:
-    """Under /api/, every 4xx speaks the API's error shape, even ones Django makes itself.
+    """Under /api/, every 4xx and 5xx speaks the API's error shape, even ones Django makes.
 
-    CSRF failures, 405s and framework 404s are HTML by default; an API client should never
-    have to parse HTML.
+    CSRF failures, 405s and framework 404s are HTML by default, and so is the 500 Django
+    answers for an unhandled exception (in a ninja operation, a long-poll or the SSE stream);
+    an API client should never have to parse HTML. Django has already logged the exception
+    (django.request) by the time its response reaches here; the JSON says nothing of it.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -78,16 +80,24 @@ class ApiErrorShapeMiddleware:
         response = self.get_response(request)
         if (
             request.path.startswith("/api/")
-            and 400 <= response.status_code < 500
+            and 400 <= response.status_code < 600
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             status = response.status_code
-            message = {
-                403: "Forbidden (for browser sessions, send the CSRF token).",
-                405: "Method not allowed.",
-            }.get(status, "The request was refused.")
+            if status >= 500:
+                message = SERVER_ERROR_MESSAGES.get(status, SERVER_ERROR_MESSAGES[500])
+            else:
+                message = {
+                    403: "Forbidden (for browser sessions, send the CSRF token).",
+                    405: "Method not allowed.",
+                }.get(status, "The request was refused.")
             shaped = error_response(status, status_code_name(status), message)
-            if response.has_header("Allow"):
-                shaped["Allow"] = response["Allow"]
-            return shaped
+            if response.streaming:
+                return shaped
+            # Rewrite the response in place rather than replacing it: it keeps its headers
+            # (Allow, Retry-After) and Django's note that it has logged it, so the failure
+            # is logged once (with its traceback), not again for a new response.
+            response.content = shaped.content
+            response["Content-Type"] = shaped["Content-Type"]
+            return response
         return response
