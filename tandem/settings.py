@@ -252,6 +252,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "tandem"),
+            # Fail fast when Redis is down (redis-py waits forever by default): presence,
+            # typing and the other cache users then degrade (realtime/degraded.py) within
+            # seconds instead of holding the request.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
     CHANNEL_LAYERS = {
@@ -272,6 +276,9 @@ if REDIS_URL:
                         "address": REDIS_URL,
                         "max_connections": envint("REDIS_MAX_CONNECTIONS", 2000),
                         "socket_timeout": 30,
+                        # A dead Redis refuses or drops the connect: fail the subscribe fast so
+                        # the transports fall back to the database (realtime/wakeups.py).
+                        "socket_connect_timeout": 2,
                     }
                 ],
                 "prefix": env("CHANNEL_PREFIX", "tandem"),

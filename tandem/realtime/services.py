@@ -30,6 +30,7 @@ from tandem.core.errors import ServiceError
 
 from . import sql
 from .bridge import forward
+from .degraded import UNAVAILABLE, unavailable
 from .models import Event, Stream
 
 log = logging.getLogger(__name__)
@@ -114,7 +115,10 @@ def wake(events: dict[int, dict[str, Any]]) -> None:
         events = here
         if not events:
             return
-    async_to_sync(awake)(events)
+    try:
+        async_to_sync(awake)(events)
+    except UNAVAILABLE as exc:  # Redis down: the connections' database re-reads deliver
+        unavailable("wake-up", exc)
 
 
 async def awake(events: dict[int, dict[str, Any]]) -> None:

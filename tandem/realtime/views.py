@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
@@ -16,7 +14,8 @@ from tandem.core.api_errors import error_response
 
 from .auth import request_user
 from .reading import parse_after, read_page
-from .services import ResyncRequired, group_name
+from .services import ResyncRequired
+from .wakeups import Wakeups
 
 
 def _refusal(request: HttpRequest) -> HttpResponse | None:
@@ -71,18 +70,16 @@ async def events_poll(request: HttpRequest) -> HttpResponse:
         page = await read_page(user.pk, after)
         if page.events or after is None or timeout == 0:
             return JsonResponse(_page_body(page))
-        layer = get_channel_layer()
-        channel = await layer.new_channel()
-        await layer.group_add(group_name(user.pk), channel)
-        try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with Wakeups(user.pk) as wakeups:
             # Again: an event may have committed between the first read and subscribing.
             page = await read_page(user.pk, after)
-            if not page.events:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(layer.receive(channel), timeout)
+            # A wake-up (or, with Redis down, a pause) then a read of the database, until
+            # there is something or the time is up.
+            while not page.events and (left := deadline - loop.time()) > 0:
+                await wakeups.wait(left)
                 page = await read_page(user.pk, after)
-        finally:
-            await layer.group_discard(group_name(user.pk), channel)
     except ResyncRequired as exc:
         return _resync(exc)
     return JsonResponse(_page_body(page))
@@ -98,39 +95,33 @@ def _resync_frame(exc: ResyncRequired) -> str:
 
 
 async def _sse(user_id: int, after: int | None) -> AsyncIterator[str]:
-    layer = get_channel_layer()
-    channel = await layer.new_channel()
-    group = group_name(user_id)
-    await layer.group_add(group, channel)
     heartbeat = settings.TANDEM_EVENTS_HEARTBEAT_SECONDS
-    try:
-        yield "retry: 3000\n\n"
-        cursor = after
-        while True:
-            page = await read_page(user_id, cursor)
-            if cursor is None:  # a fresh start: say where the stream stands
-                yield f"event: ready\ndata: {json.dumps({'last_seq': page.last_seq})}\n\n"
-            for event in page.events:
-                yield _frame(event)
-            cursor = page.last_seq
-            if page.more:
-                continue
+    async with Wakeups(user_id) as wakeups:
+        try:
+            yield "retry: 3000\n\n"
+            cursor = after
             while True:
-                try:
-                    message = await asyncio.wait_for(layer.receive(channel), heartbeat)
-                except TimeoutError:
-                    yield ": heartbeat\n\n"  # keeps proxies from closing an idle stream
-                    break  # and re-read, in case a wake-up was lost
-                event = message.get("event")
-                if event is None or event["seq"] > cursor + 1:
-                    break  # a gap: read the database
-                if event["seq"] == cursor + 1:  # the very next one, straight from the wake-up
+                page = await read_page(user_id, cursor)
+                if cursor is None:  # a fresh start: say where the stream stands
+                    yield f"event: ready\ndata: {json.dumps({'last_seq': page.last_seq})}\n\n"
+                for event in page.events:
                     yield _frame(event)
-                    cursor = event["seq"]
-    except ResyncRequired as exc:
-        yield _resync_frame(exc)
-    finally:
-        await layer.group_discard(group, channel)
+                cursor = page.last_seq
+                if page.more:
+                    continue
+                while True:
+                    message = await wakeups.wait(heartbeat)
+                    if message is None:  # the heartbeat (or, with Redis down, a short pause)
+                        yield ": heartbeat\n\n"  # keeps proxies from closing an idle stream
+                        break  # and re-read, in case a wake-up was lost
+                    event = message.get("event")
+                    if event is None or event["seq"] > cursor + 1:
+                        break  # a gap: read the database
+                    if event["seq"] == cursor + 1:  # the very next one, from the wake-up
+                        yield _frame(event)
+                        cursor = event["seq"]
+        except ResyncRequired as exc:
+            yield _resync_frame(exc)
 
 
 async def events_stream(request: HttpRequest) -> HttpResponse:

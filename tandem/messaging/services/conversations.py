@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
@@ -12,6 +10,7 @@ from tandem.accounts.selectors import active_user_by_public_id
 from tandem.booking.selectors import booked_together
 from tandem.core.errors import NotFound
 from tandem.core.ids import parse_id
+from tandem.realtime.degraded import UNAVAILABLE, unavailable
 from tandem.realtime.signals import send_signal
 
 from .. import clock, selectors
@@ -19,8 +18,6 @@ from ..errors import MessageNotFound
 from ..models import Conversation, Participant
 from .access import conversation_for, participant_row
 from .events import emit, emit_to
-
-log = logging.getLogger(__name__)
 
 TYPING_INTERVAL_SECONDS = 2
 
@@ -120,9 +117,17 @@ def set_flags(
 def typing(*, user: User, conversation_id: object) -> bool:
     """Tell the others the user is typing (an ephemeral signal, never stored). Soft rate
     limit: at most one signal per user and conversation every 2 seconds; extra calls are
-    accepted and dropped. Returns whether a signal went out."""
+    accepted and dropped. Returns whether a signal went out (not when Redis, which holds
+    the rate limit and carries the signal, is unreachable: the request still succeeds)."""
     conversation = conversation_for(user, conversation_id)
-    if not cache.add(f"messaging:typing:{conversation.pk}:{user.pk}", 1, TYPING_INTERVAL_SECONDS):
+    try:
+        first = cache.add(
+            f"messaging:typing:{conversation.pk}:{user.pk}", 1, TYPING_INTERVAL_SECONDS
+        )
+    except UNAVAILABLE as exc:
+        unavailable("typing rate limit", exc)
+        return False
+    if not first:
         return False
     others = [p.user_id for p in conversation.participants.all() if p.user_id != user.pk]
     if not others:
@@ -131,7 +136,7 @@ def typing(*, user: User, conversation_id: object) -> bool:
         send_signal(
             others, "typing", {"conversation": conversation.public_id, "user": user.public_id}
         )
-    except Exception:  # a typing hint is not worth a failed request (channel layer down)
-        log.warning("messaging: typing signal not sent", exc_info=True)
+    except UNAVAILABLE as exc:  # a typing hint is not worth a failed request
+        unavailable("typing signal", exc)
         return False
     return True
