@@ -293,6 +293,14 @@ else:
 # transaction, so enqueueing inside a change is an outbox (tandem/core/outbox.py).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Worker heartbeats (tandem/core/heartbeats.py) and /healthz: each worker records that it is
+# alive this often; /healthz calls a worker down when its newest beat is older than the limit,
+# and answers 503 for that only if workers are required (on under `manage.py serve`; a
+# web-only node whose workers run elsewhere may leave it off: "degraded" but 200).
+TANDEM_WORKER_HEARTBEAT_SECONDS = float(env("TANDEM_WORKER_HEARTBEAT_SECONDS", "10"))
+TANDEM_HEALTH_WORKER_STALE_SECONDS = envint("TANDEM_HEALTH_WORKER_STALE_SECONDS", 60)
+TANDEM_HEALTH_REQUIRE_WORKERS = envbool("TANDEM_HEALTH_REQUIRE_WORKERS", False)
+
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

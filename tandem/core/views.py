@@ -3,10 +3,12 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from .api_errors import error_response
+from .health import health_report
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -17,10 +19,17 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness plus a database round trip, for load balancers and `make run` readiness."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "database": connection.vendor, "env": settings.TANDEM_ENV})
+    """Each dependency's state (tandem/core/health.py), for load balancers and `make run`
+    readiness: 200 while every required one answers, 503 when one is down."""
+    report = health_report(timezone.now())
+    body = {
+        "status": report.status,
+        "checks": report.checks,
+        # Kept from the first version of this endpoint (readers check the vendor).
+        "database": connection.vendor,
+        "env": settings.TANDEM_ENV,
+    }
+    return JsonResponse(body, status=report.http_status)
 
 
 # Exempt: it changes nothing, and an API client POSTing to a wrong URL should learn that the

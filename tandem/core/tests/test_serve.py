@@ -166,15 +166,19 @@ def test_serve_answers_health_checks_with_all_three_processes_running(server):
     body = wait_until_healthy(server)
     assert body["status"] == "ok"
     assert body["database"] == "sqlite"
+    # serve requires its workers: a 200 means both have beaten already (their first beat is
+    # immediate), and /healthz says so.
+    workers = body["checks"]["workers"]["workers"]
+    assert workers["task_worker"]["ok"] and workers["notify_worker"]["ok"], body
 
     def all_children() -> dict[int, str] | None:
         kids = children_of(server.process.pid)
         found = " ".join(kids.values())
-        wanted = ("uvicorn", "db_worker", "notify_worker")
+        wanted = ("uvicorn", "task_worker", "notify_worker")
         return kids if all(name in found for name in wanted) else None
 
     kids = wait_until(
-        all_children, deadline=START_DEADLINE, what="uvicorn, db_worker and notify_worker run"
+        all_children, deadline=START_DEADLINE, what="uvicorn, task_worker and notify_worker run"
     )
     assert len(kids) == 3, kids
 
@@ -287,5 +291,5 @@ def test_ctrl_c_stops_serve_and_all_its_children(server):
     wait_until(
         lambda: not any(alive(pid) for pid in children),
         deadline=STOP_DEADLINE,
-        what="uvicorn, db_worker and notify_worker exit",
+        what="uvicorn, task_worker and notify_worker exit",
     )

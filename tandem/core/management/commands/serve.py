@@ -1,5 +1,6 @@
-"""Serve the whole product from one command: the ASGI web server, the task worker and the
-notification worker (reminders).
+"""Serve the whole product from one command: the ASGI web server, the task worker
+(`task_worker`: django-tasks-db's db_worker with a heartbeat) and the notification worker
+(reminders).
 
 Ctrl-C (SIGINT) or SIGTERM stops both; if either dies, the other is stopped too, so the
 operator never ends up with half a product running.
@@ -37,8 +38,9 @@ class Command(BaseCommand):
                 python, "-m", "tandem.core.webserver",
                 "--host", host, "--port", str(port), "--workers", str(workers),
             ]  # fmt: skip
+        # task_worker: django-tasks-db's db_worker with a heartbeat (/healthz reads it).
         worker = [
-            python, "manage.py", "db_worker", "--no-reload", "--interval", "0.5",
+            python, "manage.py", "task_worker", "--no-reload", "--interval", "0.5",
         ]  # fmt: skip
         notifier = [python, "manage.py", "notify_worker", "-v", "0"]
         stopping = False
@@ -61,6 +63,9 @@ class Command(BaseCommand):
             # derive the same public URL (TANDEM_SITE_URL's default) for the links it writes:
             # the worker's emails must not point at the default port when --port says another.
             web_env = {**os.environ, "HOST": host, "PORT": str(port)}
+            # This node runs its own workers, so /healthz answers 503 when one of them is
+            # down (unless the operator said otherwise).
+            web_env.setdefault("TANDEM_HEALTH_REQUIRE_WORKERS", "1")
             workers_env = {**web_env, "TANDEM_WAKE_URL": f"http://{wake_host}:{port}/internal/wake"}
             for cmd, env in ((web, web_env), (worker, workers_env), (notifier, workers_env)):
                 procs.append(subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env))

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError, close_old_connections, connections
 
+from tandem.core.heartbeats import beat
 from tandem.notifications.services import run_due
 
 logger = logging.getLogger(__name__)
@@ -48,9 +49,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         if int(kw.get("verbosity", 1)) > 0:
             self.stdout.write(f"notify_worker {owner} polling every {poll}s")
+        next_beat = 0.0  # the first heartbeat at once: /healthz counts this worker from its start
         while not stopping:
             close_old_connections()
             try:
+                # From the loop itself: a stale beat means this loop stopped turning.
+                if time.monotonic() >= next_beat:
+                    beat("notify_worker")
+                    next_beat = time.monotonic() + settings.TANDEM_WORKER_HEARTBEAT_SECONDS
                 claimed = run_due(owner=owner, limit=batch)
             except DatabaseError:
                 # The database went away or is busy: what this worker held comes back
