@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import random
-from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import get_channel_layer
-from channels.utils import await_many_dispatch
 from django.conf import settings
 
 from . import presence
 from .auth import socket_user
-from .degraded import UNAVAILABLE, unavailable
 from .reading import parse_after, read_page
 from .services import ResyncRequired, group_name
 
@@ -36,32 +30,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     {"type": "ready", "last_seq"} when caught up after connecting; {"type": "heartbeat"};
     {"type": "error", "error": {code, message}} (resync_required closes with 4409);
     {"type": "signal", "signal": {kind, data}} for ephemeral signals (typing, presence).
-    Received: {"type": "ping"} → pong; {"type": "presence", "state": "online"|"away"}.
-
-    With Redis unreachable at the handshake the socket still opens, without wake-ups or
-    signals: it sends what the database has on connect and re-reads it at every heartbeat,
-    as the safety net does anyway. A client reconnecting later gets wake-ups again."""
-
-    subscribed = False  # whether this socket has a channel in the layer (and its user's group)
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """channels' AsyncConsumer.__call__, except that a layer that cannot make the
-        socket's channel (Redis down) leaves the socket without one instead of failing the
-        handshake with a 500."""
-        self.scope = scope
-        self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        sources = [receive]
-        if self.channel_layer is not None:
-            try:
-                self.channel_name = await self.channel_layer.new_channel()
-            except UNAVAILABLE as exc:
-                unavailable("WebSocket channel", exc)
-            else:
-                self.subscribed = True
-                sources.append(functools.partial(self.channel_layer.receive, self.channel_name))
-        self.base_send = send
-        with contextlib.suppress(StopConsumer):
-            await await_many_dispatch(sources, self.dispatch)
+    Received: {"type": "ping"} → pong; {"type": "presence", "state": "online"|"away"}."""
 
     async def connect(self) -> None:
         self.user = await socket_user(self.scope)
@@ -77,11 +46,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.group = group_name(self.user.pk)
         self.flushing = asyncio.Lock()
         self.beating: asyncio.Task | None = None
-        if self.subscribed:
-            try:
-                await self.channel_layer.group_add(self.group, self.channel_name)
-            except UNAVAILABLE as exc:  # no wake-ups: the heartbeat's re-read delivers
-                unavailable("WebSocket group", exc)
+        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         await _seen(self.user.pk)
         if await self.flush():
@@ -94,11 +59,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             with contextlib.suppress(asyncio.CancelledError):
                 await self.beating
         if hasattr(self, "group"):
-            if self.subscribed:
-                try:
-                    await self.channel_layer.group_discard(self.group, self.channel_name)
-                except UNAVAILABLE as exc:
-                    unavailable("WebSocket group leave", exc)
+            await self.channel_layer.group_discard(self.group, self.channel_name)
             await _gone(self.user.pk)
 
     async def flush(self) -> bool:

@@ -14,12 +14,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient, override_settings
 
 from tandem.accounts.services import api_token_create
-from tandem.asgi import application
-from tandem.core.tests.test_consumers import ORIGIN, run
 from tandem.realtime.presence import gone, presence_of, seen
 from tandem.realtime.services import position
 from tandem.realtime.tests.conftest import publish
@@ -97,24 +94,3 @@ def test_long_poll_with_nothing_new_waits_on_the_database_and_returns(redis_down
     response = asyncio.run(long_poll(bearer(bob), after=1, timeout=0.1))
     assert response.status_code == 200, response.content
     assert response.json() == {"events": [], "last_seq": 1, "more": False}
-
-
-def test_websocket_opens_and_sends_what_the_database_has(redis_down, bob):
-    publish([bob.pk], 2)
-    token = bearer(bob)
-
-    async def scenario() -> list[dict]:
-        headers = [*ORIGIN, (b"authorization", token.encode())]
-        ws = WebsocketCommunicator(application, "/ws/events?after=0", headers=headers)
-        connected, _ = await ws.connect(timeout=TIMEOUT)
-        assert connected
-        frames = [await ws.receive_json_from(timeout=TIMEOUT) for _ in range(3)]
-        await ws.send_json_to({"type": "ping"})
-        frames.append(await ws.receive_json_from(timeout=TIMEOUT))
-        await ws.disconnect()
-        return frames
-
-    frames = run(scenario())
-    assert [f["type"] for f in frames] == ["event", "event", "ready", "pong"]
-    assert [f["event"]["seq"] for f in frames[:2]] == [1, 2]
-    assert frames[2]["last_seq"] == 2
