@@ -8,7 +8,7 @@ UV := $(VENV)/bin/uv
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint typecheck typecheck-update typecheck-baseline format install migrate demo \
+.PHONY: run test test-unit test-browser test-faults lint typecheck typecheck-update typecheck-baseline format install migrate demo \
 	check-deploy clean
 
 # --- install (each step re-runs only when its lock file changes) ------------------------
@@ -67,9 +67,18 @@ format: install
 
 # Browser tests run in their own pytest process: Playwright's sync API keeps an event loop
 # in the main thread, which would break async tests sharing the process.
-test: lint
-	$(VENV)/bin/pytest -q -m "not browser"
+# The fault suite starts its own PostgreSQL and Redis servers (never the shared ones), kills
+# workers and restarts those servers under load; it does not read DATABASE_URL or REDIS_URL.
+test: lint test-unit test-browser test-faults
+
+test-unit: install
+	$(VENV)/bin/pytest -q -m "not browser and not fault"
+
+test-browser: install
 	$(VENV)/bin/pytest -q -m browser
+
+test-faults: install
+	$(VENV)/bin/pytest -q -m fault
 
 check-deploy: install
 	TANDEM_ENV=production SECRET_KEY="$$(openssl rand -base64 48)" ALLOWED_HOSTS=tandem.example \

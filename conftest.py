@@ -74,3 +74,25 @@ def pytest_report_header(config):
     db = os.environ.get("DATABASE_URL") or "sqlite (embedded)"
     redis = os.environ.get("REDIS_URL") or "in-memory channel layer, local-memory cache"
     return [f"tandem database: {db}", f"tandem redis: {redis}"]
+
+
+@pytest.fixture
+def pg_instance():
+    """A private PostgreSQL server (started) that a fault test may stop, crash and restart."""
+    from tandem.core.tests.instances import PostgresInstance
+
+    instance = PostgresInstance()
+    instance.start()
+    yield instance
+    instance.destroy()
+
+
+@pytest.fixture
+def redis_instance():
+    """A private Redis server (started) that a fault test may kill and restart."""
+    from tandem.core.tests.instances import RedisInstance
+
+    instance = RedisInstance()
+    instance.start()
+    yield instance
+    instance.destroy()
