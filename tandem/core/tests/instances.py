@@ -10,6 +10,7 @@ PostgreSQL refuses to run as root, so as root the cluster is created and run as 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -105,10 +106,8 @@ class PostgresInstance:
         return f"postgres://postgres@127.0.0.1:{self.port}/{db}"
 
     def destroy(self) -> None:
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):  # not running
             self.stop("immediate")
-        except subprocess.CalledProcessError:
-            pass  # not running
         shutil.rmtree(self.root, ignore_errors=True)
 
 
