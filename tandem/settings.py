@@ -263,9 +263,9 @@ if REDIS_URL:
             # Pub/sub: a PUBLISH per message instead of the core layer's queue scripts;
             # at-most-once, which suits what travels here (wake-ups with the database as the
             # truth, ephemeral signals). Measured: bench/README.md, realtime_bench.
-            "BACKEND": env(
-                "CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"
-            ),
+            # channels-redis' layers, failing soft while Redis is down (realtime/layers.py:
+            # handshakes and open sockets survive); QueueChannelLayer is its core layer.
+            "BACKEND": env("CHANNEL_LAYER_BACKEND", "tandem.realtime.layers.PubSubChannelLayer"),
             "CONFIG": {
                 # redis-py 8 caps a pool at 100 connections and raises (not waits) beyond:
                 # a burst of WebSocket connects (one group_add each) needs more. Its default

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 import random
+from collections.abc import Awaitable
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
@@ -13,6 +14,7 @@ from django.conf import settings
 
 from . import presence
 from .auth import socket_user
+from .degraded import UNAVAILABLE, unavailable
 from .reading import parse_after, read_page
 from .services import ResyncRequired, group_name
 
@@ -23,6 +25,20 @@ CLOSE_RESYNC = 4409
 
 _seen = sync_to_async(presence.seen)
 _gone = sync_to_async(presence.gone)
+
+log = logging.getLogger(__name__)
+
+
+async def _survive(what: str, step: Awaitable[object]) -> None:
+    """Run one step of connect, a heartbeat or the cleanup; a failure is logged, not raised:
+    Redis (the layer, presence) or the database away for a moment must not end the socket's
+    heartbeat or skip the rest of its cleanup. Cancellation still passes (not an Exception)."""
+    try:
+        await step
+    except UNAVAILABLE as exc:
+        unavailable(what, exc)
+    except Exception:
+        log.exception("WebSocket %s failed; the socket carries on", what)
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -46,21 +62,27 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.group = group_name(self.user.pk)
         self.flushing = asyncio.Lock()
         self.beating: asyncio.Task | None = None
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # The layer (realtime/layers.py) skips this while Redis is down; each heartbeat
+        # adds the group again, so wake-ups resume within a heartbeat of Redis.
+        await _survive("group add", self.channel_layer.group_add(self.group, self.channel_name))
         await self.accept()
-        await _seen(self.user.pk)
+        await _survive("presence mark", _seen(self.user.pk))
         if await self.flush():
             await self.send_json({"type": "ready", "last_seq": self.cursor})
             self.beating = asyncio.create_task(self.beat())
 
     async def disconnect(self, code: int) -> None:
-        if getattr(self, "beating", None) is not None:
-            self.beating.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.beating
+        # Each step runs even when an earlier one failed.
+        beating = getattr(self, "beating", None)
+        if beating is not None:
+            beating.cancel()
+            await asyncio.wait({beating})  # its end, without raising what ended it
+            if not beating.cancelled() and beating.exception() is not None:
+                log.error("WebSocket heartbeat had ended", exc_info=beating.exception())
         if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            await _gone(self.user.pk)
+            layer = self.channel_layer
+            await _survive("group discard", layer.group_discard(self.group, self.channel_name))
+            await _survive("presence last seen", _gone(self.user.pk))
 
     async def flush(self) -> bool:
         """Send every event after the cursor, in order, once; False if the socket closed."""
@@ -86,10 +108,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await asyncio.sleep(random.uniform(0, interval))
         while True:
             await self.send_json({"type": "heartbeat"})
-            await _seen(self.user.pk)
-            # Also a safety net: a wake-up the channel layer dropped costs at most this long.
-            if not await self.flush():
-                return
+            # Each step fails alone (logged) and the next beat tries again. Adding the group
+            # again is cheap and repairs membership lost to a Redis outage or restart.
+            await _survive("group add", self.channel_layer.group_add(self.group, self.channel_name))
+            await _survive("presence mark", _seen(self.user.pk))
+            # Also a safety net: a wake-up the channel layer dropped costs at most this long,
+            # and with Redis down this is how events arrive.
+            try:
+                if not await self.flush():
+                    return
+            except Exception:
+                log.exception("WebSocket heartbeat could not read the stream; retrying")
             await asyncio.sleep(interval)
 
     async def events_wake(self, message: dict) -> None:

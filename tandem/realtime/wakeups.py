@@ -3,7 +3,8 @@
 With the channel layer reachable, `wait` returns the next wake-up (or None at the timeout).
 With Redis down, subscribing fails soft: `wait` then pauses DEGRADED_POLL_SECONDS, and the
 caller re-reads the database after it as after any wait — a short poll of the truth instead
-of a 500. Each failure logs one warning (degraded.py).
+of a 500. Each failure logs one warning (degraded.py). The project's layer (layers.py) does
+not raise when Redis is down but says so (`reachable`); a plain channels-redis layer raises.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Wakeups:
             await self.layer.group_add(self.group, self.channel)
         except UNAVAILABLE as exc:
             unavailable("wake-up subscription", exc)
+            await self._leave()
+        if not getattr(self.layer, "reachable", True):  # no wake-up can come: poll
             await self._leave()
         return self
 

@@ -55,7 +55,7 @@ async def connected(headers: list[tuple[bytes, bytes]] = ORIGIN) -> WebsocketCom
 
 def test_the_configured_channel_layer_is_in_use():
     layer = get_channel_layer()
-    expected = "RedisPubSubChannelLayer" if os.environ.get("REDIS_URL") else "InMemoryChannelLayer"
+    expected = "PubSubChannelLayer" if os.environ.get("REDIS_URL") else "InMemoryChannelLayer"
     assert type(layer).__name__ == expected
 
 

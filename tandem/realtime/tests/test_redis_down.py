@@ -14,9 +14,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient, override_settings
 
 from tandem.accounts.services import api_token_create
+from tandem.asgi import application
+from tandem.core.tests.test_consumers import ORIGIN, run
+from tandem.realtime.layers import PubSubChannelLayer, QueueChannelLayer
 from tandem.realtime.presence import gone, presence_of, seen
 from tandem.realtime.services import position
 from tandem.realtime.tests.conftest import publish
@@ -40,7 +45,7 @@ def redis_down(settings) -> Iterator[None]:
     }
     layers = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "tandem.realtime.layers.PubSubChannelLayer",
             "CONFIG": {"hosts": [{"address": DEAD_REDIS, "socket_connect_timeout": 1}]},
         }
     }
@@ -94,3 +99,46 @@ def test_long_poll_with_nothing_new_waits_on_the_database_and_returns(redis_down
     response = asyncio.run(long_poll(bearer(bob), after=1, timeout=0.1))
     assert response.status_code == 200, response.content
     assert response.json() == {"events": [], "last_seq": 1, "more": False}
+
+
+def test_a_websocket_opens_and_serves_the_database_while_redis_is_down(redis_down, bob, settings):
+    settings.TANDEM_EVENTS_HEARTBEAT_SECONDS = 0.1
+    publish([bob.pk], 2)
+    token = bearer(bob).encode()
+
+    async def scenario() -> None:
+        headers = [*ORIGIN, (b"authorization", token)]
+        ws = WebsocketCommunicator(application, "/ws/events?after=0", headers=headers)
+        assert (await ws.connect(timeout=TIMEOUT))[0]  # channels' new_channel did not raise
+        frames = [await ws.receive_json_from(timeout=TIMEOUT) for _ in range(3)]
+        assert frames[2] == {"type": "ready", "last_seq": 2}
+        await database_sync_to_async(publish)([bob.pk], 1)  # its wake-up is lost
+        while (frame := await ws.receive_json_from(timeout=TIMEOUT))["type"] != "event":
+            assert frame == {"type": "heartbeat"}
+        assert frame["event"]["seq"] == 3  # read by a heartbeat
+        await ws.disconnect()
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("layer_class", [PubSubChannelLayer, QueueChannelLayer])
+def test_the_layers_fail_soft_and_warn_once(layer_class, caplog):
+    layer = layer_class(hosts=[{"address": DEAD_REDIS, "socket_connect_timeout": 1}])
+
+    async def scenario() -> None:
+        channel = await layer.new_channel()
+        await layer.group_add("g", channel)
+        await layer.send(channel, {"type": "x"})
+        await layer.group_send("g", {"type": "x"})
+        await layer.group_discard("g", channel)
+        assert not layer.reachable
+        # receive waits (retrying) instead of raising: only the timeout ends it
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(layer.receive(channel), 0.3)
+        if hasattr(layer, "close_pools"):
+            await layer.close_pools()
+
+    with caplog.at_level(logging.DEBUG, logger="tandem.realtime.degraded"):
+        asyncio.run(scenario())
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("Redis unavailable, channel layer")
