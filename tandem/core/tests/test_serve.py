@@ -1,8 +1,10 @@
 """`manage.py serve`: one command runs the web server, the task worker and the notification
-worker, and Ctrl-C stops them all.
+worker, and Ctrl-C stops them all. (A child that crashes is restarted: the rule is unit-tested
+in test_supervisor.py, and a real SIGKILLed worker in test_fault_serve.py.)
 
-A real server is started in a subprocess (SQLite in a temporary var/), so this is slower than
-the other tests; everything waits with deadlines, and nothing asserts how long anything took.
+The command lines and environments are checked without starting anything; then a real server
+is started in a subprocess (SQLite in a temporary var/), so the rest is slower than the other
+tests; everything waits with deadlines, and nothing asserts how long anything took.
 """
 
 import json
@@ -21,6 +23,8 @@ import pytest
 from django.conf import settings
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+
+from tandem.core.management.commands.serve import children
 
 BASE_DIR = Path(settings.BASE_DIR)
 START_DEADLINE = 30  # seconds
@@ -104,6 +108,46 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
+
+
+def test_every_child_gets_the_same_environment_and_address():
+    environ = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://db/tandem"}
+    web, worker, notifier = children(
+        host="0.0.0.0", port=8123, workers=1, environ=environ, python="py", cwd="/srv/tandem"
+    )
+    assert [c.name for c in (web, worker, notifier)] == ["web", "task_worker", "notify_worker"]
+    for child in (web, worker, notifier):
+        # what the operator set reaches every child, with the address served
+        assert child.env["SECRET_KEY"] == "s3cret"
+        assert child.env["DATABASE_URL"] == "postgres://db/tandem"
+        assert (child.env["HOST"], child.env["PORT"]) == ("0.0.0.0", "8123")
+        assert child.env["TANDEM_HEALTH_REQUIRE_WORKERS"] == "1"
+        assert child.cwd == "/srv/tandem"
+    # the workers wake the web process on the loopback (the address served is a wildcard)
+    assert worker.env == notifier.env
+    assert worker.env["TANDEM_WAKE_URL"] == "http://127.0.0.1:8123/internal/wake"
+    assert "TANDEM_WAKE_URL" not in web.env
+    assert web.command[:3] == ("py", "-m", "uvicorn")
+    assert worker.command[1:3] == ("manage.py", "task_worker")
+    assert notifier.command[1:3] == ("manage.py", "notify_worker")
+    assert environ == {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://db/tandem"}
+
+
+def test_the_operator_may_say_workers_are_not_required_and_ask_for_web_workers():
+    web, worker, _ = children(
+        host="127.0.0.1",
+        port=8123,
+        workers=3,
+        environ={"TANDEM_HEALTH_REQUIRE_WORKERS": "0"},
+        python="py",
+        cwd="/srv/tandem",
+    )
+    assert web.env["TANDEM_HEALTH_REQUIRE_WORKERS"] == "0"
+    assert worker.env["TANDEM_HEALTH_REQUIRE_WORKERS"] == "0"
+    assert web.command == (
+        "py", "-m", "tandem.core.webserver", "--host", "127.0.0.1", "--port", "8123",
+        "--workers", "3",
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
