@@ -437,7 +437,10 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "tandem.core.log_redaction.RedactSecrets"}},
+    "filters": {
+        "redact": {"()": "tandem.core.log_redaction.RedactSecrets"},
+        "quiet_layer_outage": {"()": "tandem.realtime.degraded.QuietLayerOutage"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -465,6 +468,9 @@ TANDEM_EVENT_RETENTION_DAYS = envint("TANDEM_EVENT_RETENTION_DAYS", 7)
 TANDEM_EVENTS_HEARTBEAT_SECONDS = envint("TANDEM_EVENTS_HEARTBEAT_SECONDS", 15)
 TANDEM_EVENTS_LONGPOLL_SECONDS = envint("TANDEM_EVENTS_LONGPOLL_SECONDS", 30)
 # Without Redis, `manage.py serve` points its workers at the web process so their events
+        # One traceback a second while Redis is down; realtime/layers.py warns once instead.
+        "channels_redis.pubsub": {"filters": ["quiet_layer_outage"]},
+        "channels_redis.core": {"filters": ["quiet_layer_outage"]},
 # wake open pages at once (tandem/realtime/bridge.py). Empty: not bridged.
 TANDEM_WAKE_URL = "" if REDIS_URL else env("TANDEM_WAKE_URL")
 # A request awaiting the coach's confirmation lapses after this (or at its start, if sooner).

@@ -78,7 +78,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             beating.cancel()
             await asyncio.wait({beating})  # its end, without raising what ended it
             if not beating.cancelled() and beating.exception() is not None:
-                log.error("WebSocket heartbeat had ended", exc_info=beating.exception())
+                # Only its heartbeat frame is not guarded: the client had gone.
+                log.debug("WebSocket heartbeat had ended: %r", beating.exception())
         if hasattr(self, "group"):
             layer = self.channel_layer
             await _survive("group discard", layer.group_discard(self.group, self.channel_name))

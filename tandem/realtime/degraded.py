@@ -27,3 +27,13 @@ def unavailable(what: str, exc: BaseException) -> None:
     exception's own (host and port, never the URL's password); no traceback: the cause is
     known and the caller carries on."""
     log.warning("Redis unavailable, %s skipped: %s: %s", what, type(exc).__name__, exc)
+
+
+class QuietLayerOutage(logging.Filter):
+    """For channels-redis' loggers (settings.LOGGING): drop its traceback for an unreachable
+    Redis — the pub/sub layer's receive task logs one every second of an outage, which the
+    project's layer (layers.py) already reported once. Other errors still pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, UNAVAILABLE)

@@ -9,8 +9,8 @@ and only change what an unreachable Redis (degraded.UNAVAILABLE) means:
 - `new_channel` always returns a channel name. The pub/sub layer makes the channel's
   in-process queue before it subscribes in Redis; when the SUBSCRIBE fails, the name is
   returned anyway: group messages still reach it (through the group's own subscription,
-  which the WebSocket consumer renews every heartbeat), a message `send` to that one
-  channel from elsewhere does not (only /ws/health does that, for its pong).
+  which the WebSocket consumer renews every heartbeat), and a `send` to it from this
+  process is put straight in its queue; one from another process does not reach it.
 - `receive` waits; while Redis refuses, it retries with a capped backoff instead of raising.
 - `send` and `group_send` drop the message. Acceptable because of what travels on the
   layer: wake-ups, with the database as the truth (every WebSocket re-reads it each
@@ -113,6 +113,37 @@ class PubSubChannelLayer(_FailSoft, RedisPubSubChannelLayer):
     """channels-redis' pub/sub layer (the default), failing soft. Its group_add and
     group_discard ask Redis only for a process's first and last member of a group."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Channels of this process that Redis refused to subscribe: nothing there listens.
+        self.unsubscribed: set[str] = set()
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        if channel in self.unsubscribed:
+            self._put_here(channel, message)
+            return
+        try:
+            await self._inner("send")(channel, message)
+        except UNAVAILABLE as exc:
+            self._failed("send", exc)
+            self._put_here(channel, message)  # if it is one of this process's channels
+        else:
+            self._answered()
+
+    def _put_here(self, channel: str, message: dict[str, Any]) -> None:
+        """Into the channel's in-process queue (as the layer's reader would put it), if
+        the channel is this process's: the round trip through Redis is not needed."""
+        queue = self.channels.get(channel)
+        if queue is not None:
+            queue.put_nowait(self.serialize(message))
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        try:
+            return await super().receive(channel)
+        except asyncio.CancelledError:  # the consumer ended: so does its channel
+            self.unsubscribed.discard(channel)
+            raise
+
     async def new_channel(self, prefix: str = "specific.") -> str:
         # A tag of our own in the name finds the channel if Redis refuses its SUBSCRIBE:
         # the layer has registered the channel's queue by then, under a name it did not return.
@@ -125,6 +156,7 @@ class PubSubChannelLayer(_FailSoft, RedisPubSubChannelLayer):
             made = [name for name in self.channels if name.startswith(start)]
             if len(made) != 1:
                 raise  # not the layer this was written for: fail as it does
+            self.unsubscribed.add(made[0])
             return str(made[0])
         self._answered()
         return str(channel)

@@ -134,7 +134,7 @@ def test_the_layers_fail_soft_and_warn_once(layer_class, caplog):
         assert not layer.reachable
         # receive waits (retrying) instead of raising: only the timeout ends it
         with pytest.raises(TimeoutError):
-            await asyncio.wait_for(layer.receive(channel), 0.3)
+            await asyncio.wait_for(layer.receive(await layer.new_channel()), 0.3)
         if hasattr(layer, "close_pools"):
             await layer.close_pools()
 
@@ -142,3 +142,17 @@ def test_the_layers_fail_soft_and_warn_once(layer_class, caplog):
         asyncio.run(scenario())
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith("Redis unavailable, channel layer")
+
+
+def test_a_channel_made_while_redis_is_down_still_gets_what_this_process_sends_it():
+    layer = PubSubChannelLayer(hosts=[{"address": DEAD_REDIS, "socket_connect_timeout": 1}])
+
+    async def scenario() -> None:
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "health.pong", "value": 1})
+        assert await asyncio.wait_for(layer.receive(channel), TIMEOUT) == {
+            "type": "health.pong",
+            "value": 1,
+        }
+
+    asyncio.run(scenario())
