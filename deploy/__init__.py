@@ -1,0 +1,1 @@
+"""Production layout: systemd units, the Procfile's processes, nginx in front (docs/deploy.md)."""
