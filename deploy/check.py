@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -54,6 +55,7 @@ import httpx
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from deploy.manage import read_env_file
 from deploy.render_nginx import Site, render
 from tandem.core.tests.instances import PostgresInstance, RedisInstance, free_port
 
@@ -134,19 +136,6 @@ def wait_until(predicate: Callable[[], bool], what: str, timeout: float = WAIT) 
 
 
 # --- the operator's files -----------------------------------------------------------------
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """systemd's EnvironmentFile format as the example uses it: KEY=VALUE lines, # comments."""
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        expect(bool(sep) and key.isidentifier(), f"{path.name}: not KEY=VALUE: {line!r}")
-        values[key] = value
-    return values
 
 
 def unit_commands(unit: str, instance: str = "") -> list[list[str]]:
@@ -498,9 +487,15 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     step("manage.py migrate (tandem-migrate.service)")
     run(migrate, env, "migrate", timeout=90)
     figures.mark("migrate", time.monotonic() - started)
+    # The operator's way to run a command with the environment file: deploy/manage.py.
+    env_file = tmp / "tandem.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in env.items() if k not in ("PATH", "LANG")))
     password = secrets.token_urlsafe(16)
-    seed = run([sys.executable, "manage.py", "shell", "-c", SEED % {"password": password}],
-               env, "seeding Alice and Bob")  # fmt: skip
+    seed = run(
+        [sys.executable, "-m", "deploy.manage", "shell", "-c", SEED % {"password": password}],
+        {"PATH": env["PATH"], "LANG": env["LANG"], "TANDEM_ENV_FILE": str(env_file)},
+        "seeding Alice and Bob (deploy.manage shell)",
+    )
     data = json.loads(seed.strip().splitlines()[-1])
 
     # Django's deployment checks pass with the example's settings (what `make check-deploy`
@@ -539,7 +534,7 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     run([NGINX, "-t", "-q", "-p", str(tmp), "-c", str(conf)], env, "nginx -t")
 
     t = time.monotonic()
-    nodes = {}
+    nodes: dict[int, subprocess.Popen[bytes]] = {}
     for port in node_ports:
         (argv,) = unit_commands("tandem-web@.service", str(port))
         nodes[port] = procs.start(f"web-{port}", argv, env)
@@ -550,7 +545,7 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     procs.start("nginx", [NGINX, "-p", str(tmp), "-c", str(conf), "-g", "daemon off;"], env)
 
     def node_healthy(port: int) -> bool:
-        expect(procs.alive(f"web-{port}"), f"web node {port} exited")
+        expect(nodes[port].poll() is None, f"web node {port} exited")
         try:
             # Straight to the node, as a monitor on the host would: plain http, public Host.
             answer = httpx.get(f"http://{host}:{port}/healthz", timeout=2)
@@ -722,6 +717,22 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     expect(healthz_ok(), "/healthz is not ok after losing a node")
     expect(procs.alive(f"web-{survivor}") and procs.alive("nginx"), "survivor or nginx died")
 
+    # The node comes back (systemd's Restart=always): nginx sends it requests again once its
+    # fail_timeout (10 s) has passed, with no reload.
+    t = time.monotonic()
+    (argv,) = unit_commands("tandem-web@.service", str(victim))
+    nodes[victim] = procs.start(f"web-{victim}-again", argv, env)
+    wait_until(functools.partial(node_healthy, victim), "the restarted node healthy", 45)
+    back_mark = len(access_log.read_text().splitlines())
+
+    def victim_serves_again() -> bool:
+        bob.get("/healthz")
+        counts, _, _ = upstream_counts(access_log, back_mark)
+        return counts.get(f"{host}:{victim}", 0) > 0
+
+    wait_until(victim_serves_again, "nginx sending requests to the restarted node", 30)
+    figures.mark("the killed node restarted and back in nginx's rotation", time.monotonic() - t)
+
     figures.counts.update(
         {
             "bookings": 2,
@@ -769,8 +780,9 @@ def main() -> int:
     try:
         check(tmp, figures, procs)
         ok = True
-    except (CheckFailed, AssertionError, OSError, httpx.HTTPError, ConnectionClosed,
-            TimeoutError, subprocess.SubprocessError) as exc:  # fmt: skip
+    except Exception as exc:  # any failure: say what and show the logs
+        if not isinstance(exc, CheckFailed):
+            traceback.print_exc()
         print(f"\ndeploy/check FAILED: {type(exc).__name__}: {exc}\n", file=sys.stderr)
         print(procs.tails(), file=sys.stderr)
         access = tmp / "tandem.access.log"
