@@ -37,9 +37,12 @@ HEARTBEAT = 1  # seconds (TANDEM_EVENTS_HEARTBEAT_SECONDS is whole seconds)
 DEADLINE = 15.0  # for each wait: a bound, not a timing assertion
 T = TypeVar("T")
 
-# Alice (a coach) and Bob share a booking and a conversation; each has an API token.
+# The database migrated (in the same process: one start-up less), then Alice (a coach) and Bob
+# sharing a booking and a conversation; each has an API token.
 SCENARIO = """
 import json
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
 from allauth.account.models import EmailAddress
 from tandem.accounts.models import CoachApplication, User
 from tandem.accounts.services import api_token_create
@@ -154,7 +157,6 @@ class Node:
 @pytest.fixture
 def node(tmp_path: Path, redis_instance: RedisInstance) -> Iterator[tuple[Node, dict[str, Any]]]:
     node = Node(tmp_path, redis_instance)
-    manage(node.env, "migrate", "--no-input", "-v", "0")
     data = json.loads(manage(node.env, "shell", "-c", SCENARIO).strip().splitlines()[-1])
     node.start()
     try:
@@ -247,8 +249,10 @@ def scenario(
     outage = time.monotonic() - down
 
     redis_instance.start()  # empty: no presence marks, no subscriptions
-    alice.heartbeats(2, "heartbeats after Redis is back")
+    back = time.monotonic()
     wait_until(lambda: alice_presence()["state"] == "online", "Alice reads online again")
+    online_after = time.monotonic() - back
+    alice.heartbeats(2, "heartbeats after Redis is back")
 
     def signalled(frames: Frames) -> bool:
         return any(f["type"] == "signal" for f in frames.seen)
@@ -274,6 +278,7 @@ def scenario(
         return signalled(alice) and signalled(alice_again)
 
     wait_until(both_signalled, "a typing signal reaches both of Alice's sockets over Redis")
+    signals_after = time.monotonic() - back
     # Bob's closed socket re-marks nobody: his mark went with the old Redis and stays gone.
     alice.heartbeats(2, "heartbeats after Redis is back")
     assert bob_presence()["state"] == "offline"
@@ -290,4 +295,7 @@ def scenario(
     log = node.log()
     for failure in ("WebSocket", "Exception in ASGI application", "Internal Server Error"):
         assert failure not in log, log
-    print(f"outage {outage:.1f} s, scenario {time.monotonic() - started:.1f} s")
+    print(
+        f"outage {outage:.1f} s; after Redis was back: online {online_after:.1f} s, signals "
+        f"{signals_after:.1f} s; scenario {time.monotonic() - started:.1f} s"
+    )

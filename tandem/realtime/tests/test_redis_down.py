@@ -17,10 +17,12 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import AsyncClient, override_settings
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from tandem.accounts.services import api_token_create
 from tandem.asgi import application
 from tandem.core.tests.test_consumers import ORIGIN, run
+from tandem.realtime.degraded import QuietLayerOutage
 from tandem.realtime.layers import PubSubChannelLayer, QueueChannelLayer
 from tandem.realtime.presence import gone, presence_of, seen
 from tandem.realtime.services import position
@@ -156,3 +158,16 @@ def test_a_channel_made_while_redis_is_down_still_gets_what_this_process_sends_i
         }
 
     asyncio.run(scenario())
+
+
+def test_channels_redis_tracebacks_for_an_unreachable_redis_are_filtered():
+    quiet = QuietLayerOutage()
+
+    def record(exc: BaseException | None) -> logging.LogRecord:
+        info = (type(exc), exc, None) if exc else None
+        return logging.LogRecord("channels_redis.pubsub", logging.ERROR, "", 0, "x", (), info)
+
+    assert not quiet.filter(record(RedisConnectionError("Error 111 connecting")))
+    assert not quiet.filter(record(ConnectionRefusedError(111, "refused")))
+    assert quiet.filter(record(ValueError("a bug")))
+    assert quiet.filter(record(None))
