@@ -450,6 +450,9 @@ LOGGING = {
         "django.request": {"filters": ["redact"]},
         "django.server": {"filters": ["redact"]},
         "django.channels.server": {"filters": ["redact"]},
+        # One traceback a second while Redis is down; realtime/layers.py warns once instead.
+        "channels_redis.pubsub": {"filters": ["quiet_layer_outage"]},
+        "channels_redis.core": {"filters": ["quiet_layer_outage"]},
     },
 }
 
@@ -467,10 +470,11 @@ TANDEM_HOLD_MINUTES = envint("TANDEM_HOLD_MINUTES", 10)
 TANDEM_EVENT_RETENTION_DAYS = envint("TANDEM_EVENT_RETENTION_DAYS", 7)
 TANDEM_EVENTS_HEARTBEAT_SECONDS = envint("TANDEM_EVENTS_HEARTBEAT_SECONDS", 15)
 TANDEM_EVENTS_LONGPOLL_SECONDS = envint("TANDEM_EVENTS_LONGPOLL_SECONDS", 30)
+# A WebSocket frame the client has not made room for within this long (the server's buffers
+# for that socket full all the while: it stopped reading, or reads far slower than its events
+# come) drops the socket with close code 4408; the client resumes after its last seq.
+TANDEM_EVENTS_SEND_TIMEOUT_SECONDS = float(env("TANDEM_EVENTS_SEND_TIMEOUT_SECONDS", "10"))
 # Without Redis, `manage.py serve` points its workers at the web process so their events
-        # One traceback a second while Redis is down; realtime/layers.py warns once instead.
-        "channels_redis.pubsub": {"filters": ["quiet_layer_outage"]},
-        "channels_redis.core": {"filters": ["quiet_layer_outage"]},
 # wake open pages at once (tandem/realtime/bridge.py). Empty: not bridged.
 TANDEM_WAKE_URL = "" if REDIS_URL else env("TANDEM_WAKE_URL")
 # A request awaiting the coach's confirmation lapses after this (or at its start, if sooner).
