@@ -301,6 +301,18 @@ TANDEM_WORKER_HEARTBEAT_SECONDS = float(env("TANDEM_WORKER_HEARTBEAT_SECONDS", "
 TANDEM_HEALTH_WORKER_STALE_SECONDS = envint("TANDEM_HEALTH_WORKER_STALE_SECONDS", 60)
 TANDEM_HEALTH_REQUIRE_WORKERS = envbool("TANDEM_HEALTH_REQUIRE_WORKERS", False)
 
+# Jobs (tandem/core/jobs.py, docs/jobs.md). A RUNNING job whose worker has not beaten for
+# TANDEM_JOB_LEASE_SECONDS (a few heartbeats) was left by a dead worker: it goes back to the
+# queue. So does a job that failed with a transient database error. Each retry waits
+# TANDEM_JOB_RETRY_SECONDS, doubling up to TANDEM_JOB_RETRY_MAX_SECONDS; a job that has been
+# tried TANDEM_JOB_MAX_ATTEMPTS times is given up (FAILED, with the reason).
+TANDEM_JOB_LEASE_SECONDS = float(env("TANDEM_JOB_LEASE_SECONDS", "60"))
+TANDEM_JOB_MAX_ATTEMPTS = envint("TANDEM_JOB_MAX_ATTEMPTS", 5)
+TANDEM_JOB_RETRY_SECONDS = float(env("TANDEM_JOB_RETRY_SECONDS", "5"))
+TANDEM_JOB_RETRY_MAX_SECONDS = float(env("TANDEM_JOB_RETRY_MAX_SECONDS", "300"))
+# Records of effects done (an email sent), kept so a rerun of a job skips them (core/effects.py).
+TANDEM_EFFECT_RETENTION_DAYS = envint("TANDEM_EFFECT_RETENTION_DAYS", 30)
+
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -13,11 +13,14 @@ A pending request gets no invitation: nothing should sit in the coach's calendar
 accept, and leaving it out of the client's keeps a decline or an expiry from needing a CANCEL.
 The calendar feed shows pending requests as TENTATIVE instead.
 
-Running twice: after each recipient's mail is handed to the mail server, a mark is kept in the
-cache (keyed by booking, kind, SEQUENCE and recipient), and a rerun skips recipients already
-marked — so a retry after one recipient failed does not mail the other again. The mark is
-written after sending, so a crash between the two, or a cache that lost it, can still mean a
-second copy: a duplicate confirmation is the lesser harm next to a lost one.
+Running twice (jobs run at least once, docs/jobs.md): after each recipient's mail is handed to
+the mail server, a record is kept in the database (tandem/core/effects.py, keyed by booking,
+kind, SEQUENCE, role and recipient), and a rerun skips recipients already recorded — so a retry
+after one recipient failed, or after the worker was killed, does not mail the other again.
+The record survives the worker and the cache. It is written after sending, so a worker killed
+between the SMTP server's acceptance and the record sends that one mail again on the rerun —
+with the same Message-ID (derived from the same key), which mail systems treat as one
+message: a duplicate copy is the lesser harm next to a lost one.
 """
 
 from __future__ import annotations
@@ -32,14 +35,14 @@ from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
+from django.db import DatabaseError, InterfaceError
 from django.template.loader import render_to_string
 from django.utils import dateformat, translation
 
 from tandem.accounts.models import User
 from tandem.coaches.models import SessionType
-from tandem.core import timefmt
+from tandem.core import effects, timefmt
 
 from . import ical
 from .links import book_again_url, session_url
@@ -83,7 +86,10 @@ _SUBJECTS = {
     ("expired", "client"): "Request expired: {session} with {coach} on {date}",
 }
 
-SENT_MARK_SECONDS = 7 * 24 * 3600
+
+def email_key(booking: Booking, kind: str, role: str, recipient_id: int) -> str:
+    """Names one email (its effect record and its Message-ID): one per booking version."""
+    return f"booking-email:{booking.pk}:{kind}:{booking.sequence}:{role}:{recipient_id}"
 
 
 class BookingEmailsFailed(Exception):
@@ -114,19 +120,19 @@ def send_booking_emails(booking_id: int, kind: str, previous_start_iso: str | No
     failed = []
     for role in spec.recipients:
         recipient = booking.coach.user if role == "coach" else booking.client
-        mark = f"booking-email:{booking.pk}:{kind}:{booking.sequence}:{role}:{recipient.pk}"
-        if cache.get(mark) or not notifications_hook.wants_email(recipient.pk, kind):
+        key = email_key(booking, kind, role, recipient.pk)
+        if effects.effect_done(key) or not notifications_hook.wants_email(recipient.pk, kind):
             continue
         message = _message(booking, kind, role, recipient, previous_start, method, extra)
         # One recipient's failure (a refused address, a server hiccup) must not cost the
         # other their mail; the job still fails at the end so the failure is visible.
         try:
-            message.send()
+            effects.send_email_once(key, message)
+        except (DatabaseError, InterfaceError):
+            raise  # the database went away: the whole job is retried (core/jobs.py)
         except Exception:
             logger.exception("Could not send the %s email for booking %s", kind, booking_id)
             failed.append(role)
-            continue
-        cache.set(mark, True, SENT_MARK_SECONDS)
     if failed:
         raise BookingEmailsFailed(f"{kind} email for booking {booking_id} not sent to {failed}")
 

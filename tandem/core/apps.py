@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the public URL deploy check)
+        from . import checks  # noqa: F401  (registers the public URL and job lease checks)
         from .log_redaction import install_on_server_loggers
 
         # The web server's access log writes request paths: keep secrets out of it.

@@ -4,6 +4,8 @@ Outside production the public URL defaults to the address `serve` listens on, wh
 for `make run`. Behind a proxy that address is internal: emails, .ics files, calendar feeds
 and the WebSocket origin check would all use it. So production must name its public URL,
 and over HTTPS.
+
+Every `check` also warns about a job lease shorter than three worker heartbeats (core.W003).
 """
 
 from __future__ import annotations
@@ -35,6 +37,24 @@ def public_url_check(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
                 "TANDEM_SITE_URL is not an https:// address.",
                 hint="Serve the site over HTTPS and name that address.",
                 id="core.W002",
+            )
+        ]
+    return []
+
+
+@checks.register()
+def job_lease_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A job's lease must outlast a few of its worker's heartbeats, or the reaper would put
+    back (and another worker run again) the jobs of workers that are alive (core/jobs.py)."""
+    beat, lease = settings.TANDEM_WORKER_HEARTBEAT_SECONDS, settings.TANDEM_JOB_LEASE_SECONDS
+    if lease < 3 * beat:
+        return [
+            checks.Warning(
+                f"TANDEM_JOB_LEASE_SECONDS ({lease}) is less than "
+                f"three heartbeats (TANDEM_WORKER_HEARTBEAT_SECONDS={beat}): jobs of live "
+                "workers could be taken back and run twice.",
+                hint="Keep the lease at several heartbeats (defaults: 60 s and 10 s).",
+                id="core.W003",
             )
         ]
     return []

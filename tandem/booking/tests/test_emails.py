@@ -280,6 +280,35 @@ def test_running_twice_sends_once(intro, bob, smtp_mailbox):
     ]
 
 
+def test_a_rerun_after_a_killed_worker_sends_nothing_and_a_resend_keeps_the_message_id(
+    intro, bob, smtp_mailbox
+):
+    from django.core.cache import cache
+
+    from tandem.core.models import EffectDone
+
+    booking = make_booking(intro, bob, START)
+    send_booking_emails(booking.pk, "confirmed")
+    smtp_mailbox.wait_for("bob@example.com", subject="Confirmed")
+    first = sorted(str(m["Message-ID"]) for m in smtp_mailbox.messages)
+    assert len(set(first)) == 2  # one per recipient
+    # The record of what was sent is in the database: a killed worker's cache is gone.
+    cache.clear()
+    send_booking_emails(booking.pk, "confirmed")
+    assert len(smtp_mailbox.messages) == 2
+    # Killed after the SMTP server took the mails but before the records were written: the
+    # rerun sends again, as the same messages (same Message-IDs) that mail clients collapse.
+    EffectDone.objects.all().delete()
+    send_booking_emails(booking.pk, "confirmed")  # SMTP: accepted (stored) when send returns
+    assert len(smtp_mailbox.messages) == 4
+    assert sorted(str(m["Message-ID"]) for m in smtp_mailbox.messages[2:]) == first
+    # A new version of the booking is a new message.
+    Booking.objects.filter(pk=booking.pk).update(sequence=booking.sequence + 1)
+    send_booking_emails(booking.pk, "confirmed")
+    assert len(smtp_mailbox.messages) == 6
+    assert not {str(m["Message-ID"]) for m in smtp_mailbox.messages[4:]} & set(first)
+
+
 def test_a_failed_send_fails_the_job_and_a_retry_delivers(intro, bob, smtp_mailbox, settings):
     booking = make_booking(intro, bob, START)
     real_port = settings.EMAIL_PORT

@@ -23,7 +23,9 @@ to download it again. The email is a job enqueued in the document's transaction 
 tandem/core/outbox.py), so rendering the PDF never slows the payment's request, a rollback
 sends nothing, and a crash right after the commit loses nothing. The job sends the *current*
 version of the document it was given (a reschedule before the job ran mails the new version
-once), and a rerun does not mail twice (a mark in the cache, kept after sending).
+once), and a rerun does not mail twice: a record in the database, written after sending
+(tandem/core/effects.py; a worker killed between the send and the record mails again, under
+the same Message-ID).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from tandem.core import effects
 from tandem.core.outbox import enqueue_in_transaction
 
 from ..checkout.present import payment_description
@@ -324,16 +327,14 @@ def _enqueue_email(invoice_id: int) -> None:
 def send_document_email(invoice_id: int) -> None:
     """Email the current version of the document to its client, PDF attached (the job,
     after the commit)."""
-    from django.core.cache import cache
-
     from .pdf import document_pdf  # pdf imports this module's names at its top: a real cycle
 
     invoice = Invoice.objects.filter(pk=invoice_id).first()
     if invoice is None:
         return
     invoice = current_version(invoice)
-    mark = f"payments:document-mail:{invoice.pk}"
-    if cache.get(mark):
+    key = f"payments:document-mail:{invoice.pk}"
+    if effects.effect_done(key):
         return
     invoice = Invoice.objects.select_related("coach__user", "client", "payment").get(pk=invoice.pk)
     number = document_number(invoice)
@@ -355,5 +356,4 @@ def send_document_email(invoice_id: int) -> None:
     message = EmailMultiAlternatives(subject, text, to=[invoice.client.email])
     message.attach_alternative(html, "text/html")
     message.attach(f"{number}.pdf", document_pdf(invoice), "application/pdf")
-    message.send()
-    cache.set(mark, True, 60 * 60 * 24 * 7)
+    effects.send_email_once(key, message)
