@@ -2,11 +2,12 @@
 
 A real node — uvicorn serving tandem.asgi in a subprocess, a migrated SQLite file, the
 project's channel layer and cache on a private Redis (`redis_instance`, never 6379) — with a
-1 s heartbeat. Alice's socket is open when Redis is killed. While it is down: her heartbeats
-keep coming, a message Bob sends reaches her (read from the database by a heartbeat: its
-wake-up is lost), a new handshake succeeds, and a socket of Bob's closes. Redis comes back
-empty: Alice reads online again, a typing signal (which travels only over the layer) reaches
-both of her sockets, and Bob stays offline — the closed socket's heartbeat ended with it.
+1 s heartbeat. Alice's and Charlie's sockets are open when Redis is killed. While it is down:
+Alice's heartbeats keep coming, a message Bob sends reaches her (read from the database by a
+heartbeat: its wake-up is lost), new handshakes succeed (a second one of Alice's, Bob's first),
+and Charlie's socket closes. Redis comes back empty: Alice and Bob read online again, typing
+signals (which travel only over the layer) reach all three open sockets both ways, Charlie
+stays offline (his closed socket's heartbeat ended with it), and the node logged no error.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ HEARTBEAT = 1  # seconds (TANDEM_EVENTS_HEARTBEAT_SECONDS is whole seconds)
 DEADLINE = 15.0  # for each wait: a bound, not a timing assertion
 T = TypeVar("T")
 
-# The database migrated (in the same process: one start-up less), then Alice (a coach) and Bob
-# sharing a booking and a conversation; each has an API token.
+# The database migrated (in the same process: one start-up less), then Alice (a coach) with a
+# booking and a conversation with each of Bob and Charlie; each has an API token.
 SCENARIO = """
 import json
 from django.core.management import call_command
@@ -55,14 +56,19 @@ def person(email, name):
     return user
 
 alice, bob = person("alice@example.com", "Alice Adler"), person("bob@example.com", "Bob Brown")
+charlie = person("charlie@example.com", "Charlie Chen")
 CoachApplication.objects.create(user=alice, headline="Coach", status="approved")
 coach = make_coach(alice, slug="alice")
-book_session(bob, coach, make_type(coach, price=0), at(3, 10))
-conversation, _ = services.conversation_start(user=bob, other_id=alice.public_id)
+kind = make_type(coach, price=0)
+book_session(bob, coach, kind, at(3, 10))
+book_session(charlie, coach, kind, at(4, 10))
+with_bob, _ = services.conversation_start(user=bob, other_id=alice.public_id)
+with_charlie, _ = services.conversation_start(user=charlie, other_id=alice.public_id)
 print(json.dumps({
-    "alice": api_token_create(user=alice, name="fault")[1],
-    "bob": api_token_create(user=bob, name="fault")[1],
-    "conversation": str(conversation.public_id),
+    **{u.display_name.split()[0].lower(): api_token_create(user=u, name="fault")[1]
+       for u in (alice, bob, charlie)},
+    "with_bob": str(with_bob.public_id),
+    "with_charlie": str(with_charlie.public_id),
 }))
 """
 
@@ -212,83 +218,92 @@ def scenario(
     node: Node, data: dict[str, Any], redis_instance: RedisInstance, sockets: contextlib.ExitStack
 ) -> None:
     started = time.monotonic()
-    conversation = data["conversation"]
-    alice_presence = lambda: presence(node, data["bob"], conversation)  # noqa: E731 (Bob reads)
-    bob_presence = lambda: presence(node, data["alice"], conversation)  # noqa: E731
+    with_bob, with_charlie = data["with_bob"], data["with_charlie"]
 
-    def socket(token: str) -> ClientConnection:
-        return sockets.enter_context(node.socket(token))
+    def state(reader: str, conversation: str) -> str:
+        return str(presence(node, data[reader], conversation)["state"])
 
-    alice = Frames(socket(data["alice"]))
-    alice.until(lambda f: f["type"] == "ready", "Alice's socket is ready")
-    bob_ws = socket(data["bob"])
-    Frames(bob_ws).until(lambda f: f["type"] == "ready", "Bob's socket is ready")
-    wait_until(lambda: alice_presence()["state"] == "online", "Alice reads online")
-    assert bob_presence()["state"] == "online"
+    def socket(user: str) -> Frames:
+        frames = Frames(sockets.enter_context(node.socket(data[user])))
+        frames.until(lambda f: f["type"] == "ready", f"{user}'s socket is ready")
+        return frames
+
+    alice = socket("alice")
+    charlie = socket("charlie")
+    wait_until(lambda: state("bob", with_bob) == "online", "Alice reads online")
+    assert state("alice", with_charlie) == "online"
 
     redis_instance.stop()
     down = time.monotonic()
     alice.heartbeats(3, "heartbeats while Redis is down")
     # A message while Redis is down: stored; its wake-up is lost, a heartbeat reads it.
     sent = node.http.post(
-        f"/api/v1/conversations/{conversation}/messages",
+        f"/api/v1/conversations/{with_bob}/messages",
         data={"body": "Are you there?"},
         headers={"Authorization": f"Bearer {data['bob']}"},
     )
     assert sent.status_code == 201, sent.text
     event = alice.until(lambda f: f["type"] == "event", "the message's event, from the database")
-    assert event["event"]["data"]["conversation"] == conversation
-    # A new handshake while Redis is down.
-    alice_again = Frames(socket(data["alice"]))
-    ready = alice_again.until(lambda f: f["type"] == "ready", "a handshake with Redis down")
-    assert ready["last_seq"] == event["event"]["seq"]
+    assert event["event"]["data"]["conversation"] == with_bob
+    # New handshakes while Redis is down: a second socket of Alice's, and Bob's first (so
+    # his group's subscription fails and only his heartbeat can make it again).
+    alice_again = socket("alice")
+    assert alice_again.seen[-1]["last_seq"] == event["event"]["seq"]
+    bob = socket("bob")
     alice_again.heartbeats(2, "the new socket's heartbeats while Redis is down")
-    # Bob's socket closes while Redis is down: its cleanup must not stall or leave a beat.
-    bob_ws.close()
-    alice.heartbeats(1, "heartbeats while Redis is down")
+    # Charlie's only socket closes while Redis is down: its cleanup must not stall or leave
+    # a heartbeat behind.
+    charlie.ws.close()
+    bob.heartbeats(1, "Bob's heartbeat while Redis is down")
     outage = time.monotonic() - down
 
     redis_instance.start()  # empty: no presence marks, no subscriptions
     back = time.monotonic()
-    wait_until(lambda: alice_presence()["state"] == "online", "Alice reads online again")
+    wait_until(lambda: state("bob", with_bob) == "online", "Alice reads online again")
+    # And Bob, whose socket opened in the outage.
+    wait_until(lambda: state("alice", with_bob) == "online", "Bob reads online again")
     online_after = time.monotonic() - back
-    alice.heartbeats(2, "heartbeats after Redis is back")
+
+    def typed(user: str) -> bool:
+        typing = node.http.post(
+            f"/api/v1/conversations/{with_bob}/typing",
+            headers={"Authorization": f"Bearer {data[user]}"},
+        )
+        assert typing.status_code == 202, typing.text
+        return bool(typing.json()["sent"])  # False: the typing rate limit (2 s)
 
     def signalled(frames: Frames) -> bool:
         return any(f["type"] == "signal" for f in frames.seen)
 
-    def both_signalled() -> bool:
-        typing = node.http.post(
-            f"/api/v1/conversations/{conversation}/typing",
-            headers={"Authorization": f"Bearer {data['bob']}"},
-        )
-        assert typing.status_code == 202, typing.text
-        if not typing.json()["sent"]:
-            return False  # the typing rate limit (2 s): try again
-        for frames in (alice, alice_again):
-            beats = 0
+    def reached(frames: Frames) -> bool:
+        """A signal came, or two heartbeats passed without one."""
+        beats = 0
 
-            def signal_or_two_beats(frame: dict[str, Any]) -> bool:
-                nonlocal beats
-                beats += frame["type"] == "heartbeat"
-                return frame["type"] == "signal" or beats == 2
+        def signal_or_two_beats(frame: dict[str, Any]) -> bool:
+            nonlocal beats
+            beats += frame["type"] == "heartbeat"
+            return frame["type"] == "signal" or beats == 2
 
-            if not signalled(frames):
-                frames.until(signal_or_two_beats, "a signal or two heartbeats")
-        return signalled(alice) and signalled(alice_again)
+        if not signalled(frames):
+            frames.until(signal_or_two_beats, "a signal or two heartbeats")
+        return signalled(frames)
 
-    wait_until(both_signalled, "a typing signal reaches both of Alice's sockets over Redis")
+    # Signals travel over the layer only: Alice's sockets get Bob's through the pub/sub
+    # connection's own re-subscription, Bob's gets Alice's through his re-added group.
+    wait_until(
+        lambda: typed("bob") and reached(alice) & reached(alice_again),
+        "a typing signal reaches both of Alice's sockets over Redis",
+    )
+    wait_until(lambda: typed("alice") and reached(bob), "Alice's typing reaches Bob's socket")
     signals_after = time.monotonic() - back
-    # Bob's closed socket re-marks nobody: his mark went with the old Redis and stays gone.
+    # Charlie's closed socket re-marks nobody: his mark went with the old Redis, stays gone.
     alice.heartbeats(2, "heartbeats after Redis is back")
-    assert bob_presence()["state"] == "offline"
+    assert state("alice", with_charlie) == "offline"
 
-    for ws in (alice.ws, alice_again.ws):
-        ws.send(json.dumps({"type": "ping"}))
-    alice.until(lambda f: f["type"] == "pong", "the first socket is still open")
-    alice_again.until(lambda f: f["type"] == "pong", "the second socket is still open")
-    for ws in (alice.ws, alice_again.ws):
-        ws.close()
+    for frames in (alice, alice_again, bob):
+        frames.ws.send(json.dumps({"type": "ping"}))
+        frames.until(lambda f: f["type"] == "pong", "the socket is still open")
+    alice.ws.close()
     with pytest.raises(ConnectionClosed):
         alice.ws.recv(timeout=1)
     # No socket step failed beyond the expected warnings, no request failed.
