@@ -4,7 +4,8 @@
 A `Node` is one uvicorn process serving tandem.asgi from a project directory (this checkout,
 or an older one the bench compares with) on a fresh SQLite file and a given Redis, with
 `users` users that each have an API token. `stuck_socket` completes a WebSocket handshake on
-a raw TCP socket with a small receive buffer and then never reads; `Reader` is a normal
+a raw TCP socket with a small receive buffer and then never reads (`stuck_stream`: the same
+for a Server-Sent Events stream); `Reader` is a normal
 client that reads every frame. `publish` starts a process that appends events to the users'
 streams as services do (one transaction each, woken after the commit).
 """
@@ -187,6 +188,26 @@ def stuck_socket(port: int, token: str) -> socket.socket:
         assert byte, f"closed during the handshake: {head!r}"
         head += byte
     assert head.startswith(b"HTTP/1.1 101"), head
+    return sock
+
+
+def stuck_stream(port: int, token: str) -> socket.socket:
+    """A Server-Sent Events stream that reads its response's head and then nothing."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", port))
+    request = (
+        f"GET /api/v1/events/stream?after=0 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Accept: text/event-stream\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    sock.sendall(request.encode())
+    head = b""
+    while not head.endswith(b"\r\n\r\n"):
+        byte = sock.recv(1)
+        assert byte, f"closed before the response: {head!r}"
+        head += byte
+    assert head.startswith(b"HTTP/1.1 200"), head
     return sock
 
 

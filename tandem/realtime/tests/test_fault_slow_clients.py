@@ -7,7 +7,9 @@ consumer stopped taking its wake-ups off the channel layer while uvicorn held it
 back, and they piled up in the layer's queue (measured: +181 MiB for this burst, never
 released). Now the server's memory stays within a bound, each stuck socket is dropped once a
 frame has waited TANDEM_EVENTS_SEND_TIMEOUT_SECONDS (3 here) and its connection closed, and
-the reading client gets every event, in order, once.
+the reading client gets every event, in order, once. Ten Server-Sent Events streams of the
+same users that never read either had the same flaw (+63 MiB for 400 events); their wake-ups
+are drained too (wakeups.py), so they stay within the same bound (they are not dropped).
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ import time
 
 import pytest
 
-from tandem.realtime.tests.slow_clients import Node, Reader, read_to_end, stuck_socket, wait_until
+from tandem.realtime.tests.slow_clients import (
+    Node,
+    Reader,
+    read_to_end,
+    stuck_socket,
+    stuck_stream,
+    wait_until,
+)
 
 pytestmark = pytest.mark.fault
 
 STUCK = 20
+STUCK_STREAMS = 10
 EVENTS = 400
 SIZE = 15_000  # bytes of data per event (events carry at most 16 KiB)
 # What the server may grow by, over its RSS with all 21 sockets open. Measured with the fix:
@@ -38,12 +48,14 @@ def test_twenty_sockets_that_never_read_keep_memory_bounded_and_are_dropped(
         users=STUCK + 1,
         settings={"TANDEM_EVENTS_SEND_TIMEOUT_SECONDS": str(SEND_TIMEOUT)},
     )
-    stuck = []
+    stuck: list = []
+    streams: list = []
     reader = None
     try:
         node.start()
         *stuck_users, (_, reader_token) = node.tokens
         stuck = [stuck_socket(node.port, token) for _, token in stuck_users]
+        streams = [stuck_stream(node.port, token) for _, token in stuck_users[:STUCK_STREAMS]]
         reader = Reader(node.port, reader_token)
         reader.start()
         assert reader.ready.wait(10), reader.error
@@ -72,8 +84,8 @@ def test_twenty_sockets_that_never_read_keep_memory_bounded_and_are_dropped(
         )
         after = node.rss()
         print(
-            f"\nRSS MiB: baseline {baseline:.1f} (21 sockets open), peak {peak:.1f} "
-            f"(+{peak - baseline:.1f}), after the drops {after:.1f}; "
+            f"\nRSS MiB: baseline {baseline:.1f} (21 sockets, {STUCK_STREAMS} streams open), "
+            f"peak {peak:.1f} (+{peak - baseline:.1f}), after the drops {after:.1f}; "
             f"burst {EVENTS} x {SIZE} B to {STUCK + 1} users, "
             f"{time.monotonic() - started:.1f} s"
         )
@@ -88,6 +100,6 @@ def test_twenty_sockets_that_never_read_keep_memory_bounded_and_are_dropped(
         if reader is not None:
             reader.stopping.set()
             reader.join(timeout=5)
-        for sock in stuck:
+        for sock in stuck + streams:
             sock.close()
         node.stop()

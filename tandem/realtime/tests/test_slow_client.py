@@ -25,6 +25,7 @@ from tandem.realtime.consumers import CLOSE_TOO_SLOW, EventsConsumer
 from tandem.realtime.services import group_name
 from tandem.realtime.signals import asend_signal
 from tandem.realtime.tests.conftest import publish
+from tandem.realtime.wakeups import Wakeups
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -145,5 +146,28 @@ def test_while_a_frame_waits_wake_ups_are_drained_and_signals_dropped(bob, setti
         client.incoming.put_nowait({"type": "websocket.disconnect", "code": 1000})
         async with asyncio.timeout(TIMEOUT):
             await app
+
+    run(scenario())
+
+
+def test_a_busy_stream_s_wake_ups_are_drained_and_coalesced(bob):
+    """SSE and long-poll wait through Wakeups; while the stream is busy writing to a slow
+    client, the wake-ups must not pile up in the layer: one waits, without its event."""
+
+    async def scenario() -> None:
+        layer = get_channel_layer()
+        async with Wakeups(bob.pk) as wakeups:
+            assert wakeups.channel is not None
+            group = group_name(bob.pk)
+            await layer.group_send(group, {"type": "events.wake", "event": {"seq": 1}})
+            await until(lambda: wakeups.arrived.is_set(), "the first wake-up")
+            for seq in range(2, 52):  # the stream is busy: nobody waits
+                await layer.group_send(group, {"type": "events.wake", "event": {"seq": seq}})
+            await until(lambda: layer.channels[wakeups.channel].empty(), "drained")
+            assert await wakeups.wait(TIMEOUT) == {"type": "events.wake"}  # read the database
+            assert await wakeups.wait(0) is None
+            await layer.group_send(group, {"type": "events.wake", "event": {"seq": 52}})
+            assert await wakeups.wait(TIMEOUT) == {"type": "events.wake", "event": {"seq": 52}}
+        assert wakeups.draining is None and not layer.groups.get(group_name(bob.pk))
 
     run(scenario())
