@@ -190,18 +190,24 @@ if DATABASE_URL:
     # refuses more. Django's answer is a connection pool per process instead (psycopg_pool).
     # Health checks: after a PostgreSQL restart the pool still holds connections the server
     # has closed, and handing those out failed up to 13 requests in a row on one node (issue
-    # 16). With CONN_HEALTH_CHECKS Django gives psycopg_pool `check=ConnectionPool.
-    # check_connection` (it sets `check` itself, so it cannot go in OPTIONS["pool"]): each
-    # connection is tried (an empty query) as it leaves the pool and replaced if it is dead.
+    # 16). The backend (tandem/core/postgresql, Django's own subclassed) tries each
+    # connection (an empty query) as it leaves the pool; when one is dead it checks all the
+    # idle ones at once and takes a new one. psycopg_pool's own check (CONN_HEALTH_CHECKS)
+    # backs off between dead connections, and the first requests after a restart timed out,
+    # so it is off. While the database is down a request waits up to DB_POOL_TIMEOUT seconds
+    # for a connection (a short restart costs latency, not errors), then answers 503
+    # (tandem/core/views.server_error).
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "tandem.core.postgresql"
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
         options = DATABASES["default"].setdefault("OPTIONS", {})
         options["pool"] = {
             "min_size": envint("DB_POOL_MIN", 2),
             "max_size": envint("DB_POOL_MAX", 20),
-            "timeout": 10,
+            "timeout": float(env("DB_POOL_TIMEOUT", "10")),
         }
         # Hand-written hot-path statements (tandem/core/sql.py) bind on the server; psycopg
         # prepares one on its 5th run on a connection. The ORM's own cursors never prepare.

@@ -9,6 +9,10 @@ from tandem.realtime import views_bridge as realtime_bridge
 
 from .api import api
 
+# Any unhandled exception (a view or a middleware): 503 + Retry-After when the database is
+# unreachable, 500 otherwise; JSON in the error shape under /api/ (tandem/core/views.py).
+handler500 = core_views.server_error
+
 admin.site.site_header = "Tandem staff"
 admin.site.site_title = "Tandem staff"
 # Every way in goes through allauth's login (its rate limits, two-factor): the admin's own

@@ -1,6 +1,7 @@
 """What `/healthz` checks: the database, Redis (when REDIS_URL is set) and the workers' beats.
 
-Each check is cheap and time-boxed (a dead Redis costs at most ~1 s, not a hung probe), and
+Each check is cheap and time-boxed (a dead Redis costs at most ~1 s, not a hung probe; a dead
+PostgreSQL the pool's wait for a connection, DB_POOL_TIMEOUT, 10 s by default), and
 reports only booleans, timings and error class names: never a URL, host or password.
 """
 
@@ -96,7 +97,10 @@ def health_report(now: datetime) -> HealthReport:
     if settings.REDIS_URL:
         checks["redis"] = check_redis(settings.REDIS_URL)
     require_workers = settings.TANDEM_HEALTH_REQUIRE_WORKERS
-    checks["workers"] = check_workers(now, required=require_workers)
+    if checks["database"]["ok"]:
+        checks["workers"] = check_workers(now, required=require_workers)
+    else:  # their beats are in the database: a second wait for it would tell nothing new
+        checks["workers"] = {"ok": False, "required": require_workers, "error": "database"}
     required = ["database", "redis", *(["workers"] if require_workers else [])]
     failing = [name for name, check in checks.items() if not check["ok"]]
     if any(name in required for name in failing):
