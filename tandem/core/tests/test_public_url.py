@@ -7,7 +7,6 @@ setting changed in tandem/booking/tests (test_ical, test_calendar_feed, test_ema
 photo and certificate links in tandem/coaches/tests.
 """
 
-import io
 import json
 import os
 import re
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
 from django.test import Client
 
 from tandem.core.management.commands import serve
@@ -70,40 +68,17 @@ def test_the_public_hosts_name_is_allowed():
     assert "tandem.lan" in values["ALLOWED_HOSTS"]
 
 
-class FakeProcess:
-    def __init__(self, args: list[str], *, cwd: object, env: dict[str, str] | None) -> None:
-        self.args, self.env, self.returncode = args, env, 0
+def test_serve_passes_its_host_and_port_to_every_child():
+    started = serve.children(
+        host="127.0.0.1", port=8201, workers=1, environ={}, python="python", cwd="/srv/tandem"
+    )
 
-    def poll(self) -> int:
-        return 0
-
-    def send_signal(self, signum: int) -> None:  # pragma: no cover - already exited
-        pass
-
-    def wait(self, timeout: float | None = None) -> int:
-        return 0
-
-
-def test_serve_passes_its_host_and_port_to_every_child(monkeypatch):
-    started: list[FakeProcess] = []
-
-    def popen(args, *, cwd, env):
-        started.append(FakeProcess(args, cwd=cwd, env=env))
-        return started[-1]
-
-    monkeypatch.setattr(serve.subprocess, "Popen", popen)
-    # serve installs SIGINT/SIGTERM handlers; pytest's own must survive this test.
-    monkeypatch.setattr(serve.signal, "signal", lambda *args: None)
-    monkeypatch.delenv("PORT", raising=False)
-    call_command("serve", host="127.0.0.1", port=8201, workers=1, stdout=io.StringIO())
-
-    assert len(started) == 3  # web, task worker, notification worker
+    assert [child.name for child in started] == ["web", "task_worker", "notify_worker"]
     for child in started:
         # Each child's settings derive TANDEM_SITE_URL from these (see the test above).
-        assert child.env is not None
-        assert child.env["PORT"] == "8201", child.args
-        assert child.env["HOST"] == "127.0.0.1", child.args
-    assert "8201" in started[0].args
+        assert child.env["PORT"] == "8201", child.command
+        assert child.env["HOST"] == "127.0.0.1", child.command
+    assert "8201" in started[0].command
 
 
 def test_account_emails_link_to_the_public_url(bob, settings, mailoutbox):
