@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from websockets.sync.client import ClientConnection, connect
 
 from deploy.manage import read_env_file
@@ -71,6 +71,7 @@ SWEEPS = (
 DEADLINE_SECONDS = 100  # the layout, from the migration to the end (collectstatic apart)
 COLLECT_SECONDS = 240  # collectstatic, when the static files changed
 WAIT = 15.0  # the longest any single step may wait
+RECONNECT_TIMEOUT = 10.0  # one WebSocket reconnect attempt's handshake
 
 # Alice (a coach open around the clock, with an API token for her WebSocket) and Bob (a
 # client who signs in with a password), written by `manage.py shell` in production mode.
@@ -291,23 +292,40 @@ class Stream:
         self.seen: list[int] = []
         self.ws: ClientConnection | None = None
         self.sockets = contextlib.ExitStack()
+        self.failed_attempts: list[str] = []
 
     def open(self, *, resume: bool) -> dict[str, Any] | None:
+        """Connect (resuming after the last seq seen). A reconnect that fails is tried again
+        after a pause, up to 3 times, as the browser client does (events.js backs off and
+        reconnects); every failed attempt is kept in `failed_attempts` and printed."""
         url = f"{self.url}?after={self.last_seq}" if resume else self.url
-        self.ws = self.sockets.enter_context(
-            connect(
-                url,
-                ssl=self.ctx,
-                additional_headers={
-                    "Origin": self.origin,
-                    "Authorization": f"Bearer {self.token}",
-                },
-                proxy=None,
-                open_timeout=WAIT,
-            )
-        )
+        attempts = 3 if resume else 1
+        for attempt in range(1, attempts + 1):
+            started = time.monotonic()
+            try:
+                self.ws = self.sockets.enter_context(
+                    connect(
+                        url,
+                        ssl=self.ctx,
+                        additional_headers={
+                            "Origin": self.origin,
+                            "Authorization": f"Bearer {self.token}",
+                        },
+                        proxy=None,
+                        open_timeout=RECONNECT_TIMEOUT if resume else WAIT,
+                    )
+                )
+                break
+            except (TimeoutError, OSError, InvalidHandshake) as exc:
+                elapsed = time.monotonic() - started
+                self.failed_attempts.append(f"{type(exc).__name__} after {elapsed:.1f}s: {exc}")
+                step(f"WebSocket reconnect attempt {attempt} failed: {self.failed_attempts[-1]}")
+                if attempt == attempts:
+                    raise
+                time.sleep(0.5 * attempt)  # the client's backoff before it tries again
         if resume:
             return None
+        assert self.ws is not None
         ready: dict[str, Any] = json.loads(self.ws.recv(timeout=WAIT))
         expect(ready.get("type") == "ready", f"WebSocket: expected ready, got {ready}")
         self.last_seq = int(ready["last_seq"])
@@ -548,7 +566,7 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
         expect(nodes[port].poll() is None, f"web node {port} exited")
         try:
             # Straight to the node, as a monitor on the host would: plain http, public Host.
-            answer = httpx.get(f"http://{host}:{port}/healthz", timeout=2)
+            answer = httpx.get(f"http://{host}:{port}/healthz", timeout=2, trust_env=False)
         except httpx.HTTPError:
             return False
         return answer.status_code == 200
@@ -565,7 +583,7 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     )
 
     ctx = ssl.create_default_context(cafile=str(cert))
-    bob = httpx.Client(base_url=site, verify=ctx, timeout=WAIT)
+    bob = httpx.Client(base_url=site, verify=ctx, timeout=WAIT, trust_env=False)
     cleanups.append(bob.close)
 
     def healthz_ok() -> bool:
@@ -582,7 +600,9 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     figures.notes.append(f"/healthz through nginx: {json.dumps(health['checks'], sort_keys=True)}")
 
     # Plain http only redirects; static files come from nginx with long caching.
-    plain = httpx.get(f"http://{host}:{http_port}/dashboard/?x=1", follow_redirects=False)
+    plain = httpx.get(
+        f"http://{host}:{http_port}/dashboard/?x=1", follow_redirects=False, trust_env=False
+    )
     expect(plain.status_code == 301 and plain.headers["location"] == f"{site}/dashboard/?x=1",
            f"http:// answered {plain.status_code} {plain.headers.get('location')}")  # fmt: skip
 
@@ -733,11 +753,25 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     wait_until(victim_serves_again, "nginx sending requests to the restarted node", 30)
     figures.mark("the killed node restarted and back in nginx's rotation", time.monotonic() - t)
 
+    # With no node left, the API still answers in its JSON error shape (nginx's error_page).
+    for proc in nodes.values():
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(5)
+    down = bob.get("/api/v1/bookings")
+    expect(
+        down.status_code == 503
+        and down.headers.get("content-type", "").startswith("application/json")
+        and down.json()["error"]["code"] == "unavailable",
+        f"with every node down /api/ answered {down.status_code}: {down.text[:200]}",
+    )
+    figures.notes.append("every node down: /api/ answered 503 in the API's JSON error shape")
+
     figures.counts.update(
         {
             "bookings": 2,
             "messages": sent_messages,
             "WebSocket events received in order (seq 1..n, none twice)": len(alice.seen),
+            "WebSocket reconnect attempts (1 unless one failed)": 1 + len(alice.failed_attempts),
             "requests after the kill (all 200)": requests_after,
             "requests nginx retried on the other node": len(retried),
             "requests answered by the survivor after the kill": after[f"{host}:{survivor}"],
@@ -750,6 +784,10 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     figures.notes.append(
         f"Alice's WebSocket reconnected with ?after={resumed_from} and got seq "
         f"{resumed_from + 1} (the message sent while she was away) first"
+    )
+    figures.notes.extend(
+        f"WARNING: a WebSocket reconnect attempt failed and was retried: {failure}"
+        for failure in alice.failed_attempts
     )
     figures.notes.extend(f"retried by nginx: {request}" for request in retried)
     figures.notes.append(f"killed node 127.0.0.1:{victim} (it held Alice's WebSocket); "
