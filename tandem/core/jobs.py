@@ -17,7 +17,7 @@ django-tasks-db marks a job RUNNING when a worker claims it (appending the worke
   poison job) stops there instead of taking the workers down in turn forever.
 
 Every worker runs `reap` after each heartbeat. It reads the few RUNNING/FAILED candidates
-(an index holds only those rows: migration core 0002) and moves each with a conditional
+(partial indexes hold only those rows: migration core 0003) and moves each with a conditional
 UPDATE (still in the state it was read in, claimed at the same instant), so any number of
 workers reaping at once move each job once. Only django-tasks-db's public model and fields
 are used; its worker loop is run as it is.

@@ -4,8 +4,8 @@ from django.db import migrations, models
 
 # The reaper (tandem/core/jobs.py) looks for RUNNING jobs and for FAILED ones with a transient
 # error on every heartbeat. django-tasks-db indexes only READY jobs, and SUCCESSFUL ones pile
-# up, so without this each look would scan the whole table. Partial: it holds only the few
-# unfinished or failed rows (PostgreSQL and SQLite both support partial indexes).
+# up, so without this each look would scan the whole table. (SQLite cannot use an index whose
+# condition is an IN list for `status = 'RUNNING'`: 0003 replaces it with one per status.)
 JOBS_INDEX = (
     "CREATE INDEX IF NOT EXISTS core_jobs_running_failed_idx "
     "ON django_tasks_database_dbtaskresult (status, exception_class_path) "
