@@ -676,6 +676,9 @@ def check(tmp: Path, figures: Figures, procs: Processes) -> None:
     figures.mark("message sent and its event on Alice's WebSocket", time.monotonic() - t)
 
     access_log = tmp / "tandem.access.log"
+    # nginx writes a request's log line after it has sent the answer: wait for the last one.
+    last_request = f"POST /api/v1/conversations/{conversation}/messages"
+    wait_until(lambda: last_request in access_log.read_text(), "nginx logged the last request")
     before, _, _ = upstream_counts(access_log)
     expect(len(before) == 2, f"nginx used {len(before)} node(s) before the kill: {dict(before)}")
 
