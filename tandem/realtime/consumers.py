@@ -18,7 +18,7 @@ from django.conf import settings
 from . import presence
 from .auth import socket_user
 from .degraded import UNAVAILABLE, unavailable
-from .reading import parse_after, read_page
+from .reading import STREAM_PAGE_SIZE, parse_after, read_page
 from .services import ResyncRequired, group_name
 
 MAX_FRAME_CHARS = 4096
@@ -109,7 +109,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         async with self.flushing:
             while True:
                 try:
-                    page = await read_page(self.user.pk, self.cursor)
+                    page = await read_page(self.user.pk, self.cursor, STREAM_PAGE_SIZE)
                 except ResyncRequired as exc:
                     error = {"code": exc.code, "message": exc.message}
                     await self.send_json({"type": "error", "error": error})

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from channels.db import database_sync_to_async
 
-from .services import Page, events_after
+from .services import PAGE_SIZE, Page, events_after
 
 MAX_SEQ = 2**62
+# The WebSocket and SSE send a page event by event while holding it; a client that reads
+# slowly (or not at all) keeps it in the server's memory meanwhile, so they read smaller
+# pages than long-poll answers with: at most 100 x 16 KiB of event data.
+STREAM_PAGE_SIZE = 100
 
 
 def parse_after(value: str | None) -> int | None:
@@ -21,8 +25,8 @@ def parse_after(value: str | None) -> int | None:
     return number
 
 
-def _read(user_id: int, after: int | None) -> Page:
-    return events_after(user_id, after)
+def _read(user_id: int, after: int | None, limit: int = PAGE_SIZE) -> Page:
+    return events_after(user_id, after, limit=limit)
 
 
 read_page = database_sync_to_async(_read)

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from tandem.core.api_errors import error_response
 
 from .auth import request_user
-from .reading import parse_after, read_page
+from .reading import STREAM_PAGE_SIZE, parse_after, read_page
 from .services import ResyncRequired
 from .wakeups import Wakeups
 
@@ -101,7 +101,7 @@ async def _sse(user_id: int, after: int | None) -> AsyncIterator[str]:
             yield "retry: 3000\n\n"
             cursor = after
             while True:
-                page = await read_page(user_id, cursor)
+                page = await read_page(user_id, cursor, STREAM_PAGE_SIZE)
                 if cursor is None:  # a fresh start: say where the stream stands
                     yield f"event: ready\ndata: {json.dumps({'last_seq': page.last_seq})}\n\n"
                 for event in page.events:
