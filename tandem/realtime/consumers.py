@@ -169,6 +169,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 # A gap (several wake-ups came while sending, or one was lost): read them.
                 if not await self.flush():
                     return
+        except OSError:
+            return  # the client went away (uvicorn's ClientDisconnected); its disconnect follows
         except Exception:
             log.exception("WebSocket could not send new events; the next heartbeat retries")
 
