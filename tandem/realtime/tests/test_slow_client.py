@@ -37,6 +37,14 @@ def _no_stray_heartbeats(settings):
     settings.TANDEM_EVENTS_HEARTBEAT_SECONDS = 3600
 
 
+@pytest.fixture(autouse=True)
+def _inspectable_layer(settings):
+    """The in-memory layer on both CI runs: these tests look into its groups and queues. The
+    Redis layers' side (the pub/sub queue drained by a socket that stops reading) is what
+    test_fault_slow_clients.py measures on a real server."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
 class Client:
     """The ASGI side of one socket: what the consumer sent, and a gate that, once closed,
     holds every further frame back as a client that does not read does."""
