@@ -493,6 +493,9 @@ def main() -> int:
         if hasattr(conn, "close_pool"):
             conn.close_pool()
     port = free_port()
+    # The server's own origin (TANDEM_SITE_URL's default, from HOST/PORT) is the only one that
+    # may open a WebSocket (core/origins.py): the clients send it.
+    env = {**env, "HOST": "127.0.0.1", "PORT": str(port)}
     server = start(
         [sys.executable, "-m", "uvicorn", "tandem.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
