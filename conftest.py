@@ -15,6 +15,15 @@ def _fast_and_isolated(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _redis_warnings_not_yet_given():
+    # "Redis unavailable" warnings are rate-limited per process (realtime/degraded.py): each
+    # test starts as a fresh process would, whatever ran before it.
+    from tandem.realtime.degraded import reset_warnings
+
+    reset_warnings()
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits and other cache state must not leak from one test to the next (on Redis too).
     from django.core.cache import cache

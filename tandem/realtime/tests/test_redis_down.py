@@ -171,3 +171,25 @@ def test_channels_redis_tracebacks_for_an_unreachable_redis_are_filtered():
     assert not quiet.filter(record(ConnectionRefusedError(111, "refused")))
     assert quiet.filter(record(ValueError("a bug")))
     assert quiet.filter(record(None))
+
+
+def test_a_skipped_call_warns_once_a_minute_and_counts_the_rest(caplog):
+    from tandem.realtime.degraded import WARN_EVERY_SECONDS, unavailable
+
+    refused = ConnectionRefusedError(111, "Connection refused")
+    with caplog.at_level(logging.DEBUG, logger="tandem.realtime.degraded"):
+        unavailable("presence mark", refused, now=1000.0)
+        for n in range(999):  # a thousand sockets' heartbeats
+            unavailable("presence mark", refused, now=1000.0 + n / 100)
+        unavailable("typing signal", refused, now=1005.0)  # another kind warns on its own
+        unavailable("presence mark", refused, now=1000.0 + WARN_EVERY_SECONDS)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        "Redis unavailable, presence mark skipped: ConnectionRefusedError: "
+        "[Errno 111] Connection refused",
+        "Redis unavailable, typing signal skipped: ConnectionRefusedError: "
+        "[Errno 111] Connection refused",
+        "Redis unavailable, presence mark skipped: ConnectionRefusedError: "
+        "[Errno 111] Connection refused (999 more since the last warning)",
+    ]
+    assert sum(r.levelno == logging.DEBUG for r in caplog.records) == 999
