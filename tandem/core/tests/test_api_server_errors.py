@@ -2,34 +2,11 @@
 logged by Django; pages keep their friendly HTML 500 (issue 16)."""
 
 import logging
-from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 
 SECRET = "secret detail of the failure"
-
-
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def request_log() -> Iterator[list[logging.LogRecord]]:
-    # django.request does not reach the root logger (the "django" logger stops propagation),
-    # so listen on it directly.
-    handler = _Records()
-    logger = logging.getLogger("django.request")
-    logger.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
 
 
 def _broken(*args: object, **kwargs: object) -> None:

@@ -6,9 +6,6 @@ The real outage is `test_fault_pg_restart.py`."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import IntegrityError, InterfaceError, OperationalError
@@ -19,26 +16,6 @@ from tandem.core.views import DATABASE_RETRY_AFTER_SECONDS
 pytestmark = pytest.mark.django_db
 
 DOWN = "connection failed: connection refused (secret host detail)"
-
-
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-@pytest.fixture
-def request_log() -> Iterator[list[logging.LogRecord]]:
-    handler = _Records()
-    logger = logging.getLogger("django.request")
-    logger.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        logger.removeHandler(handler)
 
 
 def _raiser(exc: Exception):
