@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "tandem.realtime",
     "tandem.messaging",
     "tandem.dispatch",
+    "tandem.workspace",
     "tandem.notifications",
     "tandem.payments",
     "tandem.home",

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("tandem.booking.urls")),  # /calendar/<token>.ics, /settings/calendar/, ...
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
+    path("", include("tandem.workspace.urls")),  # /coach/clients/, /workspace/, /journal/
     # Gift cards, earnings and payouts, payment history, documents, packages, staff payment
     # pages and the Stripe webhook (tandem/payments/urls.py).
     path("", include("tandem.payments.urls")),

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from tandem.coaches.models import CoachProfile, SessionType
+from tandem.core.encrypted import EncryptedTextField
 
 
 def new_meeting_room() -> str:
@@ -56,7 +57,8 @@ class Booking(models.Model):
     blocked_start = models.DateTimeField()
     blocked_end = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
-    notes = models.TextField(max_length=2000, blank=True)
+    # The client's words for the coach: encrypted at rest (core/encrypted.py).
+    notes = EncryptedTextField(max_length=2000, blank=True)
     # Price and currency as agreed at booking time (the session type may change later).
     price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     currency = models.CharField(max_length=3, default="EUR")

@@ -7,7 +7,7 @@ from typing import Any
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from .crypto import keyring
+from tandem.core.crypto import keyring
 
 
 @checks.register(checks.Tags.security)

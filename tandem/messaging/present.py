@@ -13,7 +13,7 @@ from tandem.accounts.models import User
 from tandem.realtime.presence import presence_of
 
 from . import formatting
-from .crypto import InvalidToken, KeyRing, keyring
+from tandem.core.crypto import InvalidToken, KeyRing, keyring
 from .models import Attachment, Conversation, Message, Reaction
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.ids import parse_id
 from tandem.core.text import clean_text
 
-from . import search_index
-from .crypto import keyring
+from tandem.core import blind_index as search_index
+from tandem.core.crypto import keyring
 from .models import Conversation, Message, Participant, SearchToken
 
 Inbox = Literal["mine", "support"]
@@ -147,7 +147,7 @@ def search_page(
     user: User, query: str, *, cursor: str | None = None, limit: int = DEFAULT_LIMIT
 ) -> Page:
     """Messages in the user's conversations containing every query word (3+ characters
-    match as a prefix), newest first. Runs on the blind index: see search_index.py."""
+    match as a prefix), newest first. Runs on the blind index: see tandem/core/blind_index.py."""
     _check_limit(limit)
     terms = search_index.query_terms(clean_text(query, field="q", max_length=MAX_QUERY))
     if not terms:

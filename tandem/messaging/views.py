@@ -21,7 +21,7 @@ from tandem.core.ids import parse_id
 from tandem.realtime.context_processors import pin_events_position
 
 from . import present, selectors, services
-from .crypto import keyring
+from tandem.core.crypto import keyring
 
 LIST_SIZE = 50
 THREAD_PAGE = 30

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..crypto import KeyRing
+from tandem.core.crypto import KeyRing
 from ..models import Message, SearchToken
-from ..search_index import message_digests
+from tandem.core.blind_index import message_digests
 
 
 def index_message(message: Message, text: str, ring: KeyRing, *, fresh: bool = False) -> None:

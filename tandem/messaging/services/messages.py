@@ -19,7 +19,7 @@ from tandem.core.text import clean_text
 
 from .. import clock, selectors
 from ..attachments import CheckedFile, checked_attachment
-from ..crypto import KeyRing, keyring
+from tandem.core.crypto import KeyRing, keyring
 from ..errors import EditWindowClosed, IdempotencyKeyReused, MessageDeleted, MessageNotFound
 from ..models import Attachment, Conversation, Message, Participant, Reaction, SendIdempotency
 from ..sql import take_next_seq

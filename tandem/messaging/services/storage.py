@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from ..crypto import KeyRing
+from tandem.core.crypto import KeyRing
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from tandem.core.tests.test_production_settings import production_env, run
-from tandem.messaging import crypto, selectors
+from tandem.core import crypto
+from tandem.messaging import selectors
 from tandem.messaging.models import Attachment, Message
 from tandem.messaging.tests.conftest import api_json, send
 from tandem.realtime.models import Event

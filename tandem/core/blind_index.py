@@ -1,4 +1,5 @@
-"""The blind index behind message search: words in, keyed digests out.
+"""The blind index behind search over encrypted text (messages, workspace notes, journals):
+words in, keyed digests out.
 
 Ciphertext cannot be searched with SQL, so each message's normalised words (and their
 prefixes of 3 to 20 characters) are hashed with HMAC-SHA256 under a key derived from the
@@ -13,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .crypto import KeyRing
+from tandem.core.crypto import KeyRing
 
 WORD = re.compile(r"\w+", re.UNICODE)
 MIN_PREFIX = 3

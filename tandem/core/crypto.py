@@ -1,4 +1,5 @@
-"""Encryption at rest for message text and attachments (Fernet: AES-128-CBC + HMAC-SHA256).
+"""Encryption at rest for private text: messages and attachments, workspace notes, goals,
+action items and journals, booking notes (Fernet: AES-128-CBC + HMAC-SHA256).
 
 Keys come from settings.TANDEM_MESSAGE_KEYS, newest first: the first encrypts, every one
 decrypts (MultiFernet), so a key can be rotated in without downtime. In the embedded mode,

@@ -1,0 +1,6 @@
+"""/api/v1/workspace/... : actions. Thin: parse, authorise through selectors.access, call one
+service, present."""
+
+from ninja import Router
+
+router = Router(tags=["workspace: actions"])

@@ -1,0 +1,1 @@
+"""Signals from lower apps that the workspace answers (filled in by the engagements work)."""

@@ -1,0 +1,1 @@
+"""Workspace pages, one module per area (each exports `urlpatterns`)."""

@@ -1,0 +1,5 @@
+"""Pages: actions."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

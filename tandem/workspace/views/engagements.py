@@ -1,0 +1,5 @@
+"""Pages: engagements."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

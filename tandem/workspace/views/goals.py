@@ -1,0 +1,5 @@
+"""Pages: goals."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages: journal."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

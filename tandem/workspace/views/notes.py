@@ -1,0 +1,5 @@
+"""Pages: notes."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

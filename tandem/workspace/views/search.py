@@ -1,0 +1,5 @@
+"""Pages: search."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
