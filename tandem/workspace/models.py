@@ -399,3 +399,23 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} term"
+
+
+class CreateRecord(models.Model):
+    """Idempotency-Key on workspace creates: the same key and body again returns the object
+    made the first time; another body with that key is refused (services/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=40)
+    body_hash = models.CharField(max_length=64)
+    object_id = models.UUIDField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="workspace_create_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.object_id}"
