@@ -35,6 +35,9 @@ KINDS: dict[str, Kind] = {
         # No "review" kind: Tandem has no reviews yet, and a setting for a feature that does
         # not exist claims one (issue 14). Add the kind with the feature.
         Kind("dispatch", "Book-now requests and answers", True, frozenset({INAPP, PUSH})),
+        # Workspace action items due today / overdue (the workspace's reminder scan sends
+        # them). Not urgent: a to-do can wait for quiet hours to end or for the digest.
+        Kind("action_item", "Action items due", False, frozenset({INAPP, EMAIL})),
     )
 }
 
