@@ -1,1 +1,193 @@
-"""Workspace services: reports."""
+"""The progress report PDF of an engagement over a period (WeasyPrint, A4).
+
+Both of the engagement's people may download it; anyone else gets EngagementNotFound (404),
+like an unknown id. Charts are drawn server-side by matplotlib (the Agg/SVG backends, no
+pyplot: its global figure state is not safe across request threads) and embedded as SVG
+images; chart labels are goal numbers, never free text. What the report may contain is
+decided in selectors/reports.py (shared notes only; moods only with consent).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils.text import slugify
+
+from tandem.core import timefmt
+
+from ..selectors.access import engagement_for, role_in
+from ..selectors.reports import GoalReport, Period, ReportData, report_data, report_period
+from .errors import EngagementNotFound
+
+INK, MUTED, ACCENT = "#1f2933", "#6b7280", "#0d6efd"
+PALETTE = ["#0d6efd", "#198754", "#d63384", "#fd7e14", "#6f42c1", "#20c997", "#6c757d"]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    filename: str
+    pdf: bytes
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=72)
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def _svg(fig: Any) -> str:
+    """The figure as an SVG data URI (text drawn as paths: no font needed in WeasyPrint)."""
+    out = io.BytesIO()
+    fig.savefig(out, format="svg", metadata={"Date": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def _style(ax: Any) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(colors=MUTED, labelsize=8)
+    ax.set_axisbelow(True)
+    ax.grid(axis="y", color="#e5e7eb", linewidth=0.6)
+
+
+def goals_chart(goals: list[GoalReport]) -> str:
+    """Progress now, one bar per goal (labelled by its number in the report)."""
+    fig = _figure(6.6, max(1.2, 0.28 * len(goals) + 0.7))
+    ax = fig.add_subplot()
+    labels = [f"Goal {n}" for n in range(1, len(goals) + 1)]
+    values = [g.goal.progress for g in goals]
+    ax.barh(labels, values, color=ACCENT, height=0.6)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("progress (%)", color=MUTED, fontsize=8)
+    _style(ax)
+    ax.grid(axis="x", color="#e5e7eb", linewidth=0.6)
+    ax.grid(axis="y", visible=False)
+    return _svg(fig)
+
+
+def progress_chart(goals: list[GoalReport], period: Period) -> str:
+    """Each goal's progress over the period: check-ins, or milestones done."""
+    fig = _figure(6.6, 2.6)
+    ax = fig.add_subplot()
+    for n, report in enumerate(goals, start=1):
+        if not report.points:
+            continue
+        xs = [at.astimezone(period.zone).replace(tzinfo=None) for at, _ in report.points]
+        ys = [value for _, value in report.points]
+        colour = PALETTE[(n - 1) % len(PALETTE)]
+        ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.4, color=colour, label=f"Goal {n}")
+    ax.set_ylim(0, 100)
+    ax.set_xlim(_day(period.start), _day(period.end, end=True))
+    ax.set_ylabel("progress (%)", color=MUTED, fontsize=8)
+    _date_axis(ax)
+    _style(ax)
+    ax.legend(fontsize=7, frameon=False, ncols=min(6, len(goals)), loc="lower right")
+    return _svg(fig)
+
+
+def mood_chart(mood: list[tuple[date, float]], period: Period) -> str:
+    """The daily average mood, 1 to 5."""
+    fig = _figure(6.6, 2.2)
+    ax = fig.add_subplot()
+    ax.plot([_day(d) for d, _ in mood], [v for _, v in mood], marker="o", markersize=3,
+            linewidth=1.4, color=ACCENT)  # fmt: skip
+    ax.set_ylim(0.8, 5.2)
+    ax.set_yticks([1, 2, 3, 4, 5])
+    ax.set_xlim(_day(period.start), _day(period.end, end=True))
+    ax.set_ylabel("mood (1-5)", color=MUTED, fontsize=8)
+    _date_axis(ax)
+    _style(ax)
+    return _svg(fig)
+
+
+def _day(day: date, *, end: bool = False) -> datetime:
+    return datetime(day.year, day.month, day.day, 23 if end else 0, 59 if end else 0)
+
+
+def _date_axis(ax: Any) -> None:
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+
+    locator = AutoDateLocator(maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+
+
+def report_context(data: ReportData, viewer: Any) -> dict[str, Any]:
+    period, zone, clock = data.period, data.period.zone, viewer.clock
+    engagement = data.engagement
+
+    def when(moment: datetime) -> str:
+        return timefmt.format_clock(moment.astimezone(zone), "D j M Y, H:i", clock)
+
+    with_points = [g for g in data.goals if g.points]
+    return {
+        "coach_name": engagement.coach.user.name,
+        "client_name": engagement.client.name,
+        "viewer_role": role_in(engagement, viewer),
+        "period": period,
+        "zone": zone.key,
+        "generated": when(data.now),
+        "goals": [
+            {
+                "n": n,
+                "goal": g.goal,
+                "status": g.goal.get_status_display(),
+                "milestones": [
+                    {"title": m.title, "due": m.due_date, "done": m.done_at is not None}
+                    for m in g.milestones
+                ],
+                "points": len(g.points),
+            }
+            for n, g in enumerate(data.goals, start=1)
+        ],
+        "goals_chart": goals_chart(data.goals) if data.goals else "",
+        "progress_chart": progress_chart(data.goals, period) if with_points else "",
+        "sessions": [
+            {"when": when(b.start), "type": b.session_type.name, "status": b.get_status_display()}
+            for b in data.sessions
+        ],
+        "actions": [
+            {
+                "title": a.title,
+                "assignee": a.assignee.name,
+                "done": when(a.done_at) if a.done_at else "",
+                "reflection": a.reflection,
+            }
+            for a in data.actions_done
+        ],
+        "notes": [{"when": when(n.booking.start), "body": n.body} for n in data.shared_notes],
+        "mood_consent": data.mood is not None,
+        "mood_days": len(data.mood or []),
+        "mood_average": (
+            round(sum(v for _, v in data.mood) / len(data.mood), 1) if data.mood else None
+        ),
+        "mood_chart": mood_chart(data.mood, period) if data.mood else "",
+    }
+
+
+def report_html(data: ReportData, viewer: Any) -> str:
+    return render_to_string("workspace/reports/report_pdf.html", report_context(data, viewer))
+
+
+def report_pdf(*, viewer: Any, engagement_id: Any, start: Any, end: Any, now: datetime) -> Report:
+    """The report PDF for one of the viewer's engagements. EngagementNotFound for anyone
+    not in it; InvalidInput for a bad period (malformed, start after end, over two years)."""
+    engagement = engagement_for(viewer, engagement_id)
+    if engagement is None:
+        raise EngagementNotFound()
+    period = report_period(start, end, zone=viewer.timezone or "UTC", now=now)
+    data = report_data(engagement, period, now=now)
+    from weasyprint import HTML
+
+    pdf = HTML(string=report_html(data, viewer), base_url=None).write_pdf()
+    other = engagement.client if role_in(engagement, viewer) == "coach" else engagement.coach.user
+    name = slugify(other.name) or "engagement"
+    return Report(f"progress-{name}-{period.start}-to-{period.end}.pdf", pdf)
