@@ -1,7 +1,8 @@
 """What the dashboard's cards show, read from the apps that own the facts.
 
 A card shows real data or is absent (issue 14): Messages (unread count and the latest
-conversations, for everyone), Clients and the set-up checklist (coaches), Usage (org admins,
+conversations, for everyone), Action items (anyone with open ones: due-today and overdue
+counts, the next few), Clients and the set-up checklist (coaches), Usage (org admins,
 aggregate-only). Each piece costs a fixed number of queries, whatever the number of rows.
 The page is composed here, above every app, as the views are.
 """
@@ -18,6 +19,7 @@ from tandem.messaging import present as messaging_present
 from tandem.messaging import selectors as messaging_selectors
 from tandem.orgs import selectors as org_selectors
 from tandem.payments.payouts.coach_settings import settings_of
+from tandem.workspace.selectors import actions as workspace_actions
 
 LATEST_CONVERSATIONS = 3
 CLIENTS_SHOWN = 3
@@ -48,6 +50,8 @@ def _setup(user: Any) -> dict[str, Any] | None:
 def dashboard_cards(user: Any, roles: frozenset[str], now: datetime) -> dict[str, Any]:
     is_coach = Role.COACH in roles
     cards: dict[str, Any] = {"inbox": _messages(user)}
+    # Open action items assigned to the user (workspace), or None: the card is then absent.
+    cards["actions"] = workspace_actions.dashboard_summary(user, now=now)
     if is_coach:
         cards["clients"] = booking_selectors.clients_of_coach(user, now, limit=CLIENTS_SHOWN)
         cards["setup"] = _setup(user)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +25,7 @@ from tandem.core.text import clean_text
 
 from ..models import ActionItem, Engagement, Goal, SessionNote
 from ..selectors.access import parse_id
+from ..selectors.actions import local_today
 from . import search
 from .errors import EngagementEnded, EngagementNotFound, InvalidInput, NotAllowed, ObjectNotFound
 from .events import emit
@@ -105,15 +105,6 @@ def _source_note(engagement: Engagement, value: Any) -> SessionNote | None:
     if note is None:
         raise ObjectNotFound("No such note.", fields={"source_note": ["not_found"]})
     return note
-
-
-def local_today(user: Any, now: datetime) -> date:
-    """The calendar date it is for `user` at `now` (their IANA zone; UTC if unknown)."""
-    try:
-        zone = ZoneInfo(user.timezone or "UTC")
-    except (ValueError, KeyError, OSError):  # a zone name this machine does not know
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
 
 
 def _due_date(value: Any, *, assignee: Any, now: datetime) -> date | None:
