@@ -254,6 +254,17 @@ def assigned_prompts(user: Any) -> list[JournalPrompt]:
     )
 
 
+def engagement_prompts(engagement: Engagement) -> list[JournalPrompt]:
+    """Prompts of one engagement, newest first; `answer_shared` says whether an entry
+    answering it is shared with this engagement (all the coach may learn of an answer)."""
+    answered = JournalShare.objects.filter(engagement=engagement, entry__prompt=OuterRef("pk"))
+    return list(
+        JournalPrompt.objects.filter(engagement=engagement)
+        .annotate(answer_shared=Exists(answered))
+        .order_by("-created_at")
+    )
+
+
 def prompt_choices(user: Any) -> dict[str, Any]:
     return {"assigned": assigned_prompts(user), "library": LIBRARY}
 
@@ -335,12 +346,7 @@ def file_section(engagement: Engagement, viewer: Any, *, now: datetime) -> dict[
         )
         .order_by("-written_at", "-pk")
     )
-    answered = JournalShare.objects.filter(engagement=engagement, entry__prompt=OuterRef("pk"))
-    prompts = list(
-        JournalPrompt.objects.filter(engagement=engagement)
-        .annotate(answer_shared=Exists(answered))
-        .order_by("-created_at")
-    )
+    prompts = engagement_prompts(engagement)
     section: dict[str, Any] = {
         "engagement": engagement,
         "role": role,
