@@ -26,6 +26,7 @@ from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
 from tandem.demo.payments import seed_payments
+from tandem.demo.workspace import seed_workspace
 from tandem.messaging.services import conversation_start, message_send
 from tandem.notifications.services import schedule_set
 from tandem.notifications.services.bookings import booking_changed
@@ -282,6 +283,7 @@ class Command(BaseCommand):
         self._conversation(users["bob"], users["alice"])
         self._reminders(profiles["alice"], org)
         seed_payments(users, profiles, self.now)
+        seed_workspace(users, profiles, self.now)
         return [profile.pk for profile in profiles.values()]
 
     def _reminders(self, alice: CoachProfile, org: Organisation) -> None:
