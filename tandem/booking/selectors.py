@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Subquery
 
 from tandem.accounts.models import User
 from tandem.core.cursors import decode_position, encode_cursor
@@ -250,3 +250,47 @@ def hold_of_client(client: User, hold_id: uuid.UUID) -> Hold | None:
         .filter(public_id=hold_id, client=client)
         .first()
     )
+
+
+# --- One coach and one client (the workspace's engagements) ---------------------------------
+
+
+def _held(now: datetime) -> Q:
+    """A session that took place: completed, or confirmed and over."""
+    return Q(status=Booking.Status.COMPLETED) | Q(status=Booking.Status.CONFIRMED, end__lte=now)
+
+
+def _upcoming(now: datetime) -> Q:
+    """A session still to come (or under way): confirmed or awaiting confirmation."""
+    return Q(status__in=Booking.ACTIVE_STATUSES, end__gt=now)
+
+
+def pair_session_bounds(
+    *, coach: Any, client: Any, now: datetime
+) -> tuple[Subquery[Any], Subquery[Any]]:
+    """(next start, last start) of one coach's sessions with one client, as subqueries for
+    another app's rows to annotate (`coach` and `client` are OuterRefs to the CoachProfile
+    and User ids), so a list of pairs costs one query whatever its length."""
+    pair = Booking.objects.filter(coach_id=coach, client_id=client)
+    upcoming = pair.filter(_upcoming(now)).order_by("start").values("start")[:1]
+    held = pair.filter(_held(now)).order_by("-start").values("start")[:1]
+    return Subquery(upcoming), Subquery(held)
+
+
+def pair_sessions(*, coach_id: int, client_id: int, limit: int = 200) -> list[Booking]:
+    """One coach's bookings with one client (every status), newest start first, with their
+    session types; at most `limit` of them."""
+    return list(
+        Booking.objects.filter(coach_id=coach_id, client_id=client_id)
+        .select_related("session_type")
+        .order_by("-start", "-pk")[:limit]
+    )
+
+
+def pair_next_and_last(*, coach_id: int, client_id: int, now: datetime) -> tuple[Any, Any]:
+    """(next start, last start) of one pair's sessions, in one query."""
+    pair = Booking.objects.filter(coach_id=coach_id, client_id=client_id)
+    found = pair.aggregate(
+        next=Min("start", filter=_upcoming(now)), last=Max("start", filter=_held(now))
+    )
+    return found["next"], found["last"]

@@ -25,6 +25,8 @@ _PATHS = [
     re.compile(
         rf"({_SLASH}accounts{_SLASH}password{_SLASH}reset{_SLASH}key{_SLASH})[^/?#&\s\"']+()"
     ),
+    # Coaching invitations (the page and POST /api/v1/workspace/invitations/<token>/accept).
+    re.compile(rf"({_SLASH}workspace{_SLASH}invitations{_SLASH})[^/?#&\s\"']+()"),
 ]
 # Query parameters whose values are secrets or search text, plain or URL-encoded.
 _PARAMS = (

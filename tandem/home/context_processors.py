@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from tandem.accounts.selectors import user_roles
 
@@ -18,6 +18,7 @@ class MenuItem:
 
 # A coach's tools, in one "Coach" menu (they used to hide under Settings).
 COACH_MENU = (
+    MenuItem("Clients", "workspace_client_list", "people", "workspace_client_"),
     MenuItem("Availability", "coach_availability", "clock", "coach_availability"),
     MenuItem("Session types", "coach_session_types", "calendar2-week", "coach_session_type"),
     MenuItem("Coach profile", "coach_profile", "person-badge", "coach_profile"),
@@ -26,6 +27,13 @@ COACH_MENU = (
     MenuItem("Book now offers", "book_now_offers", "lightning-charge", "book_now_offers"),
     MenuItem("Reminders", "coach_reminders", "alarm", "coach_reminders"),
     MenuItem("Booking policy", "coach_policy", "shield-check", "coach_policy"),
+)
+
+# The coaching workspace, everyone's side as a client (every account is one).
+WORKSPACE_MENU = (
+    MenuItem("My coaching", "workspace_my_coaching", "person-heart", "workspace_my_coaching"),
+    MenuItem("Journal", "journal_list", "journal-text", "journal_"),
+    MenuItem("Action items", "workspace_actions", "check2-square", "workspace_action"),
 )
 
 STAFF_MENU = (
@@ -37,15 +45,23 @@ STAFF_MENU = (
 )
 
 
+def _url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # a page of an area that is not installed (yet): no link
+        return ""
+
+
 def _menu(items: tuple[MenuItem, ...], current: str) -> dict[str, Any]:
     links = [
         {
             "label": item.label,
-            "url": reverse(item.url_name),
+            "url": url,
             "icon": item.icon,
             "current": bool(current) and current.startswith(item.prefix),
         }
         for item in items
+        if (url := _url(item.url_name))
     ]
     return {"links": links, "current": any(link["current"] for link in links)}
 
@@ -62,6 +78,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Becoming a coach is offered only to those who are neither a coach nor staff.
         "can_become_coach": "coach" not in roles and "staff" not in roles,
     }
+    context["workspace_menu"] = _menu(WORKSPACE_MENU, current)
     if "coach" in roles:
         context["coach_menu"] = _menu(COACH_MENU, current)
     if "staff" in roles:

@@ -8,6 +8,7 @@ from tandem.accounts.models import User
 
 from .. import sql
 from ..models import Booking, BookingEvent
+from ..signals import send_booking_changed_on_commit
 
 
 def record(
@@ -34,4 +35,12 @@ def record(
         message=message,
     )
     sql.insert(event)  # hand-written INSERT (booking/sql.py): every booking's transaction runs it
+    # The apps above follow every recorded change (booking/signals.py), after the commit.
+    send_booking_changed_on_commit(
+        sender=Booking,
+        booking_id=booking.pk,
+        coach_id=booking.coach_id,
+        client_id=booking.client_id,
+        change=kind,
+    )
     return event
