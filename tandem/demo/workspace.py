@@ -246,3 +246,132 @@ def _paused_client(priya: CoachProfile, charlie: User, now: datetime) -> None:
     Engagement.objects.filter(pk=engagement.pk).update(
         state=Engagement.State.PAUSED, state_changed_at=now - timedelta(days=3), updated_at=now
     )
+
+
+# --- a large client file (bench/workspace_bench.py, the query-count tests) -------------------
+
+
+def bulk_client_file(
+    engagement: Engagement,
+    *,
+    now: datetime,
+    sessions: int = 300,
+    goals: int = 40,
+    notes: int = 600,
+    entries: int = 1000,
+    actions: int = 200,
+    share_every: int = 5,
+    upcoming: bool = True,
+) -> None:
+    """Fill an engagement with many rows in a few bulk inserts: `sessions` completed
+    bookings (one a day back from yesterday, and one upcoming if `upcoming`), `notes` notes
+    on them (shared and private alternately, up to two per session, one version each),
+    `goals` goals (every other one with three milestones, the rest with check-ins),
+    `actions` action items and `entries` journal entries of the client (every
+    `share_every`-th shared)."""
+    coach, client = engagement.coach, engagement.client
+    session_type = coach.session_types.order_by("pk").first()
+    if session_type is None:
+        raise ValueError("the coach needs a session type")
+    length = timedelta(minutes=session_type.duration_minutes)
+    first = (now - timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
+    starts = [first - timedelta(days=n) for n in range(sessions)]
+
+    def booking(start: datetime, status: str) -> Booking:
+        return Booking(
+            coach=coach, client=client, session_type=session_type, start=start,
+            end=start + length, blocked_start=start, blocked_end=start + length, status=status,
+            price=session_type.price, currency=session_type.currency,
+            created_at=start - timedelta(days=7), updated_at=start,
+        )  # fmt: skip
+
+    made = Booking.objects.bulk_create(booking(s, Booking.Status.COMPLETED) for s in starts)
+    if upcoming:
+        Booking.objects.bulk_create([booking(first + timedelta(days=3), Booking.Status.CONFIRMED)])
+    # Newest first (bulk_create sets primary keys on SQLite and PostgreSQL).
+    held = sorted(made, key=lambda b: b.start, reverse=True)
+    note_rows = []
+    for n in range(min(notes, 2 * len(held))):
+        target = held[n // 2]
+        visibility = SHARED if n % 2 == 0 else PRIVATE
+        note_rows.append(
+            SessionNote(
+                engagement=engagement,
+                booking=target,
+                visibility=visibility,
+                body=f"{visibility} note {n}: what we talked about, and what comes next.",
+                version=1,
+                created_at=target.end,
+                updated_at=target.end,
+            )
+        )
+    SessionNote.objects.bulk_create(note_rows)
+    NoteVersion.objects.bulk_create(
+        NoteVersion(note=note, number=1, body=note.body, author=coach.user, created_at=now)
+        for note in note_rows
+    )
+
+    goal_rows = Goal.objects.bulk_create(
+        Goal(
+            engagement=engagement,
+            title=f"Goal {n}",
+            why="Because it matters.",
+            measure="A number.",
+            progress=(n * 7) % 101,
+            created_by=client,
+            created_at=now - timedelta(days=200 - n),
+            updated_at=now,
+        )
+        for n in range(goals)
+    )
+    Milestone.objects.bulk_create(
+        Milestone(
+            goal=goal,
+            title=f"Milestone {m}",
+            position=m,
+            done_at=now - timedelta(days=10 * m) if m < 2 else None,
+        )
+        for goal in goal_rows[::2]
+        for m in range(3)
+    )
+    CheckIn.objects.bulk_create(
+        CheckIn(
+            goal=goal,
+            author=client,
+            progress=min(100, 10 * c),
+            note="fine",
+            created_at=now - timedelta(days=7 * (5 - c)),
+        )
+        for goal in goal_rows[1::2]
+        for c in range(5)
+    )
+    ActionItem.objects.bulk_create(
+        ActionItem(
+            engagement=engagement,
+            title=f"Action {n}",
+            assignee=client,
+            created_by=coach.user,
+            goal=goal_rows[n % len(goal_rows)] if goal_rows else None,
+            due_date=(now + timedelta(days=n % 30 - 10)).date(),
+            status=ActionItem.Status.DONE if n % 3 == 0 else ActionItem.Status.OPEN,
+            done_at=now - timedelta(days=n % 60) if n % 3 == 0 else None,
+            created_at=now - timedelta(days=90),
+        )
+        for n in range(actions)
+    )
+    written = JournalEntry.objects.bulk_create(
+        JournalEntry(
+            author=client,
+            body=f"Entry {n}: the day, in a few sentences.",
+            mood=1 + n % 5,
+            tags=json.dumps(["work", f"tag{n % 7}"]),
+            written_at=now - timedelta(hours=12 * n + 1),
+            updated_at=now,
+        )
+        for n in range(entries)
+    )
+    JournalShare.objects.bulk_create(
+        JournalShare(entry=entry, engagement=engagement, shared_at=entry.written_at)
+        for i, entry in enumerate(written)
+        if i % share_every == 0
+    )
