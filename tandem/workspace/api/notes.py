@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Path, Query, Router, Status
+from ninja import Router, Status
 
 from tandem.core.schemas import ErrorOut
 
@@ -101,10 +101,10 @@ def _coach_note(request: HttpRequest, note_id: str) -> SessionNote:
 )
 def list_notes(
     request: HttpRequest,
-    engagement_id: str = Path(...),
-    booking: str | None = Query(None, max_length=64),
-    cursor: str | None = Query(None, max_length=512),
-    limit: int = Query(selectors.DEFAULT_LIMIT),
+    engagement_id: str,
+    booking: str | None = None,
+    cursor: str | None = None,
+    limit: int = selectors.DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     engagement = engagement_for(request.user, engagement_id)
     if engagement is None:
@@ -140,8 +140,8 @@ def upsert_note(
     request: HttpRequest,
     response: HttpResponse,
     payload: NoteUpsertIn,
-    engagement_id: str = Path(...),
-) -> Status:
+    engagement_id: str,
+) -> Status[Any]:
     made: dict[str, bool] = {}
 
     def create() -> SessionNote:
@@ -176,7 +176,7 @@ def upsert_note(
     summary="One session note",
     description=PRIVACY,
 )
-def get_note(request: HttpRequest, note_id: str = Path(...)) -> dict[str, Any]:
+def get_note(request: HttpRequest, note_id: str) -> dict[str, Any]:
     return note_data(_note(request, note_id), request.user)
 
 
@@ -188,9 +188,7 @@ def get_note(request: HttpRequest, note_id: str = Path(...)) -> dict[str, Any]:
     "(autosave: no version), `body` (a new version, unless it is the same text as the last "
     "one). At least one. " + PRIVACY + ENDED + EVENTS,
 )
-def patch_note(
-    request: HttpRequest, payload: NotePatchIn, note_id: str = Path(...)
-) -> dict[str, Any]:
+def patch_note(request: HttpRequest, payload: NotePatchIn, note_id: str) -> dict[str, Any]:
     note, _ = services.note_update(
         actor=request.user,
         note_id=note_id,
@@ -217,7 +215,7 @@ def _version_data(version: Any) -> dict[str, Any]:
     summary="A note's saved versions (coach)",
     description="Newest first. The coach's only: 404 for anyone else, the client included.",
 )
-def list_versions(request: HttpRequest, note_id: str = Path(...)) -> dict[str, Any]:
+def list_versions(request: HttpRequest, note_id: str) -> dict[str, Any]:
     note = _coach_note(request, note_id)
     return {"items": [_version_data(v) for v in selectors.versions_of(note)]}
 
@@ -228,9 +226,7 @@ def list_versions(request: HttpRequest, note_id: str = Path(...)) -> dict[str, A
     summary="One saved version of a note, with its text (coach)",
     description="404 for a number never saved, and for anyone but the coach.",
 )
-def get_version(
-    request: HttpRequest, note_id: str = Path(...), number: int = Path(...)
-) -> dict[str, Any]:
+def get_version(request: HttpRequest, note_id: str, number: int) -> dict[str, Any]:
     version = selectors.version_of(_coach_note(request, note_id), number)
     if version is None:
         raise ObjectNotFound()
@@ -246,9 +242,7 @@ def get_version(
     + PRIVACY
     + ENDED,
 )
-def raise_action_item(
-    request: HttpRequest, payload: ActionFromLineIn, note_id: str = Path(...)
-) -> Status:
+def raise_action_item(request: HttpRequest, payload: ActionFromLineIn, note_id: str) -> Status[Any]:
     item = services.note_raise_action_item(
         actor=request.user, note_id=note_id, line=payload.line, assignee=payload.assignee
     )
@@ -291,7 +285,7 @@ def list_templates(request: HttpRequest) -> dict[str, Any]:
 )
 def create_template(
     request: HttpRequest, response: HttpResponse, payload: NoteTemplateIn
-) -> Status:
+) -> Status[Any]:
     template, replayed = once(
         user=request.user,
         key=request.headers.get("Idempotency-Key"),
@@ -319,7 +313,7 @@ def _template(request: HttpRequest, template_id: str) -> NoteTemplate:
     response=NoteTemplateOut,
     summary="One of your note templates",
 )
-def get_template(request: HttpRequest, template_id: str = Path(...)) -> dict[str, Any]:
+def get_template(request: HttpRequest, template_id: str) -> dict[str, Any]:
     return _template_data(_template(request, template_id))
 
 
@@ -329,7 +323,7 @@ def get_template(request: HttpRequest, template_id: str = Path(...)) -> dict[str
     summary="Rename or rewrite one of your note templates",
 )
 def patch_template(
-    request: HttpRequest, payload: NoteTemplatePatchIn, template_id: str = Path(...)
+    request: HttpRequest, payload: NoteTemplatePatchIn, template_id: str
 ) -> dict[str, Any]:
     template = templates.note_template_update(
         actor=request.user, template_id=template_id, name=payload.name, body=payload.body
@@ -343,7 +337,7 @@ def patch_template(
     summary="Delete one of your note templates",
     description="Notes started from it keep their text.",
 )
-def delete_template(request: HttpRequest, template_id: str = Path(...)) -> Status:
+def delete_template(request: HttpRequest, template_id: str) -> Status[Any]:
     templates.note_template_delete(actor=request.user, template_id=template_id)
     return Status(204, None)
 

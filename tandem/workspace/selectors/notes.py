@@ -223,7 +223,7 @@ def timeline_items(engagement: Engagement, viewer: Any, *, limit: int = 50) -> l
     notes = (
         visible_notes(engagement, viewer)
         .filter(version__gt=0)
-        .order_by("-saved_at", "-pk")[: max(0, limit)]
+        .order_by("-saved_at", "-pk")[: max(0, limit)]  # type: ignore[misc]
     )
     items = []
     for note in notes:
