@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from tandem.core.cursors import decode_position, encode_cursor
 
@@ -250,7 +250,7 @@ def assigned_prompts(user: Any) -> list[JournalPrompt]:
         JournalPrompt.objects.filter(engagement__client_id=user.pk)
         .exclude(engagement__state=Engagement.State.ENDED)
         .select_related("engagement__coach__user")
-        .order_by(Q(answered_at__isnull=False).asc(), "-created_at")
+        .order_by(F("answered_at").asc(nulls_first=True), "-created_at")
     )
 
 

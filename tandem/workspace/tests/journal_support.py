@@ -45,6 +45,15 @@ def dora_engagement(dora, bob) -> Engagement:
     return Engagement.objects.create(coach=coach_profile(dora, "dora"), client=bob, started_at=NOW)
 
 
+@pytest.fixture
+def frozen(monkeypatch) -> datetime:
+    """django.utils.timezone.now() is NOW (the views, selectors and services call it)."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    return NOW
+
+
 def write(author: Any, body: str = "A quiet day.", *, now: datetime = NOW, **extra: Any):
     return services.entry_create(author=author, body=body, now=now, **extra)
 
@@ -78,6 +87,7 @@ __all__ = [
     "dora",
     "dora_engagement",
     "engagement",
+    "frozen",
     "snapshot",
     "write",
 ]
