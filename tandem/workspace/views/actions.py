@@ -95,7 +95,7 @@ def create(request: HttpRequest, engagement_id: uuid.UUID) -> HttpResponse:
         section = _section(request, engagement)
         section["values"] = values
         section["errors"] = {name: exc.message for name in exc.fields if name in FORM_FIELDS} or {
-            "__all__": exc.message
+            "form": exc.message
         }
         if htmx:  # htmx swaps only 2xx answers: the section with the form's errors
             return render(request, SECTION_BODY, {"section": section})
@@ -128,7 +128,7 @@ def _changed(request: HttpRequest, item: Any, change: Any, done: str) -> HttpRes
         error = exc.message
     if _in_section(request):
         section = _section(request, _engagement(request, item.engagement.public_id))
-        section["errors"] = {"__all__": error} if error else {}
+        section["errors"] = {"form": error} if error else {}
         return render(request, SECTION_BODY, {"section": section})
     if error:
         messages.error(request, error)
