@@ -41,7 +41,7 @@ class EngagementPersonOut(Schema):
     id: UUID = Field(description="The person's public id.")
     name: str = Field(description="Display name.")
     email: str | None = Field(
-        description="Email address: the client's, shown to their coach; null otherwise."
+        description="Email address: the client's (to both sides); null for the coach."
     )
 
 
@@ -145,7 +145,7 @@ def engagement_data(engagement: Engagement, viewer: Any) -> dict[str, Any]:
         "state": engagement.state,
         "source": engagement.source,
         "coach": _person(engagement.coach.user, email=False),
-        "client": _person(engagement.client, email=coach_view),
+        "client": _person(engagement.client, email=True),
         "started_at": engagement.started_at,
         "state_changed_at": engagement.state_changed_at,
         "next_session_at": getattr(engagement, "next_at", None),

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from django.db.models import (
     Avg,
+    CharField,
     Count,
     F,
     IntegerField,
@@ -142,7 +143,13 @@ def _limit(limit: Any) -> int:
 
 
 def _ordered(rows: QuerySet[Engagement], sort: str) -> QuerySet[Engagement]:
-    name = Lower(Coalesce(NullIf("client__display_name", Value("")), "client__email"))
+    name = Lower(
+        Coalesce(
+            NullIf("client__display_name", Value("")),
+            "client__email",
+            output_field=CharField(),
+        )
+    )
     if sort == "name":
         return rows.annotate(sort_name=name).order_by("sort_name", "pk")
     if sort == "last":
