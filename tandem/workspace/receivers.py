@@ -3,9 +3,10 @@
 - booking's `booking_changed` (booking/signals.py, sent after the change commits): a
   client's first booking with a coach starts their engagement; every change refreshes the
   pair's stored next/last session.
-- allauth's `user_logged_in`: an invitation opened while signed out (its id kept in the
-  session by the invitation page) is accepted once its invitee signs in or signs up and
-  confirms; a refusal (another address, expired) is shown and changes nothing.
+- Django's `user_logged_in` (allauth's sign-in and sign-up end in it): an invitation
+  opened while signed out (its id kept in the session by the invitation page) is accepted
+  once its invitee signs in, or signs up and confirms their address; a refusal (another
+  address, expired) is shown as a message and changes nothing.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from allauth.account.signals import user_logged_in
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from tandem.booking.models import Booking
@@ -43,6 +44,12 @@ def accept_pending_invitation(*, request: Any, user: Any, **_: Any) -> None:
     try:
         engagement = invitation_accept_pending(user=user, invitation_id=invitation_id)
     except ServiceError as exc:
-        messages.warning(request, f"The coaching invitation was not accepted: {exc.message}")
+        messages.warning(
+            request,
+            f"The coaching invitation was not accepted: {exc.message}",
+            fail_silently=True,
+        )
         return
-    messages.success(request, f"You are now coached by {engagement.coach.user.name}.")
+    messages.success(
+        request, f"You are now coached by {engagement.coach.user.name}.", fail_silently=True
+    )
