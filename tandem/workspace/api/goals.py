@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Path, Query, Router, Status
+from ninja import Router, Status
 
 from tandem.core.schemas import ErrorOut
 
@@ -136,7 +136,7 @@ def _replayed(response: HttpResponse, replayed: bool) -> int:
     description="Every goal with its milestones (both sides see all; a handful per engagement, "
     "so one page). " + NOT_YOURS,
 )
-def list_goals(request: HttpRequest, engagement_id: str = Path(...)) -> dict:
+def list_goals(request: HttpRequest, engagement_id: str) -> dict[str, Any]:
     engagement = _engagement(request, engagement_id)
     return {"items": [goal_body(g, engagement) for g in selectors.goals_of(engagement)]}
 
@@ -149,8 +149,8 @@ def list_goals(request: HttpRequest, engagement_id: str = Path(...)) -> dict:
     "`why` and `measure` at most 2,000. " + DATES + IDEMPOTENT + ENDED + EVENTS + NOT_YOURS,
 )
 def create_goal(
-    request: HttpRequest, response: HttpResponse, payload: GoalIn, engagement_id: str = Path(...)
-) -> Status:
+    request: HttpRequest, response: HttpResponse, payload: GoalIn, engagement_id: str
+) -> Status[Any]:
     engagement = _engagement(request, engagement_id)
     goal, replayed = once(
         user=request.user,
@@ -171,7 +171,7 @@ def create_goal(
     summary="An engagement's progress over time",
     description="The average progress of its active goals, for a chart. " + NOT_YOURS,
 )
-def engagement_progress(request: HttpRequest, engagement_id: str = Path(...)) -> dict:
+def engagement_progress(request: HttpRequest, engagement_id: str) -> dict[str, Any]:
     engagement = _engagement(request, engagement_id)
     points = selectors.engagement_history(selectors.goals_of(engagement), now=timezone.now())
     return {
@@ -186,7 +186,7 @@ def engagement_progress(request: HttpRequest, engagement_id: str = Path(...)) ->
     summary="A goal",
     description="With its milestones and its progress over time. " + NOT_YOURS,
 )
-def get_goal(request: HttpRequest, goal_id: str = Path(...)) -> dict:
+def get_goal(request: HttpRequest, goal_id: str) -> dict[str, Any]:
     goal = selectors.goal_with_rows(_goal(request, goal_id))
     body = goal_body(goal, goal.engagement)
     history = selectors.goal_history(goal, now=timezone.now())
@@ -205,7 +205,7 @@ def get_goal(request: HttpRequest, goal_id: str = Path(...)) -> dict:
     + EVENTS
     + NOT_YOURS,
 )
-def patch_goal(request: HttpRequest, payload: GoalPatchIn, goal_id: str = Path(...)) -> dict:
+def patch_goal(request: HttpRequest, payload: GoalPatchIn, goal_id: str) -> dict[str, Any]:
     goal = services.goal_update(
         user=request.user, goal_id=goal_id, **payload.model_dump(exclude_unset=True)
     )
@@ -222,7 +222,7 @@ def patch_goal(request: HttpRequest, payload: GoalPatchIn, goal_id: str = Path(.
     + EVENTS
     + NOT_YOURS,
 )
-def delete_goal(request: HttpRequest, goal_id: str = Path(...)) -> Status:
+def delete_goal(request: HttpRequest, goal_id: str) -> Status[Any]:
     services.goal_delete(user=request.user, goal_id=goal_id)
     return Status(204, None)
 
@@ -243,8 +243,8 @@ def delete_goal(request: HttpRequest, goal_id: str = Path(...)) -> Status:
     + NOT_YOURS,
 )
 def add_milestone(
-    request: HttpRequest, response: HttpResponse, payload: MilestoneIn, goal_id: str = Path(...)
-) -> Status:
+    request: HttpRequest, response: HttpResponse, payload: MilestoneIn, goal_id: str
+) -> Status[Any]:
     goal = _goal(request, goal_id)
     milestone, replayed = once(
         user=request.user,
@@ -273,8 +273,8 @@ def add_milestone(
     + NOT_YOURS,
 )
 def patch_milestone(
-    request: HttpRequest, payload: MilestonePatchIn, milestone_id: str = Path(...)
-) -> dict:
+    request: HttpRequest, payload: MilestonePatchIn, milestone_id: str
+) -> dict[str, Any]:
     services.milestone_update(
         user=request.user, milestone_id=milestone_id, **payload.model_dump(exclude_unset=True)
     )
@@ -290,7 +290,7 @@ def patch_milestone(
     description="The goal's progress is recomputed (from its check-ins once the last milestone "
     "is gone). " + ENDED + EVENTS + NOT_YOURS,
 )
-def delete_milestone(request: HttpRequest, milestone_id: str = Path(...)) -> Status:
+def delete_milestone(request: HttpRequest, milestone_id: str) -> Status[Any]:
     services.milestone_delete(user=request.user, milestone_id=milestone_id)
     return Status(204, None)
 
@@ -310,8 +310,8 @@ def delete_milestone(request: HttpRequest, milestone_id: str = Path(...)) -> Sta
     + NOT_YOURS,
 )
 def add_checkin(
-    request: HttpRequest, response: HttpResponse, payload: CheckInIn, goal_id: str = Path(...)
-) -> Status:
+    request: HttpRequest, response: HttpResponse, payload: CheckInIn, goal_id: str
+) -> Status[Any]:
     goal = _goal(request, goal_id)
 
     def load(public_id: Any) -> CheckIn | None:
@@ -339,9 +339,9 @@ def add_checkin(
 )
 def list_checkins(
     request: HttpRequest,
-    goal_id: str = Path(...),
-    cursor: str | None = Query(None, max_length=512),
-) -> dict:
+    goal_id: str,
+    cursor: str | None = None,
+) -> dict[str, Any]:
     goal = _goal(request, goal_id)
     rows, next_cursor = selectors.checkins_page(goal, cursor=cursor)
     return {"items": [checkin_body(c, goal) for c in rows], "next_cursor": next_cursor}

@@ -24,7 +24,7 @@ from ..models import CheckIn, Engagement, Goal, Milestone
 from .access import parse_id, role_in
 from .timeline import TimelineItem
 
-STATUS_ORDER = {Goal.Status.ACTIVE: 0, Goal.Status.ACHIEVED: 1, Goal.Status.DROPPED: 2}
+STATUS_ORDER: dict[str, int] = {"active": 0, "achieved": 1, "dropped": 2}
 CHECKIN_PAGE = 50
 
 

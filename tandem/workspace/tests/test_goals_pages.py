@@ -38,7 +38,7 @@ def goal(alice, bob, engagement) -> Goal:
 
 def page_urls(goal: Goal) -> dict[str, str]:
     e, g = goal.engagement.public_id, goal.public_id
-    m = Milestone.objects.filter(goal=goal).first().public_id
+    m = Milestone.objects.filter(goal=goal).get().public_id
     base = f"/workspace/{e}/goals/{g}/"
     return {
         "part": f"/workspace/{e}/part/goals/",

@@ -38,15 +38,6 @@ class GoalForm(forms.Form):
             del self.fields["status"]
 
 
-class QuickGoalForm(GoalForm):
-    """The client file's short form: the rest is on the goal's page."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, with_status=False, **kwargs)
-        del self.fields["why"]
-        del self.fields["measure"]
-
-
 class MilestoneForm(forms.Form):
     title = forms.CharField(label="Milestone", max_length=MAX_TITLE, strip=False)
     due_date = forms.DateField(label="Due date", required=False, widget=DATE)

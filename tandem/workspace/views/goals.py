@@ -28,7 +28,7 @@ from ..models import Engagement, Goal
 from ..selectors import access
 from ..selectors import goals as selectors
 from ..services import goals as services
-from .goal_forms import CheckInForm, GoalForm, MilestoneForm, QuickGoalForm
+from .goal_forms import CheckInForm, GoalForm, MilestoneForm
 
 NEW_PREFIX = "goal-new"
 
@@ -60,12 +60,10 @@ def _milestone_goal(
 # --- the client file's section ----------------------------------------------------------------
 
 
-def section_context(
-    engagement: Engagement, viewer: Any, *, form: forms.Form | None = None
-) -> dict[str, Any]:
+def section_context(engagement: Engagement, viewer: Any) -> dict[str, Any]:
+    """What the engagements area's client file gives workspace/goals/_section.html."""
     section = selectors.file_section(engagement, viewer, now=timezone.now())
-    section["form"] = form or QuickGoalForm(prefix=NEW_PREFIX)
-    return {"section": section}
+    return {"section": section, "engagement": engagement}
 
 
 @login_required
