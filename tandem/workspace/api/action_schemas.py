@@ -79,5 +79,12 @@ class ActionItemOut(Schema):
     can_delete: bool
 
 
+class ActionItemListQuery(Schema):
+    status: Literal["open", "done"] | None = Field(None, description="open or done")
+    due: Literal["overdue", "today", "soon", "none"] | None = Field(
+        None, description="overdue, today, soon (the next 7 days) or none (no due date)"
+    )
+
+
 class ActionItemListOut(Schema):
     items: list[ActionItemOut]

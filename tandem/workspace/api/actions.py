@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from tandem.core.schemas import ErrorOut
 
@@ -26,6 +26,7 @@ from .action_schemas import (
     ActionItemCompleteIn,
     ActionItemIn,
     ActionItemListOut,
+    ActionItemListQuery,
     ActionItemOut,
     ActionItemPatchIn,
 )
@@ -34,6 +35,10 @@ router = Router(tags=["workspace: actions"])
 
 NOT_YOURS = "Another person's engagement or item answers 404, exactly like an unknown id. "
 ENDED = "An ended engagement is read-only: 409 `engagement_ended`. "
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def present(item: ActionItem, viewer: Any) -> dict[str, Any]:
@@ -53,10 +58,8 @@ def present(item: ActionItem, viewer: Any) -> dict[str, Any]:
         },
         "created_by": str(item.created_by.public_id) if item.created_by else None,
         "goal": {"id": str(item.goal.public_id), "title": item.goal.title} if item.goal else None,
-        "booking": str(item.booking_public_id)
-        if getattr(item, "booking_public_id", None)
-        else None,  # type: ignore[attr-defined]
-        "source_note": str(item.source_note_public_id)  # type: ignore[attr-defined]
+        "booking": _str_or_none(getattr(item, "booking_public_id", None)),
+        "source_note": _str_or_none(getattr(item, "source_note_public_id", None))
         if selectors.source_note_visible(item, viewer)
         else None,
         "due_date": item.due_date,
@@ -90,7 +93,7 @@ def _fresh(request: HttpRequest, item: ActionItem) -> dict[str, Any]:
     description="Every item of the engagement (either side sees all), open first by due date. "
     + NOT_YOURS,
 )
-def list_engagement_items(request: HttpRequest, engagement_id: str = Path(...)) -> dict:
+def list_engagement_items(request: HttpRequest, engagement_id: str) -> dict[str, Any]:
     engagement = engagement_for(request.user, engagement_id)
     if engagement is None:
         raise EngagementNotFound()
@@ -112,8 +115,8 @@ def create_item(
     request: HttpRequest,
     response: HttpResponse,
     payload: ActionItemIn,
-    engagement_id: str = Path(...),
-) -> Status:
+    engagement_id: str,
+) -> Status[Any]:
     engagement = engagement_for(request.user, engagement_id)
     if engagement is None:
         raise EngagementNotFound()
@@ -153,12 +156,8 @@ def create_item(
     "date last), then done ones newest first. `status`: open or done; `due`: overdue, today, "
     "soon (the next 7 days) or none (no date), by your own zone's today.",
 )
-def list_mine(
-    request: HttpRequest,
-    status: str | None = Query(None, pattern="^(open|done)$"),
-    due: str | None = Query(None, pattern="^(overdue|today|soon|none)$"),
-) -> dict:
-    items = selectors.mine(request.user, status=status, due=due, now=timezone.now())
+def list_mine(request: HttpRequest, query: Query[ActionItemListQuery]) -> dict[str, Any]:
+    items = selectors.mine(request.user, status=query.status, due=query.due, now=timezone.now())
     return {"items": [present(i, request.user) for i in items]}
 
 
@@ -168,7 +167,7 @@ def list_mine(
     summary="One action item",
     description=NOT_YOURS,
 )
-def get_item(request: HttpRequest, item_id: str = Path(...)) -> dict:
+def get_item(request: HttpRequest, item_id: str) -> dict[str, Any]:
     return present(_item(request, item_id), request.user)
 
 
@@ -180,7 +179,7 @@ def get_item(request: HttpRequest, item_id: str = Path(...)) -> dict:
     "(null unlinks it) and assignee. Moving the due date or the assignee schedules its "
     "reminders afresh. " + ENDED + NOT_YOURS,
 )
-def patch_item(request: HttpRequest, payload: ActionItemPatchIn, item_id: str = Path(...)) -> dict:
+def patch_item(request: HttpRequest, payload: ActionItemPatchIn, item_id: str) -> dict[str, Any]:
     item = _item(request, item_id)
     given = payload.model_dump(exclude_unset=True)
     for required in ("title", "detail"):
@@ -196,7 +195,7 @@ def patch_item(request: HttpRequest, payload: ActionItemPatchIn, item_id: str = 
     summary="Delete an action item",
     description="Only the person who added it (403 for the other side). " + ENDED + NOT_YOURS,
 )
-def delete_item(request: HttpRequest, item_id: str = Path(...)) -> Status:
+def delete_item(request: HttpRequest, item_id: str) -> Status[Any]:
     services.action_item_delete(actor=request.user, item=_item(request, item_id))
     return Status(204, None)
 
@@ -210,8 +209,8 @@ def delete_item(request: HttpRequest, item_id: str = Path(...)) -> Status:
     "unchanged. " + ENDED + NOT_YOURS,
 )
 def complete_item(
-    request: HttpRequest, payload: ActionItemCompleteIn, item_id: str = Path(...)
-) -> dict:
+    request: HttpRequest, payload: ActionItemCompleteIn, item_id: str
+) -> dict[str, Any]:
     item = services.action_item_complete(
         actor=request.user, item=_item(request, item_id), reflection=payload.reflection
     )
@@ -225,6 +224,6 @@ def complete_item(
     description="Either side; the reflection of that completion is removed. Open already: "
     "answered unchanged. " + ENDED + NOT_YOURS,
 )
-def reopen_item(request: HttpRequest, item_id: str = Path(...)) -> dict:
+def reopen_item(request: HttpRequest, item_id: str) -> dict[str, Any]:
     item = services.action_item_reopen(actor=request.user, item=_item(request, item_id))
     return _fresh(request, item)

@@ -26,6 +26,8 @@ and links to /actions/, where the assignee reads the item itself.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -65,9 +67,11 @@ def schedule_reminders(item: ActionItem) -> None:
     if item.due_date is None:
         return
     for moment in reminder_moments(item.due_date, item.assignee.timezone):
-        enqueue_in_transaction(
-            lambda at=moment: action_reminders_task.using(run_after=at).enqueue()
-        )
+        enqueue_in_transaction(partial(_enqueue_at, action_reminders_task, moment))
+
+
+def _enqueue_at(task: Any, at: datetime) -> None:
+    task.using(run_after=at).enqueue()
 
 
 def _other_name(item: ActionItem) -> str:
@@ -91,19 +95,21 @@ def _claim(item: ActionItem, field: str, now: datetime) -> bool:
 
 def _send(item: ActionItem, which: str, now: datetime) -> None:
     other = _other_name(item)
+    due = item.due_date
+    assert due is not None  # only dated items are claimed
     if which == "due":
         title = "An action item is due today"
         body = f"From your work with {other}. Open your action items to see it."
     else:
         title = "An action item is overdue"
         body = (
-            f"It was due on {item.due_date.day} {item.due_date:%B %Y}, from your work "
+            f"It was due on {due.day} {due:%B %Y}, from your work "
             f"with {other}. Open your action items to see it."
         )
     notify(
         user_ids=[item.assignee_id],
         kind=KIND,
-        key=f"action:{item.public_id}:{which}:{item.due_date.isoformat()}",  # type: ignore[union-attr]
+        key=f"action:{item.public_id}:{which}:{due.isoformat()}",
         title=title,
         body=body,
         url=URL,

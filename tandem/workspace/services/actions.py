@@ -119,12 +119,13 @@ def _due_date(value: Any, *, assignee: Any, now: datetime) -> date | None:
             raise InvalidInput(
                 "A due date is a date (YYYY-MM-DD).", fields={"due_date": ["invalid"]}
             ) from None
-    if value < local_today(assignee, now):
+    due: date = value
+    if due < local_today(assignee, now):
         raise InvalidInput(
             "The due date is in the past.",
             fields={"due_date": ["Choose today or a later day."]},
         )
-    return value
+    return due
 
 
 def _text(value: Any, *, field: str, max_length: int, required: bool = False) -> str:
