@@ -16,7 +16,8 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 
-from tandem.booking.selectors import booking_for
+from tandem.booking.models import Booking
+from tandem.booking.selectors import booking_for, pair_sessions
 from tandem.coaches.selectors import coach_profile_of
 from tandem.core.cursors import decode_position, encode_cursor
 from tandem.core.errors import InvalidInput
@@ -184,35 +185,53 @@ def _note_summary(note: SessionNote, role: str) -> dict[str, Any]:
     return summary
 
 
+def _session_entry(engagement: Engagement, booking: Any) -> dict[str, Any]:
+    return {
+        "booking_id": booking.public_id,
+        "start": booking.start,
+        "session_type": booking.session_type.name,
+        "url": notes_url(engagement, booking),
+        "private": None,
+        "shared": None,
+    }
+
+
 def file_section(engagement: Engagement, viewer: Any, *, now: datetime) -> dict[str, Any]:
-    """The notes section of the client file: the latest SECTION_SESSIONS sessions with notes
-    the viewer may see. Two queries whatever the number of sessions and notes."""
+    """The notes section of the client file. The coach: the pair's latest SECTION_SESSIONS
+    sessions (cancelled ones left out), each with its notes or a way to write them. The
+    client: the latest sessions with a saved shared note. Three queries at most, whatever
+    the number of sessions and notes."""
     role = role_in(engagement, viewer)
     notes = visible_notes(engagement, viewer)
-    # Two notes at most per session: 2N rows always cover the N newest sessions.
-    rows = list(notes.order_by("-booking__start", "-pk")[: 2 * SECTION_SESSIONS])
     sessions: dict[int, dict[str, Any]] = {}
+    if role == "coach":
+        recent = pair_sessions(
+            coach_id=engagement.coach_id,
+            client_id=engagement.client_id,
+            limit=SECTION_SESSIONS * 2,
+        )
+        shown = [b for b in recent if b.status not in Booking.CANCELLED_STATUSES]
+        for booking in shown[:SECTION_SESSIONS]:
+            sessions[booking.pk] = _session_entry(engagement, booking)
+        rows = list(notes.filter(booking_id__in=list(sessions)))
+    else:
+        # Two notes at most per session: 2N rows always cover the N newest sessions.
+        rows = list(notes.order_by("-booking__start", "-pk")[: 2 * SECTION_SESSIONS])
     for note in rows:
         entry = sessions.get(note.booking_id)
         if entry is None:
-            if len(sessions) == SECTION_SESSIONS:
-                break
-            entry = sessions[note.booking_id] = {
-                "booking_id": note.booking.public_id,
-                "start": note.booking.start,
-                "session_type": note.booking.session_type.name,
-                "url": notes_url(engagement, note.booking),
-                "private": None,
-                "shared": None,
-            }
+            if role == "coach" or len(sessions) == SECTION_SESSIONS:
+                continue
+            entry = sessions[note.booking_id] = _session_entry(engagement, note.booking)
         entry[note.visibility] = _note_summary(note, role)
+    with_notes = sum(1 for e in sessions.values() if e["private"] or e["shared"])
     total = notes.aggregate(n=Count("booking", distinct=True))["n"]
     return {
         "engagement_id": engagement.public_id,
         "role": role,
         "sessions": list(sessions.values()),
         "total_sessions": total,
-        "more": max(0, total - len(sessions)),
+        "more": max(0, total - with_notes),
         "part_url": reverse("workspace_notes_part", kwargs={"engagement_id": engagement.public_id}),
         "now": now,
     }

@@ -127,3 +127,34 @@ def test_template_pages(alice, alice_coach, bob):
     assert logged_in(bob).get(edit).status_code == 404
     assert web.post(f"{edit}delete/").status_code == 302
     assert not NoteTemplate.objects.exists()
+
+
+def test_section_lists_sessions_for_the_coach_and_shared_notes_for_the_client(
+    alice, bob, engagement, booking
+):
+    from django.template.loader import render_to_string
+
+    from tandem.workspace.selectors import notes as selectors
+
+    from .notes_support import NOW
+
+    bare = session(engagement.coach, bob, days_ago=2)
+    services.note_upsert(
+        actor=alice,
+        engagement_id=engagement.public_id,
+        booking_id=booking.public_id,
+        visibility="shared",
+        body="Shared first line\nmore",
+    )
+    coach = selectors.file_section(engagement, alice, now=NOW)
+    assert [s["booking_id"] for s in coach["sessions"]] == [booking.public_id, bare.public_id]
+    html = render_to_string("workspace/notes/_section.html", {"section": coach})
+    assert "Write notes" in html and 'data-live-refresh="workspace.notes"' in html
+    assert "Shared first line" in html
+
+    client = selectors.file_section(engagement, bob, now=NOW)
+    assert [s["booking_id"] for s in client["sessions"]] == [booking.public_id]
+    html = render_to_string("workspace/notes/_section.html", {"section": client})
+    assert "Write notes" not in html and "Shared first line" in html
+    part = logged_in(bob).get(f"/workspace/{engagement.public_id}/part/notes/")
+    assert part.status_code == 200 and "Shared first line" in part.content.decode()
