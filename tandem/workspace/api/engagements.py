@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictStr
 
 from tandem.core.schemas import ErrorOut, InputSchema
@@ -186,7 +186,7 @@ def invitation_data(invitation: Invitation) -> dict[str, Any]:
     "only engagements you coach. `sort`: next, last or name. Next and last session are "
     "computed from the bookings at the time of the request. Follow `next_cursor` for more.",
 )
-def list_engagements(request: HttpRequest, query: Query[EngagementListQuery]) -> dict:
+def list_engagements(request: HttpRequest, query: Query[EngagementListQuery]) -> dict[str, Any]:
     page = selectors.engagements_for_api(
         request.user,
         filters=selectors.ListFilters(q=query.q, state=query.state, tag=query.tag, sort=query.sort),
@@ -207,7 +207,7 @@ def list_engagements(request: HttpRequest, query: Query[EngagementListQuery]) ->
     summary="One engagement",
     description=NOT_YOURS + EVENTS,
 )
-def get_engagement(request: HttpRequest, engagement_id: str = Path(...)) -> dict:
+def get_engagement(request: HttpRequest, engagement_id: str) -> dict[str, Any]:
     return _one(request, engagement_id)
 
 
@@ -222,8 +222,8 @@ def get_engagement(request: HttpRequest, engagement_id: str = Path(...)) -> dict
     "`transition_not_allowed`. " + NOT_YOURS + EVENTS,
 )
 def set_state(
-    request: HttpRequest, payload: EngagementStateIn, engagement_id: str = Path(...)
-) -> dict:
+    request: HttpRequest, payload: EngagementStateIn, engagement_id: str
+) -> dict[str, Any]:
     services.engagement_set_state(
         user=request.user, engagement_id=engagement_id, state=payload.state
     )
@@ -238,7 +238,7 @@ def set_state(
     f"at most {services.MAX_TAGS} per client. Only the coach sees them (the client gets 403 "
     "`forbidden`). " + NOT_YOURS,
 )
-def add_tag(request: HttpRequest, payload: EngagementTagIn, engagement_id: str = Path(...)) -> dict:
+def add_tag(request: HttpRequest, payload: EngagementTagIn, engagement_id: str) -> dict[str, Any]:
     services.tag_add(user=request.user, engagement_id=engagement_id, name=payload.name)
     return {"tags": _one(request, engagement_id)["tags"]}
 
@@ -249,9 +249,7 @@ def add_tag(request: HttpRequest, payload: EngagementTagIn, engagement_id: str =
     summary="Remove a tag (coaches)",
     description="Removing a tag the client does not have changes nothing. " + NOT_YOURS,
 )
-def remove_tag(
-    request: HttpRequest, engagement_id: str = Path(...), name: str = Path(..., max_length=40)
-) -> dict:
+def remove_tag(request: HttpRequest, engagement_id: str, name: str) -> dict[str, Any]:
     services.tag_remove(user=request.user, engagement_id=engagement_id, name=name)
     return {"tags": _one(request, engagement_id)["tags"]}
 
@@ -275,7 +273,7 @@ def remove_tag(
 )
 def create_invitation(
     request: HttpRequest, response: HttpResponse, payload: WorkspaceInvitationIn
-) -> Status:
+) -> Status[Any]:
     user = request.user
 
     invitation, replayed = once(
@@ -301,6 +299,6 @@ def create_invitation(
     "again answers the same. Unknown or replaced: 404 `invitation_not_found`; expired: 409 "
     "`invitation_expired`; accepted by someone else: 409 `invitation_used`. " + EVENTS,
 )
-def accept_invitation(request: HttpRequest, token: str = Path(..., max_length=200)) -> dict:
+def accept_invitation(request: HttpRequest, token: str) -> dict[str, Any]:
     engagement = invitations.invitation_accept(user=request.user, token=token)
     return _one(request, engagement.public_id)

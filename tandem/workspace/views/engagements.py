@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -77,11 +77,13 @@ class ListForm(forms.Form):
 
 
 def _client_list(request: HttpRequest, invite_form: InviteForm, status: int = 200) -> HttpResponse:
-    if "coach" not in user_roles(request.user):
+    viewer: Any = request.user  # signed in (login_required)
+    if "coach" not in user_roles(viewer):
         raise Http404("Only coaches have clients.")
     tags = selectors.tag_names(request.user)
     form = ListForm(request.GET or None)
-    form.fields["tag"].choices = [("", "All tags"), *((t, t) for t in tags)]
+    tag_field = cast(forms.ChoiceField, form.fields["tag"])
+    tag_field.choices = [("", "All tags"), *((t, t) for t in tags)]
     data: dict[str, Any] = {}
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -180,7 +182,7 @@ def _area_selectors(area: str) -> Any:
 
 def _sections(request: HttpRequest, engagement: Engagement, now: Any) -> list[str]:
     """Each area's section, rendered (areas that have not landed yet are left out)."""
-    rendered = []
+    rendered: list[str] = []
     for area in SECTION_AREAS:
         module = _area_selectors(area)
         file_section = getattr(module, "file_section", None)
