@@ -73,10 +73,14 @@ def _with_rows(goals: QuerySet[Goal], *, checkin_notes: bool = False) -> QuerySe
     )
 
 
-def goals_of(engagement: Engagement) -> list[Goal]:
+def goals_of(engagement: Engagement, *, brief: bool = False) -> list[Goal]:
     """The engagement's goals (with milestones and check-ins): active first, then achieved,
-    then dropped; within each, the nearest target date first, then the oldest."""
-    goals = list(_with_rows(Goal.objects.filter(engagement=engagement)))
+    then dropped; within each, the nearest target date first, then the oldest. `brief` leaves
+    `why` and `measure` undecrypted (and unread: touching them would be a query each)."""
+    goals_qs = Goal.objects.filter(engagement=engagement)
+    if brief:
+        goals_qs = goals_qs.defer("why", "measure")
+    goals = list(_with_rows(goals_qs))
     goals.sort(
         key=lambda g: (
             STATUS_ORDER.get(g.status, 3),
@@ -256,7 +260,7 @@ def file_section(engagement: Engagement, viewer: Any, *, now: datetime) -> dict[
     """The goals section of the client file (both sides): cards, the engagement's progress
     chart and its table. Three queries whatever the numbers of goals, milestones and
     check-ins."""
-    goals = goals_of(engagement)
+    goals = goals_of(engagement, brief=True)
     rows = by_day(engagement_history(goals, now=now), viewer)
     eid = engagement.public_id
     return {

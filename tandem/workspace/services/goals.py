@@ -29,7 +29,8 @@ from ..models import CheckIn, Engagement, Goal, Milestone
 from ..selectors import access
 from ..selectors.goals import goal_for, milestone_for
 from . import events
-from .errors import EngagementEnded, EngagementNotFound, InvalidInput, NotAllowed, ObjectNotFound
+from .engagements import ensure_writable
+from .errors import EngagementNotFound, InvalidInput, NotAllowed, ObjectNotFound
 
 MAX_TITLE = 200
 MAX_TEXT = 2000
@@ -127,14 +128,8 @@ def _progress_value(value: Any) -> int:
 
 
 def _ensure_writable(engagement: Engagement) -> None:
-    """An ended engagement is read-only. The engagements area owns the rule when it has it."""
-    from . import engagements as engagement_services
-
-    ensure = getattr(engagement_services, "ensure_writable", None)
-    if ensure is not None:
-        ensure(engagement)
-    elif engagement.state == Engagement.State.ENDED:
-        raise EngagementEnded()
+    """An ended engagement is read-only (the engagements area's one rule)."""
+    ensure_writable(engagement)
 
 
 def _locked_goal(user: Any, goal_id: Any) -> Goal:
