@@ -32,6 +32,7 @@ def coach_views(engagement, entry) -> list[str]:
         f"/workspace/{eid}/part/journal/",
         f"/journal/insights/?engagement={eid}&days=365",
         "/workspace/search/?q=zebracorn+marker",
+        f"/coach/clients/{eid}/",
     ]
 
 
