@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 
 from tandem.core.schemas import ErrorOut
 
@@ -28,9 +28,11 @@ from ..services.prompts import LIBRARY
 from .journal_schemas import (
     EntryIn,
     EntryListOut,
+    EntryListQuery,
     EntryOut,
     EntryPatchIn,
     InsightsOut,
+    InsightsQuery,
     MoodInReportsIn,
     MoodInReportsOut,
     PromptIn,
@@ -113,15 +115,9 @@ def prompt_data(prompt: JournalPrompt, viewer: Any, engagement: Engagement) -> d
     "every word (3+ letters match word starts) through the blind index; `tag` an exact tag; "
     "`mood` 1 to 5. Only your own entries.",
 )
-def list_entries(
-    request: HttpRequest,
-    q: str = Query("", max_length=200),
-    mood: int | None = Query(None, ge=1, le=5),
-    tag: str = Query("", max_length=30),
-    cursor: str | None = Query(None, max_length=512),
-) -> dict:
-    filters = selectors.clean_filters(q, mood, tag)
-    rows, next_cursor = selectors.entry_cursor_page(request.user, filters, cursor=cursor)
+def list_entries(request: HttpRequest, query: Query[EntryListQuery]) -> dict[str, Any]:
+    filters = selectors.clean_filters(query.q, query.mood, query.tag)
+    rows, next_cursor = selectors.entry_cursor_page(request.user, filters, cursor=query.cursor)
     return {"items": [_row_data(r) for r in rows], "next_cursor": next_cursor}
 
 
@@ -133,7 +129,7 @@ def list_entries(
     "again returns the same entry (200, `Idempotent-Replayed: true`); another body answers "
     "409 `idempotency_key_reused`. " + EVENTS,
 )
-def create_entry(request: HttpRequest, response: HttpResponse, payload: EntryIn) -> Status:
+def create_entry(request: HttpRequest, response: HttpResponse, payload: EntryIn) -> Status[Any]:
     def create() -> JournalEntry:
         return services.entry_create(
             author=request.user,
@@ -162,7 +158,7 @@ def create_entry(request: HttpRequest, response: HttpResponse, payload: EntryIn)
     summary="One journal entry",
     description=NOT_YOURS,
 )
-def get_entry(request: HttpRequest, entry_id: str = Path(...)) -> dict:
+def get_entry(request: HttpRequest, entry_id: str) -> dict[str, Any]:
     return entry_data(_readable(request, entry_id), request.user)
 
 
@@ -173,7 +169,7 @@ def get_entry(request: HttpRequest, entry_id: str = Path(...)) -> dict:
     description="Only the fields sent change (`mood: null` clears the mood). A coach it is "
     "shared with answers 404 too: only the author edits. " + NOT_YOURS + EVENTS,
 )
-def patch_entry(request: HttpRequest, payload: EntryPatchIn, entry_id: str = Path(...)) -> dict:
+def patch_entry(request: HttpRequest, payload: EntryPatchIn, entry_id: str) -> dict[str, Any]:
     sent = payload.model_fields_set
     entry = services.entry_update(
         author=request.user,
@@ -191,7 +187,7 @@ def patch_entry(request: HttpRequest, payload: EntryPatchIn, entry_id: str = Pat
     summary="Delete your entry",
     description="For good, also for the coaches it was shared with. " + NOT_YOURS + EVENTS,
 )
-def delete_entry(request: HttpRequest, entry_id: str = Path(...)) -> Status:
+def delete_entry(request: HttpRequest, entry_id: str) -> Status[Any]:
     services.entry_delete(author=request.user, entry_id=entry_id)
     return Status(204, None)
 
@@ -210,7 +206,7 @@ def _share_data(share: JournalShare, entry: JournalEntry) -> dict[str, Any]:
     summary="Who your entry is shared with",
     description="Author only. " + NOT_YOURS,
 )
-def list_shares(request: HttpRequest, entry_id: str = Path(...)) -> dict:
+def list_shares(request: HttpRequest, entry_id: str) -> dict[str, Any]:
     entry = selectors.own_entry(request.user, entry_id)
     if entry is None:
         raise EntryNotFound()
@@ -226,9 +222,7 @@ def list_shares(request: HttpRequest, entry_id: str = Path(...)) -> dict:
     "it, and it counts in the insights they see. Sharing again changes nothing. An ended "
     "engagement answers 409 `engagement_ended`. " + NOT_YOURS + EVENTS,
 )
-def share_entry(
-    request: HttpRequest, entry_id: str = Path(...), engagement_id: str = Path(...)
-) -> dict:
+def share_entry(request: HttpRequest, entry_id: str, engagement_id: str) -> dict[str, Any]:
     share = services.entry_share(
         author=request.user, entry_id=entry_id, engagement_id=engagement_id
     )
@@ -243,9 +237,7 @@ def share_entry(
     + NOT_YOURS
     + EVENTS,
 )
-def withdraw_entry(
-    request: HttpRequest, entry_id: str = Path(...), engagement_id: str = Path(...)
-) -> Status:
+def withdraw_entry(request: HttpRequest, entry_id: str, engagement_id: str) -> Status[Any]:
     services.entry_withdraw(author=request.user, entry_id=entry_id, engagement_id=engagement_id)
     return Status(204, None)
 
@@ -259,15 +251,11 @@ def withdraw_entry(
     "Without `engagement`: over all your own entries. With `engagement` (one you coach): only "
     "over the entries its client shared with it; else 404.",
 )
-def insights(
-    request: HttpRequest,
-    days: int = Query(30, description="30, 90 or 365"),
-    engagement: str | None = Query(None, max_length=64),
-) -> dict:
-    period = journal_insights.period_of(days)
+def insights(request: HttpRequest, query: Query[InsightsQuery]) -> dict[str, Any]:
+    period = journal_insights.period_of(query.days)
     now = timezone.now()
-    if engagement:
-        coached = selectors.coached_engagement(request.user, engagement)
+    if query.engagement:
+        coached = selectors.coached_engagement(request.user, query.engagement)
         if coached is None:
             raise EngagementNotFound()
         result = selectors.insights_for_engagement(coached, now=now, days=period)
@@ -293,7 +281,7 @@ def insights(
     response=PromptsOut,
     summary="Journal prompts: the library and those assigned to you",
 )
-def prompts(request: HttpRequest) -> dict:
+def prompts(request: HttpRequest) -> dict[str, Any]:
     assigned = selectors.assigned_prompts(request.user)
     return {
         "library": [{"key": p.key, "text": p.text} for p in LIBRARY],
@@ -314,7 +302,7 @@ def _engagement(request: HttpRequest, engagement_id: str) -> Engagement:
     summary="Prompts assigned in an engagement",
     description="Both sides. Not in the engagement: 404.",
 )
-def engagement_prompts(request: HttpRequest, engagement_id: str = Path(...)) -> dict:
+def engagement_prompts(request: HttpRequest, engagement_id: str) -> dict[str, Any]:
     engagement = _engagement(request, engagement_id)
     items = selectors.engagement_prompts(engagement)
     return {"items": [prompt_data(p, request.user, engagement) for p in items]}
@@ -328,8 +316,8 @@ def engagement_prompts(request: HttpRequest, engagement_id: str = Path(...)) -> 
     "409 `engagement_ended`. `Idempotency-Key` as for entries. Not in the engagement: 404.",
 )
 def assign_prompt(
-    request: HttpRequest, response: HttpResponse, payload: PromptIn, engagement_id: str = Path(...)
-) -> Status:
+    request: HttpRequest, response: HttpResponse, payload: PromptIn, engagement_id: str
+) -> Status[Any]:
     engagement = _engagement(request, engagement_id)
     prompt, replayed = once(
         user=request.user,
@@ -354,7 +342,7 @@ def assign_prompt(
     summary="Remove an assigned prompt (coach)",
     description="Entries written for it keep their text. The client answers 403; anyone else 404.",
 )
-def delete_prompt(request: HttpRequest, prompt_id: str = Path(...)) -> Status:
+def delete_prompt(request: HttpRequest, prompt_id: str) -> Status[Any]:
     services.prompt_delete(coach=request.user, prompt_id=prompt_id)
     return Status(204, None)
 
@@ -366,8 +354,8 @@ def delete_prompt(request: HttpRequest, prompt_id: str = Path(...)) -> Status:
     description="Only the client decides (the coach answers 403). Not in the engagement: 404.",
 )
 def put_mood_in_reports(
-    request: HttpRequest, payload: MoodInReportsIn, engagement_id: str = Path(...)
-) -> dict:
+    request: HttpRequest, payload: MoodInReportsIn, engagement_id: str
+) -> dict[str, Any]:
     engagement = services.set_mood_in_reports(
         client=request.user, engagement=engagement_id, on=payload.on
     )

@@ -10,6 +10,25 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr
 from tandem.core.schemas import InputSchema
 
 
+class EntryListQuery(Schema):
+    q: str = Field("", max_length=200, description="Every word must match (3+ letters: prefix).")
+    mood: int | None = Field(None, ge=1, le=5)
+    tag: str = Field("", max_length=30, description="An exact tag.")
+    cursor: str | None = Field(None, max_length=512)
+
+
+class InsightsQuery(Schema):
+    days: int = Field(30, description="30, 90 or 365")
+    engagement: str | None = Field(
+        None, max_length=64, description="An engagement you coach: only its shared entries."
+    )
+
+
+class SearchQuery(Schema):
+    q: str = Field(max_length=200)
+    kind: str | None = Field(None, description="note or journal")
+
+
 class EntryIn(InputSchema):
     body: StrictStr = Field(max_length=20_000, description="The entry (1 to 20,000 characters).")
     mood: StrictInt | None = Field(None, ge=1, le=5, description="1 (low) to 5 (high), or null.")

@@ -3,11 +3,13 @@ searches the caller's own blind index and loads hits through the access rules.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from ..selectors import search as selectors
-from .journal_schemas import HitListOut
+from .journal_schemas import HitListOut, SearchQuery
 
 router = Router(tags=["workspace: search"])
 
@@ -21,12 +23,8 @@ router = Router(tags=["workspace: search"])
     "everyone their own journal (`kind=journal`); without `kind`, both. Newest first, at most "
     "50 of each kind, with a snippet around the first match. Never anyone else's text.",
 )
-def search(
-    request: HttpRequest,
-    q: str = Query(..., max_length=200),
-    kind: str | None = Query(None, description="note or journal"),
-) -> dict:
-    hits = selectors.search(request.user, q, kind=kind)
+def search(request: HttpRequest, query: Query[SearchQuery]) -> dict[str, Any]:
+    hits = selectors.search(request.user, query.q, kind=query.kind)
     return {
         "items": [
             {

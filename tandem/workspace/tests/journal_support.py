@@ -65,7 +65,7 @@ def api_json(client, method: str, path: str, body: object = None, **headers: Any
     return call(f"/api/v1{path}", data=json.dumps(body), content_type="application/json", **headers)
 
 
-def snapshot() -> list[tuple]:
+def snapshot() -> list[object]:
     """Every journal row (to assert that a refused action changed nothing)."""
     from tandem.workspace.models import JournalPrompt, JournalShare, SearchTerm
 
