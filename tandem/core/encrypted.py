@@ -82,9 +82,10 @@ def _rotate_model(model: type[models.Model], names: list[str], ring: KeyRing) ->
     row was written under the current key anyway."""
     table = connection.ops.quote_name(model._meta.db_table)
     pk = model._meta.pk
-    assert pk is not None
+    assert pk is not None and pk.column is not None
     pk_col = connection.ops.quote_name(pk.column)
-    columns = [connection.ops.quote_name(model._meta.get_field(n).column) for n in names]
+    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = [connection.ops.quote_name(str(by_attname[n])) for n in names]
     head = f"SELECT {pk_col}, {', '.join(columns)} FROM {table}"
     rotated = undecryptable = 0
     last: Any = None
