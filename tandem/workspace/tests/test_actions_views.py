@@ -214,3 +214,14 @@ def test_query_count_does_not_grow_with_items(engagement, goal, booking, bob, pa
     _fill(engagement, goal, booking, 37)
     assert ActionItem.objects.count() == 40
     assert _queries(client, url) == few
+
+
+def test_the_client_file_and_mirror_view_include_the_section(engagement, alice, bob):
+    item(engagement, title="Shared next step")
+    for user, path in (
+        (alice, f"/coach/clients/{engagement.public_id}/"),
+        (bob, f"/workspace/{engagement.public_id}/"),
+    ):
+        page = text(logged_in(user).get(path))
+        assert 'data-live-refresh="workspace.actions"' in page, path
+        assert "Shared next step" in page and "Add an action item" in page
