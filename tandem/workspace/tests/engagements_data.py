@@ -11,7 +11,7 @@ from django.test import Client
 
 from conftest import make_user
 from tandem.booking import services as booking_services
-from tandem.booking.tests.conftest import at, make_coach, make_type
+from tandem.booking.tests.conftest import at, make_coach, make_type  # noqa: F401  (at: for the tests)
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.workspace.models import Engagement
 
@@ -71,5 +71,3 @@ def api(user) -> Client:
 def snapshot(model) -> list[tuple]:
     """Every row of a model, to check that a refused request changed nothing."""
     return sorted(model.objects.values_list(), key=repr)
-
-
