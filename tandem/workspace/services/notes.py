@@ -289,7 +289,11 @@ def note_raise_action_item(
     now: datetime | None = None,
 ) -> Any:
     """An action item (actions service) from one line of the note's saved text, linked to
-    the note and its session. `assignee`: "client" or "coach"."""
+    the note and its session. `assignee`: "client" or "coach".
+
+    From a private note too: the coach copies that one line into an object both sides see
+    (the editor says so next to the control); the note itself, and that the item came from
+    a private note, stay hidden from the client (selectors/actions.py)."""
     from .actions import action_item_create  # the actions area's one write path
 
     if not isinstance(line, str) or "\x00" in line or len(line) > MAX_BODY:
