@@ -194,3 +194,17 @@ def test_the_task_and_the_booking_sweep_run_the_scan(engagement, bob, monkeypatc
     counts = booking_sweep(now=BOB_MORNING)
     assert counts["action_item_reminders"] == 1
     assert len(entries(bob)) == 2
+
+
+def test_the_notification_worker_emails_it_once_without_the_title(engagement, bob, mailoutbox):
+    from tandem.notifications.services import run_due
+
+    item(engagement, title=MARKER, due_date=TODAY)
+    action_reminders_scan(now=BOB_MORNING)
+    assert run_due(owner="test", now=BOB_MORNING) == 1
+    assert run_due(owner="test", now=BOB_MORNING + timedelta(minutes=5)) == 0
+    (message,) = mailoutbox
+    assert bob.email in message.to[0]
+    assert "An action item is due today" in message.subject
+    whole = message.body + "".join(str(alt[0]) for alt in getattr(message, "alternatives", []))
+    assert "/actions/" in whole and MARKER not in whole and MARKER not in message.subject
