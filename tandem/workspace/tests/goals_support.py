@@ -59,14 +59,10 @@ def snapshot() -> tuple:
     """Everything goals can change, to assert a refusal changed nothing."""
     return (
         sorted(
-            Goal.objects.values_list(
-                "public_id", "status", "progress", "target_date", "updated_at"
-            )
+            Goal.objects.values_list("public_id", "status", "progress", "target_date", "updated_at")
         ),
         sorted((g.public_id, g.title, g.why, g.measure) for g in Goal.objects.all()),
-        sorted(
-            Milestone.objects.values_list("public_id", "position", "done_at", "due_date")
-        ),
+        sorted(Milestone.objects.values_list("public_id", "position", "done_at", "due_date")),
         sorted((m.public_id, m.title) for m in Milestone.objects.all()),
         sorted(CheckIn.objects.values_list("public_id", "progress")),
     )
