@@ -63,6 +63,14 @@ class Insights:
     longest_streak: int = 0
     weeks: list[WeekCount] = field(default_factory=list)
 
+    def mood_rows(self) -> list[tuple[str, float, int]]:
+        """The mood table, formatted once here (a year is 365 rows: cheap in Python, not in
+        the template language)."""
+        return [(m.day.strftime("%a %-d %b %Y"), m.average, m.count) for m in self.mood]
+
+    def week_rows(self) -> list[tuple[str, int]]:
+        return [(w.monday.strftime("%-d %b %Y"), w.count) for w in self.weeks]
+
     def chart(self) -> dict[str, object]:
         """The figures for the page's charts (json_script), the same as its tables."""
         return {
