@@ -70,15 +70,21 @@ def mine(
     status: str | None = None,
     due: str | None = None,
     now: datetime,
+    limit: int | None = None,
 ) -> list[ActionItem]:
     """Items assigned to the viewer in their engagements, open first by due date (no date
     last), then done newest first. `due`: "overdue", "today", "soon" (within 7 days) or
     "none" (no date), each relative to the viewer's own today."""
-    items = _base().filter(assignee_id=viewer.pk, engagement__in=engagements_of(viewer))
+    if status not in (ActionItem.Status.OPEN, ActionItem.Status.DONE):
+        # Both: two queries, so each part keeps its own order.
+        return mine(
+            viewer, engagement=engagement, status="open", due=due, now=now, limit=limit
+        ) + mine(viewer, engagement=engagement, status="done", due=due, now=now, limit=limit)
+    items = _base().filter(
+        assignee_id=viewer.pk, engagement__in=engagements_of(viewer), status=status
+    )
     if engagement is not None:
         items = items.filter(engagement=engagement)
-    if status in (ActionItem.Status.OPEN, ActionItem.Status.DONE):
-        items = items.filter(status=status)
     today = local_today(viewer, now)
     if due == "overdue":
         items = items.filter(status=ActionItem.Status.OPEN, due_date__lt=today)
@@ -88,29 +94,24 @@ def mine(
         items = items.filter(due_date__gte=today, due_date__lt=today + timedelta(DUE_SOON_DAYS))
     elif due == "none":
         items = items.filter(due_date__isnull=True)
-    return list(
-        items.order_by(
-            "-status",  # "open" before "done"
-            F("due_date").asc(nulls_last=True),
-            F("done_at").desc(nulls_last=True),
-            "created_at",
-            "pk",
-        )
-    )
+    if status == ActionItem.Status.OPEN:
+        ordered = items.order_by(F("due_date").asc(nulls_last=True), "created_at", "pk")
+    else:
+        ordered = items.order_by(F("done_at").desc(nulls_last=True), "-pk")
+    return list(ordered[:limit] if limit is not None else ordered)
 
 
 def of_engagement(engagement: Engagement) -> list[ActionItem]:
     """Every item of the engagement: open first by due date (no date last), then done ones
-    newest first. One query."""
+    newest first. Two queries."""
+    base = _base().filter(engagement=engagement)
     return list(
-        _base()
-        .filter(engagement=engagement)
-        .order_by(
-            "-status",
-            F("due_date").asc(nulls_last=True),
-            F("done_at").desc(nulls_last=True),
-            "created_at",
-            "pk",
+        base.filter(status=ActionItem.Status.OPEN).order_by(
+            F("due_date").asc(nulls_last=True), "created_at", "pk"
+        )
+    ) + list(
+        base.filter(status=ActionItem.Status.DONE).order_by(
+            F("done_at").desc(nulls_last=True), "-pk"
         )
     )
 
@@ -161,7 +162,13 @@ def page(viewer: Any, *, engagement_id: Any = None, now: datetime) -> dict[str, 
     if engagement_id:
         parsed = parse_id(engagement_id)
         chosen = next((e for e in engagements if e.public_id == parsed), None)
-    items = mine(viewer, engagement=chosen, now=now) if chosen or not engagement_id else []
+    items: list[ActionItem] = []
+    if chosen or not engagement_id:
+        # Open ones all, done ones only as many as are shown (decrypting costs per row).
+        items = mine(viewer, engagement=chosen, status=ActionItem.Status.OPEN, now=now)
+        items += mine(
+            viewer, engagement=chosen, status=ActionItem.Status.DONE, now=now, limit=DONE_SHOWN
+        )
     today = local_today(viewer, now)
     return {
         "groups": group(items, today),
@@ -185,7 +192,12 @@ def file_url(engagement: Engagement, viewer: Any) -> str:
 def file_section(engagement: Engagement, viewer: Any, *, now: datetime) -> dict[str, Any]:
     """The client file's action items section (either side): every item of the engagement,
     grouped, with the create form's choices. Two queries."""
-    items = list(_base().filter(engagement=engagement))
+    items = list(_base().filter(engagement=engagement, status=ActionItem.Status.OPEN))
+    items += list(
+        _base()
+        .filter(engagement=engagement, status=ActionItem.Status.DONE)
+        .order_by(F("done_at").desc(nulls_last=True), "-pk")[:SECTION_DONE_SHOWN]
+    )
     role = role_in(engagement, viewer)
     goals = list(
         Goal.objects.filter(engagement=engagement, status=Goal.Status.ACTIVE).order_by(
