@@ -158,3 +158,20 @@ def test_section_lists_sessions_for_the_coach_and_shared_notes_for_the_client(
     assert "Write notes" not in html and "Shared first line" in html
     part = logged_in(bob).get(f"/workspace/{engagement.public_id}/part/notes/")
     assert part.status_code == 200 and "Shared first line" in part.content.decode()
+
+
+def test_client_file_shows_the_notes_section(alice, bob, engagement, booking):
+    services.note_upsert(
+        actor=alice,
+        engagement_id=engagement.public_id,
+        booking_id=booking.public_id,
+        visibility="private",
+        body="Coach-only first line",
+    )
+    coach_file = logged_in(alice).get(f"/coach/clients/{engagement.public_id}/")
+    assert coach_file.status_code == 200
+    html = coach_file.content.decode()
+    assert 'id="notes-section-title"' in html and "Coach-only first line" in html
+    client_file = logged_in(bob).get(f"/workspace/{engagement.public_id}/")
+    assert client_file.status_code == 200
+    assert "Coach-only first line" not in client_file.content.decode()
