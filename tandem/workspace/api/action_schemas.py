@@ -79,7 +79,12 @@ class ActionItemOut(Schema):
     can_delete: bool
 
 
-class ActionItemListQuery(Schema):
+class ActionItemPageQuery(Schema):
+    cursor: str | None = Field(None, max_length=512, description="A next_cursor.")
+    limit: int = Field(50, ge=1, le=200, description="Items a page (at most 200).")
+
+
+class ActionItemListQuery(ActionItemPageQuery):
     status: Literal["open", "done"] | None = Field(None, description="open or done")
     due: Literal["overdue", "today", "soon", "none"] | None = Field(
         None, description="overdue, today, soon (the next 7 days) or none (no due date)"
@@ -88,3 +93,4 @@ class ActionItemListQuery(Schema):
 
 class ActionItemListOut(Schema):
     items: list[ActionItemOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page.")

@@ -17,6 +17,7 @@ from ninja import Query, Router, Status
 from tandem.core.schemas import ErrorOut
 
 from ..models import ActionItem
+from ..selectors import action_pages
 from ..selectors import actions as selectors
 from ..selectors.access import engagement_for
 from ..services import actions as services
@@ -28,6 +29,7 @@ from .action_schemas import (
     ActionItemListOut,
     ActionItemListQuery,
     ActionItemOut,
+    ActionItemPageQuery,
     ActionItemPatchIn,
 )
 
@@ -90,15 +92,20 @@ def _fresh(request: HttpRequest, item: ActionItem) -> dict[str, Any]:
     "/workspace/engagements/{engagement_id}/action-items",
     response=ActionItemListOut,
     summary="An engagement's action items",
-    description="Every item of the engagement (either side sees all), open first by due date. "
-    + NOT_YOURS,
+    description="Every item of the engagement (either side sees all): open ones first by due "
+    "date (no date last), then done ones newest first; `limit` a page (50, at most 200), "
+    "`next_cursor` for more (400 for a cursor that is not one). " + NOT_YOURS,
 )
-def list_engagement_items(request: HttpRequest, engagement_id: str) -> dict[str, Any]:
+def list_engagement_items(
+    request: HttpRequest, engagement_id: str, query: Query[ActionItemPageQuery]
+) -> dict[str, Any]:
     engagement = engagement_for(request.user, engagement_id)
     if engagement is None:
         raise EngagementNotFound()
-    items = selectors.of_engagement(engagement)
-    return {"items": [present(i, request.user) for i in items]}
+    rows, next_cursor = action_pages.page(
+        selectors.of_engagement_queryset(engagement), cursor=query.cursor, limit=query.limit
+    )
+    return {"items": [present(i, request.user) for i in rows], "next_cursor": next_cursor}
 
 
 @router.post(
@@ -154,11 +161,15 @@ def create_item(
     summary="Your action items",
     description="Items assigned to you in all your engagements, open first by due date (no "
     "date last), then done ones newest first. `status`: open or done; `due`: overdue, today, "
-    "soon (the next 7 days) or none (no date), by your own zone's today.",
+    "soon (the next 7 days) or none (no date), by your own zone's today. `limit` a page (50, "
+    "at most 200), `next_cursor` for more.",
 )
 def list_mine(request: HttpRequest, query: Query[ActionItemListQuery]) -> dict[str, Any]:
-    items = selectors.mine(request.user, status=query.status, due=query.due, now=timezone.now())
-    return {"items": [present(i, request.user) for i in items]}
+    items = selectors.mine_queryset(
+        request.user, status=query.status, due=query.due, now=timezone.now()
+    )
+    rows, next_cursor = action_pages.page(items, cursor=query.cursor, limit=query.limit)
+    return {"items": [present(i, request.user) for i in rows], "next_cursor": next_cursor}
 
 
 @router.get(

@@ -63,28 +63,21 @@ def source_note_visible(item: ActionItem, viewer: Any) -> bool:
     )
 
 
-def mine(
+def mine_queryset(
     viewer: Any,
     *,
     engagement: Engagement | None = None,
     status: str | None = None,
     due: str | None = None,
     now: datetime,
-    limit: int | None = None,
-) -> list[ActionItem]:
-    """Items assigned to the viewer in their engagements, open first by due date (no date
-    last), then done newest first. `due`: "overdue", "today", "soon" (within 7 days) or
-    "none" (no date), each relative to the viewer's own today."""
-    if status not in (ActionItem.Status.OPEN, ActionItem.Status.DONE):
-        # Both: two queries, so each part keeps its own order.
-        return mine(
-            viewer, engagement=engagement, status="open", due=due, now=now, limit=limit
-        ) + mine(viewer, engagement=engagement, status="done", due=due, now=now, limit=limit)
-    items = _base().filter(
-        assignee_id=viewer.pk, engagement__in=engagements_of(viewer), status=status
-    )
+) -> QuerySet[ActionItem]:
+    """Items assigned to the viewer in their engagements (unordered). `due`: "overdue",
+    "today", "soon" (within 7 days) or "none" (no date), by the viewer's own today."""
+    items = _base().filter(assignee_id=viewer.pk, engagement__in=engagements_of(viewer))
     if engagement is not None:
         items = items.filter(engagement=engagement)
+    if status in (ActionItem.Status.OPEN, ActionItem.Status.DONE):
+        items = items.filter(status=status)
     today = local_today(viewer, now)
     if due == "overdue":
         items = items.filter(status=ActionItem.Status.OPEN, due_date__lt=today)
@@ -94,11 +87,35 @@ def mine(
         items = items.filter(due_date__gte=today, due_date__lt=today + timedelta(DUE_SOON_DAYS))
     elif due == "none":
         items = items.filter(due_date__isnull=True)
+    return items
+
+
+def mine(
+    viewer: Any,
+    *,
+    engagement: Engagement | None = None,
+    status: str | None = None,
+    due: str | None = None,
+    now: datetime,
+    limit: int | None = None,
+) -> list[ActionItem]:
+    """mine_queryset's items: open first by due date (no date last), then done newest first
+    (each part at most `limit`)."""
+    if status not in (ActionItem.Status.OPEN, ActionItem.Status.DONE):
+        # Both: two queries, so each part keeps its own order.
+        return mine(
+            viewer, engagement=engagement, status="open", due=due, now=now, limit=limit
+        ) + mine(viewer, engagement=engagement, status="done", due=due, now=now, limit=limit)
+    items = mine_queryset(viewer, engagement=engagement, status=status, due=due, now=now)
     if status == ActionItem.Status.OPEN:
         ordered = items.order_by(F("due_date").asc(nulls_last=True), "created_at", "pk")
     else:
         ordered = items.order_by(F("done_at").desc(nulls_last=True), "-pk")
     return list(ordered[:limit] if limit is not None else ordered)
+
+
+def of_engagement_queryset(engagement: Engagement) -> QuerySet[ActionItem]:
+    return _base().filter(engagement=engagement)
 
 
 def of_engagement(engagement: Engagement) -> list[ActionItem]:
@@ -297,7 +314,9 @@ __all__ = [
     "item_for",
     "local_today",
     "mine",
+    "mine_queryset",
     "of_engagement",
+    "of_engagement_queryset",
     "open_counts_by_engagement",
     "page",
     "source_note_visible",

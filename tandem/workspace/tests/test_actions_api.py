@@ -244,3 +244,41 @@ def test_openapi_documents_the_routes():
     assert {"get", "patch", "delete"} <= set(paths["/api/v1/workspace/action-items/{item_id}"])
     created = paths["/api/v1/workspace/engagements/{engagement_id}/action-items"]["post"]
     assert {"201", "409", "404", "400"} <= set(map(str, created["responses"]))
+
+
+def test_lists_are_cursor_paginated(engagement, bob, as_bob):
+    from datetime import timedelta as days
+
+    from .actions_support import NOW
+
+    rows = [
+        item(engagement, title="undated"),
+        item(engagement, title="in two days", due_date=TODAY + days(2)),
+        item(engagement, title="today a", due_date=TODAY, created_at=NOW - days(1)),
+        item(engagement, title="today b", due_date=TODAY),
+        item(engagement, title="done old", status="done", done_at=NOW - days(3)),
+        item(engagement, title="done new", status="done", done_at=NOW - days(1)),
+        item(engagement, title="done same", status="done", done_at=NOW - days(1)),
+    ]
+    assert len(rows) == 7
+    for path in ("/workspace/action-items", items_path(engagement)):
+        full = api(as_bob, "get", f"{path}?limit=200").json()
+        assert full["next_cursor"] is None
+        everything = [i["title"] for i in full["items"]]
+        assert everything[:4] == ["today a", "today b", "in two days", "undated"]
+        assert set(everything[4:6]) == {"done new", "done same"}  # same moment: by id
+        assert everything[-1] == "done old"
+        for limit in (1, 2, 3, 4):
+            seen, cursor = [], None
+            while True:
+                query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+                page = api(as_bob, "get", f"{path}{query}").json()
+                assert len(page["items"]) <= limit
+                seen += [i["title"] for i in page["items"]]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    break
+            assert seen == everything, (path, limit)
+        for bad in ("nope", "eyJzIjoieCJ9", "eyJzIjoib3BlbiJ9"):
+            response = api(as_bob, "get", f"{path}?cursor={bad}")
+            assert response.status_code == 400 and "cursor" in response.json()["error"]["fields"]
