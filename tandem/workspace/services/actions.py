@@ -107,7 +107,11 @@ def _source_note(engagement: Engagement, value: Any) -> SessionNote | None:
     return note
 
 
-def _due_date(value: Any, *, assignee: Any, now: datetime) -> date | None:
+def _due_date(
+    value: Any, *, assignee: Any, now: datetime, unchanged: date | None = None
+) -> date | None:
+    """The due date from input; not before the assignee's today, unless it is `unchanged`
+    (an overdue item keeps its date while its title is edited)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -120,7 +124,7 @@ def _due_date(value: Any, *, assignee: Any, now: datetime) -> date | None:
                 "A due date is a date (YYYY-MM-DD).", fields={"due_date": ["invalid"]}
             ) from None
     due: date = value
-    if due < local_today(assignee, now):
+    if due != unchanged and due < local_today(assignee, now):
         raise InvalidInput(
             "The due date is in the past.",
             fields={"due_date": ["Choose today or a later day."]},
@@ -230,10 +234,7 @@ def action_item_update(
         person = _assignee(engagement, assignee)
         changes["assignee"] = person
     if due_date is not _UNSET:
-        changes["due_date"] = _due_date(due_date, assignee=person, now=now)
-    elif assignee is not _UNSET and item.due_date is not None:
-        # Another assignee, another "today": the kept date must not be past for them either.
-        _due_date(item.due_date, assignee=person, now=now)
+        changes["due_date"] = _due_date(due_date, assignee=person, now=now, unchanged=item.due_date)
     if goal is not _UNSET:
         changes["goal"] = _goal(engagement, goal)
     with transaction.atomic():

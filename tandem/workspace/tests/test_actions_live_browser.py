@@ -47,6 +47,21 @@ def open_page(browser_context, server: AsgiServer, login, user, path: str) -> Pa
     return page
 
 
+def axe_clean(page: Page, selector: str) -> None:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        f"async () => await axe.run(document.querySelector('{selector}'), "
+        "{resultTypes: ['violations']})"
+    )
+    serious = [
+        (v["id"], [n["target"] for n in v["nodes"]])
+        for v in results["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+    assert not serious, serious
+
+
 def test_an_item_travels_between_the_two_open_pages(
     browser_context, asgi_server, asgi_login, alice, bob, engagement
 ):
@@ -63,6 +78,11 @@ def test_an_item_travels_between_the_two_open_pages(
     assert alice_page.evaluate("window.__sameDocument") is True  # swapped, not reloaded
     made = ActionItem.objects.get()
     assert made.assignee == bob
+    # The open item's edit form, opened: axe clean too.
+    edit = alice_page.locator(f"#action-{made.public_id} details.action-edit")
+    edit.locator("summary").click()
+    axe_clean(alice_page, section)
+    edit.locator("summary").click()
 
     # Bob's open list shows it without a reload.
     expect(bob_page.locator("#actions-list")).to_contain_text("Write the three-line pitch")
@@ -78,14 +98,4 @@ def test_an_item_travels_between_the_two_open_pages(
     assert alice_page.evaluate("window.__sameDocument") is True
     width = alice_page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"client file is {width}px wide at 360px"
-    alice_page.add_script_tag(path=str(AXE))
-    results = alice_page.evaluate(
-        f"async () => await axe.run(document.querySelector('{section}'), "
-        "{resultTypes: ['violations']})"
-    )
-    serious = [
-        (v["id"], [n["target"] for n in v["nodes"]])
-        for v in results["violations"]
-        if v["impact"] in {"serious", "critical"}
-    ]
-    assert not serious, serious
+    axe_clean(alice_page, section)

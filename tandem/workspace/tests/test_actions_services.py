@@ -19,7 +19,7 @@ from tandem.workspace.services.errors import (
 )
 
 from .actions_support import *  # noqa: F403
-from .actions_support import NOW, TODAY, session, snapshot
+from .actions_support import NOW, TODAY, item, session, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +236,15 @@ def test_events_go_to_both_people_with_ids_only(
 
 def test_service_errors_are_service_errors():
     assert issubclass(EngagementEnded, ServiceError)
+
+
+def test_an_overdue_item_keeps_its_date_while_edited(engagement, alice, bob):
+    made = item(engagement, due_date=TODAY - timedelta(days=2))
+    kept = services.action_item_update(
+        actor=bob, item=made, title="Still to do", due_date=made.due_date, now=NOW
+    )
+    assert kept.due_date == TODAY - timedelta(days=2) and kept.title == "Still to do"
+    with pytest.raises(InvalidInput):
+        services.action_item_update(
+            actor=bob, item=kept, due_date=TODAY - timedelta(days=1), now=NOW
+        )

@@ -225,3 +225,26 @@ def test_the_client_file_and_mirror_view_include_the_section(engagement, alice, 
         page = text(logged_in(user).get(path))
         assert 'data-live-refresh="workspace.actions"' in page, path
         assert "Shared next step" in page and "Add an action item" in page
+
+
+def test_section_edit_form_saves_and_clears(engagement, goal, alice, bob):
+    made = item(engagement, title="Old title", due_date=TODAY, goal=goal)
+    client = logged_in(bob)
+    part = text(client.get(f"/workspace/{engagement.public_id}/part/actions/"))
+    assert f'id="edit-title-{made.public_id}"' in part
+    response = client.post(
+        f"/actions/{made.public_id}/edit/",
+        {"title": "New title", "due_date": "", "goal": "", "from": "section"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "New title" in text(response)
+    made.refresh_from_db()
+    assert made.title == "New title" and made.due_date is None and made.goal is None
+    before = snapshot()
+    bad = client.post(
+        f"/actions/{made.public_id}/edit/",
+        {"title": "", "from": "section"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "This field is required." in text(bad)
+    assert snapshot() == before

@@ -152,6 +152,22 @@ def complete(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+def edit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
+    """Title, due date and goal from the section's edit form (empty date/goal clear them)."""
+    item = _item(request, item_id)
+    title, due, goal = (request.POST.get(name, "") for name in ("title", "due_date", "goal"))
+    return _changed(
+        request,
+        item,
+        lambda: services.action_item_update(
+            actor=request.user, item=item, title=title, due_date=due or None, goal=goal or None
+        ),
+        "Action item saved.",
+    )
+
+
+@login_required
+@require_POST
 def reopen(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
     item = _item(request, item_id)
     return _changed(
@@ -178,6 +194,7 @@ urlpatterns = [
     path("actions/", actions_page, name="workspace_actions"),
     path("actions/<uuid:item_id>/complete/", complete, name="workspace_action_complete"),
     path("actions/<uuid:item_id>/reopen/", reopen, name="workspace_action_reopen"),
+    path("actions/<uuid:item_id>/edit/", edit, name="workspace_action_edit"),
     path("actions/<uuid:item_id>/delete/", delete, name="workspace_action_delete"),
     path(
         "workspace/<uuid:engagement_id>/part/actions/",
