@@ -19,6 +19,7 @@ class MenuItem:
 # A coach's tools, in one "Coach" menu (they used to hide under Settings).
 COACH_MENU = (
     MenuItem("Clients", "workspace_client_list", "people", "workspace_client_"),
+    MenuItem("Note templates", "workspace_note_templates", "file-text", "workspace_note_templ"),
     MenuItem("Availability", "coach_availability", "clock", "coach_availability"),
     MenuItem("Session types", "coach_session_types", "calendar2-week", "coach_session_type"),
     MenuItem("Coach profile", "coach_profile", "person-badge", "coach_profile"),
@@ -34,6 +35,7 @@ WORKSPACE_MENU = (
     MenuItem("My coaching", "workspace_my_coaching", "person-heart", "workspace_my_coaching"),
     MenuItem("Journal", "journal_list", "journal-text", "journal_"),
     MenuItem("Action items", "workspace_actions", "check2-square", "workspace_action"),
+    MenuItem("Search my notes", "workspace_search", "search", "workspace_search"),
 )
 
 STAFF_MENU = (

@@ -407,7 +407,7 @@ class CreateRecord(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=255)
-    scope = models.CharField(max_length=40)
+    scope = models.CharField(max_length=100)
     body_hash = models.CharField(max_length=64)
     object_id = models.UUIDField()
     created_at = models.DateTimeField(default=timezone.now)

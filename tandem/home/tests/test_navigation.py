@@ -11,6 +11,8 @@ from tandem.booking.tests.conftest import make_coach
 pytestmark = pytest.mark.django_db
 
 COACH_LINKS = {
+    "Clients": "/coach/clients/",
+    "Note templates": "/coach/note-templates/",
     "Availability": "/coach/availability/",
     "Session types": "/coach/session-types/",
     "Coach profile": "/coach/profile/",

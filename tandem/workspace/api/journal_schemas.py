@@ -24,7 +24,7 @@ class InsightsQuery(Schema):
     )
 
 
-class SearchQuery(Schema):
+class WorkspaceSearchQuery(Schema):
     q: str = Field(max_length=200)
     kind: str | None = Field(None, description="note or journal")
 

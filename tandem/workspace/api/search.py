@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from ..selectors import search as selectors
-from .journal_schemas import HitListOut, SearchQuery
+from .journal_schemas import HitListOut, WorkspaceSearchQuery
 
 router = Router(tags=["workspace: search"])
 
@@ -23,7 +23,7 @@ router = Router(tags=["workspace: search"])
     "everyone their own journal (`kind=journal`); without `kind`, both. Newest first, at most "
     "50 of each kind, with a snippet around the first match. Never anyone else's text.",
 )
-def search(request: HttpRequest, query: Query[SearchQuery]) -> dict[str, Any]:
+def search(request: HttpRequest, query: Query[WorkspaceSearchQuery]) -> dict[str, Any]:
     hits = selectors.search(request.user, query.q, kind=query.kind)
     return {
         "items": [

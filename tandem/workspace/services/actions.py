@@ -202,7 +202,7 @@ def action_item_create(
 def _locked(item: ActionItem) -> ActionItem:
     """The item again under a row lock (PostgreSQL; SQLite's IMMEDIATE transaction is one)."""
     return (
-        ActionItem.objects.select_for_update()
+        ActionItem.objects.select_for_update(of=("self",))
         .select_related("engagement__coach__user", "engagement__client", "assignee", "goal")
         .get(pk=item.pk)
     )
