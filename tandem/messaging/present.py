@@ -10,10 +10,10 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.urls import reverse
 
 from tandem.accounts.models import User
+from tandem.core.crypto import InvalidToken, KeyRing, keyring
 from tandem.realtime.presence import presence_of
 
 from . import formatting
-from tandem.core.crypto import InvalidToken, KeyRing, keyring
 from .models import Attachment, Conversation, Message, Reaction
 
 log = logging.getLogger(__name__)

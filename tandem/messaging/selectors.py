@@ -9,13 +9,13 @@ from typing import Literal
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from tandem.accounts.models import User
+from tandem.core import blind_index as search_index
+from tandem.core.crypto import keyring
 from tandem.core.cursors import cursor_counter, decode_cursor, decode_position, encode_cursor
 from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.ids import parse_id
 from tandem.core.text import clean_text
 
-from tandem.core import blind_index as search_index
-from tandem.core.crypto import keyring
 from .models import Conversation, Message, Participant, SearchToken
 
 Inbox = Literal["mine", "support"]

@@ -16,12 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from tandem.core.crypto import keyring
 from tandem.core.errors import NotFound
 from tandem.core.ids import parse_id
 from tandem.realtime.context_processors import pin_events_position
 
 from . import present, selectors, services
-from tandem.core.crypto import keyring
 
 LIST_SIZE = 50
 THREAD_PAGE = 30

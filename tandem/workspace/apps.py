@@ -8,13 +8,14 @@ class WorkspaceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (booking's signals start engagements)
-        from . import rotation  # noqa: F401  (key rotation rebuilds the blind index)
-
         # Action-item reminders ride along with the periodic booking sweep (booking's seam for
         # the apps above it); their on-time jobs are enqueued by the items themselves.
         from tandem.booking.services.sweep import register_step
 
+        from . import (
+            receivers,  # noqa: F401  (booking's signals start engagements)
+            rotation,  # noqa: F401  (key rotation rebuilds the blind index)
+        )
         from .services.action_reminders import sweep_step
 
         register_step("action_item_reminders", sweep_step)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tandem.core.crypto import KeyRing
-from ..models import Message, SearchToken
 from tandem.core.blind_index import message_digests
+from tandem.core.crypto import KeyRing
+
+from ..models import Message, SearchToken
 
 
 def index_message(message: Message, text: str, ring: KeyRing, *, fresh: bool = False) -> None:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from tandem.accounts.models import User
+from tandem.core.crypto import KeyRing, keyring
 from tandem.core.errors import InvalidInput, PermissionDenied
 from tandem.core.idempotency import checked_key
 from tandem.core.ids import parse_id
@@ -19,7 +20,6 @@ from tandem.core.text import clean_text
 
 from .. import clock, selectors
 from ..attachments import CheckedFile, checked_attachment
-from tandem.core.crypto import KeyRing, keyring
 from ..errors import EditWindowClosed, IdempotencyKeyReused, MessageDeleted, MessageNotFound
 from ..models import Attachment, Conversation, Message, Participant, Reaction, SendIdempotency
 from ..sql import take_next_seq

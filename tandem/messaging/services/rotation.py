@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from tandem.core.crypto import keyring
+
 from ..models import Attachment, Message
 from . import storage
 from .indexing import index_message

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
-from tandem.core.tests.test_production_settings import production_env, run
 from tandem.core import crypto
+from tandem.core.tests.test_production_settings import production_env, run
 from tandem.messaging import selectors
 from tandem.messaging.models import Attachment, Message
 from tandem.messaging.tests.conftest import api_json, send
