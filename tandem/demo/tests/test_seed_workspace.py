@@ -47,7 +47,7 @@ def seed() -> None:
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in MODELS}
+    return {model.__name__: model._default_manager.count() for model in MODELS}
 
 
 def alice_and_bob() -> Engagement:

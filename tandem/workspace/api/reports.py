@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Path, Query, Router
+from ninja import Field, Query, Router, Schema
 
 from ..services.reports import report_pdf
 
 router = Router(tags=["workspace: reports"])
+
+
+class ReportQuery(Schema):
+    start: str = Field("", max_length=32, description="First day, YYYY-MM-DD")
+    end: str = Field("", max_length=32, description="Last day, YYYY-MM-DD (included)")
 
 
 @router.get(
@@ -26,12 +31,15 @@ router = Router(tags=["workspace: reports"])
 )
 def engagement_report_pdf(
     request: HttpRequest,
-    engagement_id: str = Path(..., max_length=64),
-    start: str = Query("", max_length=32),
-    end: str = Query("", max_length=32),
+    engagement_id: str,
+    query: Query[ReportQuery],
 ) -> HttpResponse:
     report = report_pdf(
-        viewer=request.user, engagement_id=engagement_id, start=start, end=end, now=timezone.now()
+        viewer=request.user,
+        engagement_id=engagement_id,
+        start=query.start,
+        end=query.end,
+        now=timezone.now(),
     )
     response = HttpResponse(report.pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}"'

@@ -137,6 +137,8 @@ def _mood(engagement: Engagement, period: Period) -> list[tuple[date, float]]:
     ).values_list("written_at", "mood")
     by_day: dict[date, list[int]] = defaultdict(list)
     for written_at, mood in rows:
+        if mood is None:  # excluded above; for the type checker
+            continue
         by_day[written_at.astimezone(period.zone).date()].append(mood)
     return [(day, sum(v) / len(v)) for day, v in sorted(by_day.items())]
 

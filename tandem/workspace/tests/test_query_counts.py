@@ -14,6 +14,7 @@ A route that is not there answers 404, and the test fails: every route above exi
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -27,8 +28,8 @@ from tandem.workspace.models import Engagement
 from tandem.workspace.selectors.reports import report_data, report_period
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
-SMALL = {"sessions": 3, "goals": 2, "notes": 4, "entries": 6, "actions": 3}
-MORE = {"sessions": 25, "goals": 12, "notes": 40, "entries": 60, "actions": 30}
+SMALL: dict[str, Any] = {"sessions": 3, "goals": 2, "notes": 4, "entries": 6, "actions": 3}
+MORE: dict[str, Any] = {"sessions": 25, "goals": 12, "notes": 40, "entries": 60, "actions": 30}
 
 PAGES = [
     ("coach", "/coach/clients/{eid}/"),

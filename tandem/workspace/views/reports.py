@@ -61,7 +61,8 @@ def _page(
 @login_required
 @require_safe
 def report_page(request: HttpRequest, engagement_id: Any) -> HttpResponse:
-    period = report_period(None, None, zone=request.user.timezone, now=timezone.now())
+    zone = getattr(request.user, "timezone", "UTC")
+    period = report_period(None, None, zone=zone, now=timezone.now())
     form = ReportForm(initial={"start": period.start.isoformat(), "end": period.end.isoformat()})
     return _page(request, engagement_id, form)
 
