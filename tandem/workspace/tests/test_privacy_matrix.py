@@ -327,6 +327,9 @@ def own_data_check(client: Any, key: str, path: str, world: World, ids: list[str
 # --- the other ways out ---------------------------------------------------------------------
 
 
+# The long-poll view is async: on PostgreSQL it reads on another thread's connection, which
+# cannot see (or open inside) a test's transaction; these tests commit for real.
+@pytest.mark.django_db(transaction=True)
 def test_outsiders_event_streams_hold_nothing_of_alice_and_bob(world):
     from tandem.realtime.models import Event
 
@@ -352,6 +355,9 @@ def test_outsiders_calendar_feeds_hold_no_marker(world, client):
         assert str(world.past.public_id) not in body, who
 
 
+# The long-poll view is async: on PostgreSQL it reads on another thread's connection, which
+# cannot see (or open inside) a test's transaction; these tests commit for real.
+@pytest.mark.django_db(transaction=True)
 def test_the_client_never_receives_the_private_note(world, client):
     """Bob's pages, every workspace API route he may call, his events, notifications, emails
     and calendar: no private-note text anywhere (the shared note does reach him)."""
