@@ -200,3 +200,9 @@ def test_bad_periods_answer_400_on_the_page_and_the_api(pair, bob, frozen, param
     api = token_client(bob).get(f"/api/v1/workspace/engagements/{eid}/report.pdf", params)
     assert api.status_code == 400
     assert api.json()["error"]["code"] in {"invalid", "bad_request"}
+
+
+def test_an_ended_engagement_still_has_its_report(pair, bob):
+    # Ended is read-only, and a report only reads.
+    Engagement.objects.filter(pk=pair.engagement.pk).update(state=Engagement.State.ENDED)
+    assert "Sharedmarkerone" in text_of(bob, pair.engagement)
