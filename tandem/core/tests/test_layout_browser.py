@@ -208,7 +208,7 @@ def open_collapsed_menu(page: Page) -> None:
     expect(menu).not_to_have_class(re.compile(r"collapsing"))
 
 
-@pytest.mark.parametrize("width", [360, 768, 1280, 1920])
+@pytest.mark.parametrize("width", [360, 768, 1200, 1280, 1920])
 def test_the_navigation_never_wraps(browser_context, live_server, login_as, demo, width):
     for role in [*ACCOUNTS, "anonymous"]:
         context = browser_context(viewport={"width": width, "height": 800})
@@ -228,6 +228,9 @@ def test_the_navigation_never_wraps(browser_context, live_server, login_as, demo
             assert found["rows"] == 1, (role, width, found)
             nav_height = page.locator("nav.navbar").bounding_box()["height"]
             assert nav_height < 90, (role, width, nav_height)
+            # …and fits: nothing pushes the page sideways (a coach has the most items).
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert overflow <= 0, (role, width, overflow)
         if role == "coach":
             # The coach's tools are one menu away.
             page.locator("#nav-coach").click()

@@ -23,6 +23,9 @@ from .timeline import TimelineItem
 DUE_SOON_DAYS = 7  # "due soon": today and the next six days
 DONE_SHOWN = 50  # done items listed on /actions/ (newest first)
 SECTION_DONE_SHOWN = 10
+# The client file shows the most urgent open items; the rest are one link away (a file with
+# hundreds of open items would otherwise render each with its edit form).
+SECTION_OPEN_SHOWN = 15
 DASHBOARD_SHOWN = 3
 
 
@@ -206,10 +209,20 @@ def file_url(engagement: Engagement, viewer: Any) -> str:
     return f"/workspace/{engagement.public_id}/"
 
 
-def file_section(engagement: Engagement, viewer: Any, *, now: datetime) -> dict[str, Any]:
-    """The client file's action items section (either side): every item of the engagement,
-    grouped, with the create form's choices. Two queries."""
-    items = list(_base().filter(engagement=engagement, status=ActionItem.Status.OPEN))
+def file_section(
+    engagement: Engagement,
+    viewer: Any,
+    *,
+    now: datetime,
+    open_limit: int | None = SECTION_OPEN_SHOWN,
+) -> dict[str, Any]:
+    """The client file's action items section (either side): the engagement's open items
+    (the `open_limit` most urgent; None for all) and the latest done ones, grouped, with the
+    create form's choices. Four queries."""
+    open_items = _base().filter(engagement=engagement, status=ActionItem.Status.OPEN)
+    open_total = open_items.count()
+    ordered = open_items.order_by(F("due_date").asc(nulls_last=True), "created_at", "pk")
+    items = list(ordered[:open_limit] if open_limit is not None else ordered)
     items += list(
         _base()
         .filter(engagement=engagement, status=ActionItem.Status.DONE)
@@ -228,12 +241,14 @@ def file_section(engagement: Engagement, viewer: Any, *, now: datetime) -> dict[
         "engagement": engagement,
         "role": role,
         "groups": group(items, today, done_limit=SECTION_DONE_SHOWN),
+        "open_total": open_total,
+        "all_url": f"/workspace/{engagement.public_id}/actions/",
         "goals": goals,
         "assignees": [(client, f"{client.name} (client)"), (coach, f"{coach.name} (coach)")],
         "writable": engagement.state != Engagement.State.ENDED,
         "today": today,
         "viewer": viewer,
-        "part_url": f"/workspace/{eid}/part/actions/",
+        "part_url": f"/workspace/{eid}/part/actions/" + ("" if open_limit else "?all=1"),
         "create_url": f"/workspace/{eid}/actions/new/",
         "next": file_url(engagement, viewer),
         # The create form: what was typed and the errors by field (views fill them in).

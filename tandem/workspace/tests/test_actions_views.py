@@ -142,6 +142,7 @@ def test_outsiders_get_404_on_every_page_and_change_nothing(
     for outsider in (charlie, dora, staff_user):
         client = logged_in(outsider)
         assert client.get(f"/workspace/{engagement.public_id}/part/actions/").status_code == 404
+        assert client.get(f"/workspace/{engagement.public_id}/actions/").status_code == 404
         assert (
             client.post(
                 f"/workspace/{engagement.public_id}/actions/new/", {"title": "x"}
@@ -248,3 +249,17 @@ def test_section_edit_form_saves_and_clears(engagement, goal, alice, bob):
     )
     assert "This field is required." in text(bad)
     assert snapshot() == before
+
+
+def test_the_file_shows_the_most_urgent_open_items_and_links_to_all(engagement, alice):
+    for n in range(selectors.SECTION_OPEN_SHOWN + 3):
+        item(engagement, title=f"Task number {n:02d}", due_date=TODAY + timedelta(days=n))
+    client = logged_in(alice)
+    part = text(client.get(f"/workspace/{engagement.public_id}/part/actions/"))
+    last_shown = selectors.SECTION_OPEN_SHOWN - 1
+    assert f"Task number {last_shown:02d}" in part
+    assert f"Task number {last_shown + 1:02d}" not in part
+    assert f"See all {selectors.SECTION_OPEN_SHOWN + 3} open items" in part
+    everything = text(client.get(f"/workspace/{engagement.public_id}/actions/"))
+    assert f"Task number {selectors.SECTION_OPEN_SHOWN + 2:02d}" in everything
+    assert "See all" not in everything and "Action items with Bob Brown" in everything

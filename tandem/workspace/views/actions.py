@@ -54,6 +54,16 @@ def _section(request: HttpRequest, engagement: Engagement) -> dict[str, Any]:
 
 @login_required
 @require_safe
+def engagement_actions(request: HttpRequest, engagement_id: uuid.UUID) -> HttpResponse:
+    """Every open item of one engagement (the client file shows the most urgent few)."""
+    engagement = _engagement(request, engagement_id)
+    pin_events_position(request)
+    section = selectors.file_section(engagement, request.user, now=timezone.now(), open_limit=None)
+    return render(request, "workspace/actions/section_page.html", {"section": section, "all": True})
+
+
+@login_required
+@require_safe
 def actions_page(request: HttpRequest) -> HttpResponse:
     pin_events_position(request)
     context = selectors.page(
@@ -68,7 +78,13 @@ def actions_page(request: HttpRequest) -> HttpResponse:
 def section_part(request: HttpRequest, engagement_id: uuid.UUID) -> HttpResponse:
     """The client file's section body, fetched again by realtime/live.js."""
     engagement = _engagement(request, engagement_id)
-    return render(request, SECTION_BODY, {"section": _section(request, engagement)})
+    if request.GET.get("all") == "1":  # the refresh of the page with every open item
+        section = selectors.file_section(
+            engagement, request.user, now=timezone.now(), open_limit=None
+        )
+    else:
+        section = _section(request, engagement)
+    return render(request, SECTION_BODY, {"section": section})
 
 
 FORM_FIELDS = ("title", "assignee", "due_date", "goal")
@@ -202,4 +218,9 @@ urlpatterns = [
         name="workspace_part_actions",
     ),
     path("workspace/<uuid:engagement_id>/actions/new/", create, name="workspace_action_create"),
+    path(
+        "workspace/<uuid:engagement_id>/actions/",
+        engagement_actions,
+        name="workspace_engagement_actions",
+    ),
 ]
