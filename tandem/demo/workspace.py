@@ -16,6 +16,8 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db.models import Min
+
 from tandem.accounts.models import User
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile
@@ -74,6 +76,7 @@ def seed_workspace(
     users: dict[str, User], profiles: dict[str, CoachProfile], now: datetime
 ) -> None:
     alice, bob = profiles["alice"], users["bob"]
+    _every_booked_pair(now)
     engagement = engagement_follow_booking(coach_id=alice.pk, client_id=bob.pk, now=now)
     if engagement is None:
         return
@@ -235,6 +238,28 @@ def _journal(engagement: Engagement, bob: User, now: datetime) -> None:
         search.index(
             owner=bob, kind="journal", object_id=entry.pk, text=entry.body + "\n" + " ".join(tags)
         )
+
+
+HELD_STATUSES = (*Booking.ACTIVE_STATUSES, Booking.Status.COMPLETED, Booking.Status.NO_SHOW)
+
+
+def _every_booked_pair(now: datetime) -> None:
+    """The seed writes bookings to the tables directly, so booking's signal that starts an
+    engagement never fired: start one for every pair that has a booking, as it would have,
+    dated from the pair's first booking."""
+    pairs = (
+        Booking.objects.filter(status__in=HELD_STATUSES)
+        .values("coach_id", "client_id")
+        .annotate(first=Min("created_at"))
+    )
+    for pair in pairs:
+        engagement = engagement_follow_booking(
+            coach_id=pair["coach_id"], client_id=pair["client_id"], now=now
+        )
+        if engagement is not None and engagement.started_at > pair["first"]:
+            Engagement.objects.filter(pk=engagement.pk).update(
+                started_at=pair["first"], state_changed_at=pair["first"]
+            )
 
 
 def _paused_client(priya: CoachProfile, charlie: User, now: datetime) -> None:

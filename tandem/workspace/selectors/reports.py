@@ -3,8 +3,9 @@
 What a report may hold, and nothing else: goals with progress, milestones and check-in values;
 sessions held; action items done; SHARED notes' saved text (never a private note, never a
 draft); and, only when the client consented (Engagement.mood_in_reports), the daily average
-of the mood NUMBERS of the client's journal — every entry's mood, shared or not, because the
-consent is to the mood trend itself; never an entry's text or tags.
+of the mood NUMBERS of the journal entries the client shared with this coach (the privacy
+tier of an unshared entry covers its mood too, and the coach's journal insights are over
+shared entries as well); never an entry's text or tags.
 
 A fixed number of queries whatever the counts (prefetches, no per-row queries).
 """
@@ -131,6 +132,7 @@ def _mood(engagement: Engagement, period: Period) -> list[tuple[date, float]]:
     # Only the two clear columns are read: the entry's text and tags never leave the table.
     rows = JournalEntry.objects.filter(
         author_id=engagement.client_id,
+        shares__engagement=engagement,
         mood__isnull=False,
         written_at__gte=period.start_at,
         written_at__lt=period.end_before,

@@ -68,8 +68,8 @@ def test_mood_trend_only_with_consent_and_never_journal_text(pair, alice):
     Engagement.objects.filter(pk=pair.engagement.pk).update(mood_in_reports=True)
     pair.engagement.refresh_from_db()
     text = text_of(alice, pair.engagement)
-    # All of Bob's entries' moods (consent covers the numbers): days 2 (4, 2) and 8 (5).
-    assert "Daily average mood" in text and "2 days, average 4.0 of 5" in text
+    # The moods of the entries Bob shared with Alice only: day 8 (5); not days 2 (4, 2).
+    assert "Daily average mood" in text and "1 day, average 5.0 of 5" in text
     for hidden in NEVER:
         assert hidden not in text, hidden
 
