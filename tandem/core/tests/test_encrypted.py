@@ -156,7 +156,9 @@ def assert_all_current(key: str) -> None:
         if not names:
             continue
         columns = ", ".join(
-            connection.ops.quote_name(model._meta.get_field(n).column) for n in names
+            connection.ops.quote_name(str(f.column))
+            for f in model._meta.concrete_fields
+            if f.attname in names
         )
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT {columns} FROM {model._meta.db_table}")

@@ -333,15 +333,21 @@ def _fill(world: World, w: Writer) -> None:
             f"/workspace/engagements/{eid}/notes",
             {"booking": str(world.past.public_id), "visibility": vis, "body": first},
             _service(
-                lambda vis=vis, first=first: notes.note_upsert(
+                functools.partial(
+                    notes.note_upsert,
                     actor=alice,
                     engagement_id=eid,
                     booking_id=str(world.past.public_id),
                     visibility=vis,
                     body=first,
                 ),
-                lambda vis=vis, first=first: SessionNote.objects.create(
-                    engagement=e, booking=world.past, visibility=vis, body=first, version=1
+                functools.partial(
+                    SessionNote.objects.create,
+                    engagement=e,
+                    booking=world.past,
+                    visibility=vis,
+                    body=first,
+                    version=1,
                 ),
             ),
         )
@@ -355,12 +361,8 @@ def _fill(world: World, w: Writer) -> None:
             f"/workspace/notes/{nid}",
             {"body": second},
             _service(
-                lambda nid=nid, second=second: notes.note_save(
-                    actor=alice, note_id=nid, body=second
-                ),
-                lambda note=note, second=second: SessionNote.objects.filter(pk=note.pk).update(
-                    body=second
-                ),
+                functools.partial(notes.note_save, actor=alice, note_id=nid, body=second),
+                functools.partial(SessionNote.objects.filter(pk=note.pk).update, body=second),
             ),
         )
     note = SessionNote.objects.get(booking=world.past, visibility="private")
@@ -469,11 +471,15 @@ def _fill(world: World, w: Writer) -> None:
             "/workspace/journal/entries",
             {"body": m[label], "mood": 4, "tags": tags},
             _service(
-                lambda label=label, tags=tags: journal.entry_create(
-                    author=bob, body=m[label], mood=4, tags=tags
+                functools.partial(
+                    journal.entry_create, author=bob, body=m[label], mood=4, tags=tags
                 ),
-                lambda label=label, tags=tags: JournalEntry.objects.create(
-                    author=bob, body=m[label], mood=4, tags=__import__("json").dumps(tags)
+                functools.partial(
+                    JournalEntry.objects.create,
+                    author=bob,
+                    body=m[label],
+                    mood=4,
+                    tags=__import__("json").dumps(tags),
                 ),
             ),
         )
@@ -522,7 +528,7 @@ def _fill(world: World, w: Writer) -> None:
     # the link still must not get in).
     from django.core import mail
 
-    links = [re.search(r"/invitations/([\w-]+)", m.body) for m in mail.outbox]
+    links = [re.search(r"/invitations/([\w-]+)", str(m.body)) for m in mail.outbox]
     world.objects["invitation_token"] = next((x.group(1) for x in links if x), "nosuchtoken")
     world.objects.update(
         goal=goal(),

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import warnings
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from django.db import connection
@@ -32,7 +33,7 @@ def sqlite_dump(tmp_path: Path) -> bytes:
     too); for the suite's in-memory database, a page-for-page copy (the backup API copies
     free pages as well) plus the SQL text dump."""
     raw = connection.connection
-    if connection.is_in_memory_db():
+    if cast(Any, connection).is_in_memory_db():  # SQLite's wrapper only
         copy = tmp_path / "copy.sqlite3"
         target = sqlite3.connect(copy)
         raw.backup(target)

@@ -16,6 +16,7 @@ Then the other ways out: the outsiders' event streams, their calendar feeds, and
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -27,6 +28,7 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.db import connection
+from django.db.models import Model
 from django.urls import URLPattern, URLResolver
 from django.utils import timezone
 
@@ -132,6 +134,10 @@ def params_of(template: str) -> list[str]:
     return [a or b for a, b in PARAM.findall(template)]
 
 
+def _next_value(values: Any, _match: re.Match[str]) -> str:
+    return str(next(values))
+
+
 def fillings(template: str, ids: dict[str, list[str]]) -> list[str]:
     names = params_of(template)
     unknown = [n for n in names if n not in ids]
@@ -139,7 +145,7 @@ def fillings(template: str, ids: dict[str, list[str]]) -> list[str]:
     paths = []
     for combo in itertools.product(*(ids[n] for n in names)):
         values = iter(combo)
-        paths.append(PARAM.sub(lambda _m, values=values: next(values), template))
+        paths.append(PARAM.sub(functools.partial(_next_value, values), template))
     return paths
 
 
@@ -170,7 +176,9 @@ def fake_value(spec: dict[str, Any], name: str, ids: dict[str, list[str]]) -> An
     if fmt == "uuid":
         return UNKNOWN
     text = "outsider"[: spec.get("maxLength", 8)]
-    return {"integer": 3, "number": 3, "boolean": True, "array": [], "object": {}}.get(kind, text)
+    return {"integer": 3, "number": 3, "boolean": True, "array": [], "object": {}}.get(
+        str(kind), text
+    )
 
 
 def body_for(op: dict[str, Any], ids: dict[str, list[str]]) -> dict[str, Any] | None:
@@ -201,7 +209,7 @@ def query_for(op: dict[str, Any], ids: dict[str, list[str]]) -> dict[str, str]:
 def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every workspace table and of bookings, raw (a re-encrypted token counts
     as a change)."""
-    models = [*apps.get_app_config("workspace").get_models(), Booking]
+    models: list[type[Model]] = [*apps.get_app_config("workspace").get_models(), Booking]
     state = {}
     for model in models:
         table = model._meta.db_table
