@@ -179,6 +179,15 @@ def main() -> int:
     routes = [
         ("client file /coach/clients/<id>/ (coach)", coach, f"/coach/clients/{eid}/"),
         ("mirror /workspace/<id>/ (client)", client, f"/workspace/{eid}/"),
+        # The file's timeline arrives right after it (its own request); as a page here.
+        (
+            "timeline /workspace/<id>/part/timeline/ (coach)",
+            coach,
+            f"/workspace/{eid}/part/timeline/",
+        ),
+        ("journal /journal/ (client)", client, "/journal/"),
+        ("journal insights, 365 days (client)", client, "/journal/insights/?days=365"),
+        ("action items /actions/ (client)", client, "/actions/"),
         ("API engagement", coach, f"/api/v1/workspace/engagements/{eid}"),
         ("API engagements list", coach, "/api/v1/workspace/engagements"),
         ("API goals", coach, f"/api/v1/workspace/engagements/{eid}/goals"),

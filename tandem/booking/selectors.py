@@ -283,8 +283,14 @@ def pair_sessions(*, coach_id: int, client_id: int, limit: int = 200) -> list[Bo
     return list(
         Booking.objects.filter(coach_id=coach_id, client_id=client_id)
         .select_related("session_type")
+        .defer("notes")  # encrypted, and not shown in a list: no decryption per row
         .order_by("-start", "-pk")[:limit]
     )
+
+
+def pair_session_count(*, coach_id: int, client_id: int) -> int:
+    """How many bookings (every status) one coach has with one client."""
+    return Booking.objects.filter(coach_id=coach_id, client_id=client_id).count()
 
 
 def pair_next_and_last(*, coach_id: int, client_id: int, now: datetime) -> tuple[Any, Any]:

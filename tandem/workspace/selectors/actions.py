@@ -39,13 +39,18 @@ def local_today(user: Any, now: datetime) -> date:
 
 
 def _base() -> QuerySet[ActionItem]:
-    return ActionItem.objects.select_related(
-        "engagement__coach__user", "engagement__client", "assignee", "created_by", "goal"
-    ).annotate(
-        source_note_visibility=F("source_note__visibility"),
-        booking_public_id=F("booking__public_id"),
-        booking_start=F("booking__start"),
-        source_note_public_id=F("source_note__public_id"),
+    return (
+        ActionItem.objects.select_related(
+            "engagement__coach__user", "engagement__client", "assignee", "created_by", "goal"
+        )
+        # Only the goal's title is shown: its other encrypted text stays undecrypted.
+        .defer("goal__why", "goal__measure")
+        .annotate(
+            source_note_visibility=F("source_note__visibility"),
+            booking_public_id=F("booking__public_id"),
+            booking_start=F("booking__start"),
+            source_note_public_id=F("source_note__public_id"),
+        )
     )
 
 
@@ -202,6 +207,15 @@ def page(viewer: Any, *, engagement_id: Any = None, now: datetime) -> dict[str, 
     }
 
 
+def active_goals(engagement: Engagement) -> list[Goal]:
+    """The goals an item may be linked to (the edit form's choices)."""
+    return list(
+        Goal.objects.filter(engagement=engagement, status=Goal.Status.ACTIVE).order_by(
+            "created_at", "pk"
+        )
+    )
+
+
 def file_url(engagement: Engagement, viewer: Any) -> str:
     """The client file (coach) or the mirror view (client), per the fixed URL scheme."""
     if role_in(engagement, viewer) == "coach":
@@ -322,6 +336,7 @@ def open_counts_by_engagement(engagements: list[Engagement]) -> dict[int, int]:
 
 __all__ = [
     "Groups",
+    "active_goals",
     "dashboard_summary",
     "file_section",
     "file_url",

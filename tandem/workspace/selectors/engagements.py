@@ -30,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower, NullIf
 
 from tandem.booking.models import Booking
-from tandem.booking.selectors import pair_session_bounds, pair_sessions
+from tandem.booking.selectors import pair_session_bounds, pair_session_count, pair_sessions
 from tandem.core.cursors import decode_cursor, encode_cursor, invalid_cursor
 from tandem.core.errors import InvalidInput
 
@@ -256,16 +256,27 @@ def tag_names(coach_user: Any) -> list[str]:
     )
 
 
-def sessions_of(engagement: Engagement, *, now: datetime) -> dict[str, list[Booking]]:
-    """The pair's sessions: upcoming (soonest first) and past or cancelled (newest first)."""
-    bookings = pair_sessions(coach_id=engagement.coach_id, client_id=engagement.client_id)
+# The client file lists the latest past sessions only (their notes are in the notes section;
+# every session is on the sessions page): a pair with 300 sessions would otherwise render 300.
+PAST_SHOWN = 10
+SESSIONS_READ = 60  # room for 50 upcoming sessions before the past ones are crowded out
+
+
+def sessions_of(engagement: Engagement, *, now: datetime) -> dict[str, Any]:
+    """The pair's sessions: upcoming (soonest first), the latest PAST_SHOWN past or cancelled
+    (newest first), and how many past ones there are in all."""
+    # Newest start first: the upcoming ones come first, then the latest past ones.
+    bookings = pair_sessions(
+        coach_id=engagement.coach_id, client_id=engagement.client_id, limit=SESSIONS_READ
+    )
     upcoming = sorted(
         (b for b in bookings if b.status in Booking.ACTIVE_STATUSES and b.end > now),
         key=lambda b: b.start,
     )
     coming = {b.pk for b in upcoming}
     past = [b for b in bookings if b.pk not in coming]
-    return {"upcoming": upcoming, "past": past}
+    total = pair_session_count(coach_id=engagement.coach_id, client_id=engagement.client_id)
+    return {"upcoming": upcoming, "past": past[:PAST_SHOWN], "past_total": total - len(upcoming)}
 
 
 def invitation_of(coach_user: Any, public_id: Any) -> Invitation | None:

@@ -81,6 +81,7 @@ def test_an_item_travels_between_the_two_open_pages(
     # The open item's edit form, opened: axe clean too.
     edit = alice_page.locator(f"#action-{made.public_id} details.action-edit")
     edit.locator("summary").click()
+    expect(edit.get_by_label("What needs doing")).to_have_value("Write the three-line pitch")
     axe_clean(alice_page, section)
     edit.locator("summary").click()
 

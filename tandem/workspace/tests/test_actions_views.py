@@ -149,8 +149,9 @@ def test_outsiders_get_404_on_every_page_and_change_nothing(
             ).status_code
             == 404
         )
-        for verb in ("complete", "reopen", "delete"):
+        for verb in ("complete", "reopen", "delete", "edit"):
             assert client.post(f"/actions/{made.public_id}/{verb}/").status_code == 404
+        assert client.get(f"/actions/{made.public_id}/edit/").status_code == 404
         assert "Private to the pair" not in text(client.get("/actions/"))
         assert "Private to the pair" not in text(client.get("/dashboard/"))
     assert snapshot() == before
@@ -232,7 +233,15 @@ def test_section_edit_form_saves_and_clears(engagement, goal, alice, bob):
     made = item(engagement, title="Old title", due_date=TODAY, goal=goal)
     client = logged_in(bob)
     part = text(client.get(f"/workspace/{engagement.public_id}/part/actions/"))
-    assert f'id="edit-title-{made.public_id}"' in part
+    # The form itself loads when the Edit control opens (or as a page without JavaScript).
+    assert f'id="edit-title-{made.public_id}"' not in part
+    assert f'hx-get="/actions/{made.public_id}/edit/?next=' in part
+    form = text(client.get(f"/actions/{made.public_id}/edit/", HTTP_HX_REQUEST="true"))
+    assert f'id="edit-title-{made.public_id}"' in form and 'name="from" value="section"' in form
+    assert "<html" not in form and "Old title" in form
+    page = text(client.get(f"/actions/{made.public_id}/edit/?next=https://evil.example/"))
+    assert "Edit action item" in page and 'href="/actions/"' in page
+    assert 'name="from"' not in page
     response = client.post(
         f"/actions/{made.public_id}/edit/",
         {"title": "New title", "due_date": "", "goal": "", "from": "section"},

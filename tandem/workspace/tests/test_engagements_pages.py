@@ -136,7 +136,14 @@ def test_client_file_for_the_coach(alice, pair):
     assert f'hx-get="/workspace/{pair.public_id}/part/engagement/"' in html
     assert "Message Bob Brown" in html and "Pause" in html
     assert html.count('class="py-2 session-item"') == 2
-    assert "Timeline" in html and "Engagement started" in html
+    assert "Timeline" in html and f'hx-get="/workspace/{pair.public_id}/part/timeline/"' in html
+    # The timeline arrives right after the page (live), or as a page of its own without JS.
+    part = api(alice).get(
+        f"/workspace/{pair.public_id}/part/timeline/", headers={"HX-Request": "true"}
+    )
+    assert "Engagement started" in part.content.decode() and "<html" not in part.content.decode()
+    page = api(alice).get(f"/workspace/{pair.public_id}/part/timeline/").content.decode()
+    assert "Engagement started" in page and "Back to the file" in page
 
 
 def test_mirror_for_the_client_hides_tags_and_pause(bob, pair):

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tandem.core.errors import ServiceError
 from tandem.realtime.context_processors import pin_events_position
@@ -167,10 +167,26 @@ def complete(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit(request: HttpRequest, item_id: uuid.UUID) -> HttpResponse:
-    """Title, due date and goal from the section's edit form (empty date/goal clear them)."""
+    """GET: the edit form (htmx: the fragment the section's Edit opens; else a page of its
+    own). POST: title, due date and goal (empty date/goal clear them)."""
     item = _item(request, item_id)
+    if request.method != "POST":
+        target = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = "/actions/"
+        htmx = request.headers.get("HX-Request") == "true"
+        context = {
+            "item": item,
+            "goals": selectors.active_goals(item.engagement),
+            "next": target,
+            "in_section": htmx,
+        }
+        template = "_edit_form.html" if htmx else "edit.html"
+        return render(request, f"workspace/actions/{template}", context)
     title, due, goal = (request.POST.get(name, "") for name in ("title", "due_date", "goal"))
     return _changed(
         request,

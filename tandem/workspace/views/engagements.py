@@ -41,7 +41,7 @@ from ..services import invitations
 logger = logging.getLogger(__name__)
 
 PER_PAGE = 25
-TIMELINE_LIMIT = 50
+TIMELINE_LIMIT = 30
 SECTION_AREAS = ("goals", "notes", "actions", "journal")
 
 
@@ -253,7 +253,9 @@ def _file(request: HttpRequest, engagement_id: Any, side: str) -> HttpResponse:
         return redirect(_file_url(engagement, role))
     context = _header_context(request, engagement, now)
     context["sections"] = _sections(request, engagement, now)
-    context["timeline"] = _timeline(engagement, request.user, context["sessions"])
+    # The timeline reads every area again: it arrives right after the page (and again on
+    # every change, live) instead of holding the page back.
+    context["timeline_url"] = reverse("workspace_part_timeline", args=[engagement.public_id])
     return render(request, "workspace/engagements/file.html", context)
 
 
@@ -276,6 +278,20 @@ def part_engagement(request: HttpRequest, engagement_id: Any) -> HttpResponse:
     engagement = _engagement(request, engagement_id)
     context = _header_context(request, engagement, timezone.now())
     return render(request, "workspace/engagements/_header.html", context)
+
+
+@login_required
+@require_safe
+def part_timeline(request: HttpRequest, engagement_id: Any) -> HttpResponse:
+    """The client file's timeline: its live region's content, or a page of its own when
+    opened directly (without JavaScript the file links here)."""
+    engagement = _engagement(request, engagement_id)
+    now = timezone.now()
+    context = _header_context(request, engagement, now)
+    context["timeline"] = _timeline(engagement, request.user, context["sessions"])
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "workspace/engagements/_timeline.html", context)
+    return render(request, "workspace/engagements/timeline.html", context)
 
 
 @login_required
@@ -400,6 +416,11 @@ urlpatterns = [
         "workspace/<uuid:engagement_id>/part/engagement/",
         part_engagement,
         name="workspace_part_engagement",
+    ),
+    path(
+        "workspace/<uuid:engagement_id>/part/timeline/",
+        part_timeline,
+        name="workspace_part_timeline",
     ),
     path("workspace/<uuid:engagement_id>/state/", set_state, name="workspace_engagement_state"),
     path("workspace/<uuid:engagement_id>/tags/", tags, name="workspace_engagement_tags"),
