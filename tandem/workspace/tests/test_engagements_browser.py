@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import expect
 
-from tandem.workspace.models import Engagement, EngagementTag
+from tandem.workspace.models import ActionItem, Engagement, EngagementTag
 
 from .engagements_data import *  # noqa: F403
 from .engagements_data import at, book
@@ -44,11 +45,17 @@ def test_client_list_file_and_mirror_at_360px_pass_axe(
     book(bob, coach, session_type, at(3, 11), django_capture_on_commit_callbacks)
     found = Engagement.objects.get()
     EngagementTag.objects.create(engagement=found, name="executive")
+    todo = ActionItem.objects.create(
+        engagement=found, title="Read the chapter", assignee=bob, created_by=alice
+    )
 
     pages = {
         alice: [
             ("/coach/clients/", "Bob Brown"),
-            (f"/coach/clients/{found.public_id}/", "Sessions"),
+            (f"/coach/clients/{found.public_id}/", "Engagement started"),  # the timeline loaded
+            (f"/workspace/{found.public_id}/part/timeline/", "Engagement started"),
+            (f"/workspace/{found.public_id}/actions/", "Action items with Bob Brown"),
+            (f"/actions/{todo.public_id}/edit/?next=/coach/clients/", "Edit action item"),
         ],
         bob: [("/workspace/", "Alice Adler"), (f"/workspace/{found.public_id}/", "Sessions")],
     }
@@ -64,7 +71,7 @@ def test_client_list_file_and_mirror_at_360px_pass_axe(
 def _check(page, base: str, path: str, text: str) -> None:
     response = page.goto(f"{base}{path}")
     assert response is not None and response.status == 200, path
-    assert text in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text(text)
     overflow = page.evaluate(
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
