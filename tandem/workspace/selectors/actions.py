@@ -177,9 +177,15 @@ def group(items: list[ActionItem], today: date, *, done_limit: int = DONE_SHOWN)
     return groups
 
 
-def page(viewer: Any, *, engagement_id: Any = None, now: datetime) -> dict[str, Any]:
-    """/actions/: the viewer's items (optionally of one engagement), grouped; and their
-    engagements for the filter. Three queries."""
+PAGE_OPEN_SHOWN = 50  # /actions/ lists the most urgent open items first; ?all=1 lists all
+
+
+def page(
+    viewer: Any, *, engagement_id: Any = None, now: datetime, show_all: bool = False
+) -> dict[str, Any]:
+    """/actions/: the viewer's items (optionally of one engagement), grouped — the
+    PAGE_OPEN_SHOWN most urgent open ones unless `show_all` — and their engagements for the
+    filter. Four queries."""
     engagements = list(
         engagements_of(viewer).select_related("coach__user", "client").order_by("started_at")
     )
@@ -188,9 +194,19 @@ def page(viewer: Any, *, engagement_id: Any = None, now: datetime) -> dict[str, 
         parsed = parse_id(engagement_id)
         chosen = next((e for e in engagements if e.public_id == parsed), None)
     items: list[ActionItem] = []
+    open_total = 0
     if chosen or not engagement_id:
-        # Open ones all, done ones only as many as are shown (decrypting costs per row).
-        items = mine(viewer, engagement=chosen, status=ActionItem.Status.OPEN, now=now)
+        # Decrypting and rendering cost per row: the most urgent open ones, the latest done.
+        open_total = mine_queryset(
+            viewer, engagement=chosen, status=ActionItem.Status.OPEN, now=now
+        ).count()
+        items = mine(
+            viewer,
+            engagement=chosen,
+            status=ActionItem.Status.OPEN,
+            now=now,
+            limit=None if show_all else PAGE_OPEN_SHOWN,
+        )
         items += mine(
             viewer, engagement=chosen, status=ActionItem.Status.DONE, now=now, limit=DONE_SHOWN
         )
@@ -204,6 +220,7 @@ def page(viewer: Any, *, engagement_id: Any = None, now: datetime) -> dict[str, 
         ],
         "chosen": chosen,
         "unknown_filter": bool(engagement_id) and chosen is None,
+        "open_total": open_total,
     }
 
 

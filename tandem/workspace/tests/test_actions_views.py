@@ -272,3 +272,17 @@ def test_the_file_shows_the_most_urgent_open_items_and_links_to_all(engagement, 
     everything = text(client.get(f"/workspace/{engagement.public_id}/actions/"))
     assert f"Task number {selectors.SECTION_OPEN_SHOWN + 2:02d}" in everything
     assert "See all" not in everything and "Action items with Bob Brown" in everything
+
+
+def test_actions_page_lists_the_most_urgent_open_items_and_offers_all(engagement, bob):
+    extra = 2
+    for n in range(selectors.PAGE_OPEN_SHOWN + extra):
+        item(engagement, title=f"Chore {n:03d}", due_date=TODAY + timedelta(days=n))
+    client = logged_in(bob)
+    page = text(client.get("/actions/"))
+    assert f"Chore {selectors.PAGE_OPEN_SHOWN - 1:03d}" in page
+    assert f"Chore {selectors.PAGE_OPEN_SHOWN:03d}" not in page
+    assert f"Show all {selectors.PAGE_OPEN_SHOWN + extra} open items" in page
+    everything = text(client.get("/actions/?all=1"))
+    assert f"Chore {selectors.PAGE_OPEN_SHOWN + extra - 1:03d}" in everything
+    assert "Show all" not in everything

@@ -67,7 +67,10 @@ def engagement_actions(request: HttpRequest, engagement_id: uuid.UUID) -> HttpRe
 def actions_page(request: HttpRequest) -> HttpResponse:
     pin_events_position(request)
     context = selectors.page(
-        request.user, engagement_id=request.GET.get("engagement"), now=timezone.now()
+        request.user,
+        engagement_id=request.GET.get("engagement"),
+        now=timezone.now(),
+        show_all=request.GET.get("all") == "1",
     )
     status = 400 if context["unknown_filter"] else 200
     return render(request, "workspace/actions/list.html", context, status=status)
