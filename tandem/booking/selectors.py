@@ -300,3 +300,14 @@ def pair_next_and_last(*, coach_id: int, client_id: int, now: datetime) -> tuple
         next=Min("start", filter=_upcoming(now)), last=Max("start", filter=_held(now))
     )
     return found["next"], found["last"]
+
+
+def pairs_booked_since(since: datetime) -> list[tuple[int, int]]:
+    """(coach id, client id) of every pair with a booking made since `since` that holds or
+    held time (not a cancelled, declined or expired request)."""
+    return list(
+        Booking.objects.filter(created_at__gte=since)
+        .exclude(status__in=Booking.CANCELLED_STATUSES)
+        .values_list("coach_id", "client_id")
+        .distinct()
+    )

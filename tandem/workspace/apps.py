@@ -17,5 +17,8 @@ class WorkspaceConfig(AppConfig):
             rotation,  # noqa: F401  (key rotation rebuilds the blind index)
         )
         from .services.action_reminders import sweep_step
+        from .services.engagements import engagements_reconcile
 
         register_step("action_item_reminders", sweep_step)
+        # A booking whose engagement start was lost (a crash after its commit) gets it here.
+        register_step("engagements_started", lambda now: engagements_reconcile(now=now))

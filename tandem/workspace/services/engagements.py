@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tandem.booking.selectors import pair_next_and_last
+from tandem.booking.selectors import pair_next_and_last, pairs_booked_since
 from tandem.core.text import clean_text
 
 from ..models import Engagement, EngagementTag
@@ -199,3 +199,26 @@ def tag_remove(*, user: Any, engagement_id: Any, name: Any, now: datetime | None
         if removed:
             Engagement.objects.filter(pk=engagement.pk).update(updated_at=now)
             _tags_changed(engagement)
+
+
+# The sweep looks back this far: longer than any outage of the receiver it covers for.
+RECONCILE_LOOKBACK = timedelta(days=2)
+
+
+def engagements_reconcile(*, now: datetime) -> int:
+    """Start the engagement of every pair booked lately that has none (booking's signal is
+    sent after its commit, so a crash between the two would otherwise lose the start).
+    The booking sweep runs it; returns how many it started."""
+    pairs = set(pairs_booked_since(now - RECONCILE_LOOKBACK))
+    if not pairs:
+        return 0
+    have = set(
+        Engagement.objects.filter(
+            coach_id__in={c for c, _ in pairs}, client_id__in={c for _, c in pairs}
+        ).values_list("coach_id", "client_id")
+    )
+    started = 0
+    for coach_id, client_id in sorted(pairs - have):
+        engagement_follow_booking(coach_id=coach_id, client_id=client_id, now=now)
+        started += 1
+    return started

@@ -54,6 +54,26 @@ def test_first_booking_starts_the_engagement_and_a_second_only_refreshes_it(
     assert again.next_session_at == second.start  # the sooner one
 
 
+def test_the_sweep_starts_an_engagement_whose_signal_was_lost(bob, coach, session_type):
+    from tandem.booking.services.sweep import booking_sweep
+
+    # No on-commit callbacks run here: as if the process died right after the commit.
+    made = booking_services.booking_create(
+        client=bob,
+        request=booking_services.BookingRequest(
+            coach=coach, session_type=session_type, start=at(3, 10)
+        ),
+        now=at(3, 10) - timedelta(days=1),
+    ).booking
+    assert not Engagement.objects.exists()
+    later = made.created_at + timedelta(hours=1)
+    assert booking_sweep(now=later)["engagements_started"] == 1
+    found = Engagement.objects.get()
+    assert (found.coach, found.client, found.next_session_at) == (coach, bob, made.start)
+    assert booking_sweep(now=later)["engagements_started"] == 0  # once
+    assert Engagement.objects.count() == 1
+
+
 def test_a_booking_rolled_back_starts_nothing(bob, coach, session_type):
     from django.db import transaction
 
