@@ -54,6 +54,22 @@ def _base() -> QuerySet[ActionItem]:
     )
 
 
+def _of_engagement(engagement: Engagement) -> QuerySet[ActionItem]:
+    """_base() for the items of one engagement the caller already holds (no engagement,
+    coach or client joins)."""
+    return (
+        ActionItem.objects.filter(engagement=engagement)
+        .select_related("assignee", "created_by", "goal")
+        .defer("goal__why", "goal__measure")
+        .annotate(
+            source_note_visibility=F("source_note__visibility"),
+            booking_public_id=F("booking__public_id"),
+            booking_start=F("booking__start"),
+            source_note_public_id=F("source_note__public_id"),
+        )
+    )
+
+
 def item_for(viewer: Any, public_id: Any) -> ActionItem | None:
     """One item of an engagement the viewer is in; None otherwise (404 at the edge)."""
     parsed = parse_id(public_id)
@@ -227,9 +243,9 @@ def page(
 def active_goals(engagement: Engagement) -> list[Goal]:
     """The goals an item may be linked to (the edit form's choices)."""
     return list(
-        Goal.objects.filter(engagement=engagement, status=Goal.Status.ACTIVE).order_by(
-            "created_at", "pk"
-        )
+        Goal.objects.filter(engagement=engagement, status=Goal.Status.ACTIVE)
+        .defer("why", "measure")  # only titles are offered
+        .order_by("created_at", "pk")
     )
 
 
@@ -250,21 +266,21 @@ def file_section(
     """The client file's action items section (either side): the engagement's open items
     (the `open_limit` most urgent; None for all) and the latest done ones, grouped, with the
     create form's choices. Four queries."""
-    open_items = _base().filter(engagement=engagement, status=ActionItem.Status.OPEN)
-    open_total = open_items.count()
+    open_total = ActionItem.objects.filter(
+        engagement=engagement, status=ActionItem.Status.OPEN
+    ).count()
+    open_items = _of_engagement(engagement).filter(status=ActionItem.Status.OPEN)
     ordered = open_items.order_by(F("due_date").asc(nulls_last=True), "created_at", "pk")
     items = list(ordered[:open_limit] if open_limit is not None else ordered)
     items += list(
-        _base()
-        .filter(engagement=engagement, status=ActionItem.Status.DONE)
+        _of_engagement(engagement)
+        .filter(status=ActionItem.Status.DONE)
         .order_by(F("done_at").desc(nulls_last=True), "-pk")[:SECTION_DONE_SHOWN]
     )
+    for item in items:  # known already: no join to read it again per row
+        item.engagement = engagement
     role = role_in(engagement, viewer)
-    goals = list(
-        Goal.objects.filter(engagement=engagement, status=Goal.Status.ACTIVE).order_by(
-            "created_at", "pk"
-        )
-    )
+    goals = active_goals(engagement)
     client, coach = engagement.client, engagement.coach.user
     today = local_today(viewer, now)
     eid = engagement.public_id
