@@ -22,10 +22,10 @@ from .timeline import TimelineItem
 
 DUE_SOON_DAYS = 7  # "due soon": today and the next six days
 DONE_SHOWN = 50  # done items listed on /actions/ (newest first)
-SECTION_DONE_SHOWN = 10
+SECTION_DONE_SHOWN = 5
 # The client file shows the most urgent open items; the rest are one link away (a file with
 # hundreds of open items would otherwise render each with its edit form).
-SECTION_OPEN_SHOWN = 15
+SECTION_OPEN_SHOWN = 10
 DASHBOARD_SHOWN = 3
 
 
@@ -262,6 +262,7 @@ def file_section(
     *,
     now: datetime,
     open_limit: int | None = SECTION_OPEN_SHOWN,
+    done_limit: int = SECTION_DONE_SHOWN,
 ) -> dict[str, Any]:
     """The client file's action items section (either side): the engagement's open items
     (the `open_limit` most urgent; None for all) and the latest done ones, grouped, with the
@@ -275,7 +276,7 @@ def file_section(
     items += list(
         _of_engagement(engagement)
         .filter(status=ActionItem.Status.DONE)
-        .order_by(F("done_at").desc(nulls_last=True), "-pk")[:SECTION_DONE_SHOWN]
+        .order_by(F("done_at").desc(nulls_last=True), "-pk")[:done_limit]
     )
     for item in items:  # known already: no join to read it again per row
         item.engagement = engagement
@@ -287,7 +288,7 @@ def file_section(
     return {
         "engagement": engagement,
         "role": role,
-        "groups": group(items, today, done_limit=SECTION_DONE_SHOWN),
+        "groups": group(items, today, done_limit=done_limit),
         "open_total": open_total,
         "all_url": f"/workspace/{engagement.public_id}/actions/",
         "goals": goals,

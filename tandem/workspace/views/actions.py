@@ -58,7 +58,13 @@ def engagement_actions(request: HttpRequest, engagement_id: uuid.UUID) -> HttpRe
     """Every open item of one engagement (the client file shows the most urgent few)."""
     engagement = _engagement(request, engagement_id)
     pin_events_position(request)
-    section = selectors.file_section(engagement, request.user, now=timezone.now(), open_limit=None)
+    section = selectors.file_section(
+        engagement,
+        request.user,
+        now=timezone.now(),
+        open_limit=None,
+        done_limit=selectors.DONE_SHOWN,
+    )
     return render(request, "workspace/actions/section_page.html", {"section": section, "all": True})
 
 
@@ -83,7 +89,11 @@ def section_part(request: HttpRequest, engagement_id: uuid.UUID) -> HttpResponse
     engagement = _engagement(request, engagement_id)
     if request.GET.get("all") == "1":  # the refresh of the page with every open item
         section = selectors.file_section(
-            engagement, request.user, now=timezone.now(), open_limit=None
+            engagement,
+            request.user,
+            now=timezone.now(),
+            open_limit=None,
+            done_limit=selectors.DONE_SHOWN,
         )
     else:
         section = _section(request, engagement)
