@@ -21,7 +21,7 @@ from .access import engagements_of, parse_id, role_in
 from .timeline import TimelineItem
 
 DUE_SOON_DAYS = 7  # "due soon": today and the next six days
-DONE_SHOWN = 50  # done items listed on /actions/ (newest first)
+DONE_SHOWN = 20  # done items listed on /actions/ (newest first)
 SECTION_DONE_SHOWN = 5
 # The client file shows the most urgent open items; the rest are one link away (a file with
 # hundreds of open items would otherwise render each with its edit form).
@@ -193,7 +193,7 @@ def group(items: list[ActionItem], today: date, *, done_limit: int = DONE_SHOWN)
     return groups
 
 
-PAGE_OPEN_SHOWN = 50  # /actions/ lists the most urgent open items first; ?all=1 lists all
+PAGE_OPEN_SHOWN = 30  # /actions/ lists the most urgent open items first; ?all=1 lists all
 
 
 def page(
