@@ -20,6 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tandem.booking.selectors import pair_next_and_last, pairs_booked_since
+from tandem.booking.services.locking import lock_coach
+from tandem.coaches.models import CoachProfile
 from tandem.core.text import clean_text
 
 from ..models import Engagement, EngagementTag
@@ -81,6 +83,14 @@ def engagement_follow_booking(
     if coach_id is None or client_id is None:
         return None
     with transaction.atomic():
+        # Take the coach's row first, as every booking transaction does: inserting the
+        # engagement (its foreign key share-locks that row) and the events (the coach's stream
+        # row) would otherwise lock them in the other order and deadlock with concurrent
+        # bookings of the same coach on PostgreSQL.
+        try:
+            lock_coach(coach_id)
+        except CoachProfile.DoesNotExist:
+            return None
         engagement = (
             Engagement.objects.select_related("coach__user")
             .filter(coach_id=coach_id, client_id=client_id)
