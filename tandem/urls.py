@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("tandem.messaging.urls")),  # /messages/ and /messages/<conversation>/
     path("", include("tandem.dispatch.urls")),  # /book-now/... (Book now)
     path("", include("tandem.workspace.urls")),  # /coach/clients/, /workspace/, /journal/
+    path("", include("tandem.orgs.urls")),  # /org/..., /programmes/..., /staff/organisations/
     # Gift cards, earnings and payouts, payment history, documents, packages, staff payment
     # pages and the Stripe webhook (tandem/payments/urls.py).
     path("", include("tandem.payments.urls")),

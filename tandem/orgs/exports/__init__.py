@@ -1,0 +1,1 @@
+"""Report exports (CSV, XLSX, PDF) built in the background with progress shown."""

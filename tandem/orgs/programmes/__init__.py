@@ -1,0 +1,1 @@
+"""Programmes: an organisation admin creates, edits, extends, funds and ends them."""

@@ -1,0 +1,79 @@
+"""The seam through which checkout asks orgs whether a sponsor pays for a session.
+
+Payments never imports orgs (orgs builds on payments). Orgs implements `SponsorPort` and
+registers it once in `OrgsConfig.ready`; without it nothing is sponsored and every session
+is paid the usual way.
+
+Order of locks (PostgreSQL): a booking's transaction has locked the coach's row before
+checkout runs, so `claim` may lock the programme's row after it; nothing may lock a
+programme and then a coach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class SponsorOffer:
+    """A programme that covers (or would cover) a session whole."""
+
+    programme_id: UUID  # the programme's public id
+    sponsor_name: str  # the organisation's name: "Covered by Northwind Traders"
+    budget_owner: str  # the ledger owner of the programme's budget ("programme:<pk>")
+    currency: str
+
+
+class SponsorPort(Protocol):
+    def offer(
+        self,
+        *,
+        client: Any,
+        coach: Any,
+        session_type: Any,
+        price: int,
+        currency: str,
+        now: datetime,
+    ) -> SponsorOffer | None:
+        """Would a programme of the client's cover this session now? Reads only (quotes,
+        the review step's "Covered by ..."); the answer may change before `claim`."""
+        ...
+
+    def claim(
+        self,
+        *,
+        client: Any,
+        coach: Any,
+        session_type: Any,
+        booking: Any,
+        price: int,
+        currency: str,
+        now: datetime,
+    ) -> SponsorOffer | None:
+        """Inside the booking's transaction: lock the programme, check every limit (an active
+        participant, the chosen coach, the session type, the dates, sessions left, a budget
+        that holds `price`), record the sponsored session and answer the programme that pays.
+        None: no programme covers it (the client pays the usual way). Payments then posts
+        `price` out of the programme's budget in the same transaction."""
+        ...
+
+    def returned(self, *, booking: Any, amount: int, now: datetime) -> None:
+        """A cancellation gave `amount` of a sponsored session back to the budget (inside the
+        cancellation's transaction)."""
+        ...
+
+
+_port: SponsorPort | None = None
+
+
+def register(port: SponsorPort | None) -> None:
+    global _port
+    _port = port
+
+
+def port() -> SponsorPort | None:
+    """The registered sponsor port, or None when orgs is not installed."""
+    return _port
