@@ -13,3 +13,10 @@ class OrgsConfig(AppConfig):
 
         # An admin membership makes an org admin (accounts.selectors.user_roles asks this).
         register_role_condition(Role.ORG_ADMIN.value, administers_an_organisation)
+
+        # Checkout asks orgs through this port whether a programme pays for a session.
+        from tandem.payments.sponsors import port as sponsors
+
+        from .sponsorship.port import sponsor_port
+
+        sponsors.register(sponsor_port)

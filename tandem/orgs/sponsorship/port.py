@@ -1,0 +1,184 @@
+"""Orgs' side of the sponsor port (`tandem.payments.sponsors.port.SponsorPort`).
+
+Checkout asks whether a programme pays for a session. A programme covers it when the client
+holds an **active** seat in an **active** programme whose dates include the session's date
+(the client's calendar date), the coach is the participant's chosen coach (before a choice:
+one the programme's rule admits), the session type is allowed (length, location), the
+currencies match, the participant has sessions left (sessions given back whole do not count)
+and the programme's budget (in the ledger) holds the whole price.
+
+Several programmes could pay (a person seated in two): the one **ending first** pays (then
+the older programme), so its budget is used before it lapses. The choice is deterministic.
+
+`claim` runs inside the booking's transaction, after the booking locked the coach's row: it
+locks the programme's row (SELECT ... FOR UPDATE; on SQLite the IMMEDIATE transaction has
+already serialised every writer), checks every limit again on fresh rows, and records the
+`SponsoredSession`. Two bookings racing for the last budget or the last session of a
+participant therefore run one after the other: the second sees the first's session and its
+ledger posting (payments posts `price` out of the budget before the transaction commits).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Least
+
+from tandem.payments.sponsors.port import SponsorOffer
+
+from .. import notify
+from ..models import Participant, Programme, SponsoredSession
+from . import rules
+from .budget import budget_left
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    client: Any
+    coach: Any
+    session_type: Any
+    price: int
+    currency: str
+
+
+def _candidates(client: Any, currency: str) -> list[Participant]:
+    """The client's active seats in active programmes of this currency, in the order they
+    would pay (earliest ending first, then the older programme)."""
+    if client is None or getattr(client, "pk", None) is None:
+        return []
+    return list(
+        Participant.objects.select_related("programme__organisation")
+        .filter(rules.open_seats_q(), user_id=client.pk, programme__currency=currency)
+        .order_by("programme__ends_on", "programme_id")
+    )
+
+
+def _covers(participant: Participant, ask: _Ask, on: date) -> bool:
+    """Every limit but the dates' start (checked by the caller): reads only."""
+    programme = participant.programme
+    if participant.status != Participant.Status.ACTIVE:
+        return False
+    if programme.status != Programme.Status.ACTIVE or programme.currency != ask.currency:
+        return False
+    if not programme.starts_on <= on <= programme.ends_on:
+        return False
+    if getattr(ask.session_type, "currency", ask.currency) != ask.currency:
+        return False
+    if not rules.session_type_allowed(programme, ask.session_type):
+        return False
+    if not rules.coach_covered(participant, ask.coach):
+        return False
+    if rules.used_by(participant) >= programme.sessions_per_participant:
+        return False
+    return budget_left(programme) >= ask.price
+
+
+def _offer(programme: Programme) -> SponsorOffer:
+    return SponsorOffer(
+        programme_id=programme.public_id,
+        sponsor_name=programme.organisation.name,
+        budget_owner=programme.budget_owner,
+        currency=programme.currency,
+    )
+
+
+def _budget_checked_on_commit(programme_id: int, now: datetime) -> None:
+    """Tell the budget alerts after the commit; a failure there never touches the booking
+    (robust: logged), and an alert not written yet is only a debug line."""
+
+    def run() -> None:
+        try:
+            notify.budget_checked(programme_id, now)
+        except NotImplementedError:
+            logger.debug("budget alerts are not implemented yet (programme %s)", programme_id)
+
+    transaction.on_commit(run, robust=True)
+
+
+class ProgrammeSponsorPort:
+    """The implementation registered in `OrgsConfig.ready`."""
+
+    def offer(
+        self,
+        *,
+        client: Any,
+        coach: Any,
+        session_type: Any,
+        price: int,
+        currency: str,
+        now: datetime,
+    ) -> SponsorOffer | None:
+        """Read only. The session's time is not known yet: a programme running on today's
+        date (the client's) or starting later counts; `claim` checks the session's own date."""
+        ask = _Ask(client, coach, session_type, price, currency)
+        today = rules.local_date(now, client)
+        for participant in _candidates(client, currency):
+            programme = participant.programme
+            on = max(today, programme.starts_on)
+            if _covers(participant, ask, on):
+                return _offer(programme)
+        return None
+
+    def claim(
+        self,
+        *,
+        client: Any,
+        coach: Any,
+        session_type: Any,
+        booking: Any,
+        price: int,
+        currency: str,
+        now: datetime,
+    ) -> SponsorOffer | None:
+        ask = _Ask(client, coach, session_type, price, currency)
+        on = rules.local_date(booking.start, client)
+        if rules.local_date(now, client) > on:
+            return None
+        for candidate in _candidates(client, currency):
+            if not candidate.programme.starts_on <= on <= candidate.programme.ends_on:
+                continue
+            # The lock, then fresh rows: a pause, a removal, an ended programme or another
+            # booking's session committed while we waited is seen here.
+            programme = (
+                Programme.objects.select_for_update()
+                .select_related("organisation")
+                .get(pk=candidate.programme_id)
+            )
+            participant = Participant.objects.get(pk=candidate.pk)
+            participant.programme = programme
+            if not _covers(participant, ask, on):
+                continue
+            SponsoredSession.objects.create(
+                programme=programme,
+                participant=participant,
+                booking=booking,
+                amount=price,
+                created_at=now,
+            )
+            if participant.first_session_at is None or booking.start < participant.first_session_at:
+                Participant.objects.filter(pk=participant.pk).update(first_session_at=booking.start)
+            _budget_checked_on_commit(programme.pk, now)
+            return _offer(programme)
+        return None
+
+    def returned(self, *, booking: Any, amount: int, now: datetime) -> None:
+        if amount <= 0:
+            return
+        session = SponsoredSession.objects.filter(booking_id=booking.pk).first()
+        if session is None:
+            return
+        # Never more than the session's amount (the database refuses it too).
+        SponsoredSession.objects.filter(pk=session.pk).update(
+            returned=Least(F("returned") + amount, F("amount"))
+        )
+        _budget_checked_on_commit(session.programme_id, now)
+
+
+sponsor_port = ProgrammeSponsorPort()
