@@ -27,6 +27,7 @@ STAFF_LINKS = {
     "Payments": "/staff/payments/",
     "Payouts": "/staff/payouts/",
     "Gift cards": "/staff/gift-cards/",
+    "Organisations": "/staff/organisations/",
     "Staff admin": "/admin/",
 }
 
