@@ -77,6 +77,9 @@ class ConfirmForm(forms.Form):
     idempotency_key = forms.CharField(max_length=MAX_KEY, widget=forms.HiddenInput)
     # How to pay (priced sessions). The view drops the options that do not apply to the
     # client and relabels them with what they hold ("3 left, expires ...", "12.00 EUR").
+    # The client's sponsor (an organisation's programme) pays when it covers the session;
+    # the client may choose to pay the usual way instead.
+    use_sponsor = forms.BooleanField(label="Use my sponsor's cover", required=False)
     use_package = forms.BooleanField(label="Use a package credit", required=False)
     # Its longest code is payments' rule, set per form from the payments port (__init__).
     gift_card_code = forms.CharField(
@@ -88,7 +91,7 @@ class ConfirmForm(forms.Form):
     )
     use_credit = forms.BooleanField(label="Use my account credit", required=False)
 
-    PAYMENT_FIELDS = ("use_package", "gift_card_code", "use_credit")
+    PAYMENT_FIELDS = ("use_sponsor", "use_package", "gift_card_code", "use_credit")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,6 +109,8 @@ class ConfirmForm(forms.Form):
             package=bool(data.get("use_package")),
             gift_card_code=data.get("gift_card_code") or None,
             use_credit=bool(data.get("use_credit")),
+            # Not offered (no sponsor covers it): nothing to switch off.
+            sponsored=bool(data.get("use_sponsor")) if "use_sponsor" in self.fields else True,
         )
 
 

@@ -158,6 +158,10 @@ class BookingPaymentOut(Schema):
     amount: str
     currency: str
     refunded: str
+    covered_by: str = Field(
+        default="",
+        description="The sponsor (an organisation's programme) that paid the session, or empty.",
+    )
 
 
 class BookingDetailOut(BookingOut):

@@ -213,6 +213,7 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
         form = ConfirmForm(
             initial={
                 "idempotency_key": uuid.uuid4().hex,
+                "use_sponsor": True,
                 "use_package": True,
                 "use_credit": True,
             }
@@ -251,6 +252,7 @@ PAYMENT_FIELD_NAMES = {
     "use_credit": "use_credit",
     "credit": "use_credit",
     "package": "use_package",
+    "sponsored": "use_sponsor",
 }
 
 
@@ -295,6 +297,7 @@ def pay_options(
         session_type=session_type,
         choices=payments_hook.PayChoices(
             package=_selected(form, "use_package"),
+            sponsored=_selected(form, "use_sponsor"),
             gift_card_code=_gift_card_code(form),
             use_credit=_selected(form, "use_credit"),
         ),
@@ -304,6 +307,8 @@ def pay_options(
         for name in ConfirmForm.PAYMENT_FIELDS:
             form.fields.pop(name, None)
         return quote
+    if not quote.sponsor:
+        form.fields.pop("use_sponsor", None)
     if quote.package is None:
         form.fields.pop("use_package", None)
     if not quote.credit_balance:

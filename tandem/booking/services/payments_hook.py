@@ -59,11 +59,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class PayChoices:
     """How the client chose to pay on a booking form. The defaults are the default way:
-    a package credit, then account credit, then the provider."""
+    a sponsor's programme, then a package credit, then account credit, then the provider."""
 
     package: bool = True
     gift_card_code: str | None = None
     use_credit: bool = True
+    sponsored: bool = True  # let the client's sponsor (an organisation's programme) pay
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,10 @@ class Quote:
     remaining: str = ""
     remaining_minor: int = 0
     by_card: bool = False  # what is left is paid by card on the next page
+    # A sponsor that would cover the session whole: "Northwind Traders (Leadership 2026)"
+    # ("" when none would), and whether it covers it with the options chosen.
+    sponsor: str = ""
+    from_sponsor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,7 @@ class PaymentSummary:
     amount: str  # "80.00"
     currency: str
     refunded: str
+    covered_by: str = ""  # the sponsor that paid: "Northwind Traders (Leadership 2026)"
 
 
 class PaymentsPort(Protocol):

@@ -33,6 +33,7 @@ def pay_with(payload) -> checkout.PayWith:
         gift_card_code=payload.gift_card_code or None,
         use_credit=payload.use_credit,
         provider=payload.provider or None,
+        sponsored=payload.sponsored,
     )
 
 

@@ -36,8 +36,9 @@ from ..ledger.money import format_minor, from_minor, to_minor
 from ..models import Payment, PaymentVoid, Refund
 from ..packages.selectors import available_credit, credits_left
 from ..packages.services import MAX_GIFT_CODE
+from ..sponsors.port import SponsorOffer
 from . import refunds, selectors, services
-from .coverage import ReadBalances, cover
+from .coverage import ReadBalances, cover, sponsor_offer
 from .session_panel import payment_panel as panel_data
 
 # --- in booking's transactions ---------------------------------------------------------------
@@ -56,6 +57,7 @@ def pay_with(choices: PayChoices) -> services.PayWith:
         package=choices.package,
         gift_card_code=choices.gift_card_code or None,
         use_credit=choices.use_credit,
+        sponsored=choices.sponsored,
     )
 
 
@@ -93,6 +95,10 @@ class _OnHand:
     has_package: bool
     credit: int
     reader: ReadBalances
+    sponsor: SponsorOffer | None = None
+
+    def sponsor_covers(self) -> SponsorOffer | None:
+        return self.sponsor
 
     def package_covers(self) -> bool:
         return self.has_package
@@ -125,9 +131,11 @@ def quote(
             expires_at=credit.purchase.expires_at,
         )
     balance = accounts.client_credit_balance(client, currency)
+    # Asked whatever the choice: the form offers the sponsor's cover to switch off.
+    sponsor = sponsor_offer(client, coach, session_type, now)
     # A code that finds no usable card pays nothing here; the form says why on submit.
     reader = ReadBalances(client, coach, session_type, choices.gift_card_code, now, lenient=True)
-    split = cover(price, pay_with(choices), _OnHand(package is not None, balance, reader))
+    split = cover(price, pay_with(choices), _OnHand(package is not None, balance, reader, sponsor))
 
     def written(amount: int) -> str:
         return format_minor(amount, currency) if amount else ""
@@ -143,6 +151,8 @@ def quote(
         remaining=format_minor(split.rest, currency),
         remaining_minor=split.rest,
         by_card=settings.TANDEM_PAYMENT_PROVIDER == "stripe",
+        sponsor=sponsor.covered_by if sponsor is not None else "",
+        from_sponsor=split.sponsored,
     )
 
 
@@ -167,11 +177,14 @@ def payment_panel(request: HttpRequest, booking: Booking, now: datetime) -> str:
 # --- what a cancellation gives back ----------------------------------------------------------
 
 
-def impact_words(refund: int, void: int, kept: int, currency: str) -> str:
+def impact_words(refund: int, void: int, kept: int, currency: str, sponsor: str = "") -> str:
     """One sentence on what a cancellation gives back: money refunded, or an unpaid invoice
-    voided (nothing was paid, so nothing is refunded), and what the coach keeps."""
+    voided (nothing was paid, so nothing is refunded), and what the coach keeps. A sponsored
+    session's money goes back to the sponsor's budget (`sponsor`: its name)."""
     said = []
-    if refund:
+    if refund and sponsor:
+        said.append(f"{format_minor(refund, currency)} goes back to the budget of {sponsor}")
+    elif refund:
         said.append(f"{format_minor(refund, currency)} is refunded")
     if void:
         said.append(
@@ -187,7 +200,7 @@ def impact_words(refund: int, void: int, kept: int, currency: str) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def _money_back(currency: str, refund: int, void: int, kept: int) -> MoneyBack:
+def _money_back(currency: str, refund: int, void: int, kept: int, sponsor: str = "") -> MoneyBack:
     return MoneyBack(
         currency=currency,
         refund=str(from_minor(refund, currency)),
@@ -196,7 +209,7 @@ def _money_back(currency: str, refund: int, void: int, kept: int) -> MoneyBack:
         refund_text=format_minor(refund, currency),
         void_text=format_minor(void, currency) if void else "",
         kept_text=format_minor(kept, currency) if kept else "",
-        summary=impact_words(refund, void, kept, currency),
+        summary=impact_words(refund, void, kept, currency, sponsor),
         full=not kept,
         nothing_back=refund == 0,
     )
@@ -207,7 +220,9 @@ def refund_preview(booking: Booking, actor: User, late: bool) -> MoneyBack | Non
     preview = refunds.refund_preview(booking, actor=actor, late=late)
     if preview is None:
         return None
-    return _money_back(preview["currency"], preview["refund"], preview["void"], preview["kept"])
+    return _money_back(
+        preview["currency"], preview["refund"], preview["void"], preview["kept"], preview["sponsor"]
+    )
 
 
 def money_back(booking: Booking) -> MoneyBack | None:
@@ -225,11 +240,13 @@ def money_back(booking: Booking) -> MoneyBack | None:
         currency, kept = void.currency, void.kept
     else:
         return None
+    paid = refund.payment if refund is not None else void.payment if void is not None else None
     return _money_back(
         currency,
         refund.amount if refund is not None else 0,
         void.amount if void is not None else 0,
         kept,
+        refunds.sponsor_of(paid) if paid is not None else "",
     )
 
 
@@ -246,4 +263,5 @@ def payment_summary(booking: Booking) -> PaymentSummary | None:
         amount=str(from_minor(payment.amount, payment.currency)),
         currency=payment.currency,
         refunded=str(from_minor(payment.refunded, payment.currency)),
+        covered_by=next((s.sponsor_name for s in payment.sources.all() if s.kind == "sponsor"), ""),
     )

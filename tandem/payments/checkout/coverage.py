@@ -1,6 +1,8 @@
 """How a price is covered: the one home of the rule (issue 15, "one home per rule").
 
-In this order: a package credit (of that coach and session type) covers a session whole;
+In this order: a sponsor (an organisation's programme the client belongs to, asked through
+`sponsors.port`) covers a session whole; then a package credit (of that coach and session
+type) covers it whole;
 otherwise a gift card pays what its balance allows, then the client's account credit, and
 the provider takes the rest (a card through Stripe, or an invoice with the manual provider).
 The client's choices (`PayWith`) switch each source on or off.
@@ -9,10 +11,13 @@ The client's choices (`PayWith`) switch each source on or off.
 something is left to pay (a gift card code is not even looked up when a package pays), so
 each caller decides how a balance is read:
 
-- `services.payment_open` claims the package credit and locks the rows it reads (the money
-  really moves);
+- `services.payment_open` claims the sponsor's cover (`SponsorPort.claim`) or the package
+  credit and locks the rows it reads (the money really moves);
 - `services.needs_card` (would this booking wait for a card?) and the booking wizard's quote
-  (`checkout.booking_port.quote`) read without claiming (`ReadBalances`).
+  (`checkout.booking_port.quote`) read without claiming (`ReadBalances`; the sponsor
+  through `SponsorPort.offer`).
+
+Without a registered sponsor port nothing is sponsored.
 """
 
 from __future__ import annotations
@@ -25,8 +30,11 @@ from tandem.core.errors import ServiceError
 
 from ..giftcards.codes import find_card
 from ..ledger import accounts
+from ..ledger.money import to_minor
 from ..models import GiftCard
 from ..packages.selectors import credits_left
+from ..sponsors.port import SponsorOffer
+from ..sponsors.port import port as sponsor_port
 
 if TYPE_CHECKING:
     from .services import PayWith
@@ -34,6 +42,10 @@ if TYPE_CHECKING:
 
 class Balances(Protocol):
     """Where a price may be covered from (each asked at most once, in the rule's order)."""
+
+    def sponsor_covers(self) -> SponsorOffer | None:
+        """The programme that covers the session whole (claimed, when the caller pays)."""
+        ...
 
     def package_covers(self) -> bool:
         """Whether a package credit covers the session (claimed, when the caller pays)."""
@@ -57,6 +69,11 @@ class Coverage:
     gift_card: int
     credit: int
     rest: int
+    sponsor: SponsorOffer | None = None  # the programme that pays the whole price
+
+    @property
+    def sponsored(self) -> bool:
+        return self.sponsor is not None
 
     @property
     def covered_without_provider(self) -> bool:
@@ -64,8 +81,14 @@ class Coverage:
 
 
 def cover(price: int, pay_with: PayWith, balances: Balances) -> Coverage:
-    """Split `price` between a package credit, a gift card, account credit and the provider."""
+    """Split `price` between a sponsor, a package credit, a gift card, account credit and the
+    provider."""
     remaining = price
+    sponsor = None
+    if remaining and pay_with.sponsored:
+        sponsor = balances.sponsor_covers()
+        if sponsor is not None:
+            remaining = 0
     package = False
     if remaining and pay_with.package and balances.package_covers():
         package, remaining = True, 0
@@ -77,7 +100,7 @@ def cover(price: int, pay_with: PayWith, balances: Balances) -> Coverage:
     if remaining and pay_with.use_credit:
         from_credit = max(0, min(balances.account_credit(), remaining))
         remaining -= from_credit
-    return Coverage(price, package, from_gift_card, from_credit, remaining)
+    return Coverage(price, package, from_gift_card, from_credit, remaining, sponsor)
 
 
 @dataclass(slots=True)
@@ -96,6 +119,9 @@ class ReadBalances:
     now: datetime
     lenient: bool = False
 
+    def sponsor_covers(self) -> SponsorOffer | None:
+        return sponsor_offer(self.client, self.coach, self.session_type, self.now)
+
     def package_covers(self) -> bool:
         return credits_left(self.client, self.coach, self.session_type, self.now) > 0
 
@@ -113,3 +139,25 @@ class ReadBalances:
 
     def account_credit(self) -> int:
         return accounts.client_credit_balance(self.client, self.session_type.currency)
+
+
+def sponsor_offer(client: Any, coach: Any, session_type: Any, now: datetime) -> SponsorOffer | None:
+    """Would a sponsor cover this session whole now (reads only; None without a port)?"""
+    port = sponsor_port()
+    if port is None or session_type is None:
+        return None
+    currency = session_type.currency
+    price = to_minor(session_type.price, currency)
+    if price <= 0:
+        return None
+    offer = port.offer(
+        client=client,
+        coach=coach,
+        session_type=session_type,
+        price=price,
+        currency=currency,
+        now=now,
+    )
+    if offer is None or offer.currency != currency:
+        return None
+    return offer

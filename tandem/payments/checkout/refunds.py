@@ -10,7 +10,11 @@ Policy (decided here; docs/payments.md says the same):
   credit, then to the gift card, and last to the package: a package credit only comes back
   whole, so a late cancellation paid with a package uses the credit up;
 - the platform fee is given back in proportion to what is refunded;
-- a gift card that has expired since gets its share as account credit instead.
+- a gift card that has expired since gets its share as account credit instead;
+- a sponsored session's money goes back to the programme's budget (never to the client),
+  first of all (a sponsor covers a session whole, so it is the only source), and the
+  sponsor port hears of it (`SponsorPort.returned`) in the same transaction; a late
+  cancellation keeps the late fee spent like any other payment.
 
 Each refund is one `Refund` row and one balanced ledger transaction; the provider's refund
 (a card) is an outbox job keyed by the refund, so it happens once even if retried.
@@ -47,6 +51,7 @@ from ..models import (
     PaymentVoid,
     Refund,
 )
+from ..sponsors.port import port as sponsor_port
 from ..tasks import provider_refund_task
 
 Source = PaymentSource.Kind
@@ -54,7 +59,14 @@ Status = Payment.Status
 Reason = Refund.Reason
 
 # The order in which a (partial) refund is given back.
-RETURN_ORDER = (Source.CARD, Source.INVOICE, Source.CREDIT, Source.GIFT_CARD, Source.PACKAGE)
+RETURN_ORDER = (
+    Source.SPONSOR,
+    Source.CARD,
+    Source.INVOICE,
+    Source.CREDIT,
+    Source.GIFT_CARD,
+    Source.PACKAGE,
+)
 EARNED_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED)
 DEFAULT_LATE_FEE_PERCENT = 50
 
@@ -131,7 +143,20 @@ def _return_legs(
                 legs.append((accounts.client_credit(payment.client, payment.currency), -portion))
         elif source.kind == Source.PACKAGE:
             legs.extend(_return_package_credit(source, payment, now))
+        elif source.kind == Source.SPONSOR:
+            # Back to the programme's budget, never to the client.
+            legs.append((accounts.sponsor_budget(source.sponsor_owner, payment.currency), -portion))
     return legs
+
+
+def _tell_sponsor(
+    payment: Payment, portions: list[tuple[PaymentSource, int]], now: datetime
+) -> None:
+    """The sponsor port hears what went back to a programme's budget (same transaction)."""
+    back = sum(portion for source, portion in portions if source.kind == Source.SPONSOR)
+    port = sponsor_port()
+    if back > 0 and port is not None and payment.booking_id is not None:
+        port.returned(booking=payment.booking, amount=back, now=now)
 
 
 def _return_package_credit(
@@ -364,6 +389,7 @@ def _refund(
         source.refunded += portion
         PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded)
     payment.refunded += total
+    _tell_sponsor(payment, portions, now)
     _credit_note(payment, total, "refund", reason, now)
     if any(source.kind == Source.CARD for source, _ in portions):
         refund_pk = refund.pk
@@ -420,6 +446,7 @@ def release_taken(payment: Payment, *, now: datetime) -> None:
         payment=payment,
         now=now,
     )
+    _tell_sponsor(payment, portions, now)
     Invoice.objects.filter(
         payment=payment, status=Invoice.Status.OPEN, superseded_at__isnull=True
     ).update(status=Invoice.Status.VOID)
@@ -443,6 +470,7 @@ def return_unearned(payment: Payment, *, reason: str, now: datetime) -> Refund:
         )
     for source, portion in portions:
         PaymentSource.objects.filter(pk=source.pk).update(refunded=source.refunded + portion)
+    _tell_sponsor(payment, portions, now)
     _credit_note(payment, total, "refund", reason, now)
     if any(s.kind == Source.CARD for s, _ in portions):
         refund_pk = refund.pk
@@ -573,7 +601,21 @@ def refund_preview(booking: Booking, *, actor: User, late: bool) -> dict | None:
         "refund": back - void,
         "void": void,
         "kept": min(kept, refundable),
+        # A sponsored session's money goes back to the sponsor's budget, not to the client.
+        "sponsor": sponsor_of(payment),
     }
+
+
+def sponsor_of(payment: Payment) -> str:
+    """The sponsor that paid (its name as recorded), or "" (reads prefetched sources)."""
+    return next(
+        (
+            s.sponsor_name or "the sponsor"
+            for s in payment.sources.all()
+            if s.kind == Source.SPONSOR
+        ),
+        "",
+    )
 
 
 @transaction.atomic

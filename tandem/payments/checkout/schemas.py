@@ -19,6 +19,11 @@ class PayWithIn(InputSchema):
         default=None, max_length=40, description="Redeem (part of) a gift card."
     )
     use_credit: bool = Field(default=True, description="Use your account credit.")
+    sponsored: bool = Field(
+        default=True,
+        description="Let your sponsor (an organisation's programme you belong to) pay, when "
+        "it covers this session.",
+    )
     provider: str | None = Field(
         default=None,
         max_length=10,
@@ -31,7 +36,7 @@ class CheckoutIn(BookingIn):
 
 
 class PaymentSourceOut(Schema):
-    kind: str = Field(description="package, gift_card, credit, card or invoice.")
+    kind: str = Field(description="sponsor, package, gift_card, credit, card or invoice.")
     amount: str
     refunded: str
     voided: str = Field(description="Of an invoice: the part cancelled before it was paid.")

@@ -1,6 +1,7 @@
 """Checkout: paying for a session, a package or a gift card with any mix of sources.
 
 The order in which a price is covered (the rule's one home: payments/checkout/coverage.py):
+a sponsor (an organisation's programme, covering a session whole: its budget pays), then
 a package credit (a session of that coach and type, covering it whole), then a gift card,
 then the client's account credit, then the provider (a card through Stripe, or an invoice
 with the manual provider). Every payment moves money in two steps, each a balanced ledger
@@ -63,6 +64,8 @@ from ..models import (
 )
 from ..packages import services as packages
 from ..providers import IntentState, ProviderIntent, get_provider
+from ..sponsors.port import SponsorOffer
+from ..sponsors.port import port as sponsor_port
 from ..tasks import cancel_intent_task, lapse_payment_task, money_sweep_task
 from .coverage import ReadBalances, cover
 from .refunds import refund_late_card, release_taken, return_unearned
@@ -84,9 +87,11 @@ class PayWith:
     gift_card_code: str | None = None
     use_credit: bool = True
     provider: str | None = None  # "manual" | "stripe"; None: TANDEM_PAYMENT_PROVIDER
+    sponsored: bool = True  # let a sponsor (a programme of the client's) pay (sessions only)
 
     def fingerprint(self) -> dict:
         return {
+            "sponsored": self.sponsored,
             "package": self.package,
             "gift_card": self.gift_card_code,
             "credit": self.use_credit,
@@ -192,7 +197,8 @@ def _claim_package_credit(client: User, coach, session_type, now: datetime):
 @dataclass(slots=True)
 class _Taking:
     """payment_open's side of the coverage rule (checkout/coverage.py): what it reads, it
-    takes: the package credit is claimed, the gift card and the account credit are locked."""
+    takes: the sponsor's cover is claimed (orgs locks the programme and records the sponsored
+    session), the package credit is claimed, the gift card and the account credit are locked."""
 
     client: User
     coach: Any
@@ -200,9 +206,33 @@ class _Taking:
     currency: str
     gift_card_code: str | None
     now: datetime
+    booking: Booking | None = None
+    price: int = 0
     package_credit: PackageCredit | None = None
     card: GiftCard | None = None
     credit_account: Account | None = None
+
+    def sponsor_covers(self) -> SponsorOffer | None:
+        # Only a booking already made is claimed (a card payment's hold is never sponsored:
+        # a sponsored session needs no card, so it books at once).
+        port = sponsor_port()
+        if port is None or self.session_type is None or self.booking is None or not self.price:
+            return None
+        offer = port.claim(
+            client=self.client,
+            coach=self.coach,
+            session_type=self.session_type,
+            booking=self.booking,
+            price=self.price,
+            currency=self.currency,
+            now=self.now,
+        )
+        if offer is not None and offer.currency != self.currency:
+            raise CurrencyMismatch(
+                f"The programme's budget is in {offer.currency}; this price is in {self.currency}.",
+                fields={"sponsored": ["currency"]},
+            )
+        return offer
 
     def package_covers(self) -> bool:
         if self.session_type is None:
@@ -275,8 +305,22 @@ def payment_open(
         currency=currency,
         gift_card_code=pay_with.gift_card_code,
         now=now,
+        booking=booking,
+        price=amount,
     )
     coverage = cover(amount, pay_with, taking)
+
+    if coverage.sponsor is not None:
+        offer = coverage.sponsor
+        # The programme's budget pays the whole price (the ledger refuses to overdraw it).
+        PaymentSource.objects.create(
+            payment=payment,
+            kind=Source.SPONSOR,
+            amount=amount,
+            sponsor_owner=offer.budget_owner,
+            sponsor_name=offer.covered_by[:300],
+        )
+        legs += [(accounts.sponsor_budget(offer.budget_owner, currency), amount)]
 
     if coverage.package and taking.package_credit is not None:
         credit = taking.package_credit

@@ -14,7 +14,8 @@ from tandem.booking.services.policy import is_coach_of
 from ..documents.selectors import document_rows
 from ..documents.services import document_number
 from ..ledger.money import format_minor
-from ..models import Invoice, Payment
+from ..models import Invoice, Payment, PaymentSource
+from .refunds import sponsor_of
 from .selectors import booking_payment
 
 
@@ -49,7 +50,9 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
         "refunded": format_minor(payment.refunded, cur) if payment.refunded else "",
         "sources": [
             {
-                "label": source.get_kind_display(),
+                "label": f"Covered by {source.sponsor_name}"
+                if source.kind == PaymentSource.Kind.SPONSOR and source.sponsor_name
+                else source.get_kind_display(),
                 "amount": format_minor(source.amount, cur),
                 "refunded": format_minor(source.refunded, cur) if source.refunded else "",
                 "voided": format_minor(source.voided, cur) if source.voided else "",
@@ -76,6 +79,8 @@ def payment_panel(booking: Booking, viewer: User, now: datetime) -> dict[str, An
             }
             for refund in payment.refunds.all()
         ],
+        # The sponsor that paid the session ("" when none did): nothing for the client to pay.
+        "sponsor": sponsor_of(payment),
         "document": document,  # the current version
         "documents": document_rows(payment, found),  # with credit notes and older versions
         "can_mark_paid": payment.status == Payment.Status.AWAITING_INVOICE

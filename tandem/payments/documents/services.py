@@ -102,6 +102,8 @@ def _source_label(source: PaymentSource) -> str:
     if source.kind == PaymentSource.Kind.GIFT_CARD and source.gift_card_id:
         # Codes are not stored: the card is named by its hint only.
         return f"Gift card {masked_code(source.gift_card.code_hint)}"
+    if source.kind == PaymentSource.Kind.SPONSOR and source.sponsor_name:
+        return f"Covered by {source.sponsor_name}"
     return source.get_kind_display()
 
 

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from ..checkout.present import payment_description
+from ..checkout.refunds import sponsor_of
 from ..documents.services import document_number
 from ..ledger.money import format_minor
 from ..models import Payment
@@ -44,6 +45,7 @@ def payment_data(p: Payment) -> dict:
         "currency": p.currency,
         "status": p.status,
         "refunded_minor": sum(r.amount for r in refunds),
+        "covered_by": sponsor_of(p),
         "refunds": [
             {
                 "id": r.public_id,

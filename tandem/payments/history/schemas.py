@@ -38,6 +38,10 @@ class PaymentHistoryOut(Schema):
     currency: str
     status: str
     refunded_minor: int
+    covered_by: str = Field(
+        default="",
+        description="The sponsor (an organisation's programme) that paid, or empty.",
+    )
     refunds: list[PaymentHistoryRefundOut]
     document: DocumentRef | None
 

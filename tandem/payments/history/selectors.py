@@ -27,6 +27,7 @@ def payments_page(user: Any, *, cursor: str | None = None, limit: int = 20) -> P
         Payment.objects.filter(client=user)
         .select_related("coach__user", "booking", "session_type", "package_purchase__offer")
         .prefetch_related(
+            "sources",  # a sponsor that covered the session
             "refunds",
             "voids",
             # Every version and credit note (Payment.invoice is the current one).

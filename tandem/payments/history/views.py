@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..checkout.present import payment_description
+from ..checkout.refunds import sponsor_of
 from ..documents.selectors import document_rows
 from ..documents.services import document_number
 from ..ledger.money import format_minor
@@ -55,6 +56,7 @@ def _payment_row(p: Payment) -> dict:
     return {
         "payment": p,
         "what": payment_description(p),
+        "sponsor": sponsor_of(p),
         "amount": format_minor(p.amount, p.currency),
         "status": p.get_status_display(),
         "refunds": refunds,

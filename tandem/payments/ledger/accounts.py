@@ -59,3 +59,34 @@ def client_credit_balance(user, currency: str) -> int:
 
 def coach_payable_balance(coach, currency: str) -> int:
     return ledger.balance_of(Kind.COACH_PAYABLE, currency, coach=coach)
+
+
+# --- sponsored programmes (payments/sponsors) ------------------------------------------------
+# Owners are strings: a programme's budget "programme:<pk>", an organisation "org:<pk>".
+
+
+def sponsor_budget(owner: str, currency: str) -> Account:
+    """A sponsored programme's prepaid budget (drawn down by the sessions it covers)."""
+    return ledger.account(Kind.SPONSOR_BUDGET, currency, owner=owner)
+
+
+def sponsor_budget_balance(owner: str, currency: str) -> int:
+    return ledger.balance_of(Kind.SPONSOR_BUDGET, currency, owner=owner)
+
+
+def org_credit(org_owner: str, currency: str) -> Account:
+    """An organisation's credit: what its ended programmes left unspent."""
+    return ledger.account(Kind.ORG_CREDIT, currency, owner=org_owner)
+
+
+def org_credit_balance(org_owner: str, currency: str) -> int:
+    return ledger.balance_of(Kind.ORG_CREDIT, currency, owner=org_owner)
+
+
+def org_receivable(org_owner: str, currency: str) -> Account:
+    """What an organisation owes on its programme invoices not yet paid."""
+    return ledger.account(Kind.RECEIVABLE, currency, owner=org_owner)
+
+
+def org_receivable_balance(org_owner: str, currency: str) -> int:
+    return ledger.balance_of(Kind.RECEIVABLE, currency, owner=org_owner)

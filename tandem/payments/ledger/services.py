@@ -130,6 +130,11 @@ def post(
     return txn
 
 
+def lock_accounts(account_ids: list[int]) -> None:
+    """Lock these accounts (in id order) before reading a balance to move it whole."""
+    _lock(sorted(account_ids))
+
+
 def _lock(account_ids: list[int]) -> None:
     if connection.vendor == "postgresql":
         list(

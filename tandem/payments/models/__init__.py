@@ -16,6 +16,7 @@ from .payments import (
     Refund,
 )
 from .payouts import Payout
+from .sponsors import SponsorFunding
 
 __all__ = [
     "Account",
@@ -35,4 +36,5 @@ __all__ = [
     "Payout",
     "ProviderEvent",
     "Refund",
+    "SponsorFunding",
 ]

@@ -4,7 +4,8 @@ Every financial event posts one `LedgerTransaction` whose entries sum to zero pe
 An entry's `amount` is signed minor units: positive is a debit, negative a credit. Balances are
 derived from entries, never stored or edited. An account's *natural* balance is the sum for
 debit-normal accounts (assets, expenses) and minus the sum for credit-normal ones (what the
-platform owes: client credit, gift cards, packages, coach payables; revenue).
+platform owes: client credit, gift cards, packages, coach payables, sponsors' budgets and
+organisations' credit; revenue).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class Account(models.Model):
     class Kind(models.TextChoices):
         # Assets (debit-normal)
         PROVIDER_CLEARING = "provider_clearing", "Money held at a payment provider"
-        RECEIVABLE = "receivable", "Owed by a client (open invoices)"
+        RECEIVABLE = "receivable", "Owed by a client or an organisation (open invoices)"
         # Expenses (debit-normal)
         PROMOTIONS = "promotions", "Platform promotions (staff-issued gift cards)"
         # Liabilities (credit-normal)
@@ -30,13 +31,23 @@ class Account(models.Model):
         PACKAGE = "package", "Prepaid sessions of a package"
         IN_FLIGHT = "in_flight", "Funds set aside for a payment awaiting its card"
         COACH_PAYABLE = "coach_payable", "Owed to a coach"
+        SPONSOR_BUDGET = "sponsor_budget", "Prepaid budget of a sponsored programme"
+        ORG_CREDIT = "org_credit", "An organisation's credit: unspent programme budget"
         # Revenue (credit-normal)
         PLATFORM_REVENUE = "platform_revenue", "Platform fees and breakage"
 
     DEBIT_NORMAL = frozenset({Kind.PROVIDER_CLEARING, Kind.RECEIVABLE, Kind.PROMOTIONS})
     # Accounts whose natural balance may never go below zero (the ledger refuses the posting).
     NON_NEGATIVE = frozenset(
-        {Kind.RECEIVABLE, Kind.CLIENT_CREDIT, Kind.GIFT_CARD, Kind.PACKAGE, Kind.IN_FLIGHT}
+        {
+            Kind.RECEIVABLE,
+            Kind.CLIENT_CREDIT,
+            Kind.GIFT_CARD,
+            Kind.PACKAGE,
+            Kind.IN_FLIGHT,
+            Kind.SPONSOR_BUDGET,
+            Kind.ORG_CREDIT,
+        }
     )
 
     # A stable, readable identity: "coach_payable:coach:12:EUR", "gift_card:card:5:EUR", ...

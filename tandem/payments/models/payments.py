@@ -167,6 +167,7 @@ class PaymentSource(models.Model):
         CREDIT = "credit", "Account credit"
         CARD = "card", "Card"
         INVOICE = "invoice", "Invoice"
+        SPONSOR = "sponsor", "Sponsor"
 
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="sources")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -179,6 +180,10 @@ class PaymentSource(models.Model):
     package_credit = models.ForeignKey(
         "payments.PackageCredit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A sponsor: the ledger owner of the programme's budget that paid ("programme:<pk>") and
+    # the sponsor's name as it was then ("Covered by Northwind Traders (Leadership 2026)").
+    sponsor_owner = models.CharField(max_length=40, blank=True)
+    sponsor_name = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [

@@ -25,6 +25,16 @@ class SponsorOffer:
     sponsor_name: str  # the organisation's name: "Covered by Northwind Traders"
     budget_owner: str  # the ledger owner of the programme's budget ("programme:<pk>")
     currency: str
+    # Optional (added after the port was first written): the programme's name, for
+    # "Covered by Northwind Traders (Leadership 2026)"; "" shows the organisation alone.
+    programme_name: str = ""
+
+    @property
+    def covered_by(self) -> str:
+        """ "Northwind Traders (Leadership 2026)", or the organisation alone."""
+        if self.programme_name:
+            return f"{self.sponsor_name} ({self.programme_name})"
+        return self.sponsor_name
 
 
 class SponsorPort(Protocol):

@@ -1,0 +1,271 @@
+"""A sponsored programme's budget: funding it, recording a paid invoice, closing it.
+
+Every write is one balanced ledger posting (tandem/payments/ledger) in one transaction with
+its `SponsorFunding` record; the figures are the ledger's (selectors.py). Owners are
+strings: a programme's budget "programme:<pk>" (`Programme.budget_owner`), an
+organisation "org:<pk>". Who may do what is the caller's rule (orgs' access gate); these
+functions take the actor for the record.
+
+- `fund(method="invoice")`: the budget is available at once; the organisation's receivable
+  records what it owes (Dr receivable org / Cr sponsor_budget).
+- `fund(method="org_credit")`: the organisation's credit pays (Dr org_credit / Cr
+  sponsor_budget); refused when the credit is short.
+- `mark_invoice_paid`: the invoice was paid by hand (Dr manual provider clearing / Cr
+  receivable org).
+- `close`: a programme ended; what is left of its budget becomes the organisation's credit
+  (Dr sponsor_budget / Cr org_credit).
+
+Sessions draw the budget down at checkout (checkout/services.payment_open) and refunds give
+it back (checkout/refunds.py).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from tandem.core.errors import Conflict, InvalidInput, NotFound
+from tandem.core.idempotency import checked_key
+
+from ..errors import CurrencyMismatch, InsufficientFunds
+from ..ledger import accounts
+from ..ledger import services as ledger
+from ..ledger.money import format_minor
+from ..models import Account, SponsorFunding
+
+Method = SponsorFunding.Method
+Status = SponsorFunding.Status
+
+METHODS = (Method.INVOICE, Method.ORG_CREDIT)
+# The largest single funding (minor units): 100 million in major units.
+MAX_FUNDING = 100_000_000 * 100
+_BUDGET_OWNER = re.compile(r"programme:[1-9][0-9]{0,18}")
+_ORG_OWNER = re.compile(r"org:[1-9][0-9]{0,18}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+class FundingKeyReused(Conflict):
+    """This Idempotency-Key was used for a different funding."""
+
+    code = "idempotency_key_reused"
+
+
+class FundingNotOpen(Conflict):
+    """This funding's invoice is not open (already paid, or not an invoice)."""
+
+    code = "funding_not_open"
+
+
+def _owner(value: Any, pattern: re.Pattern[str], field: str) -> str:
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise InvalidInput(f"Unknown {field.replace('_', ' ')}.", fields={field: ["invalid"]})
+    return value
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
+        raise InvalidInput(
+            "Give the currency as three capital letters (EUR).", fields={"currency": ["invalid"]}
+        )
+    return value
+
+
+def _amount(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(
+            "Give the amount as whole minor units (cents).", fields={"amount": ["invalid"]}
+        )
+    if value <= 0:
+        raise InvalidInput("Enter an amount above zero.", fields={"amount": ["not_positive"]})
+    if value > MAX_FUNDING:
+        raise InvalidInput("That amount is too large.", fields={"amount": ["too_large"]})
+    return value
+
+
+def _budget_currency_check(budget_owner: str, currency: str) -> None:
+    """A programme's budget holds one currency: refuse another one."""
+    other = (
+        Account.objects.filter(
+            kind=Account.Kind.SPONSOR_BUDGET, key__startswith=f"sponsor_budget:{budget_owner}:"
+        )
+        .exclude(currency=currency)
+        .values_list("currency", flat=True)
+        .first()
+    )
+    if other is not None:
+        raise CurrencyMismatch(
+            f"This programme's budget is in {other}, not {currency}.",
+            fields={"currency": ["mismatch"]},
+        )
+
+
+def _request(
+    budget_owner: str, org_owner: str, amount: int, currency: str, method: str
+) -> tuple[str, str, int, str, str]:
+    return (budget_owner, org_owner, amount, currency, method)
+
+
+def fund(
+    *,
+    budget_owner: str,
+    org_owner: str,
+    amount: int,
+    currency: str,
+    method: str,
+    actor: Any,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> SponsorFunding:
+    """Put `amount` into the programme's budget, paid by `method` ("invoice" or
+    "org_credit"). Idempotent by key (per budget): the same key and request answers with
+    the first funding; the same key with another request is refused."""
+    budget_owner = _owner(budget_owner, _BUDGET_OWNER, "budget_owner")
+    org_owner = _owner(org_owner, _ORG_OWNER, "org_owner")
+    currency = _currency(currency)
+    amount = _amount(amount)
+    if method == "card":
+        raise InvalidInput(
+            "Paying a budget by card is not available yet: fund it by invoice or from the "
+            "organisation's credit.",
+            code="method_unavailable",
+            fields={"method": ["unavailable"]},
+        )
+    if method not in METHODS:
+        raise InvalidInput("Choose invoice or organisation credit.", fields={"method": ["invalid"]})
+    key = checked_key(idempotency_key) or ""
+    asked = _request(budget_owner, org_owner, amount, currency, method)
+    if key and (earlier := _replay(budget_owner, key, asked)) is not None:
+        return earlier
+    try:
+        with transaction.atomic():
+            return _fund(budget_owner, org_owner, amount, currency, method, actor, now, key)
+    except IntegrityError:
+        # The same key committed first (unique per budget): answer with it.
+        if key and (earlier := _replay(budget_owner, key, asked)) is not None:
+            return earlier
+        raise
+
+
+def _replay(budget_owner: str, key: str, asked: tuple) -> SponsorFunding | None:
+    found = SponsorFunding.objects.filter(budget_owner=budget_owner, idempotency_key=key).first()
+    if found is None:
+        return None
+    made = _request(found.budget_owner, found.org_owner, found.amount, found.currency, found.method)
+    if made != asked:
+        raise FundingKeyReused()
+    return found
+
+
+def _fund(
+    budget_owner: str,
+    org_owner: str,
+    amount: int,
+    currency: str,
+    method: str,
+    actor: Any,
+    now: datetime,
+    key: str,
+) -> SponsorFunding:
+    _budget_currency_check(budget_owner, currency)
+    if method == Method.ORG_CREDIT:
+        held = accounts.org_credit_balance(org_owner, currency)
+        if held < amount:
+            raise InsufficientFunds(
+                "The organisation's credit is not enough for that "
+                f"({format_minor(max(held, 0), currency)} left).",
+                fields={"amount": ["more_than_credit"]},
+            )
+    funding = SponsorFunding.objects.create(
+        budget_owner=budget_owner,
+        org_owner=org_owner,
+        method=method,
+        amount=amount,
+        currency=currency,
+        status=Status.INVOICED if method == Method.INVOICE else Status.PAID,
+        idempotency_key=key,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+        paid_at=None if method == Method.INVOICE else now,
+    )
+    source = (
+        accounts.org_receivable(org_owner, currency)
+        if method == Method.INVOICE
+        else accounts.org_credit(org_owner, currency)
+    )
+    ledger.post(
+        reason="sponsor_fund",
+        correlation_key=f"sponsor_funding:{funding.pk}",
+        legs=[(source, amount), (accounts.sponsor_budget(budget_owner, currency), -amount)],
+        actor=actor if getattr(actor, "pk", None) else None,
+        memo=f"{method} funding of {budget_owner}",
+        now=now,
+    )
+    return funding
+
+
+def _funding_id(value: Any) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        raise NotFound("No such funding.") from None
+
+
+@transaction.atomic
+def mark_invoice_paid(*, funding_id: Any, actor: Any, now: datetime) -> SponsorFunding:
+    """The organisation paid the funding's invoice by hand: its receivable is settled into
+    the manual provider's clearing account. A funding already paid is refused."""
+    public_id = _funding_id(funding_id)
+    queryset = SponsorFunding.objects.filter(public_id=public_id)
+    found = queryset.first()
+    if found is None:
+        raise NotFound("No such funding.")
+    funding = queryset.select_for_update().get()  # SQLite: the transaction already writes
+    if funding.method != Method.INVOICE or funding.status != Status.INVOICED:
+        raise FundingNotOpen()
+    ledger.post(
+        reason="sponsor_invoice_paid",
+        correlation_key=f"sponsor_funding:{funding.pk}:paid",
+        legs=[
+            (accounts.provider_clearing("manual", funding.currency), funding.amount),
+            (accounts.org_receivable(funding.org_owner, funding.currency), -funding.amount),
+        ],
+        actor=actor if getattr(actor, "pk", None) else None,
+        memo=f"invoice paid for {funding.budget_owner}",
+        now=now,
+    )
+    funding.status = Status.PAID
+    funding.paid_at = now
+    funding.paid_recorded_by = actor if getattr(actor, "pk", None) else None
+    funding.save(update_fields=["status", "paid_at", "paid_recorded_by"])
+    return funding
+
+
+@transaction.atomic
+def close(*, budget_owner: str, org_owner: str, currency: str, actor: Any, now: datetime) -> int:
+    """A programme ended: what is left of its budget moves to the organisation's credit.
+    Returns the amount moved (0 when nothing was left). Safe to repeat (a later refund into
+    the closed budget is moved by the next call)."""
+    budget_owner = _owner(budget_owner, _BUDGET_OWNER, "budget_owner")
+    org_owner = _owner(org_owner, _ORG_OWNER, "org_owner")
+    currency = _currency(currency)
+    budget = accounts.sponsor_budget(budget_owner, currency)
+    # Lock first, then read: a session drawing on the budget concurrently waits or went first.
+    ledger.lock_accounts([budget.pk])
+    left = ledger.balance(budget)
+    if left <= 0:
+        return 0
+    ledger.post(
+        reason="sponsor_close",
+        correlation_key=f"sponsor_close:{budget_owner}:{currency}:{uuid.uuid4().hex}",
+        legs=[(budget, left), (accounts.org_credit(org_owner, currency), -left)],
+        actor=actor if getattr(actor, "pk", None) else None,
+        memo=f"{budget_owner} ended: unspent budget to {org_owner}'s credit",
+        now=now,
+    )
+    return left
