@@ -1,0 +1,213 @@
+"""Report exports: every write of this area.
+
+- `export_start` (page and API): the organisation's admin asks for a CSV, XLSX or PDF of a
+  programme's report. A `ProgrammeJob` is made and its task enqueued in the same transaction
+  (core.outbox: the job exists if and only if the request committed).
+- `export_run` (the task): claims the job with a conditional UPDATE (queued -> running, or a
+  running job whose claim is older than the job lease: its worker died), builds the document
+  from the reporting gate, writes the file, stores it, and marks the job done, updating
+  `progress` of `total` as it goes. Every later write is conditional on the claim (status
+  running and the claim's `started_at`): a run that lost its claim stops and leaves nothing.
+  Run twice, the second run finds the job claimed or done and does nothing.
+
+The file is served only through the access gate (`access.job_for_admin`), to the
+organisation's admins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import Q
+from django.utils.text import slugify
+
+from tandem.core.errors import InvalidInput, NotFound
+from tandem.core.jobs import lease
+from tandem.core.outbox import enqueue_in_transaction
+
+from .. import access
+from ..models import Programme, ProgrammeJob
+from .document import document_for
+from .writers import WRITERS
+
+logger = logging.getLogger(__name__)
+
+Kind = ProgrammeJob.Kind
+Status = ProgrammeJob.Status
+FORMATS: dict[str, str] = {"csv": Kind.EXPORT_CSV, "xlsx": Kind.EXPORT_XLSX, "pdf": Kind.EXPORT_PDF}
+FORMAT_OF: dict[str, str] = {kind: fmt for fmt, kind in FORMATS.items()}
+EXPORT_KINDS = tuple(FORMATS.values())
+# The steps a run reports: claimed, figures read, document laid out, file written, stored.
+STEPS = 5
+FAILED_MESSAGE = "The export could not be made. Try again; if it fails again, tell support."
+
+
+class ProgrammeNotFound(NotFound):
+    """No such programme."""
+
+    code = "programme_not_found"
+
+
+class ExportNotFound(NotFound):
+    """No such export."""
+
+    code = "export_not_found"
+
+
+class ExportNotReady(NotFound):
+    """That export has no file (it is not done, or it failed)."""
+
+    code = "export_not_ready"
+
+
+class UnknownFormat(InvalidInput):
+    """The format must be csv, xlsx or pdf."""
+
+    code = "invalid_format"
+
+
+def check_format(value: Any) -> str:
+    if not isinstance(value, str) or value not in FORMATS:
+        raise UnknownFormat(fields={"format": ["Choose csv, xlsx or pdf."]})
+    return value
+
+
+def export_start(*, user: Any, programme_id: Any, fmt: Any, now: datetime) -> ProgrammeJob:
+    """Queue an export of the programme's report. 404 unless `user` is one of the
+    programme's organisation's admins; 400 for a format other than csv, xlsx or pdf."""
+    programme = access.programme_for_admin(user, programme_id)
+    if programme is None:
+        raise ProgrammeNotFound()
+    kind = FORMATS[check_format(fmt)]
+    with transaction.atomic():
+        job = ProgrammeJob.objects.create(
+            programme=programme, kind=kind, total=STEPS, created_by=user, created_at=now
+        )
+        from .tasks import export_task
+
+        job_id = str(job.public_id)
+        enqueue_in_transaction(lambda: export_task.enqueue(job_id))
+    return job
+
+
+def export_filename(programme: Programme, fmt: str, now: datetime, zone: Any) -> str:
+    """`<slug of the programme's name>-report-<date>.<ext>`: ASCII letters, digits and dashes."""
+    day = now.astimezone(zone).date().isoformat()
+    name = slugify(programme.name)[:60].strip("-") or "programme"
+    return f"{name}-report-{day}.{fmt}"
+
+
+def _zone_of(user: Any) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(getattr(user, "timezone", "") or settings.TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    pk: int
+    started_at: datetime
+
+    def rows(self) -> Any:
+        return ProgrammeJob.objects.filter(
+            pk=self.pk, status=Status.RUNNING, started_at=self.started_at
+        )
+
+    def step(self, progress: int) -> bool:
+        return bool(self.rows().update(progress=progress))
+
+
+def _claim(public_id: Any, now: datetime) -> _Claim | None:
+    try:
+        pid = uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+    job = ProgrammeJob.objects.filter(public_id=pid, kind__in=EXPORT_KINDS).first()
+    if job is None:
+        return None
+    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=now - lease())
+    claimed = ProgrammeJob.objects.filter(claimable, pk=job.pk).update(
+        status=Status.RUNNING, started_at=now, progress=1, finished_at=None
+    )
+    return _Claim(job.pk, now) if claimed else None
+
+
+def export_run(job_id: Any, *, now: datetime) -> bool:
+    """Run the export job `job_id` (its public id) if it is queued (or its claim lapsed).
+    True if this run made the file."""
+    claim = _claim(job_id, now)
+    if claim is None:
+        return False
+    job = ProgrammeJob.objects.select_related("programme__organisation", "created_by").get(
+        pk=claim.pk
+    )
+    fmt = FORMAT_OF[job.kind]
+    zone = _zone_of(job.created_by)
+    stored = ""
+    try:
+        doc = document_for(job.programme, now=now, zone=zone)
+        if not claim.step(2):
+            return False
+        data = WRITERS[fmt](doc)
+        if not claim.step(3):
+            return False
+        filename = export_filename(job.programme, fmt, now, zone)
+        stored = default_storage.save(f"orgs/exports/{job.public_id}/{filename}", ContentFile(data))
+        if not claim.step(4):
+            default_storage.delete(stored)
+            return False
+        done = claim.rows().update(
+            status=Status.DONE,
+            progress=STEPS,
+            total=STEPS,
+            result=stored,
+            finished_at=now,
+            summary={"filename": filename, "format": fmt, "bytes": len(data)},
+        )
+        if not done:
+            default_storage.delete(stored)
+        return bool(done)
+    except (OperationalError, InterfaceError):
+        # The database went away: the task is retried (core/jobs.py); give the job back
+        # if we still can, else its claim lapses after the lease and the retry takes it.
+        if stored:
+            default_storage.delete(stored)
+        with contextlib.suppress(OperationalError, InterfaceError):
+            claim.rows().update(status=Status.QUEUED, progress=0)
+        raise
+    except Exception:
+        logger.exception("export %s failed", job_id)
+        if stored:
+            default_storage.delete(stored)
+        claim.rows().update(
+            status=Status.FAILED, finished_at=now, summary={"error": FAILED_MESSAGE}
+        )
+        raise
+
+
+def export_file(*, user: Any, job_id: Any) -> tuple[ProgrammeJob, Any, str]:
+    """(job, open file, filename) of a finished export, for the organisation's admins only
+    (404 for anyone else, like an unknown id); 404 `export_not_ready` without a file."""
+    job = export_for_admin(user, job_id)
+    if job.status != Status.DONE or not job.result:
+        raise ExportNotReady()
+    filename = str(job.summary.get("filename") or job.result.name.rsplit("/", 1)[-1])
+    return job, default_storage.open(job.result.name, "rb"), filename
+
+
+def export_for_admin(user: Any, job_id: Any) -> ProgrammeJob:
+    job = access.job_for_admin(user, job_id)
+    if job is None or job.kind not in EXPORT_KINDS:
+        raise ExportNotFound()
+    return job
