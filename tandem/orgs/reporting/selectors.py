@@ -1,0 +1,444 @@
+"""The one gate for what a sponsor sees of a programme (issue 18; DESIGN: privacy tiers).
+
+`programme_report` computes every figure of the dashboard, the ROI view and the report API
+(and, through them, the exports) with SQL aggregates in a constant number of queries (eight,
+whatever the number of participants or sessions). Nothing here returns a name, an email, an
+id of a person, or any text a participant or coach wrote: only counts, sums, averages and a
+median, each a `Figure`.
+
+**Suppression.** A figure computed over fewer than MIN_GROUP (5) participants is
+*suppressed*: its value is None and pages say "fewer than 5". "Over" means the distinct
+participants behind the figure (a count of sessions over 3 people is over 3, whatever the
+number of sessions). A zero is a statement about the whole group it belongs to, so it is
+shown when that group has at least 5 people (no one of 12 participants missed a session).
+
+**Differencing** (what a sponsor could subtract). We defeat the easy subtractions:
+- Participants: seats used = active + paused; when one of active or paused is suppressed the
+  other is too (complementary suppression), so seats used cannot reveal it.
+- Sessions: booked = held + upcoming + no-show + cancelled, and the budget's money spent
+  roughly counts the sessions not cancelled (held + upcoming + no-show). So when one of those
+  three is suppressed, the smallest other of the three is suppressed too; and when cancelled
+  is suppressed, so is booked (otherwise booked minus the money's count gives it).
+- Trend: the months add up to sessions held; when exactly one month is suppressed, the
+  smallest other month is too.
+- Goal progress bands that would be under 5 are merged with their neighbour (0-50 %, ...),
+  never shown alone; under 5 people with goals, the whole distribution is suppressed.
+We do not defeat differencing *over time* (comparing this week's dashboard with next
+week's can show that one more person answered a survey) or through what the sponsor knows
+from elsewhere; the roster (helper 2's participants page) shows each participant's status
+by name anyway, which is the admin's by design. Budget money (funded, spent, remaining) is
+the sponsor's own ledger, shown exactly: it is on their budget page and in their alerts.
+
+Satisfaction: reviews do not exist in Tandem yet, so the report has no satisfaction figure
+(the card is absent, never a made-up number).
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Min, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from tandem.booking.models import Booking
+from tandem.payments.sponsors.selectors import budget as sponsor_budget
+from tandem.workspace.selectors.aggregates import goal_progress_by_client
+
+from ..models import Participant, Programme, SponsoredSession, SurveyResponse
+from ..selectors import MIN_GROUP
+
+SUPPRESSED_TEXT = f"fewer than {MIN_GROUP}"
+BANDS: tuple[tuple[int, int], ...] = ((0, 25), (25, 50), (50, 75), (75, 100))
+SURVEY_SCORES = ("clarity", "confidence", "wellbeing")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number a sponsor may see, or the fact that it is over fewer than 5 people."""
+
+    value: int | float | None
+    suppressed: bool = False
+
+    def __str__(self) -> str:
+        return SUPPRESSED_TEXT if self.suppressed else str(self.value)
+
+    @property
+    def shown(self) -> bool:
+        return not self.suppressed
+
+    def as_json(self) -> dict[str, Any]:
+        return {"value": None if self.suppressed else self.value, "suppressed": self.suppressed}
+
+
+HIDDEN = Figure(None, True)
+
+
+def figure(value: int | float, people: int, *, group: int | None = None) -> Figure:
+    """`value` computed over `people` distinct participants; a zero is shown when the
+    `group` it speaks about has at least MIN_GROUP people."""
+    if people >= MIN_GROUP:
+        return Figure(value)
+    if value == 0 and group is not None and group >= MIN_GROUP:
+        return Figure(0)
+    return HIDDEN
+
+
+def _complement(cells: dict[str, Figure], among: tuple[str, ...]) -> dict[str, Figure]:
+    """When exactly one of `among` is suppressed, suppress the smallest shown other one."""
+    hidden = [name for name in among if cells[name].suppressed]
+    shown = [name for name in among if cells[name].shown]
+    if len(hidden) == 1 and shown:
+        # a zero is easy to guess (a month before the first session): prefer a non-zero one
+        smallest = min(shown, key=lambda name: (not cells[name].value, cells[name].value, name))
+        cells = {**cells, smallest: HIDDEN}
+    return cells
+
+
+# --- the report ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Participants:
+    invited: Figure
+    active: Figure
+    paused: Figure
+    seats_used: Figure  # active + paused
+
+
+@dataclass(frozen=True)
+class Sessions:
+    booked: Figure  # every sponsored booking, whatever became of it
+    held: Figure  # completed, or confirmed and over
+    upcoming: Figure  # confirmed or awaiting confirmation, not over yet
+    cancelled: Figure  # cancelled, declined or expired requests
+    no_show: Figure
+    participants: int  # distinct participants with a sponsored session (for suppression only)
+
+    @property
+    def any_shown(self) -> bool:
+        return self.participants >= MIN_GROUP
+
+
+@dataclass(frozen=True)
+class Budget:
+    currency: str
+    funded: int
+    spent: int
+    remaining: int
+
+
+@dataclass(frozen=True)
+class Band:
+    low: int
+    high: int
+    people: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.low}–{self.high} %"
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    suppressed: bool  # fewer than 5 participants have goals with their programme coach
+    bands: tuple[Band, ...] = ()
+    people: Figure = HIDDEN  # participants with goals
+
+
+@dataclass(frozen=True)
+class Month:
+    month: date  # the first day of the month, in the viewer's zone
+    held: Figure
+
+
+@dataclass(frozen=True)
+class SurveyPhase:
+    respondents: Figure
+    clarity: Figure
+    confidence: Figure
+    wellbeing: Figure
+
+
+@dataclass(frozen=True)
+class Survey:
+    start: SurveyPhase
+    end: SurveyPhase
+
+
+@dataclass(frozen=True)
+class ProgrammeReport:
+    programme_id: str  # the public id
+    name: str
+    organisation: str
+    status: str
+    starts_on: date
+    ends_on: date
+    currency: str
+    sessions_per_participant: int
+    seats_bought: int
+    participants: Participants
+    sessions: Sessions
+    budget: Budget
+    days_to_first_session: Figure  # median, from accepting the invitation to the first held
+    goal_progress: GoalProgress
+    trend: tuple[Month, ...]
+    survey: Survey | None  # None: the programme has no survey
+    # ROI, derived from the above (suppressed with the figures they use)
+    cost_per_held_session: Figure = HIDDEN  # minor units
+    held_per_1000: Figure = HIDDEN  # sessions held per 1,000 currency units spent
+    seat_utilisation: Figure = HIDDEN  # seats used / seats bought, percent
+    session_utilisation: Figure = HIDDEN  # held / (seats used x sessions each), percent
+
+
+def _zone(zone: tzinfo | str | None) -> tzinfo:
+    if zone is None:
+        return ZoneInfo("UTC")
+    if isinstance(zone, str):
+        return ZoneInfo(zone)
+    return zone
+
+
+def _held_by(now: datetime, prefix: str = "booking__") -> Q:
+    """A session that took place (booking's own rule): completed, or confirmed and over."""
+    return Q(**{f"{prefix}status": Booking.Status.COMPLETED}) | Q(
+        **{f"{prefix}status": Booking.Status.CONFIRMED, f"{prefix}end__lte": now}
+    )
+
+
+def _upcoming_by(now: datetime, prefix: str = "booking__") -> Q:
+    return Q(**{f"{prefix}status__in": Booking.ACTIVE_STATUSES, f"{prefix}end__gt": now})
+
+
+def _participants(programme: Programme) -> Participants:
+    """One query."""
+    s = Participant.Status
+    row = Participant.objects.filter(programme=programme).aggregate(
+        invited=Count("pk", filter=Q(status=s.INVITED)),
+        active=Count("pk", filter=Q(status=s.ACTIVE)),
+        paused=Count("pk", filter=Q(status=s.PAUSED)),
+    )
+    everyone = row["invited"] + row["active"] + row["paused"]
+    seated = row["active"] + row["paused"]
+    cells = {
+        name: figure(row[name], row[name], group=everyone)
+        for name in ("invited", "active", "paused")
+    }
+    cells = _complement(cells, ("active", "paused"))
+    return Participants(
+        invited=cells["invited"],
+        active=cells["active"],
+        paused=cells["paused"],
+        seats_used=figure(seated, seated, group=everyone),
+    )
+
+
+def _sessions(programme: Programme, now: datetime) -> Sessions:
+    """One query: a count and the distinct participants of each kind of session."""
+    kinds: dict[str, Q] = {
+        "held": _held_by(now),
+        "upcoming": _upcoming_by(now),
+        "cancelled": Q(booking__status__in=Booking.CANCELLED_STATUSES),
+        "no_show": Q(booking__status=Booking.Status.NO_SHOW),
+    }
+    aggregates: dict[str, Any] = {
+        "booked": Count("pk"),
+        "booked_people": Count("participant", distinct=True),
+    }
+    for name, condition in kinds.items():
+        aggregates[name] = Count("pk", filter=condition)
+        aggregates[f"{name}_people"] = Count("participant", filter=condition, distinct=True)
+    row = SponsoredSession.objects.filter(programme=programme).aggregate(**aggregates)
+    group = row["booked_people"]
+    cells = {
+        name: figure(row[name], row[f"{name}_people"], group=group) for name in (*kinds, "booked")
+    }
+    cells = _complement(cells, ("held", "upcoming", "no_show"))
+    if cells["cancelled"].suppressed:
+        cells["booked"] = HIDDEN
+    return Sessions(
+        booked=cells["booked"],
+        held=cells["held"],
+        upcoming=cells["upcoming"],
+        cancelled=cells["cancelled"],
+        no_show=cells["no_show"],
+        participants=group,
+    )
+
+
+def _days_to_first_session(programme: Programme, now: datetime) -> Figure:
+    """One query: each participant's acceptance and first held session; the median here."""
+    rows = (
+        SponsoredSession.objects.filter(programme=programme, participant__accepted_at__isnull=False)
+        .filter(_held_by(now))
+        .values("participant")
+        .annotate(first=Min("booking__start"), accepted=Min("participant__accepted_at"))
+        .order_by()
+        .values_list("first", "accepted")
+    )
+    days = [max(0.0, (first - accepted).total_seconds() / 86400) for first, accepted in rows]
+    if len(days) < MIN_GROUP:
+        return HIDDEN
+    return Figure(round(statistics.median(days), 1))
+
+
+def _goal_progress(programme: Programme) -> GoalProgress:
+    """One query (workspace): each seated participant's average progress with their coach;
+    the bands here, a band under 5 people merged with the next (the last with the one before)."""
+    seated = Participant.objects.filter(
+        programme=programme,
+        status__in=Participant.SEATED,
+        user__isnull=False,
+        coach__isnull=False,
+    )
+    averages = list(goal_progress_by_client(seated).values())
+    if len(averages) < MIN_GROUP:
+        return GoalProgress(suppressed=True)
+    counts = [0] * len(BANDS)
+    for value in averages:
+        counts[min(int(value // 25), len(BANDS) - 1)] += 1
+    merged: list[Band] = []
+    low, people = BANDS[0][0], 0
+    for (band_low, high), count in zip(BANDS, counts, strict=True):
+        if people == 0 and count == 0:  # nobody of the (5 or more) people: says no one's figure
+            merged.append(Band(band_low, high, 0))
+            low = high
+            continue
+        people += count
+        if people >= MIN_GROUP:
+            merged.append(Band(low, high, people))
+            low, people = high, 0
+    if people:  # a tail under 5: merged back into the bands before it until it is 5
+        while merged and people < MIN_GROUP:
+            last = merged.pop()
+            low, people = last.low, people + last.people
+        merged.append(Band(low, 100, people))
+    return GoalProgress(suppressed=False, bands=tuple(merged), people=Figure(len(averages)))
+
+
+def _months(first: date, last: date) -> list[date]:
+    months, current = [], date(first.year, first.month, 1)
+    while current <= last and len(months) < 120:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+def _trend(programme: Programme, now: datetime, zone: tzinfo, group: int) -> tuple[Month, ...]:
+    """One query: sessions held per month (in the viewer's zone) and the distinct people."""
+    rows = (
+        SponsoredSession.objects.filter(programme=programme)
+        .filter(_held_by(now))
+        .annotate(month=TruncMonth("booking__start", tzinfo=zone))
+        .values("month")
+        .annotate(held=Count("pk"), people=Count("participant", distinct=True))
+        .order_by()
+    )
+    found: dict[date, tuple[int, int]] = {}
+    for row in rows:
+        month = row["month"]
+        key = month.date() if isinstance(month, datetime) else month
+        found[key] = (row["held"], row["people"])
+    today = now.astimezone(zone).date()
+    last = min(today, programme.ends_on)
+    first = min(programme.starts_on, min(found, default=programme.starts_on))
+    last = max(last, max(found, default=last))
+    cells = {
+        m.isoformat(): figure(*found.get(m, (0, 0)), group=group) for m in _months(first, last)
+    }
+    cells = _complement(cells, tuple(cells))
+    return tuple(Month(date.fromisoformat(key), value) for key, value in cells.items())
+
+
+def _survey(programme: Programme) -> Survey | None:
+    """One query: respondents and average scores per phase."""
+    if not programme.survey_enabled:
+        return None
+    aggregates: dict[str, Any] = {}
+    for phase in SurveyResponse.Phase.values:
+        condition = Q(phase=phase)
+        aggregates[f"{phase}_n"] = Count("pk", filter=condition)
+        for score in SURVEY_SCORES:
+            aggregates[f"{phase}_{score}"] = Sum(score, filter=condition)
+    row = SurveyResponse.objects.filter(
+        participant__programme=programme, participant__status__in=Participant.SEATED
+    ).aggregate(**aggregates)
+
+    def phase(name: str) -> SurveyPhase:
+        n = row[f"{name}_n"]
+        if n < MIN_GROUP:
+            return SurveyPhase(HIDDEN, HIDDEN, HIDDEN, HIDDEN)
+        scores = {s: Figure(round((row[f"{name}_{s}"] or 0) / n, 2)) for s in SURVEY_SCORES}
+        return SurveyPhase(respondents=Figure(n), **scores)
+
+    return Survey(start=phase("start"), end=phase("end"))
+
+
+def _budget(programme: Programme) -> Budget:
+    """Payments' figures of the programme's ledger account (two queries)."""
+    figures = sponsor_budget(programme.budget_owner, programme.currency)
+    return Budget(
+        currency=programme.currency,
+        funded=figures.funded,
+        spent=figures.spent,
+        remaining=figures.balance,
+    )
+
+
+def _percent(part: int | float | None, whole: int | float) -> Figure:
+    if part is None or not whole:
+        return HIDDEN
+    return Figure(round(100 * part / whole, 1))
+
+
+def programme_report(
+    programme: Programme, *, now: datetime, zone: tzinfo | str | None = None
+) -> ProgrammeReport:
+    """Everything a sponsor may see of `programme` (see the module's docstring). Eight
+    queries whatever its size: participants 1, sessions 1, first sessions 1, goals 1,
+    trend 1, survey 1, budget 2."""
+    tz = _zone(zone)
+    participants = _participants(programme)
+    sessions = _sessions(programme, now)
+    budget = _budget(programme)
+    held = sessions.held.value if sessions.held.shown else None
+    cost = Figure(round(budget.spent / held)) if held else HIDDEN
+    per_1000 = (
+        Figure(round(held / budget.spent * 1000 * _unit(programme.currency), 2))
+        if held and budget.spent > 0
+        else HIDDEN
+    )
+    seats_used = participants.seats_used.value if participants.seats_used.shown else None
+    entitled = (seats_used or 0) * programme.sessions_per_participant
+    return ProgrammeReport(
+        programme_id=str(programme.public_id),
+        name=programme.name,
+        organisation=programme.organisation.name,
+        status=programme.status,
+        starts_on=programme.starts_on,
+        ends_on=programme.ends_on,
+        currency=programme.currency,
+        sessions_per_participant=programme.sessions_per_participant,
+        seats_bought=programme.seats,
+        participants=participants,
+        sessions=sessions,
+        budget=budget,
+        days_to_first_session=_days_to_first_session(programme, now),
+        goal_progress=_goal_progress(programme),
+        trend=_trend(programme, now, tz, sessions.participants),
+        survey=_survey(programme),
+        cost_per_held_session=cost,
+        held_per_1000=per_1000,
+        seat_utilisation=_percent(seats_used, programme.seats),
+        session_utilisation=_percent(held, entitled) if seats_used else HIDDEN,
+    )
+
+
+def _unit(currency: str) -> int:
+    """Minor units in one unit of `currency` (100 for EUR)."""
+    from tandem.core.money import minor_units
+
+    return 10 ** minor_units(currency)
