@@ -1,0 +1,86 @@
+"""Schemas of the participant's API (/api/v1/orgs/seats...)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field, StrictInt
+
+from tandem.core.schemas import InputSchema
+
+
+class CoachOut(Schema):
+    id: UUID
+    name: str
+    headline: str
+    slug: str
+
+
+class SeatOut(Schema):
+    id: UUID = Field(description="The seat (participant) id.")
+    organisation: str
+    programme: UUID
+    programme_name: str
+    starts_on: date
+    ends_on: date
+    status: str = Field(description="`active`, `paused` or `ended` (the programme ended).")
+    sessions_per_participant: int
+    sessions_used: int
+    sessions_left: int
+    can_book: bool
+    coach: CoachOut | None
+    matched_at: datetime | None
+    max_session_minutes: int | None
+    location: str
+    surveys_open: list[str] = Field(description="Survey phases you may answer now.")
+    surveys_done: list[str]
+
+
+class SeatListOut(Schema):
+    items: list[SeatOut]
+
+
+class SuggestionOut(Schema):
+    coach: CoachOut
+    session_type: UUID
+    session_minutes: int
+    score: float
+    next_start: datetime | None
+    reasons: list[str]
+
+
+class SuggestionListOut(Schema):
+    items: list[SuggestionOut] = Field(description="The recommender's three, best first.")
+    eligible: list[CoachOut] = Field(description="Every coach you may choose, by name.")
+
+
+class CoachIn(InputSchema):
+    coach: UUID = Field(description="A coach id from the suggestions or the eligible coaches.")
+
+
+class SurveyIn(InputSchema):
+    clarity: StrictInt = Field(ge=1, le=5)
+    confidence: StrictInt = Field(ge=1, le=5)
+    wellbeing: StrictInt = Field(ge=1, le=5)
+
+
+class SurveyOut(Schema):
+    seat: UUID
+    phase: str
+    clarity: int
+    confidence: int
+    wellbeing: int
+    answered_at: datetime
+
+
+class SponsorViewOut(Schema):
+    organisation: str
+    name: str
+    email: str
+    status: str
+    invited_at: datetime
+    accepted_at: datetime | None
+    matched: bool
+    never_shown: str
