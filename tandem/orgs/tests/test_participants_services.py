@@ -187,19 +187,35 @@ def test_accept_takes_a_seat_and_twice_answers_the_same(
 
 def test_accept_refusals(programme, olivia, bob, charlie, sent, django_capture_on_commit_callbacks):
     raw = _invite(programme, olivia, "bob@example.com", sent, django_capture_on_commit_callbacks)
-    _refused("invitation_not_found", programme,
-             lambda: services.invitation_accept(raw_token="nope", user=bob, now=NOW))  # fmt: skip
-    _refused("invitation_not_found", programme,
-             lambda: services.invitation_accept(raw_token="a\x00", user=bob, now=NOW))  # fmt: skip
-    _refused("invitation_other_email", programme,
-             lambda: services.invitation_accept(raw_token=raw, user=charlie, now=NOW))  # fmt: skip
-    _refused("invitation_expired", programme,
-             lambda: services.invitation_accept(raw_token=raw, user=bob,
-                                                now=NOW + timedelta(days=31)))  # fmt: skip
+    _refused(
+        "invitation_not_found",
+        programme,
+        lambda: services.invitation_accept(raw_token="nope", user=bob, now=NOW),
+    )
+    _refused(
+        "invitation_not_found",
+        programme,
+        lambda: services.invitation_accept(raw_token="a\x00", user=bob, now=NOW),
+    )
+    _refused(
+        "invitation_other_email",
+        programme,
+        lambda: services.invitation_accept(raw_token=raw, user=charlie, now=NOW),
+    )
+    _refused(
+        "invitation_expired",
+        programme,
+        lambda: services.invitation_accept(raw_token=raw, user=bob, now=NOW + timedelta(days=31)),
+    )
     unverified = make_user("dan@example.com", name="Dan", verified=False)
-    raw_dan = _invite(programme, olivia, "dan@example.com", sent, django_capture_on_commit_callbacks)
-    _refused("invitation_other_email", programme,
-             lambda: services.invitation_accept(raw_token=raw_dan, user=unverified, now=NOW))  # fmt: skip
+    raw_dan = _invite(
+        programme, olivia, "dan@example.com", sent, django_capture_on_commit_callbacks
+    )
+    _refused(
+        "invitation_other_email",
+        programme,
+        lambda: services.invitation_accept(raw_token=raw_dan, user=unverified, now=NOW),
+    )
 
 
 def test_accept_when_full_is_refused(
@@ -209,25 +225,31 @@ def test_accept_when_full_is_refused(
     seat(small, alice)
     raw = _invite(small, olivia, "bob@example.com", sent, django_capture_on_commit_callbacks)
     error = _refused(
-        "programme_full", small, lambda: services.invitation_accept(raw_token=raw, user=bob, now=NOW)
+        "programme_full",
+        small,
+        lambda: services.invitation_accept(raw_token=raw, user=bob, now=NOW),
     )
     assert error.status == 409
 
 
-def test_resend_replaces_the_link(
-    programme, olivia, bob, sent, django_capture_on_commit_callbacks
-):
+def test_resend_replaces_the_link(programme, olivia, bob, sent, django_capture_on_commit_callbacks):
     old = _invite(programme, olivia, "bob@example.com", sent, django_capture_on_commit_callbacks)
     row = Participant.objects.get(email="bob@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         services.participant_resend(participant=row, actor=olivia, now=NOW + timedelta(days=1))
     new = sent[-1][1]
     assert new != old
-    _refused("invitation_not_found", programme,
-             lambda: services.invitation_accept(raw_token=old, user=bob, now=NOW))  # fmt: skip
+    _refused(
+        "invitation_not_found",
+        programme,
+        lambda: services.invitation_accept(raw_token=old, user=bob, now=NOW),
+    )
     assert services.invitation_accept(raw_token=new, user=bob, now=NOW).status == Status.ACTIVE
-    _refused("participant_status", programme,
-             lambda: services.participant_resend(participant=row, actor=olivia, now=NOW))  # fmt: skip
+    _refused(
+        "participant_status",
+        programme,
+        lambda: services.participant_resend(participant=row, actor=olivia, now=NOW),
+    )
 
 
 def test_revoke_pause_resume_remove(programme, olivia, bob, alice, sent,
@@ -236,18 +258,30 @@ def test_revoke_pause_resume_remove(programme, olivia, bob, alice, sent,
     invited = Participant.objects.get(email="x@example.com")
     services.participant_revoke(participant=invited, actor=olivia, now=NOW)
     assert services.participant_by_token(raw) is None
-    _refused("participant_status", programme,
-             lambda: services.participant_revoke(participant=invited, actor=olivia, now=NOW))  # fmt: skip
+    _refused(
+        "participant_status",
+        programme,
+        lambda: services.participant_revoke(participant=invited, actor=olivia, now=NOW),
+    )
     held = seat(programme, bob)
-    _refused("participant_status", programme,
-             lambda: services.participant_resume(participant=held, actor=olivia, now=NOW))  # fmt: skip
+    _refused(
+        "participant_status",
+        programme,
+        lambda: services.participant_resume(participant=held, actor=olivia, now=NOW),
+    )
     assert services.participant_pause(participant=held, actor=olivia, now=NOW).status == "paused"
-    _refused("participant_status", programme,
-             lambda: services.participant_pause(participant=held, actor=olivia, now=NOW))  # fmt: skip
+    _refused(
+        "participant_status",
+        programme,
+        lambda: services.participant_pause(participant=held, actor=olivia, now=NOW),
+    )
     assert services.participant_resume(participant=held, actor=olivia, now=NOW).status == "active"
     assert services.participant_remove(participant=held, actor=olivia, now=NOW).status == "removed"
-    _refused("participant_status", programme,
-             lambda: services.participant_remove(participant=held, actor=olivia, now=NOW))  # fmt: skip
+    _refused(
+        "participant_status",
+        programme,
+        lambda: services.participant_remove(participant=held, actor=olivia, now=NOW),
+    )
 
 
 def test_move_gives_the_seat_to_another_address(programme, olivia, bob, sent,
@@ -262,9 +296,17 @@ def test_move_gives_the_seat_to_another_address(programme, olivia, bob, sent,
     assert (new.email, new.status) == ("new@example.com", Status.INVITED)
     assert sent[-1][0] == new.pk
     other = seat(programme, make_user("z@example.com", name="Z"))
-    _refused("already_in_programme", programme,
-             lambda: services.participant_move(participant=other, email="new@example.com",
-                                               actor=olivia, now=NOW))  # fmt: skip
-    _refused("participant_status", programme,
-             lambda: services.participant_move(participant=new, email="q@example.com",
-                                               actor=olivia, now=NOW))  # fmt: skip
+    _refused(
+        "already_in_programme",
+        programme,
+        lambda: services.participant_move(
+            participant=other, email="new@example.com", actor=olivia, now=NOW
+        ),
+    )
+    _refused(
+        "participant_status",
+        programme,
+        lambda: services.participant_move(
+            participant=new, email="q@example.com", actor=olivia, now=NOW
+        ),
+    )
