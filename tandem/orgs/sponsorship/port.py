@@ -86,6 +86,7 @@ def _offer(programme: Programme) -> SponsorOffer:
         sponsor_name=programme.organisation.name,
         budget_owner=programme.budget_owner,
         currency=programme.currency,
+        programme_name=programme.name,
     )
 
 

@@ -19,11 +19,12 @@ from tandem.booking.tests.conftest import make_coach, make_type
 from tandem.coaches.models import CoachProfile, SessionType, Specialty
 from tandem.orgs.models import Participant, Programme, SponsoredSession
 from tandem.orgs.sponsorship import port as port_module
-from tandem.orgs.sponsorship.budget import SPONSOR_BUDGET, budget_left
+from tandem.orgs.sponsorship.budget import budget_left
 from tandem.orgs.sponsorship.port import sponsor_port
 from tandem.orgs.tests.conftest import NOW, make_programme, seat
 from tandem.payments.ledger import accounts
 from tandem.payments.ledger import services as ledger
+from tandem.payments.sponsors import services as sponsor_services
 from tandem.payments.sponsors.port import SponsorOffer
 from tandem.payments.sponsors.port import port as registered_port
 
@@ -35,25 +36,27 @@ SESSION_START = NOW + timedelta(days=2)
 
 
 def fund(programme: Programme, amount: int, *, key: str | None = None) -> None:
-    """Put `amount` into the programme's ledger budget (from platform promotions)."""
-    with transaction.atomic():
-        budget = ledger.account(SPONSOR_BUDGET, programme.currency, owner=programme.budget_owner)
-        ledger.post(
-            reason="test_fund",
-            correlation_key=key or f"test-fund:{programme.pk}:{amount}:{budget_left(programme)}",
-            legs=[(budget, -amount), (accounts.promotions(programme.currency), amount)],
-        )
+    """Put `amount` into the programme's ledger budget (payments' funding service, invoiced)."""
+    sponsor_services.fund(
+        budget_owner=programme.budget_owner,
+        org_owner=f"org:{programme.organisation_id}",
+        amount=amount,
+        currency=programme.currency,
+        method="invoice",
+        actor=None,
+        now=NOW,
+        idempotency_key=key,
+    )
 
 
 def spend(programme: Programme, booking: Booking, amount: int) -> None:
-    """What payments posts after a claim: the price out of the budget (inside the caller's
-    transaction)."""
-    budget = ledger.account(SPONSOR_BUDGET, programme.currency, owner=programme.budget_owner)
+    """What checkout posts after a claim, for claims made here without checkout: the price
+    out of the budget (inside the caller's transaction)."""
     ledger.post(
-        reason="test_sponsored",
+        reason="payment_take",
         correlation_key=f"test-spend:{booking.pk}",
         legs=[
-            (budget, amount),
+            (accounts.sponsor_budget(programme.budget_owner, programme.currency), amount),
             (accounts.coach_payable(booking.coach, programme.currency), -amount),
         ],
     )
@@ -134,7 +137,9 @@ def test_an_active_seat_with_the_chosen_coach_is_covered(bob, bob_seat, session_
         sponsor_name="Northwind Traders",
         budget_owner=funded.budget_owner,
         currency="EUR",
+        programme_name="Leadership 2030",
     )
+    assert quoted.covered_by == "Northwind Traders (Leadership 2030)"
     claimed = claim(bob, session_type)
     assert claimed == quoted
     session = SponsoredSession.objects.get()
