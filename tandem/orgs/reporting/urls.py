@@ -1,5 +1,14 @@
 """Pages of this area (mounted by tandem/orgs/urls.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import views
+
+urlpatterns: list[URLPattern] = [
+    path(
+        "org/programmes/<uuid:programme_id>/",
+        views.dashboard,
+        name="orgs_programme_dashboard",
+    ),
+    path("org/programmes/<uuid:programme_id>/roi/", views.roi, name="orgs_roi"),
+]

@@ -1,0 +1,163 @@
+"""The programme report laid out for pages (money as text, chart data) and for the API (JSON:
+a suppressed figure is `{"value": null, "suppressed": true}`). Adds nothing to what the gate
+(selectors.programme_report) gives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import formats
+
+from tandem.payments.ledger.money import format_minor
+
+from ..selectors import MIN_GROUP
+from .selectors import Figure, ProgrammeReport, SurveyPhase
+
+SCORE_LABELS = {"clarity": "Clarity", "confidence": "Confidence", "wellbeing": "Well-being"}
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Figure):
+        return value.as_json()
+    return value
+
+
+def _phase(phase: SurveyPhase) -> dict[str, Any]:
+    return {
+        "respondents": _json(phase.respondents),
+        **{score: _json(getattr(phase, score)) for score in SCORE_LABELS},
+    }
+
+
+def report_json(report: ProgrammeReport) -> dict[str, Any]:
+    """The report as the API answers it (schemas.ReportOut)."""
+    p, s, b = report.participants, report.sessions, report.budget
+    g = report.goal_progress
+    return {
+        "programme_id": report.programme_id,
+        "name": report.name,
+        "organisation": report.organisation,
+        "status": report.status,
+        "starts_on": report.starts_on,
+        "ends_on": report.ends_on,
+        "currency": report.currency,
+        "min_group": MIN_GROUP,
+        "seats": {"bought": report.seats_bought, "used": _json(p.seats_used)},
+        "participants": {
+            "invited": _json(p.invited),
+            "active": _json(p.active),
+            "paused": _json(p.paused),
+        },
+        "sessions": {
+            "booked": _json(s.booked),
+            "held": _json(s.held),
+            "upcoming": _json(s.upcoming),
+            "cancelled": _json(s.cancelled),
+            "no_show": _json(s.no_show),
+        },
+        "budget": {"funded": b.funded, "spent": b.spent, "remaining": b.remaining},
+        "days_to_first_session": _json(report.days_to_first_session),
+        "goal_progress": {
+            "suppressed": g.suppressed,
+            "participants": _json(g.people),
+            "bands": [{"low": x.low, "high": x.high, "participants": x.people} for x in g.bands],
+        },
+        "trend": [
+            {"month": m.month.strftime("%Y-%m"), "held": _json(m.held)} for m in report.trend
+        ],
+        "survey": None
+        if report.survey is None
+        else {"start": _phase(report.survey.start), "end": _phase(report.survey.end)},
+        "roi": {
+            "cost_per_held_session": _json(report.cost_per_held_session),
+            "held_per_1000": _json(report.held_per_1000),
+            "seat_utilisation_percent": _json(report.seat_utilisation),
+            "session_utilisation_percent": _json(report.session_utilisation),
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the dashboard and ROI templates show beyond the report itself."""
+
+    report: ProgrammeReport
+    money: dict[str, str]
+    cost_per_held_session: str  # formatted, or "" when suppressed
+    trend_rows: list[dict[str, Any]]
+    trend_chart: dict[str, Any] | None
+    goal_chart: dict[str, Any] | None
+    survey_rows: list[dict[str, Any]]
+    survey_chart: dict[str, Any] | None
+
+
+def _num(figure: Figure) -> Any:
+    return figure.value if figure.shown else None
+
+
+def page(report: ProgrammeReport) -> Page:
+    b = report.budget
+    money = {
+        name: format_minor(getattr(b, name), b.currency)
+        for name in ("funded", "spent", "remaining")
+    }
+    cost = report.cost_per_held_session
+    trend_rows = [
+        {"label": formats.date_format(m.month, "M Y"), "held": m.held} for m in report.trend
+    ]
+    trend_chart = None
+    if report.sessions.any_shown and trend_rows:
+        trend_chart = {
+            "type": "line",
+            "labels": [row["label"] for row in trend_rows],
+            "datasets": [
+                {"label": "Sessions held", "values": [_num(m.held) for m in report.trend]}
+            ],
+            "y_label": "Sessions held",
+        }
+    goal_chart = None
+    if not report.goal_progress.suppressed:
+        goal_chart = {
+            "type": "bar",
+            "labels": [band.label for band in report.goal_progress.bands],
+            "datasets": [
+                {"label": "Participants", "values": [b.people for b in report.goal_progress.bands]}
+            ],
+            "y_label": "Participants",
+        }
+    survey_rows: list[dict[str, Any]] = []
+    survey_chart = None
+    survey = report.survey
+    if survey is not None:
+        survey_rows = [
+            {
+                "label": label,
+                "start": getattr(survey.start, score),
+                "end": getattr(survey.end, score),
+            }
+            for score, label in SCORE_LABELS.items()
+        ]
+        datasets = [
+            {"label": name, "values": [_num(getattr(phase, s)) for s in SCORE_LABELS]}
+            for name, phase in (("At the start", survey.start), ("At the end", survey.end))
+            if phase.respondents.shown
+        ]
+        if datasets:
+            survey_chart = {
+                "type": "bar",
+                "labels": list(SCORE_LABELS.values()),
+                "datasets": datasets,
+                "y_label": "Average score (1-5)",
+                "y_max": 5,
+            }
+    return Page(
+        report=report,
+        money=money,
+        cost_per_held_session=format_minor(int(cost.value or 0), b.currency) if cost.shown else "",
+        trend_rows=trend_rows,
+        trend_chart=trend_chart,
+        goal_chart=goal_chart,
+        survey_rows=survey_rows,
+        survey_chart=survey_chart,
+    )
