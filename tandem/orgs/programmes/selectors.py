@@ -48,7 +48,7 @@ def organisations_for_admin(user: Any) -> list[Organisation]:
 
 
 def _with_counts(rows: QuerySet[Programme]) -> QuerySet[Programme]:
-    return rows.annotate(
+    return rows.prefetch_related("coaches", "specialties").annotate(
         seats_used=Count("participants", filter=Q(participants__status__in=Participant.SEATED)),
         invited_count=Count(
             "participants", filter=Q(participants__status=Participant.Status.INVITED)

@@ -67,9 +67,17 @@ def test_invite_lower_cases_stores_only_the_digest_and_sends_after_commit(
 
 @pytest.mark.parametrize(
     ("email", "name"),
-    [("not-an-email", ""), ("", ""), ("a\x00b@x.example", ""), ("x" * 300 + "@a.example", ""),
-     (42, ""), (None, ""), ("ok@x.example", "n" * 151), ("ok@x.example", "a\x00")],
-)  # fmt: skip
+    [
+        ("not-an-email", ""),
+        ("", ""),
+        ("a\x00b@x.example", ""),
+        ("x" * 300 + "@a.example", ""),
+        (42, ""),
+        (None, ""),
+        ("ok@x.example", "n" * 151),
+        ("ok@x.example", "a\x00"),
+    ],
+)
 def test_invite_refuses_bad_input(programme, olivia, email, name):
     _refused(
         "invalid",
@@ -252,8 +260,9 @@ def test_resend_replaces_the_link(programme, olivia, bob, sent, django_capture_o
     )
 
 
-def test_revoke_pause_resume_remove(programme, olivia, bob, alice, sent,
-                                    django_capture_on_commit_callbacks):  # fmt: skip
+def test_revoke_pause_resume_remove(
+    programme, olivia, bob, alice, sent, django_capture_on_commit_callbacks
+):
     raw = _invite(programme, olivia, "x@example.com", sent, django_capture_on_commit_callbacks)
     invited = Participant.objects.get(email="x@example.com")
     services.participant_revoke(participant=invited, actor=olivia, now=NOW)
@@ -284,8 +293,9 @@ def test_revoke_pause_resume_remove(programme, olivia, bob, alice, sent,
     )
 
 
-def test_move_gives_the_seat_to_another_address(programme, olivia, bob, sent,
-                                                django_capture_on_commit_callbacks):  # fmt: skip
+def test_move_gives_the_seat_to_another_address(
+    programme, olivia, bob, sent, django_capture_on_commit_callbacks
+):
     held = seat(programme, bob)
     with django_capture_on_commit_callbacks(execute=True):
         new = services.participant_move(

@@ -107,8 +107,14 @@ def test_settings_extend_and_add_seats_but_never_shorten(client, olivia, program
     client.force_login(olivia)
     url = reverse("orgs_programme_settings", args=[programme.public_id])
     assert client.get(url).status_code == 200
-    data = {**FORM, "name": programme.name, "starts_on": "2030-01-01", "ends_on": "2031-06-30",
-            "seats": "30", "join_domain": ""}  # fmt: skip
+    data = {
+        **FORM,
+        "name": programme.name,
+        "starts_on": "2030-01-01",
+        "ends_on": "2031-06-30",
+        "seats": "30",
+        "join_domain": "",
+    }
     assert client.post(url, data).status_code == 302
     programme.refresh_from_db()
     assert (programme.ends_on, programme.seats) == (date(2031, 6, 30), 30)
