@@ -2,8 +2,10 @@
 
 A card shows real data or is absent (issue 14): Messages (unread count and the latest
 conversations, for everyone), Action items (anyone with open ones: due-today and overdue
-counts, the next few), Clients and the set-up checklist (coaches), Usage (org admins,
-aggregate-only). Each piece costs a fixed number of queries, whatever the number of rows.
+counts, the next few), Clients and the set-up checklist (coaches), Your organisations (org
+admins: their running programmes with seats used and budget left, linking to each
+programme's dashboard, and members' sessions; aggregate-only). Each piece costs a fixed
+number of queries, whatever the number of rows.
 The page is composed here, above every app, as the views are.
 """
 
