@@ -38,6 +38,15 @@ KINDS: dict[str, Kind] = {
         # Workspace action items due today / overdue (the workspace's reminder scan sends
         # them). Not urgent: a to-do can wait for quiet hours to end or for the digest.
         Kind("action_item", "Action items due", False, frozenset({INAPP, EMAIL})),
+        # Sponsored coaching programmes (issue 18): an organisation's invitation to a person
+        # who has an account, and the 80 % / 100 % budget alerts to the organisation's admins.
+        # Not urgent: both wait for quiet hours to end (or the digest, for email).
+        Kind(
+            "programme",
+            "Coaching programmes: invitations and budget alerts",
+            False,
+            frozenset({INAPP, EMAIL}),
+        ),
     )
 }
 
