@@ -50,8 +50,8 @@ class ExportDocument:
     period: str  # "2030-01-01 to 2030-12-31"
     generated: str  # "6 March 2030, 10:00 (Europe/London)"
     sections: tuple[Section, ...] = field(default_factory=tuple)
-    # For the PDF's chart: (month label, booked, held) from the monthly trend, when shown.
-    trend: tuple[tuple[str, int, int], ...] = ()
+    # For the PDF's chart: (month label, sessions held or None when suppressed).
+    trend: tuple[tuple[str, int | None], ...] = ()
 
     def section(self, key: str) -> Section:
         for section in self.sections:
@@ -62,59 +62,96 @@ class ExportDocument:
 
 # --- from the reporting gate ---------------------------------------------------------------------
 
-
-def _fig(value: object) -> Cell:
-    """None from the gate means suppressed."""
-    return SUPPRESSED if value is None else value  # type: ignore[return-value]
+SCORE_LABELS = (("clarity", "Clarity"), ("confidence", "Confidence"), ("wellbeing", "Well-being"))
 
 
-def document_for(programme: object, *, now: datetime, zone: object) -> ExportDocument:
-    """The export of `programme`'s report as the gate gives it at `now` (months and dates in
-    `zone`, the viewer's)."""
+def _fig(figure: Any) -> Cell:
+    """A gate `Figure` as a cell: its value, or SUPPRESSED."""
+    return SUPPRESSED if figure.suppressed else figure.value
+
+
+def _money(figure: Any, currency: str) -> Cell:
+    """A `Figure` in minor units as a Decimal amount of `currency`."""
+    from tandem.payments.ledger.money import from_minor
+
+    return SUPPRESSED if figure.suppressed else from_minor(int(figure.value), currency)
+
+
+def document_for(programme: Any, *, now: datetime, zone: Any) -> ExportDocument:
+    """The export of `programme`'s report as the gate gives it at `now` (months and the
+    "generated" line in `zone`, the asking admin's)."""
     from django.utils import formats, timezone
 
     from tandem.payments.ledger.money import from_minor
 
-    from .interim import interim_report
+    from ..reporting.selectors import Figure, programme_report
 
-    report = interim_report(programme, now=now, zone=zone)  # type: ignore[arg-type]
-    p: Any = programme
-    spent = report.spent_minor
-    summary = (
-        ("Seats bought", report.seats),
-        ("Seats used", _fig(report.participants)),
-        ("Sessions booked", _fig(report.booked)),
-        ("Sessions held", _fig(report.held)),
-        ("Sessions cancelled", _fig(report.cancelled)),
-        ("No-shows", _fig(report.no_show)),
-        (
-            f"Budget spent ({report.currency})",
-            SUPPRESSED if spent is None else from_minor(spent, report.currency),
+    report = programme_report(programme, now=now, zone=zone)
+    cur = report.currency
+    p, s, b = report.participants, report.sessions, report.budget
+    summary: tuple[tuple[Cell, ...], ...] = (
+        ("Status", report.status.capitalize()),
+        ("Seats bought", report.seats_bought),
+        ("Seats used", _fig(p.seats_used)),
+        ("Participants invited, not yet joined", _fig(p.invited)),
+        ("Participants active", _fig(p.active)),
+        ("Participants paused", _fig(p.paused)),
+        ("Sessions per participant", report.sessions_per_participant),
+        ("Sessions booked", _fig(s.booked)),
+        ("Sessions held", _fig(s.held)),
+        ("Sessions upcoming", _fig(s.upcoming)),
+        ("Sessions cancelled", _fig(s.cancelled)),
+        ("No-shows", _fig(s.no_show)),
+        ("Median days from joining to the first session", _fig(report.days_to_first_session)),
+        (f"Budget funded ({cur})", from_minor(b.funded, cur)),
+        (f"Budget spent ({cur})", from_minor(b.spent, cur)),
+        (f"Budget remaining ({cur})", from_minor(b.remaining, cur)),
+        (f"Cost per held session ({cur})", _money(report.cost_per_held_session, cur)),
+        (f"Sessions held per 1,000 {cur} spent", _fig(report.held_per_1000)),
+        ("Seats used, % of seats bought", _fig(report.seat_utilisation)),
+        ("Sessions held, % of the seated participants' sessions", _fig(report.session_utilisation)),
+    )
+    monthly = tuple((m.month.strftime("%Y-%m"), _fig(m.held)) for m in report.trend)
+    g = report.goal_progress
+    if g.suppressed:
+        goal_rows: tuple[tuple[Cell, ...], ...] = (("All participants with goals", SUPPRESSED),)
+    else:
+        goal_rows = tuple((band.label, band.people) for band in g.bands)
+    sections = [
+        Section("summary", "Summary", ("Figure", "Value"), summary),
+        Section("monthly", "Monthly trend", ("Month", "Sessions held"), monthly),
+        Section(
+            "goals",
+            "Goal progress",
+            ("Average goal progress", "Participants"),
+            goal_rows,
+            note="Each participant's average progress over their goals with their programme "
+            "coach; a band of fewer than 5 is merged with its neighbour.",
         ),
-    )
-    monthly = tuple(
-        (month.strftime("%Y-%m"), _fig(booked), _fig(held)) for month, booked, held in report.months
-    )
-    survey = tuple(
-        (measure.capitalize(), _fig(start), _fig(end)) for measure, start, end in report.survey
-    )
-    local = timezone.localtime(now, zone)  # type: ignore[arg-type]
-    return ExportDocument(
-        organisation=p.organisation.name,
-        programme=p.name,
-        period=f"{p.starts_on.isoformat()} to {p.ends_on.isoformat()}",
-        generated=f"{formats.date_format(local, 'j F Y, H:i')} ({zone})",
-        sections=(
-            Section("summary", "Summary", ("Figure", "Value"), summary),
-            Section(
-                "monthly", "Monthly trend", ("Month", "Sessions booked", "Sessions held"), monthly
-            ),
+    ]
+    if report.survey is not None:
+        start, end = report.survey.start, report.survey.end
+        survey_rows: list[tuple[Cell, ...]] = [
+            ("Respondents", _fig(start.respondents), _fig(end.respondents))
+        ]
+        for name, label in SCORE_LABELS:
+            first: Figure = getattr(start, name)
+            last: Figure = getattr(end, name)
+            survey_rows.append((label, _fig(first), _fig(last)))
+        sections.append(
             Section(
                 "survey",
                 "Survey before and after",
-                ("Measure (1-5)", "Start average", "End average"),
-                survey,
-            ),
-        ),
-        trend=tuple((m, b, h) for m, b, h in monthly if isinstance(b, int) and isinstance(h, int)),
+                ("Self-assessment (average, 1 to 5)", "At the start", "At the end"),
+                tuple(survey_rows),
+            )
+        )
+    local = timezone.localtime(now, zone)
+    return ExportDocument(
+        organisation=report.organisation,
+        programme=report.name,
+        period=f"{report.starts_on.isoformat()} to {report.ends_on.isoformat()}",
+        generated=f"{formats.date_format(local, 'j F Y, H:i')} ({zone})",
+        sections=tuple(sections),
+        trend=tuple((m, None if h is SUPPRESSED else h) for m, h in monthly),  # type: ignore[misc]
     )

@@ -163,32 +163,33 @@ def write_xlsx(doc: ExportDocument) -> bytes:
 # --- PDF ----------------------------------------------------------------------------------------
 
 
-def trend_chart(trend: tuple[tuple[str, int, int], ...]) -> str:
-    """Sessions booked and held per month as an SVG data URI (matplotlib's object API, no
-    pyplot; labels are month names only)."""
+def trend_chart(trend: tuple[tuple[str, int | None], ...]) -> str:
+    """Sessions held per month as an SVG data URI (matplotlib's object API, no pyplot; labels
+    are months only). A suppressed month has no bar but a "<5" mark."""
     import matplotlib
 
     matplotlib.rcParams["svg.fonttype"] = "none"
     matplotlib.rcParams["font.family"] = ["DejaVu Sans", "sans-serif"]
     from matplotlib.figure import Figure
 
-    width, height = 6.6, 2.4
+    width, height = 6.6, 2.3
     fig = Figure(figsize=(width, height), dpi=72)
-    fig.subplots_adjust(left=0.6 / width, right=1 - 0.15 / width, top=0.85, bottom=0.6 / height)
+    fig.subplots_adjust(left=0.6 / width, right=1 - 0.15 / width, top=0.92, bottom=0.6 / height)
     ax = fig.add_subplot()
-    labels = [m for m, _, _ in trend]
-    xs = range(len(labels))
-    ax.bar([x - 0.2 for x in xs], [b for _, b, _ in trend], width=0.4, color="#9ec5fe",
-           label="booked")  # fmt: skip
-    ax.bar([x + 0.2 for x in xs], [h for _, _, h in trend], width=0.4, color="#0d6efd",
-           label="held")  # fmt: skip
-    ax.set_xticks(list(xs), labels, fontsize=7, rotation=0 if len(labels) <= 8 else 45)
-    ax.legend(fontsize=7, frameon=False, loc="upper left", ncols=2)
+    labels = [month for month, _ in trend]
+    xs = list(range(len(labels)))
+    ax.bar(xs, [held or 0 for _, held in trend], width=0.6, color="#0d6efd")
+    for x, (_, held) in zip(xs, trend, strict=True):
+        if held is None:
+            ax.text(x, 0, "<5", ha="center", va="bottom", fontsize=7, color="#6b7280")
+    step = max(1, len(labels) // 12)
+    ax.set_xticks(xs[::step], labels[::step], fontsize=7, rotation=0 if len(labels) <= 6 else 45)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(colors="#6b7280", labelsize=7)
     ax.grid(axis="y", color="#e5e7eb", linewidth=0.6)
     ax.set_axisbelow(True)
+    ax.set_ylabel("sessions held", color="#6b7280", fontsize=7)
     out = io.BytesIO()
     fig.savefig(out, format="svg", metadata={"Date": None})
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
@@ -204,7 +205,7 @@ def pdf_html(doc: ExportDocument) -> str:
         }
         for s in doc.sections
     ]
-    chart = trend_chart(doc.trend) if any(b or h for _, b, h in doc.trend) else ""
+    chart = trend_chart(doc.trend) if any(held for _, held in doc.trend) else ""
     return render_to_string(
         "orgs/exports/report_pdf.html", {"doc": doc, "sections": sections, "chart": chart}
     )

@@ -37,6 +37,9 @@ def populate(
     survey: bool = True,
     tag: str = "p",
 ) -> list[Participant]:
+    if survey and not programme.survey_enabled:
+        programme.survey_enabled = True
+        programme.save(update_fields=["survey_enabled"])
     people = []
     k = 0
     for i in range(n):

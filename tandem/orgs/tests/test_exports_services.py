@@ -40,7 +40,8 @@ INJECTIONS = ['=HYPERLINK("http://evil.example","x")', "+1+2", "-3", "@SUM(A1)",
 
 @pytest.fixture
 def full(programme, coach, session_type):
-    populate(programme, coach, session_type, 7)
+    # Each of 7 people has one session of each kind: every figure is over 7 people.
+    populate(programme, coach, session_type, 7, sessions_each=5)
     return programme
 
 
@@ -58,14 +59,26 @@ def test_csv_holds_the_gates_figures(olivia, full):
     assert set(sections) == {s.title for s in doc.sections}
     for section in doc.sections:
         rows = sections[section.title]
+        if section.note:
+            assert rows.pop(0) == [section.note]
         assert rows[0] == list(section.headers)
         assert rows[1:] == [[expected_text(c) for c in row] for row in section.rows]
     head = csv_rows(file_bytes(job))[:2]
     assert head == [["Organisation", "Northwind Traders"], ["Programme", "Leadership 2030"]]
     summary = dict((r[0], r[1]) for r in sections["Summary"][1:])
-    # 7 participants, 14 sessions: the figures are shown, not suppressed.
+    # 7 participants: the figures over all of them are shown, not suppressed.
     assert summary["Seats used"] == "7"
-    assert summary["Sessions booked"] == "14"
+    assert (summary["Sessions booked"], summary["No-shows"]) == ("35", "7")
+    hidden = [k for k, v in summary.items() if v == "fewer than 5"]
+    # (These rows spend nothing from the ledger: the gate has no held-per-1,000 figure.)
+    assert hidden == ["Sessions held per 1,000 EUR spent"], hidden
+    assert [r[0] for r in sections["Survey before and after"][1:]] == [
+        "Respondents",
+        "Clarity",
+        "Confidence",
+        "Well-being",
+    ]
+    assert sections["Survey before and after"][1][1:] == ["7", "7"]
 
 
 def test_xlsx_holds_the_gates_figures(olivia, full):
@@ -98,24 +111,49 @@ def test_pdf_is_a_small_report_of_the_same_figures(olivia, full):
     assert "Sessions booked" in html and "data:image/svg+xml" in html
 
 
+PEOPLE_FIGURES = (
+    "Seats used",
+    "Participants active",
+    "Sessions booked",
+    "Sessions held",
+    "Sessions cancelled",
+    "No-shows",
+    "Median days from joining to the first session",
+    "Cost per held session (EUR)",
+    "Seats used, % of seats bought",
+)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_groups_under_five_stay_suppressed(olivia, programme, coach, session_type, fmt):
     populate(programme, coach, session_type, 4)
     job = run(olivia, programme, fmt)
     data = file_bytes(job)
+    doc = document_for(programme, now=NOW, zone=LONDON)
+    gate = {row[0]: row[1] for row in doc.section("summary").rows}
     if fmt == "csv":
-        figures = {r[0]: r[1] for r in csv_sections(data)["Summary"][1:]}
-        survey = csv_sections(data)["Survey before and after"][1:]
+        sections = csv_sections(data)
+        figures = {r[0]: r[1] for r in sections["Summary"][1:]}
+        survey = sections["Survey before and after"][1:]
+        goals = sections["Goal progress"][2:]
+        months = sections["Monthly trend"][1:]
     else:
-        rows = xlsx_sheets(data)["Summary"]
+        sheets = xlsx_sheets(data)
+        rows = sheets["Summary"]
         figures = {r[0]: r[1] for r in rows[rows.index(("Figure", "Value")) + 1 :]}
-        survey_rows = xlsx_sheets(data)["Survey before and after"]
-        survey = [list(r) for r in survey_rows[-3:]]
+        survey = [list(r) for r in sheets["Survey before and after"][-4:]]
+        goals = [list(r) for r in sheets["Goal progress"][-1:]]
+        months = [list(r) for r in sheets["Monthly trend"][5:]]
     assert figures["Seats bought"] in ("20", 20)  # the programme's own setting, not a group
-    for label, value in figures.items():
-        if label != "Seats bought":
-            assert value == "fewer than 5", label
-    assert all(row[1:] == ["fewer than 5", "fewer than 5"] for row in survey)
+    for label in PEOPLE_FIGURES:
+        assert gate[label] is SUPPRESSED, label
+        assert figures[label] == "fewer than 5", label
+    for label, value in gate.items():
+        if value is SUPPRESSED:
+            assert figures[label] == "fewer than 5", label
+    assert survey and all(row[1:] == ["fewer than 5", "fewer than 5"] for row in survey)
+    assert goals == [["All participants with goals", "fewer than 5"]]
+    assert months and all(row[1] in ("fewer than 5", "0", 0) for row in months)
     assert "Person" not in data.decode("latin-1")
 
 
