@@ -94,6 +94,12 @@ def claim(client: Any, session_type: SessionType, *, start: Any = SESSION_START,
         )
         if offer is not None:
             spend(Programme.objects.get(public_id=offer.programme_id), booking, price)
+        else:
+            # Refused: nothing was written for it (checked before the rollback, which only
+            # frees the test booking's time for the next one).
+            assert not SponsoredSession.objects.filter(booking=booking).exists()
+            assert Participant.objects.filter(first_session_at=booking.start).count() == 0
+            transaction.set_rollback(True)
         return offer
 
 
