@@ -379,6 +379,8 @@ def _refund_words(back: payments_hook.MoneyBack | None) -> dict[str, Any] | None
         "kept": back.kept_text,
         "full": back.full,
         "nothing_back": back.nothing_back,
+        # A sponsored session: the money goes back to the sponsor's budget, not to you.
+        "sponsor": back.sponsor,
     }
 
 

@@ -110,3 +110,10 @@ class PackageOfferAdmin(ReadOnly):
 class CoachPaymentSettingsAdmin(admin.ModelAdmin):
     list_display = ("coach", "platform_fee_bp", "late_fee_percent", "stripe_account_id")
     search_fields = ("coach__user__email",)
+
+
+@admin.register(models.SponsorFunding)
+class SponsorFundingAdmin(ReadOnly):
+    list_display = ("created_at", "budget_owner", "org_owner", "method", "amount", "status")
+    list_filter = ("method", "status")
+    search_fields = ("budget_owner", "org_owner")

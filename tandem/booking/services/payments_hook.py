@@ -120,6 +120,8 @@ class MoneyBack:
     summary: str  # the same in one sentence
     full: bool  # nothing is kept
     nothing_back: bool  # no money goes back
+    # A sponsored session: the money goes back to this sponsor's budget, not to the client.
+    sponsor: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,6 +212,7 @@ def _money_back(currency: str, refund: int, void: int, kept: int, sponsor: str =
         summary=impact_words(refund, void, kept, currency, sponsor),
         full=not kept,
         nothing_back=refund == 0,
+        sponsor=sponsor,
     )
 
 

@@ -67,12 +67,18 @@ from ..providers import IntentState, ProviderIntent, get_provider
 from ..sponsors.port import SponsorOffer
 from ..sponsors.port import port as sponsor_port
 from ..tasks import cancel_intent_task, lapse_payment_task, money_sweep_task
-from .coverage import ReadBalances, cover
+from .coverage import ReadBalances, cover, sponsor_offer
 from .refunds import refund_late_card, release_taken, return_unearned
 
 Purpose = Payment.Purpose
 Status = Payment.Status
 Source = PaymentSource.Kind
+
+
+class SponsorNotCovering(Conflict):
+    """The programme no longer covers this session (its dates, limits or budget)."""
+
+    code = "sponsor_not_covering"
 
 
 class PaymentKeyReused(Conflict):
@@ -208,6 +214,7 @@ class _Taking:
     now: datetime
     booking: Booking | None = None
     price: int = 0
+    sponsor_declined: bool = False  # the port was asked to claim and said no
     package_credit: PackageCredit | None = None
     card: GiftCard | None = None
     credit_account: Account | None = None
@@ -227,6 +234,7 @@ class _Taking:
             currency=self.currency,
             now=self.now,
         )
+        self.sponsor_declined = offer is None
         if offer is not None and offer.currency != self.currency:
             raise CurrencyMismatch(
                 f"The programme's budget is in {offer.currency}; this price is in {self.currency}.",
@@ -309,6 +317,21 @@ def payment_open(
         price=amount,
     )
     coverage = cover(amount, pay_with, taking)
+    if (
+        coverage.rest
+        and provider == "stripe"
+        and booking is not None
+        and taking.sponsor_declined
+        and sponsor_offer(client, coach, session_type, now) is not None
+    ):
+        # Booked without a card because the sponsor would pay, but its claim said no (the
+        # session's date is outside the programme, a limit was reached meanwhile): refuse
+        # (the booking rolls back) rather than leave a booked session waiting for a card.
+        raise SponsorNotCovering(
+            "Your programme does not cover this session (its dates, limits or budget). "
+            "Untick it to pay the usual way.",
+            fields={"sponsored": ["not_covered"]},
+        )
 
     if coverage.sponsor is not None:
         offer = coverage.sponsor

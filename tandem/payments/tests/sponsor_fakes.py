@@ -22,6 +22,7 @@ class FakeSponsor:
     programme_name: str = "Leadership 2026"
     currency: str = "EUR"
     clients: set[int] | None = None
+    claim_refused: bool = False  # offers, then refuses the claim (e.g. the session's date)
     programme_id: uuid.UUID = field(default_factory=uuid.uuid4)
     offers: list[tuple[int, int]] = field(default_factory=list)
     claims: list[tuple[int, int]] = field(default_factory=list)
@@ -62,7 +63,7 @@ class FakeSponsor:
         currency: str,
         now: datetime,
     ) -> SponsorOffer | None:
-        found = self._offer(client)
+        found = None if self.claim_refused else self._offer(client)
         if found is not None:
             self.claims.append((booking.pk, price))
         return found

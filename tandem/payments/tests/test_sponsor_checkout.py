@@ -18,7 +18,7 @@ from tandem.booking import services as booking_services
 from tandem.booking.models import Booking
 from tandem.booking.services import payments_hook
 from tandem.booking.tests.conftest import at, make_coach, make_type
-from tandem.payments.checkout.services import PayWith, checkout_booking
+from tandem.payments.checkout.services import PayWith, SponsorNotCovering, checkout_booking
 from tandem.payments.errors import InsufficientFunds
 from tandem.payments.ledger import accounts
 from tandem.payments.models import Invoice, LedgerEntry, Payment, PaymentSource, Refund
@@ -191,6 +191,13 @@ def test_the_cancel_preview_says_the_money_goes_back_to_the_sponsor(
         "80.00 EUR goes back to the budget of Northwind Traders (Leadership 2026)."
     )
     assert "refunded" not in back.summary
+    assert back.sponsor == "Northwind Traders (Leadership 2026)"
+    page = text_of(signed_in(bob).get(f"/sessions/{outcome.booking.public_id}/cancel/"))
+    assert (
+        "80.00 EUR goes back to the budget of Northwind Traders (Leadership 2026). "
+        "Nothing is charged to you." in page
+    ), page
+    assert "You’ll get back" not in page
 
 
 def test_without_a_port_the_session_is_paid_the_usual_way(no_sponsor, coach, session_type, bob):
@@ -226,6 +233,30 @@ def test_a_sponsored_session_needs_no_card_with_stripe(
     assert outcome.booking is not None  # booked at once: no card, no hold
     assert [s.kind for s in outcome.payment.sources.all()] == [Kind.SPONSOR]
     assert outcome.payment.status == Payment.Status.SUCCEEDED
+
+
+def test_a_refused_claim_never_leaves_a_booking_waiting_for_a_card(
+    sponsor, coach, session_type, bob, stripe_standin
+):
+    """The sponsor offered (so no card was asked for) but its claim said no: the booking is
+    refused with a clear error instead of being booked with a card payment nobody makes."""
+    fund(8000)
+    sponsor.claim_refused = True
+    with pytest.raises(SponsorNotCovering) as refused:
+        book(bob, coach, session_type, at(3, 10))
+    assert refused.value.fields == {"sponsored": ["not_covered"]}
+    assert not Booking.objects.exists() and not Payment.objects.exists()
+    assert accounts.sponsor_budget_balance(BUDGET, "EUR") == 8000
+    # Paying the usual way (by card) still works: the time is held for the card.
+    outcome = book(bob, coach, session_type, at(3, 10), pay_with=PayWith(sponsored=False))
+    assert outcome.booking is None and outcome.payment.status == Payment.Status.REQUIRES_PAYMENT
+
+
+def test_a_refused_claim_with_invoices_pays_the_usual_way(sponsor, coach, session_type, bob):
+    fund(8000)
+    sponsor.claim_refused = True
+    outcome = book(bob, coach, session_type, at(3, 10))
+    assert [s.kind for s in outcome.payment.sources.all()] == [Kind.INVOICE]
 
 
 # --- what the client sees --------------------------------------------------------------------
