@@ -34,17 +34,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.db.models.functions import Lower
+from django.template.loader import get_template
 
-from tandem.core.effects import send_email_once
+from tandem.core.effects import message_id, record_effect
 from tandem.core.links import site_url
+from tandem.core.models import EffectDone
 from tandem.notifications.services import notify
 from tandem.payments.ledger.money import format_minor
 
@@ -63,32 +66,105 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _verified_account(email: str) -> int | None:
+def _verified_accounts(emails: Iterable[str]) -> dict[str, int]:
+    """{lower-cased address: user id} of active accounts that verified the address."""
     from allauth.account.models import EmailAddress
 
-    return (
-        EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True)
-        .values_list("user_id", flat=True)
-        .first()
-    )
+    wanted = sorted({email.lower() for email in emails})
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        rows = (
+            EmailAddress.objects.filter(verified=True, user__is_active=True)
+            .annotate(address=Lower("email"))
+            .filter(address__in=chunk)
+        )
+        for email, user_id in rows.values_list("address", "user_id").order_by("pk"):
+            found.setdefault(email, user_id)
+    return found
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def invitation(participant_id: int, raw_token: str, now: datetime) -> None:
     """Tell an invited person (by email; in the notification centre too when they already
     have an account) that <organisation> offers them coaching in <programme>, with the
     acceptance link /programmes/invitations/<raw_token>/."""
-    participant = (
-        Participant.objects.select_related("programme__organisation")
-        .filter(pk=participant_id)
-        .first()
-    )
-    if participant is None or participant.status != Participant.Status.INVITED:
+    invitations([(participant_id, raw_token)], now)
+
+
+def invitations(pairs: Sequence[tuple[int, str]], now: datetime) -> None:
+    """`invitation` for many (participant id, raw token) pairs at once (the CSV import's
+    thousands): a constant number of queries to load them, one SMTP connection, then one
+    record per email sent. A failed send is logged and the rest still go (a rerun, or the
+    admin's resend, sends the missing ones: what was sent is recorded)."""
+    tokens = {pk: token for pk, token in pairs if isinstance(token, str) and token}
+    participants: list[Participant] = []
+    for chunk in _chunks(sorted(tokens)):
+        participants.extend(
+            Participant.objects.select_related("programme__organisation")
+            .filter(pk__in=chunk, status=Participant.Status.INVITED)
+            .order_by("pk")
+        )
+    # Only the newest link of each is sent (a resend replaced an older one).
+    participants = [p for p in participants if p.token_hash == _digest(tokens[p.pk])]
+    if not participants:
         return
-    if not raw_token or participant.token_hash != _digest(raw_token):
-        return  # a newer link replaced this one: only the newest is sent
+    keys = {p.pk: f"orgs:invitation:{p.pk}:{p.token_hash[:24]}" for p in participants}
+    done: set[str] = set()
+    for chunk in _chunks(sorted(keys.values())):
+        done.update(EffectDone.objects.filter(key__in=chunk).values_list("key", flat=True))
+    accounts = _verified_accounts(p.email for p in participants if p.user_id is None)
+    text_template = get_template("orgs/email/invitation.txt")
+    html_template = get_template("orgs/email/invitation.html")
+    connection = get_connection()
+    try:
+        for participant in participants:
+            key = keys[participant.pk]
+            if key in done:
+                continue
+            message = _invitation_message(
+                participant, tokens[participant.pk], text_template, html_template
+            )
+            message.connection = connection
+            message.extra_headers["Message-ID"] = message_id(key)
+            try:
+                message.send()
+            except Exception:
+                logger.exception("Could not email the invitation of participant %s", participant.pk)
+                connection.close()
+                connection = get_connection()
+                continue
+            record_effect(key, now=now)
+    finally:
+        connection.close()
+    for participant in participants:
+        user_id = participant.user_id or accounts.get(participant.email.lower())
+        if user_id is None:
+            continue
+        programme = participant.programme
+        notify(
+            user_ids=[user_id],
+            kind=KIND,
+            key=keys[participant.pk],
+            title=f"{programme.organisation.name} offers you coaching",
+            body=(
+                f"You are invited to {programme.name}. Open the invitation email sent to "
+                f"{participant.email} to accept your place."
+            ),
+            url=MY_PROGRAMMES,
+            skip_channels=frozenset({"email"}),
+            now=now,
+        )
+
+
+def _invitation_message(
+    participant: Participant, raw_token: str, text_template: Any, html_template: Any
+) -> EmailMultiAlternatives:
     programme = participant.programme
     organisation = programme.organisation.name
-    key = f"orgs:invitation:{participant.pk}:{participant.token_hash[:24]}"
     context = {
         "organisation": organisation,
         "programme": programme.name,
@@ -99,35 +175,18 @@ def invitation(participant_id: int, raw_token: str, now: datetime) -> None:
         "expires_at": participant.invite_expires_at,
         "site_url": site_url(""),
     }
-    text = render_to_string("orgs/email/invitation.txt", context)
-    html = render_to_string("orgs/email/invitation.html", context)
     subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(
         f"{organisation} offers you coaching on Tandem".split()
     )
     message = EmailMultiAlternatives(
         subject=subject[:200],
-        body=text,
+        body=text_template.render(context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[participant.email],
         headers={"Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(html, "text/html")
-    send_email_once(key, message)
-    user_id = participant.user_id or _verified_account(participant.email)
-    if user_id is not None:
-        notify(
-            user_ids=[user_id],
-            kind=KIND,
-            key=key,
-            title=f"{organisation} offers you coaching",
-            body=(
-                f"You are invited to {programme.name}. Open the invitation email sent to "
-                f"{participant.email} to accept your place."
-            ),
-            url=MY_PROGRAMMES,
-            skip_channels=frozenset({"email"}),
-            now=now,
-        )
+    message.attach_alternative(html_template.render(context), "text/html")
+    return message
 
 
 # --- budget alerts -------------------------------------------------------------------------
