@@ -18,11 +18,12 @@ from tandem.core.idempotency import checked_key
 from tandem.core.schemas import ErrorOut
 
 from ..models import Programme, SurveyResponse
+from ..participants.api import participant_body
 from . import rules, selectors, services
 from .schemas import (
     CoachIn,
+    MySeatOut,
     SeatListOut,
-    SeatOut,
     SponsorViewOut,
     SuggestionListOut,
     SurveyIn,
@@ -104,7 +105,7 @@ def list_seats(request: HttpRequest) -> dict[str, Any]:
 
 @router.get(
     "/orgs/seats/{seat_id}",
-    response=SeatOut,
+    response=MySeatOut,
     summary="One of my programme places",
     description=NOT_YOURS,
 )
@@ -141,7 +142,7 @@ def coach_suggestions(request: HttpRequest, seat_id: str) -> dict[str, Any]:
 
 @router.post(
     "/orgs/seats/{seat_id}/coach",
-    response={200: SeatOut, 409: ErrorOut},
+    response={200: MySeatOut, 409: ErrorOut},
     summary="Choose my coach",
     description="One of the coaches your programme covers (else 400 "
     "`coach_not_eligible`); you may change later. Choosing the same coach again "
@@ -207,14 +208,8 @@ def answer_survey(
 )
 def sponsor_view(request: HttpRequest, seat_id: str) -> dict[str, Any]:
     seat = _seat(request, seat_id)
-    row = selectors.roster_row(seat.participant)
     return {
         "organisation": seat.organisation_name,
-        "name": row.name,
-        "email": row.email,
-        "status": row.status,
-        "invited_at": row.invited_at,
-        "accepted_at": row.accepted_at,
-        "matched": row.matched,
+        "sees": participant_body(seat.participant, seat.programme),
         "never_shown": NEVER_SHOWN,
     }

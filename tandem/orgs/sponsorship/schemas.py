@@ -10,6 +10,8 @@ from pydantic import Field, StrictInt
 
 from tandem.core.schemas import InputSchema
 
+from ..participants.api import ParticipantOut
+
 
 class CoachOut(Schema):
     id: UUID
@@ -18,7 +20,7 @@ class CoachOut(Schema):
     slug: str
 
 
-class SeatOut(Schema):
+class MySeatOut(Schema):
     id: UUID = Field(description="The seat (participant) id.")
     organisation: str
     programme: UUID
@@ -39,7 +41,7 @@ class SeatOut(Schema):
 
 
 class SeatListOut(Schema):
-    items: list[SeatOut]
+    items: list[MySeatOut]
 
 
 class SuggestionOut(Schema):
@@ -77,10 +79,8 @@ class SurveyOut(Schema):
 
 class SponsorViewOut(Schema):
     organisation: str
-    name: str
-    email: str
-    status: str
-    invited_at: datetime
-    accepted_at: datetime | None
-    matched: bool
+    sees: ParticipantOut = Field(
+        description="Exactly the roster API's row about you (GET /orgs/programmes/{id}/"
+        "participants, which your organisation's admins use)."
+    )
     never_shown: str

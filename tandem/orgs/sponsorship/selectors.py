@@ -153,13 +153,10 @@ def coaches_to_choose(seat: Seat) -> QuerySet[CoachProfile]:
     session type the programme pays for, never the participant themselves, by name."""
     programme = seat.programme
     types = allowed_session_types(programme).filter(coach=OuterRef("pk"))
-    return (
-        rules.eligible_coaches(programme)
-        .filter(Exists(types))
-        .exclude(user_id=seat.participant.user_id)
-        .select_related("user")
-        .order_by("user__display_name", "pk")
-    )
+    coaches = rules.eligible_coaches(programme).filter(Exists(types))
+    if seat.participant.user_id is not None:
+        coaches = coaches.exclude(user_id=seat.participant.user_id)
+    return coaches.select_related("user").order_by("user__display_name", "pk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,16 +185,15 @@ def coach_suggestions(seat: Seat, *, now: datetime, limit: int = SUGGESTIONS) ->
     if programme.coach_rule == Programme.CoachRule.SPECIALTY:
         wanted = set(programme.specialties.values_list("pk", flat=True))
     types: dict[int, SessionType] = {}
-    for session_type in (
+    for covered in (
         allowed_session_types(programme)
         .filter(coach_id__in=[c.pk for c in coaches])
         .order_by("price", "duration_minutes", "pk")
     ):
-        types.setdefault(session_type.coach_id, session_type)
+        types.setdefault(covered.coach_id, covered)
     found: list[Suggestion] = []
     for coach in coaches:
-        session_type = types.get(coach.pk)
-        if session_type is None:
+        if (session_type := types.get(coach.pk)) is None:
             continue
         best = recommend_slots(
             coach=coach,
@@ -234,27 +230,32 @@ def coach_suggestions(seat: Seat, *, now: datetime, limit: int = SUGGESTIONS) ->
 
 @dataclass(frozen=True, slots=True)
 class RosterRow:
-    """One person as the organisation's admins see them on the roster: no session figure,
-    no text they wrote."""
+    """One person as the organisation's admins see them on the roster (the roster page
+    `orgs/participants/roster.html` and the participants API's `participant_body`): no
+    session figure, no text they wrote."""
 
     name: str
     email: str
     status: str
     status_label: str
+    source: str
+    source_label: str
     invited_at: datetime
     accepted_at: datetime | None
     matched: bool
 
 
 def roster_row(participant: Participant) -> RosterRow:
-    """What the sponsor's roster shows about one participant (the one definition; the
-    participant's "what my sponsor sees" page shows exactly this)."""
+    """What the sponsor's roster shows about one participant; the participant's "what my
+    sponsor sees" page shows exactly this (the API answers with the roster API's own body)."""
     return RosterRow(
         name=participant.name,
         email=participant.email,
         status=participant.status,
         status_label=participant.get_status_display(),
+        source=participant.source,
+        source_label=participant.get_source_display(),
         invited_at=participant.invited_at,
         accepted_at=participant.accepted_at,
-        matched=participant.coach_id is not None,
+        matched=participant.matched_at is not None,
     )

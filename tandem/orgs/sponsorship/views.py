@@ -67,7 +67,7 @@ class CoachPickForm(forms.Form):
 
     def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["coach"].widget.choices = [("", "Choose a coach"), *choices]  # type: ignore[attr-defined]
+        self.fields["coach"].widget.choices = [("", "Choose a coach"), *choices]
 
 
 @login_required

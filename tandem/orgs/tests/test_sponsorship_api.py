@@ -140,13 +140,25 @@ def test_unknown_phase_and_bad_key(client, bob, bob_seat, programme):
     assert SurveyResponse.objects.count() == 0
 
 
-def test_what_my_sponsor_sees(client, bob, bob_seat):
+def test_what_my_sponsor_sees_is_the_roster_row(client, bob, bob_seat, programme, olivia):
+    Participant.objects.filter(pk=bob_seat.pk).update(matched_at=NOW)
     body = as_user(client, bob).get(f"{API}/{bob_seat.public_id}/what-my-sponsor-sees").json()
-    assert body["name"] == "Bob Brown"
-    assert body["email"] == "bob@example.com"
-    assert body["status"] == "active"
-    assert body["matched"] is False
+    assert body["organisation"] == "Northwind Traders"
     assert "at least 5 people" in body["never_shown"]
+    sees = body["sees"]
+    assert (sees["name"], sees["email"], sees["status"], sees["matched"]) == (
+        "Bob Brown",
+        "bob@example.com",
+        "active",
+        True,
+    )
+    # The very row Olivia's roster API gives about Bob.
+    roster = as_user(Client(), olivia).get(
+        f"/api/v1/orgs/programmes/{programme.public_id}/participants"
+    )
+    assert roster.status_code == 200
+    [row] = [r for r in roster.json()["items"] if r["id"] == str(bob_seat.public_id)]
+    assert row == sees
 
 
 @pytest.mark.parametrize("who", ["charlie", "alice", "olivia", "gus", "staff_user"])

@@ -285,10 +285,11 @@ def test_no_survey_unless_the_programme_enables_it(client, bob, bob_seat):
 
 
 def test_what_my_sponsor_sees(client, bob, bob_seat, coach):
-    Participant.objects.filter(pk=bob_seat.pk).update(coach=coach)
+    Participant.objects.filter(pk=bob_seat.pk).update(coach=coach, matched_at=NOW, source="csv")
     html = login(client, bob).get(f"/programmes/{bob_seat.public_id}/what-my-sponsor-sees/")
     text = html.content.decode()
     assert "Bob Brown" in text and "bob@example.com" in text and "Active" in text
     assert "Matched with a coach" in text and ">Yes<" in text
     assert "at least 5 people" in text
+    assert "CSV import" in text  # how Bob joined, as the roster says
     assert "Alice" not in text.split('id="sponsor-sees"')[1].split("</dl>")[0]
