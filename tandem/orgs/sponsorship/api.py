@@ -21,13 +21,13 @@ from ..models import Programme, SurveyResponse
 from ..participants.api import participant_body
 from . import rules, selectors, services
 from .schemas import (
-    CoachIn,
+    MySeatListOut,
     MySeatOut,
-    SeatListOut,
-    SponsorViewOut,
-    SuggestionListOut,
-    SurveyIn,
-    SurveyOut,
+    SeatCoachIn,
+    SeatSponsorViewOut,
+    SeatSuggestionListOut,
+    SeatSurveyIn,
+    SeatSurveyOut,
 )
 
 router = Router(tags=["organisations: my programmes"])
@@ -93,7 +93,7 @@ def _today(request: HttpRequest) -> Any:
 
 @router.get(
     "/orgs/seats",
-    response=SeatListOut,
+    response=MySeatListOut,
     summary="My programme places",
     description="Every programme you hold a place in (not invitations), with the "
     "sessions you have left and the coach you chose.",
@@ -115,7 +115,7 @@ def get_seat(request: HttpRequest, seat_id: str) -> dict[str, Any]:
 
 @router.get(
     "/orgs/seats/{seat_id}/coach-suggestions",
-    response=SuggestionListOut,
+    response=SeatSuggestionListOut,
     summary="Coaches suggested for me",
     description="The recommender's three coaches for your programme, each with the "
     "reasons and their next free time for a covered session; and every coach you may "
@@ -148,7 +148,7 @@ def coach_suggestions(request: HttpRequest, seat_id: str) -> dict[str, Any]:
     "`coach_not_eligible`); you may change later. Choosing the same coach again "
     "changes nothing. A paused place or an ended programme: 409 `seat_not_active`. " + NOT_YOURS,
 )
-def choose_coach(request: HttpRequest, payload: CoachIn, seat_id: str) -> dict[str, Any]:
+def choose_coach(request: HttpRequest, payload: SeatCoachIn, seat_id: str) -> dict[str, Any]:
     seat = _seat(request, seat_id)
     services.seat_choose_coach(seat=seat, coach_id=payload.coach, now=timezone.now())
     return seat_body(_seat(request, seat_id), _today(request))
@@ -167,7 +167,7 @@ def _survey_body(seat: selectors.Seat, answer: SurveyResponse) -> dict[str, Any]
 
 @router.post(
     "/orgs/seats/{seat_id}/survey/{phase}",
-    response={200: SurveyOut, 201: SurveyOut, 409: ErrorOut},
+    response={200: SeatSurveyOut, 201: SeatSurveyOut, 409: ErrorOut},
     summary="Answer a survey",
     description="`phase` is `start` or `end` (else 404). Three scores from 1 to 5, "
     "once per phase, when the programme enables the survey: the start survey while "
@@ -176,7 +176,7 @@ def _survey_body(seat: selectors.Seat, answer: SurveyResponse) -> dict[str, Any]
     "return the saved answer (200, `Idempotent-Replayed: true`). " + NOT_YOURS,
 )
 def answer_survey(
-    request: HttpRequest, response: HttpResponse, payload: SurveyIn, seat_id: str, phase: str
+    request: HttpRequest, response: HttpResponse, payload: SeatSurveyIn, seat_id: str, phase: str
 ) -> Status[Any]:
     key = checked_key(request.headers.get("Idempotency-Key"))
     seat = _seat(request, seat_id)
@@ -201,7 +201,7 @@ def answer_survey(
 
 @router.get(
     "/orgs/seats/{seat_id}/what-my-sponsor-sees",
-    response=SponsorViewOut,
+    response=SeatSponsorViewOut,
     summary="What my sponsor sees about me",
     description="Exactly the roster row your organisation's admins see: name, email, "
     "status, invitation and join dates, matched yes or no. " + NOT_YOURS,

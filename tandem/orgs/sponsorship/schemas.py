@@ -13,7 +13,7 @@ from tandem.core.schemas import InputSchema
 from ..participants.api import ParticipantOut
 
 
-class CoachOut(Schema):
+class SeatCoachOut(Schema):
     id: UUID
     name: str
     headline: str
@@ -32,7 +32,7 @@ class MySeatOut(Schema):
     sessions_used: int
     sessions_left: int
     can_book: bool
-    coach: CoachOut | None
+    coach: SeatCoachOut | None
     matched_at: datetime | None
     max_session_minutes: int | None
     location: str
@@ -40,12 +40,12 @@ class MySeatOut(Schema):
     surveys_done: list[str]
 
 
-class SeatListOut(Schema):
+class MySeatListOut(Schema):
     items: list[MySeatOut]
 
 
-class SuggestionOut(Schema):
-    coach: CoachOut
+class SeatSuggestionOut(Schema):
+    coach: SeatCoachOut
     session_type: UUID
     session_minutes: int
     score: float
@@ -53,22 +53,22 @@ class SuggestionOut(Schema):
     reasons: list[str]
 
 
-class SuggestionListOut(Schema):
-    items: list[SuggestionOut] = Field(description="The recommender's three, best first.")
-    eligible: list[CoachOut] = Field(description="Every coach you may choose, by name.")
+class SeatSuggestionListOut(Schema):
+    items: list[SeatSuggestionOut] = Field(description="The recommender's three, best first.")
+    eligible: list[SeatCoachOut] = Field(description="Every coach you may choose, by name.")
 
 
-class CoachIn(InputSchema):
+class SeatCoachIn(InputSchema):
     coach: UUID = Field(description="A coach id from the suggestions or the eligible coaches.")
 
 
-class SurveyIn(InputSchema):
+class SeatSurveyIn(InputSchema):
     clarity: StrictInt = Field(ge=1, le=5)
     confidence: StrictInt = Field(ge=1, le=5)
     wellbeing: StrictInt = Field(ge=1, le=5)
 
 
-class SurveyOut(Schema):
+class SeatSurveyOut(Schema):
     seat: UUID
     phase: str
     clarity: int
@@ -77,7 +77,7 @@ class SurveyOut(Schema):
     answered_at: datetime
 
 
-class SponsorViewOut(Schema):
+class SeatSponsorViewOut(Schema):
     organisation: str
     sees: ParticipantOut = Field(
         description="Exactly the roster API's row about you (GET /orgs/programmes/{id}/"

@@ -187,3 +187,13 @@ def test_unknown_ids_are_404(client, bob):
     as_user(client, bob)
     for ref in ["00000000-0000-0000-0000-000000000000", "nope", "%00"]:
         assert client.get(f"{API}/{ref}").status_code == 404
+
+
+def test_the_openapi_document_has_the_seat_schemas_whole():
+    from tandem.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    assert set(schemas["SeatCoachOut"]["properties"]) == {"id", "name", "headline", "slug"}
+    assert set(schemas["SeatSurveyIn"]["properties"]) == {"clarity", "confidence", "wellbeing"}
+    assert "sessions_left" in schemas["MySeatOut"]["properties"]
+    assert "sees" in schemas["SeatSponsorViewOut"]["properties"]
