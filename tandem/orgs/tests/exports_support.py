@@ -41,7 +41,7 @@ def populate(
         programme.survey_enabled = True
         programme.save(update_fields=["survey_enabled"])
     people = []
-    k = 0
+    k = Booking.objects.filter(coach=coach).count()  # each booking its own hour
     for i in range(n):
         user = make_user(f"{tag}{i}@example.com", name=f"Person {tag}{i}")
         participant = seat(programme, user, coach=coach)
