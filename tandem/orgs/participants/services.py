@@ -331,11 +331,11 @@ def participant_add_many(
         emails = [email for email, _ in cleaned]
         existing: dict[str, Participant] = {}
         for start in range(0, len(emails), 500):
-            for row in Participant.objects.select_for_update(of=("self",)).filter(
+            for found in Participant.objects.select_for_update(of=("self",)).filter(
                 programme=programme, email__in=emails[start : start + 500]
             ):
-                existing[row.email] = row
-        taken = sorted(e for e, row in existing.items() if row.status != Status.REMOVED)
+                existing[found.email] = found
+        taken = sorted(e for e, found in existing.items() if found.status != Status.REMOVED)
         if taken:
             raise AlreadyInProgramme(
                 f"{len(taken)} of these addresses are already in this programme.",

@@ -64,11 +64,15 @@ class ProgrammeForm(forms.Form):
 
     def __init__(self, *args: Any, programme: Programme | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coaches"].choices = [
+        coaches = self.fields["coaches"]
+        specialties = self.fields["specialties"]
+        assert isinstance(coaches, forms.MultipleChoiceField)
+        assert isinstance(specialties, forms.MultipleChoiceField)
+        coaches.choices = [
             (str(c.public_id), f"{c.user.name} — {c.headline}"[:120])
             for c in selectors.verified_coaches()
         ]
-        self.fields["specialties"].choices = [(s.slug, s.name) for s in selectors.all_specialties()]
+        specialties.choices = [(s.slug, s.name) for s in selectors.all_specialties()]
         if programme is not None:
             self.fields["currency"].disabled = True
             self.fields["currency"].help_text = "A programme's currency does not change."
