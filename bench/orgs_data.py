@@ -13,8 +13,9 @@ Every seated participant has an engagement with their coach with one or two goal
 (progress spread over 0-100), 60 % answered the start survey and 30 % the end survey.
 
 Money: the programme's `sponsor_budget` ledger account (owner `programme.budget_owner`) is
-funded once from provider clearing, drawn down by each session (to the coach's payable) and
-credited back for each cancelled one: balanced postings written in bulk (not through
+funded once from provider clearing (`sponsor_fund`), drawn down by each session
+(`payment_take`, to the coach's payable) and credited back for each cancelled one
+(`refund`): balanced postings written in bulk (not through
 `ledger.post`, which would take minutes for 100,000 entries; the rows are what it writes).
 
 Rows are made directly with bulk_create (no services, no events, no emails): fast, and
@@ -364,7 +365,7 @@ def make_org(
             txns.append(
                 LedgerTransaction(
                     correlation_key=f"bench-orgs:draw:{b.pk}",
-                    reason="sponsor_draw",
+                    reason="payment_take",
                     booking=b,
                     created_at=b.created_at,
                 )
@@ -374,7 +375,7 @@ def make_org(
                 txns.append(
                     LedgerTransaction(
                         correlation_key=f"bench-orgs:return:{b.pk}",
-                        reason="sponsor_return",
+                        reason="refund",
                         booking=b,
                         created_at=b.cancelled_at,
                     )

@@ -1,7 +1,7 @@
 """The one gate for what a sponsor sees of a programme (issue 18; DESIGN: privacy tiers).
 
 `programme_report` computes every figure of the dashboard, the ROI view and the report API
-(and, through them, the exports) with SQL aggregates in a constant number of queries (eight,
+(and, through them, the exports) with SQL aggregates in a constant number of queries (six,
 whatever the number of participants or sessions). Nothing here returns a name, an email, an
 id of a person, or any text a participant or coach wrote: only counts, sums, averages and a
 median, each a `Figure`.
@@ -38,11 +38,11 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
+from datetime import time as time_of_day
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, Sum
-from django.db.models.functions import TruncMonth
 
 from tandem.booking.models import Booking
 from tandem.payments.sponsors.selectors import budget as sponsor_budget
@@ -236,26 +236,94 @@ def _participants(programme: Programme) -> Participants:
     )
 
 
-def _sessions(programme: Programme, now: datetime) -> Sessions:
-    """One query: a count and the distinct participants of each kind of session."""
+KINDS = ("held", "upcoming", "cancelled", "no_show")
+MAX_MONTHS = 36  # the trend shows at most the programme's last three years
+
+
+@dataclass(frozen=True)
+class _PerParticipant:
+    """One participant's sponsored sessions (never leaves this module): counts of each kind,
+    the first held session, acceptance, and sessions held in each month of the trend."""
+
+    booked: int
+    kinds: dict[str, int]
+    first_held: datetime | None
+    accepted: datetime | None
+    months: tuple[int, ...]
+
+
+def _month_bounds(
+    programme: Programme, now: datetime, zone: tzinfo
+) -> list[tuple[date, datetime, datetime]]:
+    """The trend's months (first day, start and end instants in `zone`), from the programme's
+    first month to the current one (or its last), at most MAX_MONTHS."""
+    today = now.astimezone(zone).date()
+    months = _months(programme.starts_on, min(today, programme.ends_on))[-MAX_MONTHS:]
+    bounds = []
+    for first in months:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        bounds.append(
+            (
+                first,
+                datetime.combine(first, time_of_day.min, tzinfo=zone),
+                datetime.combine(following, time_of_day.min, tzinfo=zone),
+            )
+        )
+    return bounds
+
+
+def _per_participant(
+    programme: Programme, now: datetime, months: list[tuple[date, datetime, datetime]]
+) -> list[_PerParticipant]:
+    """One query over the programme's sponsored sessions, grouped by participant: what the
+    session figures, the time to first session and the trend are computed from (distinct
+    people per figure without a COUNT(DISTINCT) each, and no per-row date function)."""
+    held = _held_by(now)
     kinds: dict[str, Q] = {
-        "held": _held_by(now),
+        "held": held,
         "upcoming": _upcoming_by(now),
         "cancelled": Q(booking__status__in=Booking.CANCELLED_STATUSES),
         "no_show": Q(booking__status=Booking.Status.NO_SHOW),
     }
     aggregates: dict[str, Any] = {
         "booked": Count("pk"),
-        "booked_people": Count("participant", distinct=True),
+        "first_held": Min("booking__start", filter=held),
+        "accepted": Min("participant__accepted_at"),
     }
     for name, condition in kinds.items():
         aggregates[name] = Count("pk", filter=condition)
-        aggregates[f"{name}_people"] = Count("participant", filter=condition, distinct=True)
-    row = SponsoredSession.objects.filter(programme=programme).aggregate(**aggregates)
-    group = row["booked_people"]
+    for i, (_, begins, ends) in enumerate(months):
+        aggregates[f"m{i}"] = Count(
+            "pk", filter=held & Q(booking__start__gte=begins, booking__start__lt=ends)
+        )
+    rows = (
+        SponsoredSession.objects.filter(programme=programme)
+        .values("participant")
+        .annotate(**aggregates)
+        .order_by()
+    )
+    return [
+        _PerParticipant(
+            booked=row["booked"],
+            kinds={name: row[name] for name in KINDS},
+            first_held=row["first_held"],
+            accepted=row["accepted"],
+            months=tuple(row[f"m{i}"] for i in range(len(months))),
+        )
+        for row in rows
+    ]
+
+
+def _sessions(rows: list[_PerParticipant]) -> Sessions:
+    """A count and the distinct participants of each kind of session."""
+    group = len(rows)
     cells = {
-        name: figure(row[name], row[f"{name}_people"], group=group) for name in (*kinds, "booked")
+        name: figure(
+            sum(r.kinds[name] for r in rows), sum(1 for r in rows if r.kinds[name]), group=group
+        )
+        for name in KINDS
     }
+    cells["booked"] = figure(sum(r.booked for r in rows), group, group=group)
     cells = _complement(cells, ("held", "upcoming", "no_show"))
     if cells["cancelled"].suppressed:
         cells["booked"] = HIDDEN
@@ -269,17 +337,13 @@ def _sessions(programme: Programme, now: datetime) -> Sessions:
     )
 
 
-def _days_to_first_session(programme: Programme, now: datetime) -> Figure:
-    """One query: each participant's acceptance and first held session; the median here."""
-    rows = (
-        SponsoredSession.objects.filter(programme=programme, participant__accepted_at__isnull=False)
-        .filter(_held_by(now))
-        .values("participant")
-        .annotate(first=Min("booking__start"), accepted=Min("participant__accepted_at"))
-        .order_by()
-        .values_list("first", "accepted")
-    )
-    days = [max(0.0, (first - accepted).total_seconds() / 86400) for first, accepted in rows]
+def _days_to_first_session(rows: list[_PerParticipant]) -> Figure:
+    """The median days from acceptance to the first held session, over 5 people or more."""
+    days = [
+        max(0.0, (r.first_held - r.accepted).total_seconds() / 86400)
+        for r in rows
+        if r.first_held is not None and r.accepted is not None
+    ]
     if len(days) < MIN_GROUP:
         return HIDDEN
     return Figure(round(statistics.median(days), 1))
@@ -327,27 +391,15 @@ def _months(first: date, last: date) -> list[date]:
     return months
 
 
-def _trend(programme: Programme, now: datetime, zone: tzinfo, group: int) -> tuple[Month, ...]:
-    """One query: sessions held per month (in the viewer's zone) and the distinct people."""
-    rows = (
-        SponsoredSession.objects.filter(programme=programme)
-        .filter(_held_by(now))
-        .annotate(month=TruncMonth("booking__start", tzinfo=zone))
-        .values("month")
-        .annotate(held=Count("pk"), people=Count("participant", distinct=True))
-        .order_by()
-    )
-    found: dict[date, tuple[int, int]] = {}
-    for row in rows:
-        month = row["month"]
-        key = month.date() if isinstance(month, datetime) else month
-        found[key] = (row["held"], row["people"])
-    today = now.astimezone(zone).date()
-    last = min(today, programme.ends_on)
-    first = min(programme.starts_on, min(found, default=programme.starts_on))
-    last = max(last, max(found, default=last))
+def _trend(
+    rows: list[_PerParticipant], months: list[tuple[date, datetime, datetime]], group: int
+) -> tuple[Month, ...]:
+    """Sessions held per month (in the viewer's zone), each over its distinct people."""
     cells = {
-        m.isoformat(): figure(*found.get(m, (0, 0)), group=group) for m in _months(first, last)
+        first.isoformat(): figure(
+            sum(r.months[i] for r in rows), sum(1 for r in rows if r.months[i]), group=group
+        )
+        for i, (first, _, _) in enumerate(months)
     }
     cells = _complement(cells, tuple(cells))
     return tuple(Month(date.fromisoformat(key), value) for key, value in cells.items())
@@ -397,12 +449,14 @@ def _percent(part: int | float | None, whole: int | float) -> Figure:
 def programme_report(
     programme: Programme, *, now: datetime, zone: tzinfo | str | None = None
 ) -> ProgrammeReport:
-    """Everything a sponsor may see of `programme` (see the module's docstring). Eight
-    queries whatever its size: participants 1, sessions 1, first sessions 1, goals 1,
-    trend 1, survey 1, budget 2."""
+    """Everything a sponsor may see of `programme` (see the module's docstring). Six
+    queries whatever its size: participants 1; sessions, first sessions and the trend 1
+    (grouped by participant); goals 1; survey 1; budget 2."""
     tz = _zone(zone)
     participants = _participants(programme)
-    sessions = _sessions(programme, now)
+    months = _month_bounds(programme, now, tz)
+    rows = _per_participant(programme, now, months)
+    sessions = _sessions(rows)
     budget = _budget(programme)
     held = sessions.held.value if sessions.held.shown else None
     cost = Figure(round(budget.spent / held)) if held else HIDDEN
@@ -426,9 +480,9 @@ def programme_report(
         participants=participants,
         sessions=sessions,
         budget=budget,
-        days_to_first_session=_days_to_first_session(programme, now),
+        days_to_first_session=_days_to_first_session(rows),
         goal_progress=_goal_progress(programme),
-        trend=_trend(programme, now, tz, sessions.participants),
+        trend=_trend(rows, months, sessions.participants),
         survey=_survey(programme),
         cost_per_held_session=cost,
         held_per_1000=per_1000,

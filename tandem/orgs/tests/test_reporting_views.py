@@ -156,5 +156,5 @@ def test_dashboard_queries_are_the_same_for_5_and_50_participants(
     populate(programme, coach, session_type, 45)
     large = {url: _count(client, url) for url in urls(programme)}
     assert small == large
-    # the session, the user, the gate's lookup, the report's 8, and the pages' shared context
+    # the session, the user, the gate's lookup, the report's 6, and the pages' shared context
     assert max(small.values()) <= 16, small

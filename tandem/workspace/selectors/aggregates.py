@@ -30,7 +30,9 @@ def goal_progress_by_client(
         }
     )
     rows = (
-        Goal.objects.filter(Exists(matching.values("pk")))
+        # The IN narrows to the clients' engagements first (their index); EXISTS pairs coaches.
+        Goal.objects.filter(engagement__client_id__in=pairs.values(client_field))
+        .filter(Exists(matching.values("pk")))
         .exclude(status=Goal.Status.DROPPED)
         .values("engagement__client_id")
         .annotate(
