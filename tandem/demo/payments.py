@@ -26,7 +26,9 @@ from tandem.payments.packages.services import package_buy
 from tandem.payments.payouts.services import payout_create_for
 from tandem.payments.quiet import without_emails
 
-INVOICE = PayWith(package=False, use_credit=False, provider="manual")
+# The demo's own sessions are paid by their clients (Northwind's programme pays only for the
+# sessions booked through it: tandem/demo/orgs.py).
+INVOICE = PayWith(package=False, use_credit=False, provider="manual", sponsored=False)
 
 
 def seed_payments(users: dict[str, User], profiles: dict[str, CoachProfile], now: datetime) -> None:

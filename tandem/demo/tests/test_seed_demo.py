@@ -16,6 +16,7 @@ from tandem.availability.models import DateOverride, OverrideInterval, TimeOff, 
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
 from tandem.demo.management.commands.seed_demo import DEMO_PASSWORD, DEMO_USERS
+from tandem.demo.orgs import PEOPLE as NORTHWIND_PEOPLE
 from tandem.orgs.models import Membership, Organisation
 
 MODELS = [
@@ -61,7 +62,8 @@ def test_seeding_twice_changes_nothing_the_second_time(db):
     # then it converged: same rows, same users
     assert row_counts() == first
     assert sorted(User.objects.values_list("email", "public_id")) == emails
-    assert first["User"] == len(DEMO_USERS)
+    # the demo logins and the Northwind participants (Bob is one of them: tandem/demo/orgs.py)
+    assert first["User"] == len(DEMO_USERS) + len(NORTHWIND_PEOPLE) - 1
 
 
 def test_the_demo_practice_has_every_role(db):
@@ -83,8 +85,10 @@ def test_the_demo_practice_has_every_role(db):
 def test_every_demo_email_is_verified_and_primary(db):
     seed()
     for user in User.objects.all():
-        address = EmailAddress.objects.get(user=user)
+        # (Bob has a second verified address too: his Northwind work address)
+        address = EmailAddress.objects.get(user=user, primary=True)
         assert address.email == user.email
+        assert all(user.emailaddress_set.values_list("verified", flat=True))
         assert address.verified
         assert address.primary
 

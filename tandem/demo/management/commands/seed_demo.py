@@ -25,6 +25,7 @@ from tandem.accounts.models import CoachApplication, User
 from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
+from tandem.demo.orgs import NORTHWIND_LOGINS, seed_orgs
 from tandem.demo.payments import seed_payments
 from tandem.demo.workspace import seed_workspace
 from tandem.messaging.services import conversation_start, message_send
@@ -228,6 +229,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, name, zone, _, role in DEMO_USERS:
             self.stdout.write(f"  {email:<24} {role:<16} {name} ({zone})")
+        self.stdout.write(f"  {NORTHWIND_LOGINS}")
 
     @transaction.atomic
     def _seed(self) -> list[int]:
@@ -283,6 +285,8 @@ class Command(BaseCommand):
         self._conversation(users["bob"], users["alice"])
         self._reminders(profiles["alice"], org)
         seed_payments(users, profiles, self.now)
+        # Before the workspace: its demo starts an engagement for every booked pair.
+        seed_orgs(users, profiles, self.now, DEMO_PASSWORD)
         seed_workspace(users, profiles, self.now)
         return [profile.pk for profile in profiles.values()]
 
