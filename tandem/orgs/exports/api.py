@@ -80,7 +80,9 @@ def export_body(job: ProgrammeJob, now: datetime) -> dict[str, Any]:
     "aggregates, groups under 5 suppressed) and answers 201 with the export; follow it at "
     "`GET /api/v1/orgs/exports/{id}`. `Idempotency-Key`: the same key and body again returns "
     "the first export (200, `Idempotent-Replayed: true`); another body answers 409. "
-    "An unknown format answers 400 and queues nothing. " + NOT_YOURS,
+    "While an export of the same format is still queued or running, that export is "
+    "answered instead of a second one. An unknown format answers 400 and queues nothing. "
+    + NOT_YOURS,
 )
 def start_export(
     request: HttpRequest, response: HttpResponse, payload: ExportIn, programme_id: str
@@ -138,7 +140,7 @@ def get_export(request: HttpRequest, export_id: str) -> dict[str, Any]:
     summary="Download an export's file",
     description="The file once the export is done; 404 `export_not_ready` before. " + NOT_YOURS,
 )
-def download_export(request: HttpRequest, export_id: str) -> HttpResponse:
+def download_export(request: HttpRequest, export_id: str) -> FileResponse:
     _job, handle, filename = export_file(user=request.user, job_id=export_id)
     fmt = filename.rsplit(".", 1)[-1]
     response = FileResponse(

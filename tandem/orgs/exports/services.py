@@ -21,7 +21,7 @@ import logging
 import uuid
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -49,6 +49,8 @@ FORMAT_OF: dict[str, str] = {kind: fmt for fmt, kind in FORMATS.items()}
 EXPORT_KINDS = tuple(FORMATS.values())
 # The steps a run reports: claimed, figures read, document laid out, file written, stored.
 STEPS = 5
+# A queued export younger than this is the one a new request of the same format gets.
+PENDING_FOR = timedelta(minutes=10)
 FAILED_MESSAGE = "The export could not be made. Try again; if it fails again, tell support."
 
 
@@ -84,12 +86,25 @@ def check_format(value: Any) -> str:
 
 def export_start(*, user: Any, programme_id: Any, fmt: Any, now: datetime) -> ProgrammeJob:
     """Queue an export of the programme's report. 404 unless `user` is one of the
-    programme's organisation's admins; 400 for a format other than csv, xlsx or pdf."""
-    programme = access.programme_for_admin(user, programme_id)
-    if programme is None:
-        raise ProgrammeNotFound()
+    programme's organisation's admins; 400 for a format other than csv, xlsx or pdf. An
+    export of the same format still queued or running (within its lease) is returned
+    instead of a second one (under the programme's lock: two clicks make one job)."""
     kind = FORMATS[check_format(fmt)]
     with transaction.atomic():
+        programme = access.programme_for_admin(user, programme_id, for_update=True)
+        if programme is None:
+            raise ProgrammeNotFound()
+        pending = (
+            ProgrammeJob.objects.filter(programme=programme, kind=kind)
+            .filter(
+                Q(status=Status.QUEUED, created_at__gt=now - PENDING_FOR)
+                | Q(status=Status.RUNNING, started_at__gt=now - lease())
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if pending is not None:
+            return pending
         job = ProgrammeJob.objects.create(
             programme=programme, kind=kind, total=STEPS, created_by=user, created_at=now
         )
@@ -202,8 +217,9 @@ def export_file(*, user: Any, job_id: Any) -> tuple[ProgrammeJob, Any, str]:
     job = export_for_admin(user, job_id)
     if job.status != Status.DONE or not job.result:
         raise ExportNotReady()
-    filename = str(job.summary.get("filename") or job.result.name.rsplit("/", 1)[-1])
-    return job, default_storage.open(job.result.name, "rb"), filename
+    name = str(job.result.name)
+    filename = str(job.summary.get("filename") or name.rsplit("/", 1)[-1])
+    return job, default_storage.open(name, "rb"), filename
 
 
 def export_for_admin(user: Any, job_id: Any) -> ProgrammeJob:

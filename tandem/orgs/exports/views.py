@@ -88,7 +88,7 @@ def export_job_page(request: HttpRequest, job_id: Any) -> HttpResponse:
 
 @login_required
 @require_safe
-def export_download(request: HttpRequest, job_id: Any) -> HttpResponse:
+def export_download(request: HttpRequest, job_id: Any) -> FileResponse:
     try:
         _job, handle, filename = export_file(user=request.user, job_id=job_id)
     except NotFound as error:

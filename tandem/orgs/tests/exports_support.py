@@ -81,7 +81,7 @@ def populate(
 
 def file_bytes(job: ProgrammeJob) -> bytes:
     job.refresh_from_db()
-    with default_storage.open(job.result.name, "rb") as handle:
+    with default_storage.open(str(job.result.name), "rb") as handle:
         return handle.read()
 
 

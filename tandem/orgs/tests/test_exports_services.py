@@ -297,3 +297,16 @@ def test_import_jobs_are_not_run_as_exports(olivia, programme):
     assert export_run(job.public_id, now=NOW) is False
     assert ProgrammeJob.objects.get(pk=job.pk).status == "queued"
     assert export_run("not-a-uuid", now=NOW) is False
+
+
+def test_a_second_request_while_one_is_pending_gets_the_same_job(olivia, programme):
+    first = export_start(user=olivia, programme_id=programme.public_id, fmt="xlsx", now=NOW)
+    again = export_start(
+        user=olivia, programme_id=programme.public_id, fmt="xlsx", now=NOW + timedelta(seconds=3)
+    )
+    other = export_start(user=olivia, programme_id=programme.public_id, fmt="csv", now=NOW)
+    assert again.pk == first.pk and other.pk != first.pk
+    assert DBTaskResult.objects.count() == 2
+    assert export_run(first.public_id, now=NOW)
+    later = export_start(user=olivia, programme_id=programme.public_id, fmt="xlsx", now=NOW)
+    assert later.pk != first.pk
