@@ -101,6 +101,7 @@ def _put(ws: Any, row: int, column: int, value: Cell, *, bold: bool = False) -> 
             cell.quotePrefix = True
     elif isinstance(value, Decimal):
         cell.value = float(value)
+        cell.number_format = "#,##0.00"
     else:
         cell.value = value
     if bold:
@@ -195,13 +196,26 @@ def trend_chart(trend: tuple[tuple[str, int | None], ...]) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode("ascii")
 
 
+def _shown(value: Cell) -> str:
+    """A cell for people to read (the PDF): thousands grouped."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".") if value % 1 else f"{value:,.0f}"
+    return _text(value)
+
+
 def pdf_html(doc: ExportDocument) -> str:
     sections = [
         {
             "title": s.title,
             "note": s.note,
             "headers": s.headers,
-            "rows": [[_text(c) for c in row] for row in s.rows],
+            "rows": [[_shown(c) for c in row] for row in s.rows],
         }
         for s in doc.sections
     ]
