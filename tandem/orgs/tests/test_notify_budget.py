@@ -167,3 +167,19 @@ def test_two_workers_at_once_send_once(programme, olivia, oscar, spent):
     assert not errors, errors
     assert alerts(olivia) == alerts(oscar) == ["Leadership 2030 has used all of its budget"]
     assert Programme.objects.get(pk=programme.pk).budget_alert_100_at is not None
+
+
+def test_a_sponsored_session_through_the_port_and_the_ledger_sends_the_alert(
+    programme, olivia, bob, coach, session_type, django_capture_on_commit_callbacks
+):
+    """No stand-in: the budget is funded and drawn in the ledger, the port claims the session
+    and asks for the check after its commit."""
+    from .test_sponsorship_port import claim, fund
+
+    fund(programme, 10_000)
+    seat(programme, bob, coach=coach)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert claim(bob, session_type, price=8_000) is not None
+    assert notify.usage(programme) == notify.Usage(funded=10_000, spent=8_000)
+    assert alerts(olivia) == ["Leadership 2030 has used 80 % of its budget"]
+    assert "Bob" not in Notification.objects.get(user=olivia).body
