@@ -34,7 +34,7 @@ NOT_YOURS = (
 STATES = "409 `participant_status` when the participant's status does not allow it. "
 
 
-class ParticipantOut(Schema):
+class RosterParticipantOut(Schema):
     id: UUID
     programme: UUID
     email: str
@@ -47,17 +47,21 @@ class ParticipantOut(Schema):
     matched: bool = Field(description="Has chosen a coach (who, and any session, is private).")
 
 
-class ParticipantListOut(Schema):
-    items: list[ParticipantOut]
+# The name other areas import (sponsorship's "what my sponsor sees" is exactly this row).
+ParticipantOut = RosterParticipantOut
+
+
+class RosterListOut(Schema):
+    items: list[RosterParticipantOut]
     next: str | None = Field(description="Pass as `after` for the next page; null at the end.")
 
 
-class InviteIn(InputSchema):
+class ParticipantInviteIn(InputSchema):
     email: StrictStr = Field(max_length=1000)
     name: StrictStr = Field(default="", max_length=1000)
 
 
-class ListQuery(Schema):
+class RosterListQuery(Schema):
     status: str = Field(
         default="all",
         max_length=10,
@@ -67,11 +71,11 @@ class ListQuery(Schema):
     limit: int = Field(default=100, ge=1, le=500)
 
 
-class AcceptIn(InputSchema):
+class InvitationAcceptIn(InputSchema):
     token: StrictStr = Field(max_length=1000, description="The token of the invitation link.")
 
 
-class SeatOut(Schema):
+class AcceptedSeatOut(Schema):
     id: UUID
     programme: UUID
     programme_name: str
@@ -118,13 +122,13 @@ def _fresh(request: HttpRequest, participant_id: Any) -> dict[str, Any]:
 
 @router.get(
     "/orgs/programmes/{programme_id}/participants",
-    response=ParticipantListOut,
+    response=RosterListOut,
     summary="A programme's participants",
     description="The roster, oldest first, by pages (`after` = the last id of the previous "
     "page). No session figures per person. " + NOT_YOURS,
 )
 def list_participants(
-    request: HttpRequest, programme_id: str, query: Query[ListQuery]
+    request: HttpRequest, programme_id: str, query: Query[RosterListQuery]
 ) -> dict[str, Any]:
     programme = _programme(request, programme_id)
     if query.status not in selectors.FILTERS:
@@ -148,7 +152,7 @@ def list_participants(
 
 @router.post(
     "/orgs/programmes/{programme_id}/participants",
-    response={200: ParticipantOut, 201: ParticipantOut, 409: ErrorOut},
+    response={200: RosterParticipantOut, 201: RosterParticipantOut, 409: ErrorOut},
     summary="Invite someone",
     description="Sends an invitation link that works for 30 days (the email is lower-cased "
     "and checked). 409 `already_in_programme` when the address is invited, active or paused "
@@ -157,7 +161,7 @@ def list_participants(
     "(200, `Idempotent-Replayed: true`). " + NOT_YOURS,
 )
 def invite(
-    request: HttpRequest, response: HttpResponse, programme_id: str, payload: InviteIn
+    request: HttpRequest, response: HttpResponse, programme_id: str, payload: ParticipantInviteIn
 ) -> Status[Any]:
     programme = _programme(request, programme_id)
     made, replayed = once(
@@ -181,7 +185,7 @@ def invite(
 
 @router.get(
     "/orgs/participants/{participant_id}",
-    response=ParticipantOut,
+    response=RosterParticipantOut,
     summary="A participant",
     description=NOT_YOURS,
 )
@@ -198,7 +202,7 @@ def _action(name: str, service: Any, summary: str, description: str) -> None:
     endpoint.__name__ = f"participant_{name}"
     router.post(
         f"/orgs/participants/{{participant_id}}/{name}",
-        response={200: ParticipantOut, 409: ErrorOut},
+        response={200: RosterParticipantOut, 409: ErrorOut},
         summary=summary,
         description=description + STATES + NOT_YOURS,
     )(endpoint)
@@ -230,14 +234,14 @@ _action("remove", services.participant_remove, "Remove a participant",
 
 @router.post(
     "/orgs/participants/{participant_id}/move",
-    response={201: ParticipantOut, 409: ErrorOut},
+    response={201: RosterParticipantOut, 409: ErrorOut},
     summary="Move a seat to another person",
     description="The seat holder (active or paused) is removed (their upcoming sponsored "
     "sessions cancelled) and `email` is invited in the same transaction; answers the new "
     "invitation. 409 `already_in_programme` when that address is in the programme already "
     "(nothing changes). " + STATES + NOT_YOURS,
 )
-def move(request: HttpRequest, participant_id: str, payload: InviteIn) -> Status[Any]:
+def move(request: HttpRequest, participant_id: str, payload: ParticipantInviteIn) -> Status[Any]:
     participant = _participant(request, participant_id)
     invited = services.participant_move(
         participant=participant,
@@ -251,14 +255,14 @@ def move(request: HttpRequest, participant_id: str, payload: InviteIn) -> Status
 
 @router.post(
     "/orgs/invitations/accept",
-    response={200: SeatOut, 403: ErrorOut, 409: ErrorOut},
+    response={200: AcceptedSeatOut, 403: ErrorOut, 409: ErrorOut},
     summary="Accept a programme invitation",
     description="As the signed-in user, who must have the invited address, verified (403 "
     "`invitation_other_email`). 404 `invitation_not_found` / `invitation_expired`; 409 "
     "`programme_full` when every seat is taken, `programme_ended`, `invitation_used`. "
     "Accepting twice answers the same seat.",
 )
-def accept(request: HttpRequest, payload: AcceptIn) -> dict[str, Any]:
+def accept(request: HttpRequest, payload: InvitationAcceptIn) -> dict[str, Any]:
     seat = services.invitation_accept(
         raw_token=payload.token, user=request.user, now=timezone.now()
     )

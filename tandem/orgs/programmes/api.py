@@ -44,16 +44,16 @@ RULES = (
 )
 
 
-class OrganisationOut(Schema):
+class AdminOrganisationOut(Schema):
     id: UUID
     name: str
 
 
-class OrganisationListOut(Schema):
-    items: list[OrganisationOut]
+class AdminOrganisationListOut(Schema):
+    items: list[AdminOrganisationOut]
 
 
-class BudgetOut(Schema):
+class ProgrammeBudgetOut(Schema):
     currency: str
     funded: int = Field(description="Minor units put into the budget.")
     spent: int = Field(description="Drawn by sessions, net of what cancellations gave back.")
@@ -81,7 +81,7 @@ class ProgrammeOut(Schema):
     location: str
     join_domain: str
     survey_enabled: bool
-    budget: BudgetOut
+    budget: ProgrammeBudgetOut
     created_at: datetime
     ended_at: datetime | None
 
@@ -121,18 +121,18 @@ class ProgrammePatchIn(InputSchema):
     survey_enabled: StrictBool | None = None
 
 
-class EndOut(Schema):
+class ProgrammeEndOut(Schema):
     programme: ProgrammeOut
     bookings_cancelled: int
     credit_moved: int | None = Field(description="Minor units moved to the organisation's credit.")
 
 
-class FundIn(InputSchema):
+class ProgrammeFundIn(InputSchema):
     amount: StrictInt = Field(description="Minor units of the programme's currency (cents).")
     method: StrictStr = Field(max_length=20, description="`invoice` or `org_credit`.")
 
 
-class FundingOut(Schema):
+class ProgrammeFundingOut(Schema):
     id: UUID
     amount: int
     currency: str
@@ -196,7 +196,7 @@ def _fresh(request: HttpRequest, programme_id: Any) -> dict[str, Any]:
 
 @router.get(
     "/orgs/organisations",
-    response=OrganisationListOut,
+    response=AdminOrganisationListOut,
     summary="Organisations I administer",
 )
 def list_organisations(request: HttpRequest) -> dict[str, Any]:
@@ -278,7 +278,7 @@ def patch_programme(
 
 @router.post(
     "/orgs/programmes/{programme_id}/end",
-    response={200: EndOut, 409: ErrorOut},
+    response={200: ProgrammeEndOut, 409: ErrorOut},
     summary="End a programme",
     description="No more bookings, invitations or acceptances; participants' upcoming "
     "sponsored sessions are cancelled under each booking's cancellation policy; what is "
@@ -297,13 +297,15 @@ def end_programme(request: HttpRequest, programme_id: str) -> dict[str, Any]:
 
 @router.post(
     "/orgs/programmes/{programme_id}/fundings",
-    response={201: FundingOut, 409: ErrorOut},
+    response={201: ProgrammeFundingOut, 409: ErrorOut},
     summary="Add funds to a programme's budget",
     description="By `invoice` (available at once; the organisation owes it) or from the "
     "organisation's credit (`org_credit`: 409 when it is short). `Idempotency-Key` makes a "
     "repeat answer the first funding. An ended programme: 409 `programme_ended`. " + NOT_YOURS,
 )
-def fund_programme(request: HttpRequest, programme_id: str, payload: FundIn) -> Status[Any]:
+def fund_programme(
+    request: HttpRequest, programme_id: str, payload: ProgrammeFundIn
+) -> Status[Any]:
     programme = _programme(request, programme_id)
     funding = services.programme_fund(
         programme=programme,
