@@ -14,7 +14,7 @@ from tandem.core.errors import NotFound
 from .. import access
 from .present import report_json
 from .schemas import ReportOut
-from .selectors import programme_report
+from .selectors import report_for_viewer
 
 router = Router(tags=["organisations"])
 
@@ -39,5 +39,5 @@ def programme_report_api(request: HttpRequest, programme_id: str) -> dict[str, A
     programme = access.programme_for_admin(request.user, programme_id)
     if programme is None:
         raise ProgrammeNotFound()
-    report = programme_report(programme, now=timezone.now(), zone=timezone.get_current_timezone())
+    report = report_for_viewer(programme, now=timezone.now(), zone=timezone.get_current_timezone())
     return report_json(report)

@@ -496,3 +496,69 @@ def _unit(currency: str) -> int:
     from tandem.core.money import minor_units
 
     return 10 ** minor_units(currency)
+
+
+# --- the pages' and API's copy: computed at most once a minute per change -----------------------
+
+CACHE_SECONDS = 60
+
+
+def _cache_seconds() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "TANDEM_ORGS_REPORT_CACHE_SECONDS", CACHE_SECONDS))
+
+
+def report_for_viewer(
+    programme: Programme, *, now: datetime, zone: tzinfo | str | None = None
+) -> ProgrammeReport:
+    """`programme_report` as the dashboard, the ROI view and the API show it: kept in the
+    cache for up to CACHE_SECONDS (TANDEM_ORGS_REPORT_CACHE_SECONDS; 0 turns it off).
+
+    The key holds the programme, the viewer's zone, the minute and a fingerprint that moves
+    with every new or removed sponsored session, every amount given back (a cancellation),
+    every participant joining, leaving or changing status, and every survey answer (two
+    small queries on the programme's indexes). So a new booking, a cancellation or a new
+    participant shows at once; what the fingerprint does not see (a session becoming held
+    or a no-show, a goal's progress) shows within a minute. A cache that fails (Redis down)
+    is skipped: the report is computed."""
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return programme_report(programme, now=now, zone=zone)
+    import contextlib
+    import hashlib
+
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    sessions = SponsoredSession.objects.filter(programme=programme).aggregate(
+        n=Count("pk"), last=Max("pk"), back=Sum("returned")
+    )
+    people = Participant.objects.filter(programme=programme).aggregate(
+        n=Count("pk", distinct=True),
+        changed=Max("status_changed_at"),
+        answers=Count("survey_responses"),
+    )
+    zone_name = str(getattr(_zone(zone), "key", _zone(zone)))
+    print_ = repr(
+        (
+            str(programme.public_id),
+            programme.updated_at,
+            programme.status,
+            programme.survey_enabled,
+            zone_name,
+            int(now.timestamp() // seconds),
+            sorted(sessions.items()),
+            sorted(people.items()),
+        )
+    )
+    key = "orgs:report:" + hashlib.sha256(print_.encode()).hexdigest()
+    found = None
+    with contextlib.suppress(Exception):  # a failing cache must not fail the page
+        found = cache.get(key)
+    if isinstance(found, ProgrammeReport):
+        return found
+    report = programme_report(programme, now=now, zone=zone)
+    with contextlib.suppress(Exception):
+        cache.set(key, report, seconds)
+    return report

@@ -16,7 +16,7 @@ from .. import access
 from ..models import Programme
 from ..selectors import MIN_GROUP
 from .present import page
-from .selectors import programme_report
+from .selectors import report_for_viewer
 
 
 def _programme(request: HttpRequest, programme_id: uuid.UUID) -> Programme:
@@ -28,7 +28,7 @@ def _programme(request: HttpRequest, programme_id: uuid.UUID) -> Programme:
 
 def _render(request: HttpRequest, programme_id: uuid.UUID, template: str) -> HttpResponse:
     programme = _programme(request, programme_id)
-    report = programme_report(programme, now=timezone.now(), zone=timezone.get_current_timezone())
+    report = report_for_viewer(programme, now=timezone.now(), zone=timezone.get_current_timezone())
     return render(
         request,
         template,

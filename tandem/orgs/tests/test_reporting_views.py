@@ -144,9 +144,12 @@ def _count(client: Client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
+@pytest.mark.parametrize("cache_seconds", [0, 60])
 def test_dashboard_queries_are_the_same_for_5_and_50_participants(
-    olivia, programme, coach, session_type
+    cache_seconds, settings, olivia, programme, coach, session_type
 ):
+    # 0: the report computed on each request; 60: served from the cache once computed
+    settings.TANDEM_ORGS_REPORT_CACHE_SECONDS = cache_seconds
     fund(programme, 900_000)
     populate(programme, coach, session_type, 5)
     client = client_of(olivia)
@@ -154,7 +157,25 @@ def test_dashboard_queries_are_the_same_for_5_and_50_participants(
         client.get(url)  # warm
     small = {url: _count(client, url) for url in urls(programme)}
     populate(programme, coach, session_type, 45)
+    for url in urls(programme):
+        client.get(url)  # warm again (a new fingerprint: computed once)
     large = {url: _count(client, url) for url in urls(programme)}
     assert small == large
     # the session, the user, the gate's lookup, the report's 6, and the pages' shared context
     assert max(small.values()) <= 16, small
+
+
+def test_the_cached_report_follows_new_sessions_at_once(olivia, programme, coach, session_type):
+    people = make_participants(programme, 5, coach)
+    for person in people:
+        sponsor(programme, person, session_type, days=-3)
+    client = client_of(olivia)
+    url = f"/api/v1/orgs/programmes/{programme.public_id}/report"
+    assert client.get(url).json()["sessions"]["held"]["value"] == 5
+    served = _count(client, url)  # from the cache
+    for person in people:
+        sponsor(programme, person, session_type, days=-2)
+    assert client.get(url).json()["sessions"]["held"]["value"] == 10
+    assert _count(client, url) == served  # from the cache again
+    sponsor(programme, people[0], session_type, days=+2, status="confirmed")
+    assert client.get(url).json()["sessions"]["upcoming"]["suppressed"] is True
