@@ -20,6 +20,7 @@ import contextlib
 import logging
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -158,9 +159,10 @@ def _claim(public_id: Any, now: datetime) -> _Claim | None:
     return _Claim(job.pk, now) if claimed else None
 
 
-def export_run(job_id: Any, *, now: datetime) -> bool:
+def export_run(job_id: Any, *, now: datetime, clock: Callable[[], datetime] | None = None) -> bool:
     """Run the export job `job_id` (its public id) if it is queued (or its claim lapsed).
-    True if this run made the file."""
+    True if this run made the file. `now` is the claim's instant and the report's "now";
+    `clock` (default: `now` again) gives the finishing instant."""
     claim = _claim(job_id, now)
     if claim is None:
         return False
@@ -187,7 +189,7 @@ def export_run(job_id: Any, *, now: datetime) -> bool:
             progress=STEPS,
             total=STEPS,
             result=stored,
-            finished_at=now,
+            finished_at=max(now, clock()) if clock else now,
             summary={"filename": filename, "format": fmt, "bytes": len(data)},
         )
         if not done:
@@ -206,7 +208,9 @@ def export_run(job_id: Any, *, now: datetime) -> bool:
         if stored:
             default_storage.delete(stored)
         claim.rows().update(
-            status=Status.FAILED, finished_at=now, summary={"error": FAILED_MESSAGE}
+            status=Status.FAILED,
+            finished_at=max(now, clock()) if clock else now,
+            summary={"error": FAILED_MESSAGE},
         )
         raise
 

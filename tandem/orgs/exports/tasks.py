@@ -10,4 +10,4 @@ from .services import export_run
 @task()
 def export_task(job_id: str) -> None:
     """Build the export file of one ProgrammeJob (CSV, XLSX or PDF)."""
-    export_run(job_id, now=timezone.now())
+    export_run(job_id, now=timezone.now(), clock=timezone.now)

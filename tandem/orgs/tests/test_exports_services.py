@@ -310,3 +310,11 @@ def test_a_second_request_while_one_is_pending_gets_the_same_job(olivia, program
     assert export_run(first.public_id, now=NOW)
     later = export_start(user=olivia, programme_id=programme.public_id, fmt="xlsx", now=NOW)
     assert later.pk != first.pk
+
+
+def test_the_job_records_when_it_finished(olivia, full):
+    job = export_start(user=olivia, programme_id=full.public_id, fmt="csv", now=NOW)
+    done = NOW + timedelta(seconds=2)
+    assert export_run(job.public_id, now=NOW, clock=lambda: done)
+    job.refresh_from_db()
+    assert (job.started_at, job.finished_at) == (NOW, done)
