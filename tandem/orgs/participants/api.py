@@ -255,7 +255,7 @@ def move(request: HttpRequest, participant_id: str, payload: ParticipantInviteIn
 
 @router.post(
     "/orgs/invitations/accept",
-    response={200: AcceptedSeatOut, 403: ErrorOut, 409: ErrorOut},
+    response={200: AcceptedSeatOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Accept a programme invitation",
     description="As the signed-in user, who must have the invited address, verified (403 "
     "`invitation_other_email`). 404 `invitation_not_found` / `invitation_expired`; 409 "
