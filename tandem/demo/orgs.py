@@ -89,8 +89,9 @@ def email_of(person: Person) -> str:
     return f"{person.key}@{DOMAIN}"
 
 
-def seed_orgs(users: dict[str, User], profiles: dict[str, CoachProfile], now: datetime,
-              password: str) -> None:  # fmt: skip
+def seed_orgs(
+    users: dict[str, User], profiles: dict[str, CoachProfile], now: datetime, password: str
+) -> None:
     """Northwind's programme (made once), topped up with upcoming sessions when they pass."""
     org = Organisation.objects.get(slug="northwind")
     alice = profiles["alice"]
@@ -230,8 +231,9 @@ def _fits(start: datetime, now: datetime) -> bool:
     return start + timedelta(hours=1) <= now or start >= now + timedelta(days=2)
 
 
-def _book(client: User, coach: CoachProfile, session_type: SessionType, day: datetime,
-          now: datetime) -> Booking | None:  # fmt: skip
+def _book(
+    client: User, coach: CoachProfile, session_type: SessionType, day: datetime, now: datetime
+) -> Booking | None:
     """A session on `day` (or the next open day) in the coach's hours, booked through checkout
     as of three days before (for a past session) or now; None when nothing is free."""
     for shift in range(10):

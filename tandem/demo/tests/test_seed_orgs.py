@@ -32,7 +32,7 @@ def seed() -> str:
 
 
 def counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in ORGS_MODELS}
+    return {model.__name__: model._default_manager.count() for model in ORGS_MODELS}
 
 
 @pytest.fixture

@@ -6,7 +6,14 @@ from typing import Any
 
 from django import forms
 
-from tandem.notifications.forms import CUSTOM, RemindersForm
+from tandem.notifications.forms import (
+    CUSTOM,
+    DEFAULT,
+    LADDER_CHOICE,
+    NONE,
+    RemindersForm,
+    describe,
+)
 
 
 class OrganisationForm(forms.Form):
@@ -41,14 +48,17 @@ class AdminForm(forms.Form):
 class OrgRemindersForm(RemindersForm):
     """The client side of the coach's reminder form: the organisation's members."""
 
-    SIDES = ("client",)
+    SIDES = ("client",)  # type: ignore[assignment]  # one side of the coach's two
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args: Any, defaults: dict[str, tuple[int, ...]], **kwargs: Any) -> None:
+        super().__init__(*args, defaults=defaults, **kwargs)
         choice = self.fields["client_choice"]
+        assert isinstance(choice, forms.ChoiceField)
         choice.label = "Your members are reminded"
         choice.choices = [
-            (value, "Our own lead times" if value == CUSTOM else label)
-            for value, label in choice.choices  # type: ignore[attr-defined]
+            (DEFAULT, f"Default: {describe(defaults['client'])}"),
+            (LADDER_CHOICE, "Ladder: 5, 4, 3, 2, 1 hours before"),
+            (NONE, "No reminders"),
+            (CUSTOM, "Our own lead times"),
         ]
         self.fields["client_custom"].label = "Members' own lead times"

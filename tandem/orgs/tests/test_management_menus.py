@@ -76,7 +76,9 @@ def count(client: Any, path: str = "/settings/") -> int:
     return len(captured)
 
 
-def test_the_navigation_costs_the_same_whatever_a_user_holds(client, programme, northwind, olivia, bob):  # fmt: skip
+def test_the_navigation_costs_the_same_whatever_a_user_holds(
+    client, programme, northwind, olivia, bob
+):
     client.force_login(bob)
     without = count(client)
     seat(programme, bob)

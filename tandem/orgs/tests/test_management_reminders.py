@@ -66,7 +66,9 @@ def test_presets(client, northwind, olivia, choice, expected):
         ("", "at least one lead time"),
     ],
 )
-def test_bad_times_are_refused_with_the_coach_page_messages(client, northwind, olivia, custom, message):  # fmt: skip
+def test_bad_times_are_refused_with_the_coach_page_messages(
+    client, northwind, olivia, custom, message
+):
     client.force_login(olivia)
     before = schedules()
     response = client.post(page_of(northwind), {"client_choice": "custom", "client_custom": custom})

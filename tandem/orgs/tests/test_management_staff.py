@@ -31,7 +31,9 @@ def signed_in(client: Any, user: Any) -> Any:
 # --- pages ---------------------------------------------------------------------------------
 
 
-def test_staff_see_every_organisation_with_counts(client, staff_user, northwind, olivia, globex, gus, bob, charlie):  # fmt: skip
+def test_staff_see_every_organisation_with_counts(
+    client, staff_user, northwind, olivia, globex, gus, bob, charlie
+):
     Membership.objects.create(organisation=northwind, user=bob)
     Membership.objects.create(organisation=northwind, user=charlie)
     make_programme(northwind)
@@ -80,7 +82,9 @@ def test_staff_create_an_organisation_with_its_first_admin(client, staff_user, o
         ({"name": "x" * 5000, "slug": "initech", "admin_email": "olivia@example.com"}, "200"),
     ],
 )
-def test_bad_input_is_shown_on_the_form_and_changes_nothing(client, staff_user, northwind, olivia, data, field):  # fmt: skip
+def test_bad_input_is_shown_on_the_form_and_changes_nothing(
+    client, staff_user, northwind, olivia, data, field
+):
     before = rows()
     response = signed_in(client, staff_user).post("/staff/organisations/", data)
     assert response.status_code in (400, 409)
@@ -122,7 +126,12 @@ def test_nobody_but_staff_reaches_the_pages(client, request, northwind, olivia, 
     before = rows()
     detail = f"/staff/organisations/{northwind.public_id}/"
     assert client.get("/staff/organisations/").status_code == 404
-    assert client.post("/staff/organisations/", {"name": "X", "slug": "x", "admin_email": user.email}).status_code == 404  # fmt: skip
+    assert (
+        client.post(
+            "/staff/organisations/", {"name": "X", "slug": "x", "admin_email": user.email}
+        ).status_code
+        == 404
+    )
     assert client.get(detail).status_code == 404
     assert client.post(detail, {"email": user.email}).status_code == 404
     assert client.post(f"{detail}admins/{olivia.public_id}/remove/").status_code == 404
@@ -181,7 +190,9 @@ def test_api_create_is_idempotent_and_lists(client, staff_user, olivia):
         (["not", "an", "object"], 400, None),
     ],
 )
-def test_api_bad_input_is_a_clear_4xx_and_changes_nothing(client, staff_user, northwind, olivia, body, status, code):  # fmt: skip
+def test_api_bad_input_is_a_clear_4xx_and_changes_nothing(
+    client, staff_user, northwind, olivia, body, status, code
+):
     before = rows()
     response = post(signed_in(client, staff_user), API, body)
     assert response.status_code == status, response.content
@@ -222,5 +233,7 @@ def test_api_nobody_but_staff(client, request, northwind, olivia, gus, who):
     assert client.get(f"{API}/{northwind.public_id}").status_code == 404
     added = post(client, f"{API}/{northwind.public_id}/admins", {"email": user.email})
     assert added.status_code == 404 and "error" in added.json()
-    assert client.delete(f"{API}/{northwind.public_id}/admins/{olivia.public_id}").status_code == 404  # fmt: skip
+    assert (
+        client.delete(f"{API}/{northwind.public_id}/admins/{olivia.public_id}").status_code == 404
+    )
     assert rows() == before

@@ -217,10 +217,9 @@ def resolve(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def body_properties(op: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    content = op.get("requestBody", {}).get("content", {})
-    schema = resolve(
-        (content.get("application/json") or next(iter(content.values()), {})).get("schema", {})
-    )
+    content: dict[str, Any] = op.get("requestBody", {}).get("content", {})
+    media: dict[str, Any] = content.get("application/json") or next(iter(content.values()), {})
+    schema = resolve(media.get("schema", {}))
     return schema.get("properties", {}), list(schema.get("required", []))
 
 
