@@ -320,3 +320,32 @@ def test_move_gives_the_seat_to_another_address(
             participant=new, email="q@example.com", actor=olivia, now=NOW
         ),
     )
+
+
+def test_remove_cancels_the_upcoming_sponsored_sessions(
+    programme, olivia, bob, coach, session_type
+):
+    from tandem.booking.models import Booking
+    from tandem.orgs.models import SponsoredSession
+    from tandem.orgs.tests.test_sponsorship_port import claim, fund
+
+    fund(programme, 100_000)
+    held = seat(programme, bob, coach=coach)
+    assert claim(bob, session_type, start=NOW + timedelta(days=2)) is not None
+    booking = SponsoredSession.objects.get().booking
+    services.participant_remove(participant=held, actor=olivia, now=NOW)
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED and booking.cancelled_by == bob
+    held.refresh_from_db()
+    assert held.status == Status.REMOVED
+
+
+def test_pause_and_remove_on_an_ended_programme(programme, olivia, bob):
+    held = seat(programme, bob)
+    programme.status = "ended"
+    programme.save()
+    _refused(
+        "programme_ended",
+        programme,
+        lambda: services.participant_pause(participant=held, actor=olivia, now=NOW),
+    )
