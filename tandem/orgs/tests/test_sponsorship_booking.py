@@ -83,3 +83,16 @@ def test_another_coach_is_paid_the_usual_way(client, bob, bob_seat, programme, c
     assert SponsoredSession.objects.count() == 0
     assert not PaymentSource.objects.filter(kind=PaymentSource.Kind.SPONSOR).exists()
     assert budget(programme.budget_owner, "EUR").balance == 2 * PRICE
+
+
+def test_the_last_of_the_budget_alerts_the_sponsor_after_the_commit(
+    client, bob, programme, coach, session_type, olivia, django_capture_on_commit_callbacks
+):
+    fund(programme, PRICE)
+    seat(programme, bob, coach=coach)
+    client.force_login(bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert book(client, coach, session_type, START).status_code == 201
+    programme.refresh_from_db()
+    assert programme.budget_alert_100_at == NOW
+    assert programme.budget_alert_80_at == NOW
