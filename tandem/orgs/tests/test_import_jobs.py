@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
+from tandem.booking.tests.test_concurrency import file_database  # noqa: F401 (a fixture)
 from tandem.orgs.models import Participant, ProgrammeJob
 from tandem.orgs.participants import imports
 from tandem.orgs.participants.tasks import import_csv_task
@@ -331,3 +332,36 @@ def test_job_page_queries_do_not_grow_with_errors(programme, olivia, django_asse
             page = client.get(reverse("orgs_import_job", args=[job.public_id]))
         assert page.status_code == 200
     assert b"The first 1000 of 2000 are listed." in page.content
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("file_database")
+def test_two_workers_running_one_job_at_once_invite_each_person_once(programme, olivia):
+    import threading
+
+    from django.db import connections
+
+    job = start(programme, olivia, GOOD)
+    barrier = threading.Barrier(3, timeout=60)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            barrier.wait()
+            results.append(imports.import_run(job.pk, now=NOW))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors, errors
+    assert sorted(results) == ["done"] * 3
+    assert Participant.objects.filter(programme=programme).count() == 2
+    job.refresh_from_db()
+    assert job.status == "done" and job.summary["invited"] == 2
