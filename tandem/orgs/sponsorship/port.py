@@ -152,7 +152,9 @@ class ProgrammeSponsorPort:
                 .select_related("organisation")
                 .get(pk=candidate.programme_id)
             )
-            participant = Participant.objects.get(pk=candidate.pk)
+            # The participant's row too (programme, then participant: the order the
+            # participants area keeps), so a pause or removal cannot slip in before commit.
+            participant = Participant.objects.select_for_update().get(pk=candidate.pk)
             participant.programme = programme
             if not _covers(participant, ask, on):
                 continue
