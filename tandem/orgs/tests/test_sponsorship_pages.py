@@ -293,3 +293,19 @@ def test_what_my_sponsor_sees(client, bob, bob_seat, coach):
     assert "at least 5 people" in text
     assert "CSV import" in text  # how Bob joined, as the roster says
     assert "Alice" not in text.split('id="sponsor-sees"')[1].split("</dl>")[0]
+
+
+def test_seat_page_queries_do_not_grow_with_sessions(client, bob, bob_seat, programme, coach,
+                                                     session_type,
+                                                     django_assert_max_num_queries):  # fmt: skip
+    fund(programme, 100_000)
+    Participant.objects.filter(pk=bob_seat.pk).update(coach=coach, matched_at=NOW)
+    assert claim(bob, session_type) is not None
+    login(client, bob)
+    url = f"/programmes/{bob_seat.public_id}/"
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    for day in range(1, 5):
+        assert claim(bob, session_type, start=NOW + timedelta(days=2 + day)) is not None
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert "1 of 6" in client.get(url).content.decode()
