@@ -48,7 +48,7 @@ def populate(programme, coach, session_type, n: int) -> None:
     goals_for(people, [(i * 13) % 101 for i in range(n)])
     for i, person in enumerate(people):
         sponsor(programme, person, session_type, days=-(i % 70) - 1)
-        sponsor(programme, person, session_type, days=+(i % 20) + 1, status="confirmed")
+        sponsor(programme, person, session_type, days=i + 1, status="confirmed")
         for phase in ("start", "end"):
             SurveyResponse.objects.create(
                 participant=person, phase=phase, clarity=3, confidence=3, wellbeing=4
