@@ -79,14 +79,17 @@ def reminders_of(organisation: Organisation) -> OrgReminders:
 @dataclass(frozen=True, slots=True)
 class NavOrgs:
     organisations: list[tuple[str, str]]  # (public id, name) of those the user administers
-    holds_seat: bool  # a place in a programme (any status but removed)
+    holds_seat: bool  # a place in a programme (any status but removed), or an invitation
 
 
 def nav_orgs(user: Any, *, is_org_admin: bool) -> NavOrgs:
     """What the navigation needs, in one query whatever the user holds."""
-    seat = Exists(
-        Participant.objects.filter(user_id=user.pk).exclude(status=Participant.Status.REMOVED)
-    )
+    # A place in a programme, or an invitation to one waiting at the account's address
+    # (/programmes/ lists those too).
+    mine = Q(user_id=user.pk) & ~Q(status=Participant.Status.REMOVED)
+    email = (getattr(user, "email", "") or "").lower()
+    invited = Q(email=email, status=Participant.Status.INVITED) if email else Q(pk__in=[])
+    seat = Exists(Participant.objects.filter(mine | invited))
     if is_org_admin:
         rows = list(
             administered(user)

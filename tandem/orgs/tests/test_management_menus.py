@@ -69,6 +69,14 @@ def test_my_programmes_for_seat_holders_only(client, programme, bob, charlie):
     assert "My programmes" not in menu(html_of(client, charlie), "nav-workspace")
 
 
+def test_my_programmes_for_an_invitation_waiting_at_ones_address(client, programme, charlie):
+    url = resolves("orgs_my_programmes")
+    if url is None:
+        pytest.skip("the sponsorship area has no /programmes/ page yet")
+    Participant.objects.create(programme=programme, email="charlie@example.com", token_hash="0")
+    assert menu(html_of(client, charlie), "nav-workspace").get("My programmes") == url
+
+
 def count(client: Any, path: str = "/settings/") -> int:
     client.get(path)  # warm
     with CaptureQueriesContext(connection) as captured:
