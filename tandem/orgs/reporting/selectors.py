@@ -17,20 +17,22 @@ shown when that group has at least 5 people (no one of 12 participants missed a 
   other is too (complementary suppression), so seats used cannot reveal it.
 - Sessions: booked = held + upcoming + no-show + cancelled, and the budget's money spent
   roughly counts the sessions not cancelled (held + upcoming + no-show). So when one of those
-  three is suppressed, the smallest other of the three is suppressed too; and when cancelled
+  three is suppressed, the smallest non-zero other of the three is suppressed too (a zero is
+  easy to guess); and when cancelled
   is suppressed, so is booked (otherwise booked minus the money's count gives it).
 - Trend: the months add up to sessions held; when exactly one month is suppressed, the
-  smallest other month is too.
+  smallest non-zero other month is too.
 - Goal progress bands that would be under 5 are merged with their neighbour (0-50 %, ...),
   never shown alone; under 5 people with goals, the whole distribution is suppressed.
 We do not defeat differencing *over time* (comparing this week's dashboard with next
 week's can show that one more person answered a survey) or through what the sponsor knows
-from elsewhere; the roster (helper 2's participants page) shows each participant's status
+from elsewhere; the roster (the programme's participants page) shows each participant's status
 by name anyway, which is the admin's by design. Budget money (funded, spent, remaining) is
 the sponsor's own ledger, shown exactly: it is on their budget page and in their alerts.
 
-Satisfaction: reviews do not exist in Tandem yet, so the report has no satisfaction figure
-(the card is absent, never a made-up number).
+Pages and the API read the report through `report_for_viewer` (below: cached up to a
+minute per change). Satisfaction: reviews do not exist in Tandem yet, so the report has no
+satisfaction figure (the card is absent, never a made-up number).
 """
 
 from __future__ import annotations
