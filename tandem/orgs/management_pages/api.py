@@ -31,13 +31,13 @@ ADMINS = (
 )
 
 
-class AdminOut(Schema):
+class OrgAdminOut(Schema):
     id: UUID = Field(description="The admin's account (public id).")
     name: str = Field(description="Display name.")
     email: str = Field(description="Email address.")
 
 
-class OrganisationOut(Schema):
+class StaffOrganisationOut(Schema):
     id: UUID = Field(description="The organisation's public id.")
     name: str
     slug: str = Field(description="Unique short name.")
@@ -47,22 +47,22 @@ class OrganisationOut(Schema):
     created_at: datetime
 
 
-class OrganisationDetailOut(OrganisationOut):
-    admin_list: list[AdminOut] = Field(description="Its admins, oldest first.")
+class StaffOrganisationDetailOut(StaffOrganisationOut):
+    admin_list: list[OrgAdminOut] = Field(description="Its admins, oldest first.")
 
 
-class OrganisationListOut(Schema):
-    items: list[OrganisationOut]
+class StaffOrganisationListOut(Schema):
+    items: list[StaffOrganisationOut]
     total: int = Field(description="How many match in all.")
 
 
-class OrganisationListQuery(Schema):
+class StaffOrganisationListQuery(Schema):
     q: str = Field(default="", max_length=200, description="Part of the name or short name.")
     limit: int = Field(default=50, ge=1, le=200, description="At most this many (by name).")
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
-class OrganisationIn(InputSchema):
+class StaffOrganisationIn(InputSchema):
     name: str = Field(max_length=200, description="The organisation's name.")
     slug: str = Field(max_length=80, description="Unique short name: a-z, 0-9 and hyphens.")
     admin_email: str = Field(
@@ -70,7 +70,7 @@ class OrganisationIn(InputSchema):
     )
 
 
-class AdminIn(InputSchema):
+class OrgAdminIn(InputSchema):
     email: str = Field(max_length=254, description="The email of an existing account.")
 
 
@@ -118,11 +118,13 @@ def _detail(public_id: Any) -> dict[str, Any]:
 
 @router.get(
     "/orgs/staff/organisations",
-    response=OrganisationListOut,
+    response=StaffOrganisationListOut,
     summary="Every organisation (staff)",
     description=STAFF + "With counts of admins, members and programmes, by name.",
 )
-def list_organisations(request: HttpRequest, query: Query[OrganisationListQuery]) -> dict[str, Any]:
+def list_organisations(
+    request: HttpRequest, query: Query[StaffOrganisationListQuery]
+) -> dict[str, Any]:
     _staff(request)
     rows = selectors.organisations_for_staff(query.q)
     items = [_org_body(o) for o in rows[query.offset : query.offset + query.limit]]
@@ -131,7 +133,7 @@ def list_organisations(request: HttpRequest, query: Query[OrganisationListQuery]
 
 @router.post(
     "/orgs/staff/organisations",
-    response={200: OrganisationDetailOut, 201: OrganisationDetailOut, 409: ErrorOut},
+    response={200: StaffOrganisationDetailOut, 201: StaffOrganisationDetailOut, 409: ErrorOut},
     summary="Create an organisation with its first admin (staff)",
     description=STAFF + "The first admin is an existing account (400 `no_such_account` "
     "otherwise: ask them to sign up first). A short name already used is 409 `slug_taken`. "
@@ -139,7 +141,7 @@ def list_organisations(request: HttpRequest, query: Query[OrganisationListQuery]
     "`Idempotent-Replayed: true`).",
 )
 def create_organisation(
-    request: HttpRequest, response: HttpResponse, payload: OrganisationIn
+    request: HttpRequest, response: HttpResponse, payload: StaffOrganisationIn
 ) -> Status[Any]:
     _staff(request)
     org, replayed = once(
@@ -157,7 +159,7 @@ def create_organisation(
 
 @router.get(
     "/orgs/staff/organisations/{org_id}",
-    response=OrganisationDetailOut,
+    response=StaffOrganisationDetailOut,
     summary="One organisation with its admins (staff)",
     description=STAFF,
 )
@@ -168,12 +170,12 @@ def get_organisation(request: HttpRequest, org_id: str) -> dict[str, Any]:
 
 @router.post(
     "/orgs/staff/organisations/{org_id}/admins",
-    response={200: OrganisationDetailOut},
+    response={200: StaffOrganisationDetailOut},
     summary="Make an account an admin of the organisation (staff)",
     description=STAFF + "A member becomes an admin; an admin again changes nothing (so it is "
     "safe to repeat).",
 )
-def add_admin(request: HttpRequest, org_id: str, payload: AdminIn) -> dict[str, Any]:
+def add_admin(request: HttpRequest, org_id: str, payload: OrgAdminIn) -> dict[str, Any]:
     _staff(request)
     services.admin_add(organisation_id=org_id, email=payload.email)
     return _detail(org_id)
