@@ -487,17 +487,22 @@ def _set_progress(job_pk: int, done: int) -> None:
     ProgrammeJob.objects.filter(pk=job_pk, status=JobStatus.RUNNING).update(progress=done)
 
 
-def _finish_failed(job_pk: int, errors: list[RowError], summary: dict[str, Any], now: datetime):
+def _finish_failed(
+    job_pk: int, errors: list[RowError], summary: dict[str, Any], now: datetime
+) -> str:
     with transaction.atomic():
         job = ProgrammeJob.objects.select_for_update().filter(pk=job_pk).first()
-        if job is None or job.status != JobStatus.RUNNING:
-            return
+        if job is None:
+            return ""
+        if job.status != JobStatus.RUNNING:
+            return job.status  # another run finished it meanwhile: that outcome stands
         job.status = JobStatus.FAILED
         job.errors = [error.as_dict() for error in errors[:MAX_ERRORS_KEPT]]
         job.summary = {**_kept(job.summary), **summary, "error_count": len(errors)}
         job.finished_at = now
         job.save(update_fields=["status", "errors", "summary", "finished_at"])
         _discard_upload_on_commit(job)
+    return JobStatus.FAILED
 
 
 def _kept(summary: dict[str, Any]) -> dict[str, Any]:
@@ -557,8 +562,7 @@ def _run(job: ProgrammeJob, now: datetime) -> str:
         text, encoding = decode(data)
     except (FileRefused, OSError, ValueError) as exc:
         message = getattr(exc, "message", "The uploaded file is gone: upload it again.")
-        _finish_failed(job.pk, [RowError(0, "file", message)], {}, now)
-        return JobStatus.FAILED
+        return _finish_failed(job.pk, [RowError(0, "file", message)], {}, now)
     programme = job.programme
     # Until the rows are read, the file's lines are the best guess of its size.
     ProgrammeJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
@@ -579,8 +583,7 @@ def _run(job: ProgrammeJob, now: datetime) -> str:
         total=checked.people, progress=checked.people
     )
     if checked.errors:
-        _finish_failed(job.pk, checked.errors, summary, now)
-        return JobStatus.FAILED
+        return _finish_failed(job.pk, checked.errors, summary, now)
     try:
         with transaction.atomic():
             locked = ProgrammeJob.objects.select_for_update().get(pk=job.pk)
@@ -609,8 +612,7 @@ def _run(job: ProgrammeJob, now: datetime) -> str:
         if listed:
             message = f"{message} ({', '.join(listed[:10])})"
         code = getattr(exc, "code", "conflict")
-        _finish_failed(job.pk, [RowError(0, code, message)], summary, now)
-        return JobStatus.FAILED
+        return _finish_failed(job.pk, [RowError(0, code, message)], summary, now)
     return JobStatus.DONE
 
 
