@@ -188,10 +188,7 @@ def report_context(data: ReportData, viewer: Any) -> dict[str, Any]:
             }
             for a in data.actions_done
         ],
-        # Shown as typed (pre-wrap), without the blank lines around it.
-        "notes": [
-            {"when": when(n.booking.start), "body": n.body.strip()} for n in data.shared_notes
-        ],
+        "note_months": _notes_by_month(data.shared_notes, zone, clock),
         "mood_consent": data.mood is not None,
         "mood_days": len(data.mood or []),
         "mood_average": (
@@ -212,6 +209,20 @@ def _by_month(sessions: list[Any], zone: Any, clock: str) -> list[dict[str, Any]
             f"{label} ({booking.session_type.name})"
         )
     return [{"month": m, "count": len(items), "items": items} for m, items in months.items()]
+
+
+def _notes_by_month(notes: list[Any], zone: Any, clock: str) -> list[dict[str, Any]]:
+    """Shared notes under a heading per month, each starting with its session's day and
+    time as plain text: a bold date on each note (an inline box in every note's first line)
+    cost a two-year report 15% of WeasyPrint's time. A note's text as typed, without the
+    blank lines around it."""
+    months: dict[str, list[dict[str, str]]] = {}
+    for note in notes:
+        local = note.booking.start.astimezone(zone)
+        months.setdefault(timefmt.format_clock(local, "F Y", clock), []).append(
+            {"when": timefmt.format_clock(local, "D j, H:i", clock), "body": note.body.strip()}
+        )
+    return [{"month": m, "notes": items} for m, items in months.items()]
 
 
 def report_html(data: ReportData, viewer: Any) -> str:

@@ -4,6 +4,7 @@ else, staff too), and bad periods (400, never a 500)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -62,6 +63,17 @@ def test_the_report_holds_goals_sessions_done_actions_and_shared_notes_only(pair
         assert "Daily average mood" not in text
         # Two sessions held in the last 90 days (not the cancelled, old or upcoming ones).
         assert text.count("Coaching session") == 2
+        # A shared note under its month, starting with its session's day and time.
+        assert "June 2026" in text
+        assert re.search(r"^Fri 5, \d\d:00: Sharedmarkerone", text, re.MULTILINE)
+
+
+def test_a_note_keeps_its_line_breaks(pair, bob):
+    note = pair.engagement.notes.get(booking=pair.sessions["recent"], visibility="shared")
+    note.body = "\n\nFirstline of the note\nSecondline of the note\n"
+    note.save()
+    text = text_of(bob, pair.engagement)
+    assert re.search(r"^Fri 5, \d\d:00: Firstline of the note\nSecondline of the note$", text, re.M)
 
 
 def test_mood_trend_only_with_consent_and_never_journal_text(pair, alice):
