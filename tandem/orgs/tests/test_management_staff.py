@@ -237,3 +237,17 @@ def test_api_nobody_but_staff(client, request, northwind, olivia, gus, who):
         client.delete(f"{API}/{northwind.public_id}/admins/{olivia.public_id}").status_code == 404
     )
     assert rows() == before
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, northwind, olivia):
+    before = rows()
+    assert client.get("/staff/organisations/").status_code == 302
+    assert client.get(f"/org/{northwind.public_id}/reminders/").status_code == 302
+    assert client.get(API).status_code == 401
+    assert (
+        post(
+            client, API, {"name": "A", "slug": "a", "admin_email": "olivia@example.com"}
+        ).status_code
+        == 401
+    )
+    assert rows() == before
