@@ -148,26 +148,21 @@ def _open(programme: Programme, now: datetime) -> None:
         raise ProgrammeEnded()
 
 
-def _send_invitation(participant_pk: int, raw: str, now: datetime) -> None:
-    """After commit: the notify contract (helper 3 fills it). A failure to send must not
-    undo the invitation: the admin can resend."""
+def _send_invitations(pending: list[tuple[int, str]], now: datetime) -> None:
+    """After commit: the notify contract, all of them over one connection (an import sends
+    thousands). A failure to send must not undo the invitations: the admin can resend."""
     from .. import notify
 
     try:
-        notify.invitation(participant_pk, raw, now)
+        notify.invitations(pending, now)
     except Exception:
-        logger.exception("Could not send the invitation of participant %s", participant_pk)
+        logger.exception("Could not send %d invitation(s)", len(pending))
 
 
 def _invite_on_commit(pairs: Iterable[tuple[int, str]], now: datetime) -> None:
     pending = list(pairs)
-
-    def send() -> None:
-        for pk, raw in pending:
-            _send_invitation(pk, raw, now)
-
     if pending:
-        transaction.on_commit(send)
+        transaction.on_commit(lambda: _send_invitations(pending, now))
 
 
 def seated_count(programme: Programme) -> int:

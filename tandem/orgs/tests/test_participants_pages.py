@@ -23,7 +23,10 @@ def _now(monkeypatch):
 @pytest.fixture
 def sent(monkeypatch) -> list[str]:
     tokens: list[str] = []
-    monkeypatch.setattr("tandem.orgs.notify.invitation", lambda pk, raw, now: tokens.append(raw))
+    monkeypatch.setattr(
+        "tandem.orgs.notify.invitations",
+        lambda pairs, now: tokens.extend(raw for _, raw in pairs),
+    )
     return tokens
 
 

@@ -37,7 +37,7 @@ ALREADY_SEATED = 2
 def test_twenty_accept_for_the_last_three_seats(monkeypatch):
     sent: dict[int, str] = {}
     monkeypatch.setattr(
-        "tandem.orgs.notify.invitation", lambda pk, raw, now: sent.update({pk: raw})
+        "tandem.orgs.notify.invitations", lambda pairs, now: sent.update(dict(pairs))
     )
     org = Organisation.objects.create(name="Northwind Traders", slug="northwind")
     programme = make_programme(org, seats=SEATS)

@@ -38,11 +38,11 @@ def _refused(code: str, programme: Any, call: Any) -> ServiceError:
 
 @pytest.fixture
 def sent(monkeypatch) -> list[tuple[int, str]]:
-    """Invitations 'sent' (notify.invitation) after commit."""
+    """Invitations 'sent' (notify.invitations, all of a call at once) after commit."""
     calls: list[tuple[int, str]] = []
     from tandem.orgs import notify
 
-    monkeypatch.setattr(notify, "invitation", lambda pk, raw, now: calls.append((pk, raw)))
+    monkeypatch.setattr(notify, "invitations", lambda pairs, now: calls.extend(pairs))
     return calls
 
 

@@ -167,7 +167,10 @@ def test_participants_roster_and_actions(olivia, programme, bob, charlie):
 
 def test_accept_through_the_api(olivia, programme, bob, monkeypatch):
     sent: list[str] = []
-    monkeypatch.setattr("tandem.orgs.notify.invitation", lambda pk, raw, now: sent.append(raw))
+    monkeypatch.setattr(
+        "tandem.orgs.notify.invitations",
+        lambda pairs, now: sent.extend(raw for _, raw in pairs),
+    )
     from django.db import transaction
 
     from tandem.orgs.participants import services
