@@ -38,10 +38,11 @@ satisfaction figure (the card is absent, never a made-up number).
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from datetime import time as time_of_day
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Min, Q, Sum
@@ -298,11 +299,12 @@ def _per_participant(
         aggregates[f"m{i}"] = Count(
             "pk", filter=held & Q(booking__start__gte=begins, booking__start__lt=ends)
         )
-    rows = (
+    rows = cast(
+        "Iterable[dict[str, Any]]",
         SponsoredSession.objects.filter(programme=programme)
         .values("participant")
         .annotate(**aggregates)
-        .order_by()
+        .order_by(),
     )
     return [
         _PerParticipant(
@@ -386,7 +388,8 @@ def _goal_progress(programme: Programme) -> GoalProgress:
 
 
 def _months(first: date, last: date) -> list[date]:
-    months, current = [], date(first.year, first.month, 1)
+    months: list[date] = []
+    current = date(first.year, first.month, 1)
     while current <= last and len(months) < 120:
         months.append(current)
         current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
@@ -412,11 +415,11 @@ def _survey(programme: Programme) -> Survey | None:
     if not programme.survey_enabled:
         return None
     aggregates: dict[str, Any] = {}
-    for phase in SurveyResponse.Phase.values:
-        condition = Q(phase=phase)
-        aggregates[f"{phase}_n"] = Count("pk", filter=condition)
+    for name in SurveyResponse.Phase.values:
+        condition = Q(phase=name)
+        aggregates[f"{name}_n"] = Count("pk", filter=condition)
         for score in SURVEY_SCORES:
-            aggregates[f"{phase}_{score}"] = Sum(score, filter=condition)
+            aggregates[f"{name}_{score}"] = Sum(score, filter=condition)
     row = SurveyResponse.objects.filter(
         participant__programme=programme, participant__status__in=Participant.SEATED
     ).aggregate(**aggregates)
