@@ -1,4 +1,4 @@
-"""The report API's shapes (OpenAPI). Every figure over participants is a `FigureOut`: the
+"""The report API's shapes (OpenAPI). Every figure over participants is a `ReportFigureOut`: the
 value, or null with `suppressed: true` when it is over fewer than 5 participants."""
 
 from __future__ import annotations
@@ -8,70 +8,70 @@ from datetime import date
 from ninja import Schema
 
 
-class FigureOut(Schema):
+class ReportFigureOut(Schema):
     value: float | None
     suppressed: bool
 
 
-class SeatsOut(Schema):
+class ReportSeatsOut(Schema):
     bought: int
-    used: FigureOut
+    used: ReportFigureOut
 
 
-class ParticipantsOut(Schema):
-    invited: FigureOut
-    active: FigureOut
-    paused: FigureOut
+class ReportParticipantsOut(Schema):
+    invited: ReportFigureOut
+    active: ReportFigureOut
+    paused: ReportFigureOut
 
 
-class SessionsOut(Schema):
-    booked: FigureOut
-    held: FigureOut
-    upcoming: FigureOut
-    cancelled: FigureOut
-    no_show: FigureOut
+class ReportSessionsOut(Schema):
+    booked: ReportFigureOut
+    held: ReportFigureOut
+    upcoming: ReportFigureOut
+    cancelled: ReportFigureOut
+    no_show: ReportFigureOut
 
 
-class BudgetOut(Schema):
+class ReportBudgetOut(Schema):
     funded: int
     spent: int
     remaining: int
 
 
-class BandOut(Schema):
+class ReportBandOut(Schema):
     low: int
     high: int
     participants: int
 
 
-class GoalProgressOut(Schema):
+class ReportGoalProgressOut(Schema):
     suppressed: bool
-    participants: FigureOut
-    bands: list[BandOut]
+    participants: ReportFigureOut
+    bands: list[ReportBandOut]
 
 
-class MonthOut(Schema):
+class ReportMonthOut(Schema):
     month: str
-    held: FigureOut
+    held: ReportFigureOut
 
 
-class SurveyPhaseOut(Schema):
-    respondents: FigureOut
-    clarity: FigureOut
-    confidence: FigureOut
-    wellbeing: FigureOut
+class ReportSurveyPhaseOut(Schema):
+    respondents: ReportFigureOut
+    clarity: ReportFigureOut
+    confidence: ReportFigureOut
+    wellbeing: ReportFigureOut
 
 
-class SurveyOut(Schema):
-    start: SurveyPhaseOut
-    end: SurveyPhaseOut
+class ReportSurveyOut(Schema):
+    start: ReportSurveyPhaseOut
+    end: ReportSurveyPhaseOut
 
 
-class RoiOut(Schema):
-    cost_per_held_session: FigureOut
-    held_per_1000: FigureOut
-    seat_utilisation_percent: FigureOut
-    session_utilisation_percent: FigureOut
+class ReportRoiOut(Schema):
+    cost_per_held_session: ReportFigureOut
+    held_per_1000: ReportFigureOut
+    seat_utilisation_percent: ReportFigureOut
+    session_utilisation_percent: ReportFigureOut
 
 
 class ReportOut(Schema):
@@ -83,12 +83,12 @@ class ReportOut(Schema):
     ends_on: date
     currency: str
     min_group: int
-    seats: SeatsOut
-    participants: ParticipantsOut
-    sessions: SessionsOut
-    budget: BudgetOut
-    days_to_first_session: FigureOut
-    goal_progress: GoalProgressOut
-    trend: list[MonthOut]
-    survey: SurveyOut | None
-    roi: RoiOut
+    seats: ReportSeatsOut
+    participants: ReportParticipantsOut
+    sessions: ReportSessionsOut
+    budget: ReportBudgetOut
+    days_to_first_session: ReportFigureOut
+    goal_progress: ReportGoalProgressOut
+    trend: list[ReportMonthOut]
+    survey: ReportSurveyOut | None
+    roi: ReportRoiOut
