@@ -62,8 +62,9 @@ def _png(fig: Any) -> str:
     from PIL import Image
 
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
-    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+    canvas.draw()  # type: ignore[no-untyped-call]
+    pixels = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    rgba = Image.frombuffer("RGBA", canvas.get_width_height(), pixels)
     out = io.BytesIO()
     rgba.convert("RGB").save(out, format="PNG", compress_level=1)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
