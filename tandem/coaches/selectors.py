@@ -352,6 +352,21 @@ def specialties() -> QuerySet[Specialty]:
     return Specialty.objects.order_by("name")
 
 
+def specialties_by_slugs(slugs: Sequence[str]) -> QuerySet[Specialty]:
+    return Specialty.objects.filter(slug__in=list(slugs))
+
+
+def verified_coaches() -> QuerySet[CoachProfile]:
+    """Coaches who can be booked as far as their standing goes: verified, active, with an
+    active account (an organisation's programme lists and matches from these)."""
+    return CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
+
+
+def active_session_types_in(currency: str) -> QuerySet[SessionType]:
+    """Every coach's active session types priced in `currency` (unordered)."""
+    return SessionType.objects.filter(is_active=True, currency=currency)
+
+
 def languages() -> QuerySet[Language]:
     return Language.objects.order_by("name")
 

@@ -20,6 +20,7 @@ and are written in the transaction that does them (notifications' `dedupe_key`, 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -31,6 +32,11 @@ from .models import EffectDone
 
 def effect_done(key: str) -> bool:
     return EffectDone.objects.filter(key=key).exists()
+
+
+def effects_done(keys: Iterable[str]) -> set[str]:
+    """Which of `keys` have happened (one query; callers chunk very long lists)."""
+    return set(EffectDone.objects.filter(key__in=list(keys)).values_list("key", flat=True))
 
 
 def record_effect(key: str, *, now: datetime | None = None) -> None:

@@ -80,3 +80,10 @@ def reminder_offsets_of(coach: CoachProfile) -> tuple[list[int] | None, list[int
     if row is None:
         return None, None
     return row.coach_offsets, row.client_offsets
+
+
+def organisation_reminder_offsets(organisation_id: int) -> list[int] | None:
+    """The client lead times an organisation set for its members' sessions (None: the
+    default applies)."""
+    row = ReminderSchedule.objects.filter(organisation_id=organisation_id).first()
+    return row.client_offsets if row is not None else None

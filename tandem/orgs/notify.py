@@ -45,9 +45,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.template.loader import get_template
 
-from tandem.core.effects import message_id, record_effect
+from tandem.core.effects import effects_done, message_id, record_effect
 from tandem.core.links import site_url
-from tandem.core.models import EffectDone
 from tandem.notifications.services import notify
 from tandem.payments.ledger.money import format_minor
 
@@ -115,7 +114,7 @@ def invitations(pairs: Sequence[tuple[int, str]], now: datetime) -> None:
     keys = {p.pk: f"orgs:invitation:{p.pk}:{p.token_hash[:24]}" for p in participants}
     done: set[str] = set()
     for chunk in _chunks(sorted(keys.values())):
-        done.update(EffectDone.objects.filter(key__in=chunk).values_list("key", flat=True))
+        done |= effects_done(chunk)
     accounts = _verified_accounts(p.email for p in participants if p.user_id is None)
     text_template = get_template("orgs/email/invitation.txt")
     html_template = get_template("orgs/email/invitation.html")

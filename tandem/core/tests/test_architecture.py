@@ -34,6 +34,8 @@ MANAGER_BASELINE: dict[str, set[str]] = {
         "coaches",
         "orgs",
     },
+    # demo/orgs.py converges Northwind's participants' accounts and seats by natural key.
+    "demo/orgs.py": {"accounts", "orgs"},
     "demo/payments.py": {"booking", "payments"},
     # demo/workspace.py writes the demo's dated workspace rows (goals, notes, journal...)
     # directly: the workspace services only take "now" for the dates they set.

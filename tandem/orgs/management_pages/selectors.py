@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce
 
 from tandem.accounts.selectors import users_with_pk
 from tandem.core.ids import parse_id
-from tandem.notifications.models import ReminderSchedule
+from tandem.notifications.selectors import organisation_reminder_offsets
 from tandem.notifications.services.schedules import default_offsets
 
 from ..access import administered
@@ -71,8 +71,7 @@ class OrgReminders:
 
 
 def reminders_of(organisation: Organisation) -> OrgReminders:
-    row = ReminderSchedule.objects.filter(organisation=organisation).first()
-    offsets = row.client_offsets if row is not None else None
+    offsets = organisation_reminder_offsets(organisation.pk)
     return OrgReminders(offsets=offsets, default=default_offsets()["client"])
 
 

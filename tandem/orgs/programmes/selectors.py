@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, Specialty
 from tandem.payments.ledger.money import format_minor
 from tandem.payments.sponsors import selectors as budget_selectors
@@ -112,11 +113,11 @@ def org_credit(programme: Programme) -> int:
 def verified_coaches() -> QuerySet[CoachProfile]:
     """Coaches a programme may list: verified and active."""
     return (
-        CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
+        coach_selectors.verified_coaches()
         .select_related("user")
         .order_by("user__display_name", "pk")
     )
 
 
 def all_specialties() -> QuerySet[Specialty]:
-    return Specialty.objects.order_by("name")
+    return coach_selectors.specialties()

@@ -31,6 +31,7 @@ from typing import Any
 
 from django.db import transaction
 
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, Specialty
 from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.money import SUPPORTED_CURRENCIES
@@ -155,14 +156,14 @@ def _coaches(errors: _Errors, ids: list[str]) -> list[CoachProfile]:
         except ValueError:
             errors.add("coaches", f"{item[:40]!r} is not a coach id.")
             return []
-    found = list(CoachProfile.objects.filter(public_id__in=parsed, is_verified=True))
+    found = list(coach_selectors.verified_coaches().filter(public_id__in=parsed))
     if len(found) != len(parsed):
         errors.add("coaches", "Choose verified coaches only.")
     return found
 
 
 def _specialties(errors: _Errors, slugs: list[str]) -> list[Specialty]:
-    found = list(Specialty.objects.filter(slug__in=slugs))
+    found = list(coach_selectors.specialties_by_slugs(slugs))
     if len(found) != len(slugs):
         errors.add("specialties", "Choose from the listed specialties.")
     return found

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, Q, QuerySet
 
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile
 from tandem.core.timezones import available_zones
 
@@ -21,7 +22,7 @@ from ..models import Participant, Programme, SponsoredSession
 def eligible_coaches(programme: Programme) -> QuerySet[CoachProfile]:
     """The bookable coaches (verified, active, with an active account) the programme's rule
     admits: all of them, the listed ones, or those with one of its specialties."""
-    coaches = CoachProfile.objects.filter(is_verified=True, is_active=True, user__is_active=True)
+    coaches = coach_selectors.verified_coaches()
     if programme.coach_rule == Programme.CoachRule.LISTED:
         coaches = coaches.filter(pk__in=programme.coaches.values("pk"))
     elif programme.coach_rule == Programme.CoachRule.SPECIALTY:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tandem.booking.recommend import recommend_slots
+from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 
 from .. import access
@@ -140,7 +141,7 @@ def surveys_offered(seat: Seat, today: date) -> list[str]:
 
 def allowed_session_types(programme: Programme) -> QuerySet[SessionType]:
     """Active session types the programme pays for (length, place, currency)."""
-    types = SessionType.objects.filter(is_active=True, currency=programme.currency)
+    types = coach_selectors.active_session_types_in(programme.currency)
     if programme.max_session_minutes is not None:
         types = types.filter(duration_minutes__lte=programme.max_session_minutes)
     if programme.location != Programme.Location.ANY:
