@@ -74,6 +74,8 @@ def _style(ax: Any) -> None:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.tick_params(colors=MUTED, labelsize=8)
+    # The date axis's offset ("2026-Dec") like its tick labels, not at 10 pt.
+    ax.xaxis.get_offset_text().set(fontsize=8, color=MUTED)
     ax.set_axisbelow(True)
     ax.grid(axis="y", color="#e5e7eb", linewidth=0.6)
 
