@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import StrictBool, StrictInt, StrictStr
 
+from tandem.core.errors import InvalidInput
 from tandem.core.schemas import ErrorOut, InputSchema
 from tandem.workspace.services.idempotency import once
 
@@ -301,12 +302,21 @@ def end_programme(request: HttpRequest, programme_id: str) -> dict[str, Any]:
     summary="Add funds to a programme's budget",
     description="By `invoice` (available at once; the organisation owes it) or from the "
     "organisation's credit (`org_credit`: 409 when it is short). `Idempotency-Key` makes a "
-    "repeat answer the first funding. An ended programme: 409 `programme_ended`. " + NOT_YOURS,
+    "repeat answer the first funding. An ended programme: 409 `programme_ended`. `card` "
+    "answers 400 `method_unavailable`: a card is paid on the budget page. " + NOT_YOURS,
 )
 def fund_programme(
     request: HttpRequest, programme_id: str, payload: ProgrammeFundIn
 ) -> Status[Any]:
     programme = _programme(request, programme_id)
+    if payload.method == "card":
+        # A card is paid in the browser (Stripe.js): the budget page does it.
+        raise InvalidInput(
+            "Pay a budget by card on its budget page (/org/programmes/"
+            f"{programme.public_id}/budget/).",
+            code="method_unavailable",
+            fields={"method": ["unavailable"]},
+        )
     funding = services.programme_fund(
         programme=programme,
         amount=payload.amount,

@@ -114,3 +114,11 @@ class FundForm(forms.Form):
         widget=forms.RadioSelect,
         initial="invoice",
     )
+
+    def __init__(self, *args: Any, card: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if card:  # only where the provider takes cards (Stripe), like a package purchase
+            self.fields["method"].choices = [
+                *self.fields["method"].choices,
+                ("card", "Card (pay now; the budget is available once the payment goes through)"),
+            ]

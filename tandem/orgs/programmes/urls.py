@@ -15,4 +15,9 @@ urlpatterns: list[URLPattern] = [
     ),
     path("org/programmes/<uuid:programme_id>/end/", views.programme_end, name="orgs_programme_end"),
     path("org/programmes/<uuid:programme_id>/budget/", views.budget, name="orgs_budget"),
+    path(
+        "org/programmes/<uuid:programme_id>/budget/card/<uuid:funding_id>/",
+        views.budget_card,
+        name="orgs_budget_card",
+    ),
 ]

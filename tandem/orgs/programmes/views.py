@@ -6,18 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
+from tandem.payments.checkout.booking_views import STRIPE_CSP
 from tandem.payments.ledger.money import format_minor, to_minor
+from tandem.payments.sponsors import selectors as sponsor_selectors
+from tandem.payments.sponsors import services as sponsor_money
 
-from .. import access
+from .. import access, notify
 from ..models import Organisation, Programme
 from . import selectors, services
 from .forms import FundForm, ProgrammeForm
@@ -183,9 +189,10 @@ def programme_end(request: HttpRequest, programme_id: Any) -> HttpResponse:
 def budget(request: HttpRequest, programme_id: Any) -> HttpResponse:
     programme = _programme(request, programme_id)
     status = 200
-    form = FundForm()
+    card = sponsor_money.card_available()
+    form = FundForm(card=card)
     if request.method == "POST":
-        form = FundForm(request.POST)
+        form = FundForm(request.POST, card=card)
         if form.is_valid():
             try:
                 amount = to_minor(form.cleaned_data["amount"], programme.currency)
@@ -194,7 +201,7 @@ def budget(request: HttpRequest, programme_id: Any) -> HttpResponse:
                 status = 400
             else:
                 try:
-                    services.programme_fund(
+                    funding = services.programme_fund(
                         programme=programme,
                         amount=amount,
                         method=form.cleaned_data["method"],
@@ -205,6 +212,12 @@ def budget(request: HttpRequest, programme_id: Any) -> HttpResponse:
                     add_service_error(form, exc)
                     status = exc.status
                 else:
+                    if funding.method == "card":  # nothing is in the budget until it is paid
+                        return redirect(
+                            "orgs_budget_card",
+                            programme_id=programme.public_id,
+                            funding_id=funding.public_id,
+                        )
                     messages.success(
                         request, f"{format_minor(amount, programme.currency)} added to the budget."
                     )
@@ -223,6 +236,14 @@ def budget(request: HttpRequest, programme_id: Any) -> HttpResponse:
                 "amount_display": format_minor(f.amount, f.currency),
                 "get_method_display": f.get_method_display(),
                 "get_status_display": f.get_status_display(),
+                "pay_url": (
+                    reverse(
+                        "orgs_budget_card",
+                        kwargs={"programme_id": programme.public_id, "funding_id": f.public_id},
+                    )
+                    if f.method == "card" and f.status == "pending"
+                    else ""
+                ),
             }
             for f in selectors.fundings_of(programme)
         ],
@@ -231,3 +252,52 @@ def budget(request: HttpRequest, programme_id: Any) -> HttpResponse:
         "ended": programme.status != Programme.Status.ACTIVE,
     }
     return render(request, "orgs/programmes/budget.html", context, status=status)
+
+
+@login_required
+@csp_update(STRIPE_CSP)
+@require_safe
+def budget_card(request: HttpRequest, programme_id: Any, funding_id: Any) -> HttpResponse:
+    """Pay a card funding of the budget (Stripe.js on the page, like a session's pay page),
+    and its return page: the intent is re-read from the provider and applied (the webhook
+    does the same; the budget is credited once). Only the organisation's admins; only the
+    admin who chose "Card" pays (the card payment is theirs)."""
+    programme = _programme(request, programme_id)
+    funding = sponsor_selectors.card_funding(programme.budget_owner, funding_id)
+    if funding is None or funding.payment is None:
+        raise Http404("No such funding.")
+    now = timezone.now()
+    problem = ""
+    payer = funding.payment.client_id == request.user.pk
+    try:
+        if payer and not funding.payment.provider_ref:
+            funding = sponsor_money.card_start(funding)
+        elif funding.status == "pending":
+            funding = sponsor_money.card_sync(funding, now=now)
+    except ServiceError as exc:  # the provider is down: the page says so, retry later
+        problem = exc.message
+    if funding.status == "paid":
+        _budget_checked(programme.pk, now)
+    payment = funding.payment
+    context = {
+        "programme": programme,
+        "organisation": programme.organisation,
+        "funding": funding,
+        "payment": payment,
+        "amount": format_minor(funding.amount, funding.currency),
+        "open": funding.status == "pending" and payer and bool(payment.client_secret),
+        "payer": payer,
+        "problem": problem,
+        "publishable_key": settings.STRIPE_PUBLISHABLE_KEY or "",
+    }
+    return render(request, "orgs/programmes/budget_card.html", context)
+
+
+def _budget_checked(programme_pk: int, now: Any) -> None:
+    """The budget moved (a card funding was paid): re-check its alerts (each is sent once)."""
+    try:
+        notify.budget_checked(programme_pk, now)
+    except Exception:  # an alert must not break the page
+        import logging
+
+        logging.getLogger(__name__).exception("Budget alerts of %s not checked", programme_pk)

@@ -630,6 +630,12 @@ def refund_staff(
     payment = Payment.objects.filter(public_id=payment_id).first()
     if payment is None:
         raise NotFound("No such payment.")
+    if payment.purpose == Payment.Purpose.SPONSOR_FUNDING:
+        # The money is in a programme's budget, which sessions may have spent: not from here.
+        raise InvalidInput(
+            "A programme's budget paid by card is not refunded from here.",
+            code="not_refundable",
+        )
     message = clean_text(message, field="message", max_length=500)
     if not message:
         raise InvalidInput("Say why.", fields={"message": ["required"]})

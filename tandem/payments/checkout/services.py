@@ -46,7 +46,7 @@ from tandem.core.outbox import enqueue_in_transaction
 from ..documents import services as documents
 from ..errors import CurrencyMismatch, PaymentNotOpen, PaymentRequired
 
-# packages.services and giftcards.services import this module: import them as modules
+# packages, giftcards and sponsors services import this module: import them as modules
 # (never their names) so that either side may be imported first.
 from ..giftcards import services as giftcards
 from ..giftcards.codes import find_card
@@ -64,6 +64,7 @@ from ..models import (
 )
 from ..packages import services as packages
 from ..providers import IntentState, ProviderIntent, get_provider
+from ..sponsors import services as sponsors
 from ..sponsors.port import SponsorOffer
 from ..sponsors.port import port as sponsor_port
 from ..tasks import cancel_intent_task, lapse_payment_task, money_sweep_task
@@ -528,6 +529,10 @@ def _succeed(payment: Payment, now: datetime, *, receipt: bool = True) -> None:
     payment.succeeded_at = now
     payment.updated_at = now
     payment.save(update_fields=["status", "succeeded_at", "updated_at"])
+    if payment.purpose == Purpose.SPONSOR_FUNDING:
+        # A programme's budget paid by card: in-flight → the budget (sponsors/services.py).
+        sponsors.on_card_paid(payment, now=now)
+        return
     _earn(payment, now)
     if payment.purpose == Purpose.PACKAGE:
         purchase = packages.on_paid(payment.package_purchase, now=now)
@@ -617,6 +622,8 @@ def payment_fail(
         packages.on_failed(payment.package_purchase)
     elif payment.purpose == Purpose.GIFT_CARD:
         giftcards.on_failed(payment.gift_card)
+    elif payment.purpose == Purpose.SPONSOR_FUNDING:
+        sponsors.on_card_failed(payment)
     return payment
 
 

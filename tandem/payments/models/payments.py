@@ -41,6 +41,8 @@ class Payment(models.Model):
         BOOKING = "booking", "Session"
         PACKAGE = "package", "Package"
         GIFT_CARD = "gift_card", "Gift card"
+        # A card top-up of a sponsored programme's budget (SponsorFunding.payment).
+        SPONSOR_FUNDING = "sponsor", "Programme budget"
 
     class Status(models.TextChoices):
         # A card payment waits for the provider; the hold keeps the slot meanwhile.

@@ -20,11 +20,16 @@ class SponsorFunding(models.Model):
     class Method(models.TextChoices):
         INVOICE = "invoice", "Invoice"
         ORG_CREDIT = "org_credit", "Organisation credit"
+        CARD = "card", "Card"
 
     class Status(models.TextChoices):
         # Invoice: the budget is available at once; the organisation owes the amount.
         INVOICED = "invoiced", "Invoiced, not paid yet"
         PAID = "paid", "Paid"
+        # Card: waiting for the provider; nothing is in the budget until it confirms.
+        PENDING = "pending", "Awaiting card payment"
+        # Card: refused, cancelled or abandoned; nothing was put in the budget.
+        FAILED = "failed", "Card payment failed"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     budget_owner = models.CharField(max_length=40)  # "programme:<pk>"
@@ -41,6 +46,14 @@ class SponsorFunding(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     paid_recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Card: the checkout payment that pays it (purpose "sponsor").
+    payment = models.OneToOneField(
+        "payments.Payment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sponsor_funding",
     )
 
     class Meta:

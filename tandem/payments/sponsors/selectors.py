@@ -13,6 +13,7 @@ Per budget account (`sponsor_budget`, owner "programme:<pk>"), by the reason of 
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -109,4 +110,18 @@ def fundings(budget_owner: str, *, limit: int = 200) -> list[SponsorFunding]:
         SponsorFunding.objects.filter(budget_owner=budget_owner).select_related("created_by")[
             :limit
         ]
+    )
+
+
+def card_funding(budget_owner: str, funding_id: object) -> SponsorFunding | None:
+    """One card funding of this budget, with its payment (None: unknown, another budget's,
+    or not a card funding)."""
+    try:
+        public_id = uuid.UUID(str(funding_id))
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return (
+        SponsorFunding.objects.select_related("payment")
+        .filter(budget_owner=budget_owner, public_id=public_id, method=SponsorFunding.Method.CARD)
+        .first()
     )

@@ -10,6 +10,13 @@ functions take the actor for the record.
   records what it owes (Dr receivable org / Cr sponsor_budget).
 - `fund(method="org_credit")`: the organisation's credit pays (Dr org_credit / Cr
   sponsor_budget); refused when the credit is short.
+- `fund(method="card")` (Stripe only): the funding waits (`pending`) on a checkout payment of
+  purpose "sponsor" paid by the admin's card, through the same path as a package bought by
+  card (checkout.payment_open → PaymentIntent → webhook or return page →
+  payment_apply_intent). When the provider confirms, checkout posts Dr provider clearing /
+  Cr in-flight ("card_received") and calls `on_card_paid`: Dr in-flight / Cr sponsor_budget
+  ("sponsor_fund"), the funding becomes paid. A refused, cancelled or lapsed card calls
+  `on_card_failed`: nothing was posted, the funding is `failed`.
 - `mark_invoice_paid`: the invoice was paid by hand (Dr manual provider clearing / Cr
   receivable org).
 - `close`: a programme ended; what is left of its budget becomes the organisation's credit
@@ -23,24 +30,31 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.idempotency import checked_key
 
+# checkout.services imports this module (on_card_paid/on_card_failed): import it as a
+# module (never its names) so that either side may be imported first.
+from ..checkout import services as checkout
 from ..errors import CurrencyMismatch, InsufficientFunds
 from ..ledger import accounts
 from ..ledger import services as ledger
 from ..ledger.money import format_minor
-from ..models import Account, SponsorFunding
+from ..models import Account, Payment, SponsorFunding
+from ..providers import get_provider
 
 Method = SponsorFunding.Method
 Status = SponsorFunding.Status
 
-METHODS = (Method.INVOICE, Method.ORG_CREDIT)
+METHODS = (Method.INVOICE, Method.ORG_CREDIT, Method.CARD)
+# An unpaid card funding lapses after this (payments_sweep cancels its payment and intent).
+CARD_WINDOW = timedelta(days=1)
 # The largest single funding (minor units): 100 million in major units.
 MAX_FUNDING = 100_000_000 * 100
 _BUDGET_OWNER = re.compile(r"programme:[1-9][0-9]{0,18}")
@@ -127,15 +141,19 @@ def fund(
     org_owner = _owner(org_owner, _ORG_OWNER, "org_owner")
     currency = _currency(currency)
     amount = _amount(amount)
-    if method == "card":
+    if method == Method.CARD and not card_available():
         raise InvalidInput(
-            "Paying a budget by card is not available yet: fund it by invoice or from the "
-            "organisation's credit.",
+            "Paying a budget by card needs card payments (Stripe), which this site does not "
+            "take: fund it by invoice or from the organisation's credit.",
             code="method_unavailable",
             fields={"method": ["unavailable"]},
         )
     if method not in METHODS:
-        raise InvalidInput("Choose invoice or organisation credit.", fields={"method": ["invalid"]})
+        raise InvalidInput(
+            "Choose invoice, organisation credit or card.", fields={"method": ["invalid"]}
+        )
+    if method == Method.CARD and not getattr(actor, "pk", None):
+        raise InvalidInput("Sign in to pay by card.", fields={"method": ["unavailable"]})
     key = checked_key(idempotency_key) or ""
     asked = _request(budget_owner, org_owner, amount, currency, method)
     if key and (earlier := _replay(budget_owner, key, asked)) is not None:
@@ -179,6 +197,8 @@ def _fund(
                 f"({format_minor(max(held, 0), currency)} left).",
                 fields={"amount": ["more_than_credit"]},
             )
+    if method == Method.CARD:
+        return _fund_by_card(budget_owner, org_owner, amount, currency, actor, now, key)
     funding = SponsorFunding.objects.create(
         budget_owner=budget_owner,
         org_owner=org_owner,
@@ -204,6 +224,101 @@ def _fund(
         memo=f"{method} funding of {budget_owner}",
         now=now,
     )
+    return funding
+
+
+def card_available() -> bool:
+    """Whether budgets can be paid by card here: the configured provider takes cards (the
+    manual provider, the embedded default, does not)."""
+    return settings.TANDEM_PAYMENT_PROVIDER == "stripe" and bool(settings.STRIPE_SECRET_KEY)
+
+
+def _fund_by_card(
+    budget_owner: str,
+    org_owner: str,
+    amount: int,
+    currency: str,
+    actor: Any,
+    now: datetime,
+    key: str,
+) -> SponsorFunding:
+    """A pending funding and its card payment (the admin pays). Nothing is posted to the
+    budget until the provider confirms (`on_card_paid`)."""
+    funding = SponsorFunding.objects.create(
+        budget_owner=budget_owner,
+        org_owner=org_owner,
+        method=Method.CARD,
+        amount=amount,
+        currency=currency,
+        status=Status.PENDING,
+        idempotency_key=key,
+        created_by=actor,
+        created_at=now,
+    )
+    payment = checkout.payment_open(
+        client=actor,
+        purpose=Payment.Purpose.SPONSOR_FUNDING,
+        amount=amount,
+        currency=currency,
+        pay_with=checkout.PayWith(
+            package=False, gift_card_code=None, use_credit=False, provider="stripe", sponsored=False
+        ),
+        now=now,
+    )
+    # Abandoned, it lapses (payments_sweep cancels the payment and its intent).
+    Payment.objects.filter(pk=payment.pk).update(expires_at=now + CARD_WINDOW)
+    funding.payment = payment
+    funding.save(update_fields=["payment"])
+    return funding
+
+
+def on_card_paid(payment: Payment, *, now: datetime) -> None:
+    """Checkout, inside its transaction, once a "sponsor" payment's card money is in its
+    in-flight account: the amount goes into the budget and the funding is paid (once)."""
+    funding = SponsorFunding.objects.select_for_update().get(payment=payment)
+    if funding.status != Status.PENDING:
+        return
+    ledger.post(
+        reason="sponsor_fund",
+        correlation_key=f"sponsor_funding:{funding.pk}",
+        legs=[
+            (accounts.in_flight(payment), funding.amount),
+            (accounts.sponsor_budget(funding.budget_owner, funding.currency), -funding.amount),
+        ],
+        payment=payment,
+        actor=funding.created_by,
+        memo=f"card funding of {funding.budget_owner}",
+        now=now,
+    )
+    funding.status = Status.PAID
+    funding.paid_at = now
+    funding.save(update_fields=["status", "paid_at"])
+
+
+def on_card_failed(payment: Payment) -> None:
+    """Checkout: a "sponsor" payment failed, was cancelled or lapsed. Nothing was posted."""
+    SponsorFunding.objects.filter(payment=payment, status=Status.PENDING).update(
+        status=Status.FAILED
+    )
+
+
+def card_start(funding: SponsorFunding) -> SponsorFunding:
+    """Create the PaymentIntent of a pending card funding if it has none yet (its pay page
+    does, like a session's pay page; idempotent, keyed by the payment)."""
+    if funding.status == Status.PENDING and funding.payment is not None:
+        checkout.payment_start_card(funding.payment)
+        funding.refresh_from_db()
+    return funding
+
+
+def card_sync(funding: SponsorFunding, *, now: datetime) -> SponsorFunding:
+    """The return page: re-read the intent from the provider and apply it (exactly what the
+    webhook does; safe to repeat, the budget is credited once)."""
+    payment = funding.payment
+    if funding.status == Status.PENDING and payment is not None and payment.provider_ref:
+        intent = get_provider(payment.provider).retrieve_intent(payment.provider_ref)
+        checkout.payment_apply_intent(payment=payment, intent=intent, now=now)
+        funding.refresh_from_db()
     return funding
 
 
