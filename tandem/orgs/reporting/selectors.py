@@ -1,7 +1,7 @@
 """The one gate for what a sponsor sees of a programme (issue 18; DESIGN: privacy tiers).
 
 `programme_report` computes every figure of the dashboard, the ROI view and the report API
-(and, through them, the exports) with SQL aggregates in a constant number of queries (six,
+(and, through them, the exports) with SQL aggregates in a constant number of queries (seven,
 whatever the number of participants or sessions). Nothing here returns a name, an email, an
 id of a person, or any text a participant or coach wrote: only counts, sums, averages and a
 median, each a `Figure`.
@@ -45,7 +45,7 @@ from datetime import time as time_of_day
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Case, CharField, Count, Min, Q, Sum, Value, When
 
 from tandem.booking.models import Booking
 from tandem.payments.sponsors.selectors import budget as sponsor_budget
@@ -245,14 +245,20 @@ MAX_MONTHS = 36  # the trend shows at most the programme's last three years
 
 @dataclass(frozen=True)
 class _PerParticipant:
-    """One participant's sponsored sessions (never leaves this module): counts of each kind,
-    the first held session, acceptance, and sessions held in each month of the trend."""
+    """One participant's sponsored sessions (never leaves this module): how many, the first
+    held one and when they accepted the invitation (for the time to first session)."""
 
     booked: int
-    kinds: dict[str, int]
     first_held: datetime | None
     accepted: datetime | None
-    months: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Sessions of one kind (or held in one month of the trend) and their distinct people."""
+
+    sessions: int = 0
+    people: int = 0
 
 
 def _month_bounds(
@@ -275,55 +281,80 @@ def _month_bounds(
     return bounds
 
 
-def _per_participant(
-    programme: Programme, now: datetime, months: list[tuple[date, datetime, datetime]]
-) -> list[_PerParticipant]:
-    """One query over the programme's sponsored sessions, grouped by participant: what the
-    session figures, the time to first session and the trend are computed from (distinct
-    people per figure without a COUNT(DISTINCT) each, and no per-row date function)."""
-    held = _held_by(now)
-    kinds: dict[str, Q] = {
-        "held": held,
-        "upcoming": _upcoming_by(now),
-        "cancelled": Q(booking__status__in=Booking.CANCELLED_STATUSES),
-        "no_show": Q(booking__status=Booking.Status.NO_SHOW),
-    }
-    aggregates: dict[str, Any] = {
-        "booked": Count("pk"),
-        "first_held": Min("booking__start", filter=held),
-        "accepted": Min("participant__accepted_at"),
-    }
-    for name, condition in kinds.items():
-        aggregates[name] = Count("pk", filter=condition)
-    for i, (_, begins, ends) in enumerate(months):
-        aggregates[f"m{i}"] = Count(
-            "pk", filter=held & Q(booking__start__gte=begins, booking__start__lt=ends)
-        )
+def _per_participant(programme: Programme, now: datetime) -> list[_PerParticipant]:
+    """One query over the programme's sponsored sessions, grouped by participant: who has
+    sessions at all (the group every session figure speaks about), how many, and the time to
+    first session. Three aggregates a row; the counts of each kind are `_counts`'."""
     rows = cast(
         "Iterable[dict[str, Any]]",
         SponsoredSession.objects.filter(programme=programme)
-        .values("participant")
-        .annotate(**aggregates)
+        .values("participant", "participant__accepted_at")
+        .annotate(booked=Count("pk"), first_held=Min("booking__start", filter=_held_by(now)))
         .order_by(),
     )
     return [
         _PerParticipant(
             booked=row["booked"],
-            kinds={name: row[name] for name in KINDS},
             first_held=row["first_held"],
-            accepted=row["accepted"],
-            months=tuple(row[f"m{i}"] for i in range(len(months))),
+            accepted=row["participant__accepted_at"],
         )
         for row in rows
     ]
 
 
-def _sessions(rows: list[_PerParticipant]) -> Sessions:
+def _counts(
+    programme: Programme, now: datetime, months: list[tuple[date, datetime, datetime]]
+) -> dict[str, _Counts]:
+    """One query: sessions and distinct participants of each kind ("held", "upcoming",
+    "cancelled", "no_show") and held in each month of the trend ("m0", "m1"...), each kind
+    or month a group of its own (a CASE per row, COUNT(DISTINCT participant) per group: a
+    few rows instead of one per participant with a filtered count per kind and month)."""
+    sessions = SponsoredSession.objects.filter(programme=programme)
+    kind = Case(
+        When(_held_by(now), then=Value("held")),
+        When(_upcoming_by(now), then=Value("upcoming")),
+        When(booking__status__in=Booking.CANCELLED_STATUSES, then=Value("cancelled")),
+        When(booking__status=Booking.Status.NO_SHOW, then=Value("no_show")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    per_group = {
+        "sessions": Count("pk"),
+        "people": Count("participant", distinct=True),
+    }
+    kinds = sessions.annotate(key=kind).values("key").annotate(**per_group).order_by()
+    groups: Any = kinds
+    if months:
+        month = Case(
+            *(
+                When(booking__start__lt=ends, then=Value(f"m{i}"))
+                for i, (_, _, ends) in enumerate(months)
+            ),
+            default=Value(""),
+            output_field=CharField(),
+        )
+        held = (
+            sessions.filter(_held_by(now), booking__start__gte=months[0][1])
+            .filter(booking__start__lt=months[-1][2])
+            .annotate(key=month)
+            .values("key")
+            .annotate(**per_group)
+            .order_by()
+        )
+        groups = kinds.union(held, all=True)
+    return {
+        row["key"]: _Counts(row["sessions"], row["people"])
+        for row in cast("Iterable[dict[str, Any]]", groups)
+        if row["key"]
+    }
+
+
+def _sessions(rows: list[_PerParticipant], counts: dict[str, _Counts]) -> Sessions:
     """A count and the distinct participants of each kind of session."""
     group = len(rows)
     cells = {
         name: figure(
-            sum(r.kinds[name] for r in rows), sum(1 for r in rows if r.kinds[name]), group=group
+            counts.get(name, _Counts()).sessions, counts.get(name, _Counts()).people, group=group
         )
         for name in KINDS
     }
@@ -397,12 +428,14 @@ def _months(first: date, last: date) -> list[date]:
 
 
 def _trend(
-    rows: list[_PerParticipant], months: list[tuple[date, datetime, datetime]], group: int
+    counts: dict[str, _Counts], months: list[tuple[date, datetime, datetime]], group: int
 ) -> tuple[Month, ...]:
     """Sessions held per month (in the viewer's zone), each over its distinct people."""
     cells = {
         first.isoformat(): figure(
-            sum(r.months[i] for r in rows), sum(1 for r in rows if r.months[i]), group=group
+            counts.get(f"m{i}", _Counts()).sessions,
+            counts.get(f"m{i}", _Counts()).people,
+            group=group,
         )
         for i, (first, _, _) in enumerate(months)
     }
@@ -454,14 +487,16 @@ def _percent(part: int | float | None, whole: int | float) -> Figure:
 def programme_report(
     programme: Programme, *, now: datetime, zone: tzinfo | str | None = None
 ) -> ProgrammeReport:
-    """Everything a sponsor may see of `programme` (see the module's docstring). Six
-    queries whatever its size: participants 1; sessions, first sessions and the trend 1
-    (grouped by participant); goals 1; survey 1; budget 2."""
+    """Everything a sponsor may see of `programme` (see the module's docstring). Seven
+    queries whatever its size: participants 1; sessions grouped by participant (who, how
+    many, first held) 1; sessions of each kind and held per month with their distinct
+    people 1; goals 1; survey 1; budget 2."""
     tz = _zone(zone)
     participants = _participants(programme)
     months = _month_bounds(programme, now, tz)
-    rows = _per_participant(programme, now, months)
-    sessions = _sessions(rows)
+    rows = _per_participant(programme, now)
+    counts = _counts(programme, now, months)
+    sessions = _sessions(rows, counts)
     budget = _budget(programme)
     held = sessions.held.value if sessions.held.shown else None
     cost = Figure(round(budget.spent / held)) if held else HIDDEN
@@ -487,7 +522,7 @@ def programme_report(
         budget=budget,
         days_to_first_session=_days_to_first_session(rows),
         goal_progress=_goal_progress(programme),
-        trend=_trend(rows, months, sessions.participants),
+        trend=_trend(counts, months, sessions.participants),
         survey=_survey(programme),
         cost_per_held_session=cost,
         held_per_1000=per_1000,

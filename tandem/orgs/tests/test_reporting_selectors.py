@@ -278,5 +278,5 @@ def test_the_report_costs_the_same_queries_whatever_the_size(
             participant=person, phase="start", clarity=2, confidence=3, wellbeing=1
         )
     programme = Programme.objects.select_related("organisation").get(pk=programme.pk)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         programme_report(programme, now=NOW, zone="Europe/London")
