@@ -76,6 +76,7 @@ class World:
     bob_seat: Participant
     invited: Participant
     jobs: list[ProgrammeJob]
+    fundings: list[str]
     outsiders: dict[str, Any]
 
     def client_for(self, user: Any) -> Client:
@@ -87,7 +88,7 @@ class World:
         """What no outsider may see: Northwind's ids, its programme's and people's names."""
         ids = [self.programme.public_id, self.programme.organisation.public_id]
         ids += [self.bob_seat.public_id, self.invited.public_id]
-        ids += [job.public_id for job in self.jobs]
+        ids += [job.public_id for job in self.jobs] + self.fundings
         return [str(i) for i in ids] + ["Leadership 2030", "dave@northwind.example"]
 
 
@@ -107,6 +108,7 @@ def world(programme, olivia, coach, bob, charlie, alice, gus, staff_user) -> Wor
         for kind in (ProgrammeJob.Kind.IMPORT_CSV, ProgrammeJob.Kind.EXPORT_CSV)
     ]
     ReminderSchedule.objects.create(organisation=programme.organisation, client_offsets=[60])
+    fundings = fundings_of(programme, olivia)
     # Charlie's verified address is not at Northwind's domain; a verified stranger at another
     # company joins nothing either.
     make_user("erin@elsewhere.example", name="Erin Else")
@@ -117,6 +119,7 @@ def world(programme, olivia, coach, bob, charlie, alice, gus, staff_user) -> Wor
         bob_seat=bob_seat,
         invited=invited,
         jobs=jobs,
+        fundings=fundings,
         outsiders={
             "charlie": charlie,
             "alice (coach)": alice,
@@ -124,6 +127,29 @@ def world(programme, olivia, coach, bob, charlie, alice, gus, staff_user) -> Wor
             "staff": staff_user,
         },
     )
+
+
+def fundings_of(programme: Programme, olivia: Any) -> list[str]:
+    """The budget's fundings: by invoice, and by card where a card provider is configured."""
+    from tandem.core.errors import ServiceError
+    from tandem.payments.sponsors import services as money
+
+    made = []
+    for method in ("invoice", "card"):
+        try:
+            funding = money.fund(
+                budget_owner=programme.budget_owner,
+                org_owner=f"org:{programme.organisation_id}",
+                amount=10_000,
+                currency=programme.currency,
+                method=method,
+                actor=olivia,
+                now=timezone.now(),
+            )
+        except ServiceError:  # no card provider here
+            continue
+        made.append(str(funding.public_id))
+    return made
 
 
 def id_params(world: World) -> dict[str, list[str]]:
@@ -138,6 +164,7 @@ def id_params(world: World) -> dict[str, list[str]]:
         "job_id": [import_job, export_job],
         "export_id": [export_job],
         "user_id": [str(world.olivia.public_id)],
+        "funding_id": world.fundings,
         "phase": ["start"],
         "action": ["pause", "resume", "remove", "resend", "revoke"],
     }
