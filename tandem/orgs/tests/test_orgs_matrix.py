@@ -93,7 +93,7 @@ class World:
 
 
 @pytest.fixture
-def world(programme, olivia, coach, bob, charlie, alice, gus, staff_user) -> World:
+def world(programme, olivia, coach, bob, charlie, alice, gus, staff_user, settings) -> World:
     programme.join_domain = "northwind.example"
     programme.survey_enabled = True
     programme.save(update_fields=["join_domain", "survey_enabled"])
@@ -108,7 +108,11 @@ def world(programme, olivia, coach, bob, charlie, alice, gus, staff_user) -> Wor
         for kind in (ProgrammeJob.Kind.IMPORT_CSV, ProgrammeJob.Kind.EXPORT_CSV)
     ]
     ReminderSchedule.objects.create(organisation=programme.organisation, client_offsets=[60])
+    # A card funding needs a card provider configured (never contacted: outsiders get 404
+    # before the page would start the card payment).
+    settings.TANDEM_PAYMENT_PROVIDER, settings.STRIPE_SECRET_KEY = "stripe", "sk_test_matrix"
     fundings = fundings_of(programme, olivia)
+    assert len(fundings) == 2, "no card funding made: teach fundings_of the card path"
     # Charlie's verified address is not at Northwind's domain; a verified stranger at another
     # company joins nothing either.
     make_user("erin@elsewhere.example", name="Erin Else")
