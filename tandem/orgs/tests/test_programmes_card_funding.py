@@ -97,7 +97,7 @@ def test_bad_amounts_answer_400_and_change_nothing(
     assert not SponsorFunding.objects.exists() and not Payment.objects.exists()
 
 
-@pytest.mark.parametrize("who", ["charlie", "gus"])
+@pytest.mark.parametrize("who", ["charlie", "gus", "alice", "staff_user", "bob"])
 def test_others_get_404_and_nothing_changes(
     client,
     olivia,

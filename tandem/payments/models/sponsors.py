@@ -2,7 +2,8 @@
 
 The budget itself is a `sponsor_budget` ledger account (owner "programme:<pk>"); a
 `SponsorFunding` is the record of one top-up: how it was paid (an invoice to the
-organisation, or its credit), and whether the invoice has been paid. Figures are always
+organisation, its credit, or a card through checkout's `Payment` of purpose "sponsor"), and
+whether the invoice (or the card) has been paid. Figures are always
 derived from the ledger; this row only says what happened and who did it.
 """
 
