@@ -269,8 +269,9 @@ def budget_card(request: HttpRequest, programme_id: Any, funding_id: Any) -> Htt
     now = timezone.now()
     problem = ""
     payer = funding.payment.client_id == request.user.pk
+    ended = programme.status != Programme.Status.ACTIVE
     try:
-        if payer and not funding.payment.provider_ref:
+        if payer and not ended and not funding.payment.provider_ref:
             funding = sponsor_money.card_start(funding)
         elif funding.status == "pending":
             funding = sponsor_money.card_sync(funding, now=now)
@@ -285,7 +286,8 @@ def budget_card(request: HttpRequest, programme_id: Any, funding_id: Any) -> Htt
         "funding": funding,
         "payment": payment,
         "amount": format_minor(funding.amount, funding.currency),
-        "open": funding.status == "pending" and payer and bool(payment.client_secret),
+        "open": funding.status == "pending" and payer and not ended and bool(payment.client_secret),
+        "ended": ended,
         "payer": payer,
         "problem": problem,
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY or "",

@@ -136,3 +136,13 @@ def test_the_api_sends_card_funding_to_the_budget_page(client, olivia, programme
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "method_unavailable"
     assert not SponsorFunding.objects.exists() and not Payment.objects.exists()
+
+
+def test_an_ended_programme_takes_no_card(client, olivia, programme, stripe_standin):  # noqa: F811
+    client.force_login(olivia)
+    url = _choose_card(client, programme)["Location"]
+    Programme.objects.filter(pk=programme.pk).update(status=Programme.Status.ENDED)
+    body = client.get(url).content.decode()
+    assert "has ended" in body and "data-card-payment" not in body
+    assert Payment.objects.get().provider_ref == "" and stripe_standin.intents() == []
+    assert SponsorFunding.objects.get().status == SponsorFunding.Status.PENDING
