@@ -103,22 +103,25 @@ class ProgrammeForm(forms.Form):
         }
 
 
+FUND_METHODS = [
+    ("invoice", "Invoice (the budget is available at once)"),
+    ("org_credit", "The organisation's credit"),
+]
+# Only where the provider takes cards (Stripe), like a package purchase.
+CARD_METHOD = ("card", "Card (pay now; the budget is available once the payment goes through)")
+
+
 class FundForm(forms.Form):
     amount = forms.DecimalField(label="Amount", min_value=0, max_digits=12, decimal_places=2)
     method = forms.ChoiceField(
         label="Paid by",
-        choices=[
-            ("invoice", "Invoice (the budget is available at once)"),
-            ("org_credit", "The organisation's credit"),
-        ],
+        choices=FUND_METHODS,
         widget=forms.RadioSelect,
         initial="invoice",
     )
 
     def __init__(self, *args: Any, card: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if card:  # only where the provider takes cards (Stripe), like a package purchase
-            self.fields["method"].choices = [
-                *self.fields["method"].choices,
-                ("card", "Card (pay now; the budget is available once the payment goes through)"),
-            ]
+        method = self.fields["method"]
+        if card and isinstance(method, forms.ChoiceField):
+            method.choices = [*FUND_METHODS, CARD_METHOD]

@@ -255,7 +255,7 @@ def budget(request: HttpRequest, programme_id: Any) -> HttpResponse:
 
 
 @login_required
-@csp_update(STRIPE_CSP)
+@csp_update(STRIPE_CSP)  # type: ignore[arg-type]  # django-csp types a one-argument view
 @require_safe
 def budget_card(request: HttpRequest, programme_id: Any, funding_id: Any) -> HttpResponse:
     """Pay a card funding of the budget (Stripe.js on the page, like a session's pay page),
@@ -280,6 +280,7 @@ def budget_card(request: HttpRequest, programme_id: Any, funding_id: Any) -> Htt
     if funding.status == "paid":
         _budget_checked(programme.pk, now)
     payment = funding.payment
+    assert payment is not None  # a card funding always has its payment (checked above)
     context = {
         "programme": programme,
         "organisation": programme.organisation,
