@@ -240,23 +240,23 @@ def _participants(programme: Programme) -> Participants:
 
 
 KINDS = ("held", "upcoming", "cancelled", "no_show")
-MONTH_KEY = 100  # `_counts`' group keys: 1-4 a kind (KINDS), 100 + i the trend's month i
 MAX_MONTHS = 36  # the trend shows at most the programme's last three years
 
 
 @dataclass(frozen=True)
 class _PerParticipant:
-    """One participant's sponsored sessions (never leaves this module): how many, the first
-    held one and when they accepted the invitation (for the time to first session)."""
+    """One participant's sponsored sessions (never leaves this module): counts of each kind,
+    the first held session and when they accepted the invitation."""
 
     booked: int
+    kinds: dict[str, int]
     first_held: datetime | None
     accepted: datetime | None
 
 
 @dataclass(frozen=True)
 class _Counts:
-    """Sessions of one kind (or held in one month of the trend) and their distinct people."""
+    """Sessions held in one month of the trend and their distinct people."""
 
     sessions: int = 0
     people: int = 0
@@ -283,82 +283,79 @@ def _month_bounds(
 
 
 def _per_participant(programme: Programme, now: datetime) -> list[_PerParticipant]:
-    """One query over the programme's sponsored sessions, grouped by participant: who has
-    sessions at all (the group every session figure speaks about), how many, and the time to
-    first session. Three aggregates a row; the counts of each kind are `_counts`'."""
+    """One query over the programme's sponsored sessions, grouped by participant: what the
+    session figures and the time to first session are computed from (distinct people per
+    kind without a COUNT(DISTINCT) each). The trend's months are `_held_by_month`'s: a
+    filtered count per month on every participant's row cost more than all the rest."""
+    held = _held_by(now)
+    kinds: dict[str, Q] = {
+        "held": held,
+        "upcoming": _upcoming_by(now),
+        "cancelled": Q(booking__status__in=Booking.CANCELLED_STATUSES),
+        "no_show": Q(booking__status=Booking.Status.NO_SHOW),
+    }
+    aggregates: dict[str, Any] = {
+        "booked": Count("pk"),
+        "first_held": Min("booking__start", filter=held),
+        "accepted": Min("participant__accepted_at"),
+    }
+    for name, condition in kinds.items():
+        aggregates[name] = Count("pk", filter=condition)
     rows = cast(
         "Iterable[dict[str, Any]]",
         SponsoredSession.objects.filter(programme=programme)
-        .values("participant", "participant__accepted_at")
-        .annotate(booked=Count("pk"), first_held=Min("booking__start", filter=_held_by(now)))
+        .values("participant")
+        .annotate(**aggregates)
         .order_by(),
     )
     return [
         _PerParticipant(
             booked=row["booked"],
+            kinds={name: row[name] for name in KINDS},
             first_held=row["first_held"],
-            accepted=row["participant__accepted_at"],
+            accepted=row["accepted"],
         )
         for row in rows
     ]
 
 
-def _counts(
+def _held_by_month(
     programme: Programme, now: datetime, months: list[tuple[date, datetime, datetime]]
-) -> dict[str, _Counts]:
-    """One query: sessions and distinct participants of each kind ("held", "upcoming",
-    "cancelled", "no_show") and held in each month of the trend ("m0", "m1"...), each kind
-    or month a group of its own (a CASE per row, COUNT(DISTINCT participant) per group: a
-    few rows instead of one per participant with a filtered count per kind and month).
-    The CASE gives integers, not text: PostgreSQL sorts the 50,000 keys to group them."""
-    sessions = SponsoredSession.objects.filter(programme=programme)
-    kind = Case(
-        When(_held_by(now), then=Value(1)),  # KINDS[key - 1]
-        When(_upcoming_by(now), then=Value(2)),
-        When(booking__status__in=Booking.CANCELLED_STATUSES, then=Value(3)),
-        When(booking__status=Booking.Status.NO_SHOW, then=Value(4)),
-        default=Value(0),
+) -> list[_Counts]:
+    """One query (none without months): sessions held in each month of the trend and their
+    distinct participants, the month a CASE on the booking's start (an integer: PostgreSQL
+    sorts the keys to group them), grouped by it: a row a month."""
+    if not months:
+        return []
+    month = Case(
+        *(When(booking__start__lt=ends, then=Value(i)) for i, (_, _, ends) in enumerate(months)),
+        default=Value(-1),
         output_field=IntegerField(),
     )
-    per_group = {
-        "sessions": Count("pk"),
-        "people": Count("participant", distinct=True),
-    }
-    kinds = sessions.annotate(key=kind).values("key").annotate(**per_group).order_by()
-    groups: Any = kinds
-    if months:
-        month = Case(
-            *(
-                When(booking__start__lt=ends, then=Value(MONTH_KEY + i))
-                for i, (_, _, ends) in enumerate(months)
-            ),
-            default=Value(0),
-            output_field=IntegerField(),
+    rows = cast(
+        "Iterable[dict[str, Any]]",
+        SponsoredSession.objects.filter(
+            _held_by(now), programme=programme, booking__start__gte=months[0][1]
         )
-        held = (
-            sessions.filter(_held_by(now), booking__start__gte=months[0][1])
-            .filter(booking__start__lt=months[-1][2])
-            .annotate(key=month)
-            .values("key")
-            .annotate(**per_group)
-            .order_by()
-        )
-        groups = kinds.union(held, all=True)
-    return {
-        (KINDS[key - 1] if key < MONTH_KEY else f"m{key - MONTH_KEY}"): _Counts(
-            row["sessions"], row["people"]
-        )
-        for row in cast("Iterable[dict[str, Any]]", groups)
-        if (key := row["key"])
-    }
+        .filter(booking__start__lt=months[-1][2])
+        .annotate(month=month)
+        .values("month")
+        .annotate(sessions=Count("pk"), people=Count("participant", distinct=True))
+        .order_by(),
+    )
+    counts = [_Counts()] * len(months)
+    for row in rows:
+        if 0 <= row["month"] < len(months):
+            counts[row["month"]] = _Counts(row["sessions"], row["people"])
+    return counts
 
 
-def _sessions(rows: list[_PerParticipant], counts: dict[str, _Counts]) -> Sessions:
+def _sessions(rows: list[_PerParticipant]) -> Sessions:
     """A count and the distinct participants of each kind of session."""
     group = len(rows)
     cells = {
         name: figure(
-            counts.get(name, _Counts()).sessions, counts.get(name, _Counts()).people, group=group
+            sum(r.kinds[name] for r in rows), sum(1 for r in rows if r.kinds[name]), group=group
         )
         for name in KINDS
     }
@@ -432,16 +429,12 @@ def _months(first: date, last: date) -> list[date]:
 
 
 def _trend(
-    counts: dict[str, _Counts], months: list[tuple[date, datetime, datetime]], group: int
+    monthly: list[_Counts], months: list[tuple[date, datetime, datetime]], group: int
 ) -> tuple[Month, ...]:
     """Sessions held per month (in the viewer's zone), each over its distinct people."""
     cells = {
-        first.isoformat(): figure(
-            counts.get(f"m{i}", _Counts()).sessions,
-            counts.get(f"m{i}", _Counts()).people,
-            group=group,
-        )
-        for i, (first, _, _) in enumerate(months)
+        first.isoformat(): figure(count.sessions, count.people, group=group)
+        for (first, _, _), count in zip(months, monthly, strict=True)
     }
     cells = _complement(cells, tuple(cells))
     return tuple(Month(date.fromisoformat(key), value) for key, value in cells.items())
@@ -492,15 +485,14 @@ def programme_report(
     programme: Programme, *, now: datetime, zone: tzinfo | str | None = None
 ) -> ProgrammeReport:
     """Everything a sponsor may see of `programme` (see the module's docstring). Seven
-    queries whatever its size: participants 1; sessions grouped by participant (who, how
-    many, first held) 1; sessions of each kind and held per month with their distinct
-    people 1; goals 1; survey 1; budget 2."""
+    queries whatever its size: participants 1; sessions grouped by participant (each kind,
+    first held) 1; sessions held per month with their distinct people 1; goals 1; survey 1;
+    budget 2."""
     tz = _zone(zone)
     participants = _participants(programme)
     months = _month_bounds(programme, now, tz)
     rows = _per_participant(programme, now)
-    counts = _counts(programme, now, months)
-    sessions = _sessions(rows, counts)
+    sessions = _sessions(rows)
     budget = _budget(programme)
     held = sessions.held.value if sessions.held.shown else None
     cost = Figure(round(budget.spent / held)) if held else HIDDEN
@@ -526,7 +518,7 @@ def programme_report(
         budget=budget,
         days_to_first_session=_days_to_first_session(rows),
         goal_progress=_goal_progress(programme),
-        trend=_trend(counts, months, sessions.participants),
+        trend=_trend(_held_by_month(programme, now, months), months, sessions.participants),
         survey=_survey(programme),
         cost_per_held_session=cost,
         held_per_1000=per_1000,
