@@ -118,7 +118,7 @@ def _detail(public_id: Any) -> dict[str, Any]:
 
 @router.get(
     "/orgs/staff/organisations",
-    response=StaffOrganisationListOut,
+    response={200: StaffOrganisationListOut, 404: ErrorOut},
     summary="Every organisation (staff)",
     description=STAFF + "With counts of admins, members and programmes, by name.",
 )
@@ -133,7 +133,12 @@ def list_organisations(
 
 @router.post(
     "/orgs/staff/organisations",
-    response={200: StaffOrganisationDetailOut, 201: StaffOrganisationDetailOut, 409: ErrorOut},
+    response={
+        200: StaffOrganisationDetailOut,
+        201: StaffOrganisationDetailOut,
+        404: ErrorOut,
+        409: ErrorOut,
+    },
     summary="Create an organisation with its first admin (staff)",
     description=STAFF + "The first admin is an existing account (400 `no_such_account` "
     "otherwise: ask them to sign up first). A short name already used is 409 `slug_taken`. "
