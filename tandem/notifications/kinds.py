@@ -43,7 +43,7 @@ KINDS: dict[str, Kind] = {
         # Not urgent: both wait for quiet hours to end (or the digest, for email).
         Kind(
             "programme",
-            "Coaching programmes: invitations and budget alerts",
+            "Sponsored programmes",
             False,
             frozenset({INAPP, EMAIL}),
         ),
