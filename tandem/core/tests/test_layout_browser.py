@@ -17,6 +17,7 @@ from tandem.accounts.models import User
 from tandem.booking.models import Booking
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.messaging.models import Conversation
+from tandem.orgs.models import Membership, Organisation, Participant, Programme
 from tandem.payments.models import GiftCard, PackageOffer, PackagePurchase, Payment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,7 +67,9 @@ STAFF_PAGES = [
     "staff_payments",
     "staff_payouts",
     "staff_gift_cards",
+    "staff_organisations",
 ]
+ORG_ADMIN_PAGES = ["orgs_home"]
 ANONYMOUS_PAGES = [
     "landing",
     "coach_directory",
@@ -78,7 +81,7 @@ ROLE_PAGES = {
     "client": MEMBER_PAGES,
     "coach": MEMBER_PAGES + COACH_PAGES,
     "staff": MEMBER_PAGES + STAFF_PAGES,
-    "org admin": MEMBER_PAGES,
+    "org admin": MEMBER_PAGES + ORG_ADMIN_PAGES,
 }
 
 OVERFLOW = """() => {
@@ -137,10 +140,43 @@ def pages_with_ids(user: User) -> list[str]:
         payment = Payment.objects.first()
         if payment is not None:
             urls.append(reverse("staff_payment", args=[payment.public_id]))
+    urls += org_pages(user)
     listed = CoachProfile.objects.filter(is_verified=True, is_active=True).first()
     if listed is not None:
         urls.append(reverse("coach_public", args=[listed.slug]))
         urls.append(reverse("book", args=[listed.slug]))
+    return urls
+
+
+# An organisation admin's pages about one programme (URL names from tandem/orgs).
+PROGRAMME_PAGES = (
+    "orgs_programme_dashboard",
+    "orgs_roi",
+    "orgs_programme_settings",
+    "orgs_participants",
+    "orgs_import",
+    "orgs_budget",
+    "orgs_exports",
+)
+
+
+def org_pages(user: User) -> list[str]:
+    """An organisation admin's organisation and programme pages; a participant's seat pages."""
+    urls: list[str] = []
+    admin_of = Organisation.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.ADMIN
+    )
+    for org in admin_of:
+        urls.append(reverse("orgs_organisation", args=[org.public_id]))
+        urls.append(reverse("orgs_reminders", args=[org.public_id]))
+        for programme in Programme.objects.filter(organisation=org):
+            urls += [reverse(name, args=[programme.public_id]) for name in PROGRAMME_PAGES]
+    seats = list(Participant.objects.filter(user=user))
+    if seats:
+        urls.append(reverse("orgs_my_programmes"))
+    for seat in seats:
+        for name in ("orgs_seat", "orgs_seat_coach", "orgs_seat_sponsor_view"):
+            urls.append(reverse(name, args=[seat.public_id]))
     return urls
 
 
