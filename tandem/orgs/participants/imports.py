@@ -100,7 +100,9 @@ class FileRefused(InvalidInput):
 
     code = "import_file_refused"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, message: str = "This file cannot be imported.", *, code: str | None = None
+    ) -> None:
         super().__init__(message, code=code, fields={FIELD: [message]})
 
 
