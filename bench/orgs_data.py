@@ -197,25 +197,26 @@ def make_org(
                 if roll < 0.96
                 else Participant.Status.INVITED
             )
-            seated = status != Participant.Status.INVITED
-            accepted = now - timedelta(days=rng.randint(30, 290)) if seated else None
+            is_seated = status != Participant.Status.INVITED
+            accepted = now - timedelta(days=rng.randint(30, 290)) if is_seated else None
             rows.append(
                 Participant(
                     programme=programme,
                     email=user.email,
                     name=user.display_name,
-                    user=user if seated else None,
+                    user=user if is_seated else None,
                     status=status,
                     source=Participant.Source.CSV,
                     invited_at=(accepted or now) - timedelta(days=3),
                     accepted_at=accepted,
                     status_changed_at=accepted or now,
-                    coach=profiles[i % coaches] if seated else None,
+                    coach=profiles[i % coaches] if is_seated else None,
                     matched_at=accepted,
                 )
             )
         people = Participant.objects.bulk_create(rows, batch_size=BATCH)
-        seated = [p for p in people if p.user_id is not None]
+        # Any: their user and coach ids are set (the seated ones), which the type cannot say.
+        seated: list[Any] = [p for p in people if p.user_id is not None]
         say(f"{participants} participants ({len(seated)} seated)")
 
         # Sessions: each seated participant in turn, each coach's own timeline (8 h apart).
@@ -234,7 +235,7 @@ def make_org(
             end = start + timedelta(hours=1)
             roll = rng.random()
             if end <= now:
-                status = (
+                booking_status = (
                     Booking.Status.COMPLETED
                     if roll < 0.85
                     else Booking.Status.NO_SHOW
@@ -242,7 +243,9 @@ def make_org(
                     else Booking.Status.CANCELLED
                 )
             else:
-                status = Booking.Status.CONFIRMED if roll < 0.9 else Booking.Status.CANCELLED
+                booking_status = (
+                    Booking.Status.CONFIRMED if roll < 0.9 else Booking.Status.CANCELLED
+                )
             bookings.append(
                 Booking(
                     coach_id=person.coach_id,
@@ -252,11 +255,11 @@ def make_org(
                     end=end,
                     blocked_start=start,
                     blocked_end=end,
-                    status=status,
+                    status=booking_status,
                     price=Decimal("80.00"),
                     currency="EUR",
                     cancelled_at=start - timedelta(days=2)
-                    if status == Booking.Status.CANCELLED
+                    if booking_status == Booking.Status.CANCELLED
                     else None,
                     created_at=start - timedelta(days=7),
                     updated_at=start,
@@ -377,7 +380,7 @@ def make_org(
                         correlation_key=f"bench-orgs:return:{b.pk}",
                         reason="refund",
                         booking=b,
-                        created_at=b.cancelled_at,
+                        created_at=b.cancelled_at or b.start,
                     )
                 )
                 legs.append([(payable_of[b.coach_id], PRICE_MINOR), (budget, -PRICE_MINOR)])

@@ -86,9 +86,10 @@ class World:
 
     def private(self) -> list[str]:
         """What no outsider may see: Northwind's ids, its programme's and people's names."""
-        ids = [self.programme.public_id, self.programme.organisation.public_id]
+        ids: list[object] = [self.programme.public_id, self.programme.organisation.public_id]
         ids += [self.bob_seat.public_id, self.invited.public_id]
-        ids += [job.public_id for job in self.jobs] + self.fundings
+        ids += [job.public_id for job in self.jobs]
+        ids += self.fundings
         return [str(i) for i in ids] + ["Leadership 2030", "dave@northwind.example"]
 
 

@@ -58,6 +58,7 @@ def post_json(client: Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
 def write_private_texts(programme: Programme, person: Participant, session_type, i: int) -> None:
     """Everything a participant and their coach write that a sponsor must never see."""
     coach_user = session_type.coach.user
+    assert person.user is not None
     start = NOW - timedelta(days=3 + i, hours=i % 5)
     booking = Booking.objects.create(
         coach=session_type.coach,
@@ -131,7 +132,7 @@ def assert_nothing_private(pages: dict[str, str], people: list[Participant]) -> 
         assert MARK.lower() not in body.lower(), url
         for person in people:
             assert person.name not in body, (url, person.name)
-            assert person.user.display_name not in body, url
+            assert person.user is not None and person.user.display_name not in body, url
             assert person.email not in body, url
             assert str(person.public_id) not in body, url
         assert " Zed" not in body, url  # every participant's surname here

@@ -61,6 +61,7 @@ def sponsor(
     """A sponsored session of `person` starting `days` after NOW (negative: in the past);
     each at its own hour so no two of the coach's bookings overlap."""
     start = NOW + timedelta(days=days, minutes=90 * (next(_slots) % 8))
+    assert person.user is not None
     booking = Booking.objects.create(
         coach=session_type.coach,
         client=person.user,
