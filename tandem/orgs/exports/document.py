@@ -28,6 +28,8 @@ class _Suppressed:
 
 
 SUPPRESSED: Final = _Suppressed()
+# A figure that cannot be worked out yet (nothing spent, no session held).
+NO_FIGURE_TEXT: Final = "no figure yet"
 
 Cell = str | int | float | Decimal | date | datetime | _Suppressed | None
 
@@ -67,14 +69,20 @@ SCORE_LABELS = (("clarity", "Clarity"), ("confidence", "Confidence"), ("wellbein
 
 def _fig(figure: Any) -> Cell:
     """A gate `Figure` as a cell: its value, or SUPPRESSED."""
-    return SUPPRESSED if figure.suppressed else figure.value
+    if figure.suppressed:
+        return SUPPRESSED
+    return NO_FIGURE_TEXT if figure.value is None else figure.value
 
 
 def _money(figure: Any, currency: str) -> Cell:
     """A `Figure` in minor units as a Decimal amount of `currency`."""
     from tandem.payments.ledger.money import from_minor
 
-    return SUPPRESSED if figure.suppressed else from_minor(int(figure.value), currency)
+    if figure.suppressed:
+        return SUPPRESSED
+    if figure.value is None:
+        return NO_FIGURE_TEXT
+    return from_minor(int(figure.value), currency)
 
 
 def document_for(programme: Any, *, now: datetime, zone: Any) -> ExportDocument:

@@ -154,7 +154,9 @@ def page(report: ProgrammeReport) -> Page:
     return Page(
         report=report,
         money=money,
-        cost_per_held_session=format_minor(int(cost.value or 0), b.currency) if cost.shown else "",
+        cost_per_held_session=(
+            format_minor(int(cost.value), b.currency) if cost.value is not None else ""
+        ),
         trend_rows=trend_rows,
         trend_chart=trend_chart,
         goal_chart=goal_chart,

@@ -55,6 +55,7 @@ from ..models import Participant, Programme, SponsoredSession, SurveyResponse
 from ..selectors import MIN_GROUP
 
 SUPPRESSED_TEXT = f"fewer than {MIN_GROUP}"
+NO_FIGURE_TEXT = "no figure yet"
 BANDS: tuple[tuple[int, int], ...] = ((0, 25), (25, 50), (50, 75), (75, 100))
 SURVEY_SCORES = ("clarity", "confidence", "wellbeing")
 
@@ -67,7 +68,9 @@ class Figure:
     suppressed: bool = False
 
     def __str__(self) -> str:
-        return SUPPRESSED_TEXT if self.suppressed else str(self.value)
+        if self.suppressed:
+            return SUPPRESSED_TEXT
+        return NO_FIGURE_TEXT if self.value is None else str(self.value)
 
     @property
     def shown(self) -> bool:
@@ -78,6 +81,9 @@ class Figure:
 
 
 HIDDEN = Figure(None, True)
+# A figure that cannot be worked out yet (nothing spent, no session held): shown as such,
+# never as "fewer than 5", which would say something untrue about the group.
+NO_FIGURE = Figure(None)
 
 
 def figure(value: int | float, people: int, *, group: int | None = None) -> Figure:
@@ -484,8 +490,10 @@ def _budget(programme: Programme) -> Budget:
 
 
 def _percent(part: int | float | None, whole: int | float) -> Figure:
-    if part is None or not whole:
+    if part is None:
         return HIDDEN
+    if not whole:
+        return NO_FIGURE
     return Figure(round(100 * part / whole, 1))
 
 
@@ -503,12 +511,15 @@ def programme_report(
     sessions = _sessions(rows)
     budget = _budget(programme)
     held = sessions.held.value if sessions.held.shown else None
-    cost = Figure(round(budget.spent / held)) if held else HIDDEN
-    per_1000 = (
-        Figure(round(held / budget.spent * 1000 * _unit(programme.currency), 2))
-        if held and budget.spent > 0
-        else HIDDEN
-    )
+    if held is None:
+        cost = per_1000 = HIDDEN
+    else:
+        cost = Figure(round(budget.spent / held)) if held else NO_FIGURE
+        per_1000 = (
+            Figure(round(held / budget.spent * 1000 * _unit(programme.currency), 2))
+            if budget.spent > 0
+            else NO_FIGURE
+        )
     seats_used = participants.seats_used.value if participants.seats_used.shown else None
     entitled = (seats_used or 0) * programme.sessions_per_participant
     return ProgrammeReport(
