@@ -30,6 +30,8 @@ class _Suppressed:
 SUPPRESSED: Final = _Suppressed()
 # A figure that cannot be worked out yet (nothing spent, no session held).
 NO_FIGURE_TEXT: Final = "no figure yet"
+# Hidden although over enough people: it would let a smaller group be worked out.
+WITHHELD_TEXT: Final = "withheld"
 
 Cell = str | int | float | Decimal | date | datetime | _Suppressed | None
 
@@ -69,6 +71,8 @@ SCORE_LABELS = (("clarity", "Clarity"), ("confidence", "Confidence"), ("wellbein
 
 def _fig(figure: Any) -> Cell:
     """A gate `Figure` as a cell: its value, or SUPPRESSED."""
+    if figure.withheld:
+        return WITHHELD_TEXT
     if figure.suppressed:
         return SUPPRESSED
     return NO_FIGURE_TEXT if figure.value is None else figure.value
@@ -78,6 +82,8 @@ def _money(figure: Any, currency: str) -> Cell:
     """A `Figure` in minor units as a Decimal amount of `currency`."""
     from tandem.payments.ledger.money import from_minor
 
+    if figure.withheld:
+        return WITHHELD_TEXT
     if figure.suppressed:
         return SUPPRESSED
     if figure.value is None:
@@ -161,5 +167,5 @@ def document_for(programme: Any, *, now: datetime, zone: Any) -> ExportDocument:
         period=f"{report.starts_on.isoformat()} to {report.ends_on.isoformat()}",
         generated=f"{formats.date_format(local, 'j F Y, H:i')} ({zone})",
         sections=tuple(sections),
-        trend=tuple((m, None if h is SUPPRESSED else h) for m, h in monthly),  # type: ignore[misc]
+        trend=tuple((m, h if isinstance(h, int) else None) for m, h in monthly),
     )

@@ -56,6 +56,7 @@ from ..selectors import MIN_GROUP
 
 SUPPRESSED_TEXT = f"fewer than {MIN_GROUP}"
 NO_FIGURE_TEXT = "no figure yet"
+WITHHELD_TEXT = "withheld"
 BANDS: tuple[tuple[int, int], ...] = ((0, 25), (25, 50), (50, 75), (75, 100))
 SURVEY_SCORES = ("clarity", "confidence", "wellbeing")
 
@@ -66,8 +67,14 @@ class Figure:
 
     value: int | float | None
     suppressed: bool = False
+    # Suppressed although its own group is large enough: shown, it would let a small group
+    # beside it be worked out by subtraction. Said as "withheld", never "fewer than 5",
+    # which would be untrue of it.
+    withheld: bool = False
 
     def __str__(self) -> str:
+        if self.withheld:
+            return WITHHELD_TEXT
         if self.suppressed:
             return SUPPRESSED_TEXT
         return NO_FIGURE_TEXT if self.value is None else str(self.value)
@@ -81,6 +88,7 @@ class Figure:
 
 
 HIDDEN = Figure(None, True)
+WITHHELD = Figure(None, True, withheld=True)
 # A figure that cannot be worked out yet (nothing spent, no session held): shown as such,
 # never as "fewer than 5", which would say something untrue about the group.
 NO_FIGURE = Figure(None)
@@ -103,7 +111,7 @@ def _complement(cells: dict[str, Figure], among: tuple[str, ...]) -> dict[str, F
     if len(hidden) == 1 and shown:
         # a zero is easy to guess (a month before the first session): prefer a non-zero one
         smallest = min(shown, key=lambda name: (not cells[name].value, cells[name].value, name))
-        cells = {**cells, smallest: HIDDEN}
+        cells = {**cells, smallest: WITHHELD}
     return cells
 
 
@@ -380,8 +388,8 @@ def _sessions(rows: _PerParticipant) -> Sessions:
     }
     cells["booked"] = figure(rows.booked, group, group=group)
     cells = _complement(cells, ("held", "upcoming", "no_show"))
-    if cells["cancelled"].suppressed:
-        cells["booked"] = HIDDEN
+    if cells["cancelled"].suppressed and cells["booked"].shown:
+        cells["booked"] = WITHHELD
     return Sessions(
         booked=cells["booked"],
         held=cells["held"],

@@ -163,6 +163,8 @@ def test_a_small_group_inside_a_large_one_is_suppressed_with_its_complement(
     # the smaller of the others is hidden too, so no subtraction gives the no-shows
     assert s.upcoming.suppressed and s.held == Figure(12)
     assert s.cancelled == Figure(0) and s.booked == Figure(20)
+    # the no-shows are a small group; the upcoming ones are not: "withheld", not "fewer than 5"
+    assert (str(s.no_show), str(s.upcoming)) == ("fewer than 5", "withheld")
 
 
 def test_suppressed_cancellations_hide_the_booked_total(programme, coach, session_type, report_of):
@@ -172,6 +174,10 @@ def test_suppressed_cancellations_hide_the_booked_total(programme, coach, sessio
     sponsor(programme, people[0], session_type, days=-4, status=Booking.Status.CANCELLED)
     report = report_of(programme)
     assert report.sessions.cancelled.suppressed and report.sessions.booked.suppressed
+    assert (str(report.sessions.cancelled), str(report.sessions.booked)) == (
+        "fewer than 5",
+        "withheld",
+    )
     assert report.sessions.held == Figure(8)
 
 
