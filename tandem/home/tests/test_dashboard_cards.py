@@ -160,7 +160,7 @@ def test_usage_shows_member_aggregates_and_never_names(session_type, charlie):
 def test_usage_of_fewer_than_five_members_is_not_shown(session_type, charlie):
     org_with_members(charlie, 4, session_type)
     card = page(charlie).split('id="dashboard-usage"')[1]
-    assert "Figures appear once Acme has at least 5 members" in card
+    assert "Figures about Acme's members (outside programmes) appear once it has at least 5" in card
     assert "Sessions held" not in card
 
 
