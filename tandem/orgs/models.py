@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
@@ -137,6 +138,7 @@ class Participant(models.Model):
         DOMAIN = "domain", "Joined by email domain"
 
     # Statuses that hold a seat (counted against Programme.seats under the programme's lock).
+    # An open invitation with `seat_reserved` holds one too (see holding_seat).
     SEATED = (Status.ACTIVE, Status.PAUSED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -156,6 +158,9 @@ class Participant(models.Model):
     invited_at = models.DateTimeField(default=timezone.now)
     invite_expires_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # A seat moved to this invitation is kept for it while the link works (see
+    # participants.services.participant_move); only an invitation can hold a reservation.
+    seat_reserved = models.BooleanField(default=False)
     status_changed_at = models.DateTimeField(default=timezone.now)
     # The coach the participant chose (the programme covers sessions with this coach).
     coach = models.ForeignKey(
@@ -174,6 +179,10 @@ class Participant(models.Model):
                 condition=models.Q(user__isnull=False),
                 name="participant_one_per_user",
             ),
+            models.CheckConstraint(
+                condition=models.Q(seat_reserved=False) | models.Q(status="invited"),
+                name="participant_reservation_invited",
+            ),
         ]
         indexes = [
             models.Index(fields=["programme", "status"], name="participant_status_idx"),
@@ -182,6 +191,27 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} in {self.programme_id} ({self.status})"
+
+    @classmethod
+    def holding_seat(cls, now: datetime, prefix: str = "") -> models.Q:
+        """Who counts against Programme.seats at `now`: the seated, and open invitations
+        with a reserved seat whose link still works. `prefix` for a lookup through a
+        relation (e.g. "participants__")."""
+        return models.Q(**{f"{prefix}status__in": cls.SEATED}) | models.Q(
+            **{
+                f"{prefix}status": cls.Status.INVITED,
+                f"{prefix}seat_reserved": True,
+                f"{prefix}invite_expires_at__gt": now,
+            }
+        )
+
+    def holds_reservation(self, now: datetime) -> bool:
+        return (
+            self.status == self.Status.INVITED
+            and self.seat_reserved
+            and self.invite_expires_at is not None
+            and self.invite_expires_at > now
+        )
 
 
 class SponsoredSession(models.Model):

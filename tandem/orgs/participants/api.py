@@ -45,6 +45,10 @@ class RosterParticipantOut(Schema):
     invite_expires_at: datetime | None
     accepted_at: datetime | None
     matched: bool = Field(description="Has chosen a coach (who, and any session, is private).")
+    seat_held: bool = Field(
+        description="An open invitation holding a seat given to it by a move (until "
+        "`invite_expires_at`); it counts against the programme's seats."
+    )
 
 
 # The name other areas import (sponsorship's "what my sponsor sees" is exactly this row).
@@ -84,7 +88,9 @@ class AcceptedSeatOut(Schema):
     accepted_at: datetime | None
 
 
-def participant_body(p: Participant, programme: Programme) -> dict[str, Any]:
+def participant_body(
+    p: Participant, programme: Programme, now: datetime | None = None
+) -> dict[str, Any]:
     return {
         "id": p.public_id,
         "programme": programme.public_id,
@@ -96,6 +102,7 @@ def participant_body(p: Participant, programme: Programme) -> dict[str, Any]:
         "invite_expires_at": p.invite_expires_at,
         "accepted_at": p.accepted_at,
         "matched": p.matched_at is not None,
+        "seat_held": p.holds_reservation(now or timezone.now()),
     }
 
 
@@ -157,7 +164,8 @@ def list_participants(
     description="Sends an invitation link that works for 30 days (the email is lower-cased "
     "and checked). 409 `already_in_programme` when the address is invited, active or paused "
     "there (a removed person may be invited again); 409 `programme_ended`. Invitations take "
-    "no seat. `Idempotency-Key`: the same key and body again answers the first invitation "
+    "no seat (only a moved seat is held for its invitation). `Idempotency-Key`: the same "
+    "key and body again answers the first invitation "
     "(200, `Idempotent-Replayed: true`). " + NOT_YOURS,
 )
 def invite(
@@ -237,9 +245,11 @@ _action("remove", services.participant_remove, "Remove a participant",
     response={201: RosterParticipantOut, 409: ErrorOut},
     summary="Move a seat to another person",
     description="The seat holder (active or paused) is removed (their upcoming sponsored "
-    "sessions cancelled) and `email` is invited in the same transaction; answers the new "
-    "invitation. 409 `already_in_programme` when that address is in the programme already "
-    "(nothing changes). " + STATES + NOT_YOURS,
+    "sessions cancelled) and `email` is invited in the same transaction, with the seat held "
+    "for that invitation while its link works (`seat_held`), so no other invitee can take it "
+    "first; an address with an open invitation gets the seat held and a fresh link. Answers "
+    "the invitation. 409 `already_in_programme` when that address is active or paused in the "
+    "programme already (nothing changes). " + STATES + NOT_YOURS,
 )
 def move(request: HttpRequest, participant_id: str, payload: ParticipantInviteIn) -> Status[Any]:
     participant = _participant(request, participant_id)

@@ -129,7 +129,7 @@ def joinable_programmes(user: Any, *, now: datetime) -> list[Joinable]:
         if current is None or (seated_now and current.status not in Participant.SEATED):
             mine[row.programme_id] = row
     seated = dict(
-        Participant.objects.filter(programme__in=programmes, status__in=Participant.SEATED)
+        Participant.objects.filter(Participant.holding_seat(now), programme__in=programmes)
         .order_by()
         .values_list("programme_id")
         .annotate(n=Count("pk"))
@@ -191,17 +191,27 @@ def programme_join(*, user: Any, programme_id: Any, now: datetime) -> Participan
         if any(row.status in Participant.SEATED for row in rows):
             # The address is seated under another account: not this one's seat to take.
             raise AlreadyJoined("That address already has a place in this programme.")
-        if participants.seated_count(programme) >= programme.seats:
-            raise participants.ProgrammeFull()
         invited = next((row for row in rows if row.email == email), None)
+        # An invitation's own reservation (a moved seat) is the seat it takes.
+        mine = invited.pk if invited is not None else None
+        if participants.seats_taken(programme, now, excluding=mine) >= programme.seats:
+            raise participants.ProgrammeFull()
         if invited is not None:  # an open invitation to this address: accept it
             invited.user = user
             invited.status = Status.ACTIVE
+            invited.seat_reserved = False
             invited.accepted_at = now
             invited.status_changed_at = now
             invited.token_hash = ""
             invited.save(
-                update_fields=["user", "status", "accepted_at", "status_changed_at", "token_hash"]
+                update_fields=[
+                    "user",
+                    "status",
+                    "seat_reserved",
+                    "accepted_at",
+                    "status_changed_at",
+                    "token_hash",
+                ]
             )
             row = invited
         else:

@@ -5,6 +5,7 @@ only as aggregates over at least 5 people, in reporting)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
@@ -22,6 +23,7 @@ class Roster:
     page: int
     pages: int
     counts: dict[str, int]
+    held: int  # open invitations holding a seat (a moved seat), counted in seats taken
 
 
 def _filtered(programme: Programme, status: str, q: str) -> QuerySet[Participant]:
@@ -45,8 +47,11 @@ def status_counts(programme: Programme) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in Participant.Status.values}
 
 
-def roster(programme: Programme, *, status: str = "current", q: str = "", page: int = 1) -> Roster:
-    """One page of the roster (newest invitations first), in three queries whatever its size."""
+def roster(
+    programme: Programme, *, now: datetime, status: str = "current", q: str = "", page: int = 1
+) -> Roster:
+    """One page of the roster (newest invitations first), in four queries whatever its size.
+    Each row gets `seat_held`: an open invitation holding a moved seat at `now`."""
     status = status if status in FILTERS else "current"
     q = q.replace("\x00", "").strip()[:MAX_QUERY]
     rows = _filtered(programme, status, q)
@@ -57,9 +62,24 @@ def roster(programme: Programme, *, status: str = "current", q: str = "", page: 
         rows.only(
             "public_id", "email", "name", "status", "source", "invited_at", "accepted_at",
             "invite_expires_at", "matched_at", "status_changed_at", "programme_id",
+            "seat_reserved",
         ).order_by("-invited_at", "-pk")[(page - 1) * PER_PAGE : page * PER_PAGE]
     )  # fmt: skip
-    return Roster(rows=found, total=total, page=page, pages=pages, counts=status_counts(programme))
+    for row in found:
+        row.seat_held = row.holds_reservation(now)  # type: ignore[attr-defined]
+    held = (
+        Participant.objects.filter(Participant.holding_seat(now), programme=programme)
+        .filter(status=Participant.Status.INVITED)
+        .count()
+    )
+    return Roster(
+        rows=found,
+        total=total,
+        page=page,
+        pages=pages,
+        counts=status_counts(programme),
+        held=held,
+    )
 
 
 def participants_page(

@@ -10,18 +10,20 @@ Rules (each lives here only):
   first to accept get them, later ones are told the programme is full (409 `programme_full`).
 - The link carries a random 256-bit token; only its SHA-256 is stored. It works for
   INVITATION_DAYS; resending makes a new link (the old one stops working).
-- Accepting locks the programme's row and counts seated participants (active + paused)
-  under it, so a race for the last seats never over-fills. The invited address must be a
-  *verified* address of the accepting account (a forwarded link does not hand a seat to
-  someone else): 403 `invitation_other_email` otherwise.
+- Accepting locks the programme's row and counts the seats taken (active, paused and
+  reserved invitations) under it, so a race for the last seats never over-fills. The
+  invited address must be a *verified* address of the accepting account (a forwarded link
+  does not hand a seat to someone else): 403 `invitation_other_email` otherwise.
 - Paused keeps the seat but cannot book; removed gives the seat back, and the person's open
   (future, active) sponsored bookings are cancelled by the booking's own cancellation service
   (see programmes/cancelling.py).
 - Moving a seat: the seat holder is removed (their open sponsored bookings cancelled) and the
-  new address is invited, in one transaction. Invitations hold no seat (the model has no
-  reservation field and orgs models are fixed for this issue), so the freed seat is open to
-  the new invitation like any other; when the programme is full the move is what frees the
-  seat, and the new person takes it on accepting unless another invitee accepts first.
+  new address is invited with the seat *reserved* for it, in one transaction. A reserved
+  invitation counts against the seats (see Participant.holding_seat) while its link works, so
+  another invitee cannot take that seat first; accepting uses it. Withdrawing the invitation
+  gives the seat back; when the link expires the reservation lapses with it, and resending
+  renews it only if a seat is still free. Moving to an address already invited reserves the
+  seat for that invitation (with a fresh link).
 - Everything a participant's change sends (invitation emails) goes out after commit.
 """
 
@@ -165,8 +167,13 @@ def _invite_on_commit(pairs: Iterable[tuple[int, str]], now: datetime) -> None:
         transaction.on_commit(lambda: _send_invitations(pending, now))
 
 
-def seated_count(programme: Programme) -> int:
-    return Participant.objects.filter(programme=programme, status__in=Participant.SEATED).count()
+def seats_taken(programme: Programme, now: datetime, *, excluding: int | None = None) -> int:
+    """Seats counted against Programme.seats at `now` (call under the programme's lock).
+    `excluding`: a participant whose own reservation should not count (the one accepting)."""
+    rows = Participant.objects.filter(Participant.holding_seat(now), programme=programme)
+    if excluding is not None:
+        rows = rows.exclude(pk=excluding)
+    return rows.count()
 
 
 def _locked_programme(programme_pk: int) -> Programme:
@@ -188,8 +195,11 @@ def _locked_participant(participant_pk: int) -> Participant:
 # --- inviting ------------------------------------------------------------------------------
 
 
-def _reinvite(row: Participant, name: str, source: str, digest: str, now: datetime) -> None:
+def _reinvite(
+    row: Participant, name: str, source: str, digest: str, now: datetime, reserve: bool = False
+) -> None:
     row.status = Status.INVITED
+    row.seat_reserved = reserve
     row.name = name or row.name
     row.source = source
     row.user = None
@@ -203,6 +213,7 @@ def _reinvite(row: Participant, name: str, source: str, digest: str, now: dateti
     row.save(
         update_fields=[
             "status",
+            "seat_reserved",
             "name",
             "source",
             "user",
@@ -225,11 +236,13 @@ def participant_invite(
     actor: Any,
     now: datetime,
     source: str = Participant.Source.INVITE,
+    reserve_seat: bool = False,
 ) -> Participant:
     """Invite `email` to `programme` (the link works INVITATION_DAYS). 409
     `already_in_programme` when the address is invited, active or paused there; a removed
     person is invited again. 409 `programme_ended` on an ended programme. The invitation is
-    sent (notify.invitation) after commit."""
+    sent (notify.invitation) after commit. `reserve_seat` is participant_move's: the caller
+    has freed a seat under the same lock and keeps it for this invitation."""
     email = clean_email(email)
     name = clean_name(name)
     raw, digest = new_token()
@@ -247,7 +260,7 @@ def participant_invite(
                 fields={"email": ["Already in this programme."]},
             )
         if existing is not None:
-            _reinvite(existing, name, source, digest, now)
+            _reinvite(existing, name, source, digest, now, reserve=reserve_seat)
             participant = existing
         else:
             try:
@@ -261,6 +274,7 @@ def participant_invite(
                         invited_at=now,
                         invite_expires_at=now + timedelta(days=INVITATION_DAYS),
                         status_changed_at=now,
+                        seat_reserved=reserve_seat,
                     )
             except IntegrityError as exc:  # a concurrent invite of the same address
                 raise AlreadyInProgramme(
@@ -374,17 +388,22 @@ def participant_add_many(
 
 def participant_resend(*, participant: Participant, actor: Any, now: datetime) -> Participant:
     """A new link for an open invitation (the old link stops working; 30 days again).
-    409 `participant_status` unless the person is invited."""
+    409 `participant_status` unless the person is invited. A reserved seat is kept; one
+    whose link had expired is taken up again only if a seat is still free (otherwise the
+    invitation goes out without it, like any other)."""
     raw, digest = new_token()
     with transaction.atomic():
+        programme = _locked_programme(participant.programme_id)
         row = _locked_participant(participant.pk)
-        _open(row.programme, now)
+        _open(programme, now)
         if row.status != Status.INVITED:
             raise WrongStatus("Only an open invitation can be sent again.")
+        if row.seat_reserved and not row.holds_reservation(now):
+            row.seat_reserved = seats_taken(programme, now, excluding=row.pk) < programme.seats
         row.token_hash = digest
         row.invited_at = now
         row.invite_expires_at = now + timedelta(days=INVITATION_DAYS)
-        row.save(update_fields=["token_hash", "invited_at", "invite_expires_at"])
+        row.save(update_fields=["token_hash", "invited_at", "invite_expires_at", "seat_reserved"])
         _invite_on_commit([(row.pk, raw)], now)
     return row
 
@@ -403,7 +422,8 @@ def participant_revoke(*, participant: Participant, actor: Any, now: datetime) -
 def _set_status(row: Participant, status: str, now: datetime, *, clear_token: bool = False) -> None:
     row.status = status
     row.status_changed_at = now
-    fields = ["status", "status_changed_at"]
+    row.seat_reserved = row.seat_reserved and status == Status.INVITED
+    fields = ["status", "status_changed_at", "seat_reserved"]
     if clear_token:
         row.token_hash = ""
         row.invite_expires_at = None
@@ -456,33 +476,54 @@ def participant_move(
     *, participant: Participant, email: Any, name: Any = "", actor: Any, now: datetime
 ) -> Participant:
     """Give a seat holder's seat to another address: the holder is removed (their open
-    sponsored bookings cancelled) and `email` is invited in the same transaction. The seat
-    freed is then open to that invitation; since an invitation holds no seat, another
-    invitee could still take it first when the programme is full — the admin sees the new
-    invitation in the roster and can resend or revoke it. Returns the new invitation.
+    sponsored bookings cancelled after commit) and `email` is invited with the seat reserved
+    for it, in one transaction under the programme's lock, so no other invitee can take that
+    seat first. An address with an open invitation keeps its row: the seat is reserved for
+    it and a fresh link goes out. Returns the invitation.
 
     409 `participant_status` unless the holder is active or paused; 409
-    `already_in_programme` when `email` is already invited, active or paused there (nothing
-    changes: the holder keeps the seat)."""
+    `already_in_programme` when `email` is active or paused there already (nothing changes:
+    the holder keeps the seat); 400 for the holder's own address."""
     from ..programmes.cancelling import cancel_open_sponsored
 
     email = clean_email(email)
     name = clean_name(name)
     with transaction.atomic():
-        _locked_programme(participant.programme_id)  # programme first, as accepting does
+        programme = _locked_programme(participant.programme_id)  # programme first, as accepting
         row = _locked_participant(participant.pk)
-        _open(row.programme, now)
+        _open(programme, now)
         if row.status not in Participant.SEATED:
             raise WrongStatus("Only a participant holding a seat can give it to someone else.")
         if row.email == email:
             raise InvalidInput(
                 "That is the seat holder's own address.", fields={"email": ["Same address."]}
             )
-        _set_status(row, Status.REMOVED, now, clear_token=True)
-        invited = participant_invite(
-            programme=row.programme, email=email, name=name, actor=actor, now=now
+        waiting = (
+            Participant.objects.select_for_update(of=("self",))
+            .filter(programme=programme, email=email, status=Status.INVITED)
+            .first()
         )
+        if waiting is not None and waiting.holds_reservation(now):
+            raise AlreadyInProgramme(
+                f"A seat is already held for {email}.", fields={"email": ["Seat already held."]}
+            )
+        _set_status(row, Status.REMOVED, now, clear_token=True)
+        if waiting is None:
+            invited = participant_invite(
+                programme=programme,
+                email=email,
+                name=name,
+                actor=actor,
+                now=now,
+                reserve_seat=True,
+            )
+        else:
+            raw, digest = new_token()
+            _reinvite(waiting, name, waiting.source, digest, now, reserve=True)
+            _invite_on_commit([(waiting.pk, raw)], now)
+            invited = waiting
     cancel_open_sponsored(participant_ids=[row.pk], now=now)
+    invited.programme = programme
     return invited
 
 
@@ -542,7 +583,8 @@ def invitation_accept(*, raw_token: Any, user: Any, now: datetime) -> Participan
             raise Conflict(
                 "You already have a place in this programme.", code="already_in_programme"
             )
-        if seated_count(programme) >= programme.seats:
+        # This invitation's own reservation (a moved seat) is the seat it takes.
+        if seats_taken(programme, now, excluding=row.pk) >= programme.seats:
             raise ProgrammeFull()
         # A removed row of the same person under another address holds the (programme,
         # user) pair: release it so this seat can take it.
@@ -551,8 +593,11 @@ def invitation_accept(*, raw_token: Any, user: Any, now: datetime) -> Participan
         )
         row.user = user
         row.status = Status.ACTIVE
+        row.seat_reserved = False
         row.accepted_at = now
         row.status_changed_at = now
-        row.save(update_fields=["user", "status", "accepted_at", "status_changed_at"])
+        row.save(
+            update_fields=["user", "status", "seat_reserved", "accepted_at", "status_changed_at"]
+        )
     row.programme = programme
     return row

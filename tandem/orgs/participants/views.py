@@ -60,7 +60,11 @@ def _roster_page(
     shown = request.GET.get("status", "current")
     q = request.GET.get("q", "")
     roster = selectors.roster(
-        programme, status=shown, q=q, page=_page_number(request.GET.get("page"))
+        programme,
+        now=timezone.now(),
+        status=shown,
+        q=q,
+        page=_page_number(request.GET.get("page")),
     )
     context = {
         "programme": programme,

@@ -287,10 +287,12 @@ def _clean(
                 errors.add("starts_on", "The start date cannot be in the past.")
         if "seats" in out:
             held = Participant.objects.filter(
-                programme=current, status__in=Participant.SEATED
+                Participant.holding_seat(now), programme=current
             ).count()
             if out["seats"] < held:
-                errors.add("seats", f"{held} seats are taken: keep at least that many.")
+                errors.add(
+                    "seats", f"{held} seats are taken or held for someone: keep at least that many."
+                )
     if starts is not None and ends is not None and ends < starts:
         errors.add("ends_on", "The end date must be on or after the start date.")
     errors.raise_if_any()

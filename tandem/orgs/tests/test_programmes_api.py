@@ -137,6 +137,7 @@ def test_participants_roster_and_actions(olivia, programme, bob, charlie):
         "invite_expires_at",
         "accepted_at",
         "matched",
+        "seat_held",
     }
     again = api(
         client, "post", path, {"email": "Pat@Example.com", "name": "Pat"}, HTTP_IDEMPOTENCY_KEY="i1"
