@@ -566,3 +566,6 @@ STRIPE_API_BASE = env("STRIPE_API_BASE")
 TANDEM_WEBHOOK_TOLERANCE_SECONDS = envint("TANDEM_WEBHOOK_TOLERANCE_SECONDS", 300)
 # Gift cards bought or issued are valid this long unless staff set another date.
 TANDEM_GIFT_CARD_VALID_DAYS = envint("TANDEM_GIFT_CARD_VALID_DAYS", 365)
+# Organisations' report exports: a file is deleted this many days after it was made (the
+# booking sweep's "org_exports_expired" step; tandem/orgs/exports/retention.py).
+TANDEM_ORGS_EXPORT_KEEP_DAYS = envint("TANDEM_ORGS_EXPORT_KEEP_DAYS", 30)

@@ -20,3 +20,11 @@ class OrgsConfig(AppConfig):
         from .sponsorship.port import sponsor_port
 
         sponsors.register(sponsor_port)
+
+        # The booking sweep deletes export files past TANDEM_ORGS_EXPORT_KEEP_DAYS (booking's
+        # seam for the apps above it; docs/orgs.md, "Reports and exports").
+        from tandem.booking.services.sweep import register_step
+
+        from .exports.retention import exports_expire
+
+        register_step("org_exports_expired", lambda now: exports_expire(now=now))

@@ -4,7 +4,8 @@ the organisation's admins), services do the work.
 - POST /orgs/programmes/{id}/exports {"format": "csv"|"xlsx"|"pdf"} (Idempotency-Key)
 - GET  /orgs/programmes/{id}/exports: the recent ones
 - GET  /orgs/exports/{id}: status and progress
-- GET  /orgs/exports/{id}/download: the file once done
+- GET  /orgs/exports/{id}/download: the file once done; 410 once it was deleted (kept
+  TANDEM_ORGS_EXPORT_KEEP_DAYS days, retention.py) or is missing from storage
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tandem.workspace.services.idempotency import once
 from .. import access
 from ..models import ProgrammeJob
 from .selectors import export_view, recent_exports
-from .services import ProgrammeNotFound, export_file, export_for_admin, export_start
+from .services import ProgrammeNotFound, export_checked, export_file, export_start
 from .writers import CONTENT_TYPES
 
 router = Router(tags=["organisations: exports"])
@@ -41,14 +42,20 @@ class ExportOut(Schema):
     id: str = Field(description="The export's id.")
     programme_id: str
     format: str = Field(description="csv, xlsx or pdf.")
-    status: str = Field(description="queued, running, done or failed.")
+    status: str = Field(
+        description="queued, running, done, failed or expired (its file was deleted after "
+        "the days exports are kept, or is missing: start a new export)."
+    )
     progress: int = Field(description="Steps done, of `total`.")
     total: int
     created_at: datetime
     finished_at: datetime | None
-    filename: str = Field(description="The file's name once done, else empty.")
+    filename: str = Field(description="The file's name once done (or expired), else empty.")
     download_url: str = Field(description="Where to fetch the file once done, else empty.")
-    error: str = Field(description="Why it failed, else empty.")
+    expires_at: datetime | None = Field(
+        description="When a done export's file will be deleted (null unless done)."
+    )
+    error: str = Field(description="Why it failed, or why its file is gone; else empty.")
 
 
 class ExportListOut(Schema):
@@ -61,13 +68,16 @@ def export_body(job: ProgrammeJob, now: datetime) -> dict[str, Any]:
         "id": str(job.public_id),
         "programme_id": str(job.programme.public_id),
         "format": view.format,
-        "status": job.status,
+        "status": view.status,
         "progress": job.progress,
         "total": job.total,
         "created_at": job.created_at,
         "finished_at": job.finished_at,
         "filename": view.filename,
-        "download_url": f"/api/v1/orgs/exports/{job.public_id}/download" if view.filename else "",
+        "download_url": (
+            f"/api/v1/orgs/exports/{job.public_id}/download" if view.download_url else ""
+        ),
+        "expires_at": view.expires_at,
         "error": view.error,
     }
 
@@ -128,20 +138,25 @@ def list_exports(request: HttpRequest, programme_id: str) -> dict[str, Any]:
     "/orgs/exports/{export_id}",
     response={200: ExportOut, 404: ErrorOut},
     summary="An export's status and progress",
-    description=NOT_YOURS,
+    description="A done export whose file is gone from storage reads `expired`. " + NOT_YOURS,
 )
 def get_export(request: HttpRequest, export_id: str) -> dict[str, Any]:
-    return export_body(export_for_admin(request.user, export_id), timezone.now())
+    now = timezone.now()
+    return export_body(export_checked(user=request.user, job_id=export_id, now=now), now)
 
 
 @router.get(
     "/orgs/exports/{export_id}/download",
-    response={200: None, 404: ErrorOut},
+    response={200: None, 404: ErrorOut, 410: ErrorOut},
     summary="Download an export's file",
-    description="The file once the export is done; 404 `export_not_ready` before. " + NOT_YOURS,
+    description="The file once the export is done; 404 `export_not_ready` before (or when "
+    "it failed). Files are kept TANDEM_ORGS_EXPORT_KEEP_DAYS days (default 30) "
+    "after the export finished, then deleted: 410 `export_expired`; a file missing from "
+    "storage for another reason: 410 `export_file_missing`. Start a new export either way. "
+    + NOT_YOURS,
 )
 def download_export(request: HttpRequest, export_id: str) -> FileResponse:
-    _job, handle, filename = export_file(user=request.user, job_id=export_id)
+    _job, handle, filename = export_file(user=request.user, job_id=export_id, now=timezone.now())
     fmt = filename.rsplit(".", 1)[-1]
     response = FileResponse(
         handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES.get(fmt)

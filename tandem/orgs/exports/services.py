@@ -11,7 +11,8 @@
   Run twice, the second run finds the job claimed or done and does nothing.
 
 The file is served only through the access gate (`access.job_for_admin`), to the
-organisation's admins.
+organisation's admins, for TANDEM_ORGS_EXPORT_KEEP_DAYS days (retention.py: then the booking
+sweep deletes it and the download answers 410).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tandem.core.outbox import enqueue_in_transaction
 
 from .. import access
 from ..models import Programme, ProgrammeJob
+from . import retention
 from .document import document_for
 from .writers import WRITERS
 
@@ -215,15 +217,32 @@ def export_run(job_id: Any, *, now: datetime, clock: Callable[[], datetime] | No
         raise
 
 
-def export_file(*, user: Any, job_id: Any) -> tuple[ProgrammeJob, Any, str]:
+def export_file(*, user: Any, job_id: Any, now: datetime) -> tuple[ProgrammeJob, Any, str]:
     """(job, open file, filename) of a finished export, for the organisation's admins only
-    (404 for anyone else, like an unknown id); 404 `export_not_ready` without a file."""
+    (404 for anyone else, like an unknown id); 404 `export_not_ready` before it is done (or
+    when it failed); 410 `export_expired` once its file was deleted after
+    TANDEM_ORGS_EXPORT_KEEP_DAYS days, 410 `export_file_missing` when the file is gone from
+    storage for another reason (the job is then marked expired: retention.file_missing)."""
     job = export_for_admin(user, job_id)
+    if retention.is_expired(job):
+        if job.status == Status.DONE:
+            raise retention.gone_error(job)
+        raise ExportNotReady()
     if job.status != Status.DONE or not job.result:
         raise ExportNotReady()
     name = str(job.result.name)
     filename = str(job.summary.get("filename") or name.rsplit("/", 1)[-1])
-    return job, default_storage.open(name, "rb"), filename
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:
+        raise retention.gone_error(retention.file_missing(job, now=now)) from None
+    return job, handle, filename
+
+
+def export_checked(*, user: Any, job_id: Any, now: datetime) -> ProgrammeJob:
+    """The export for the job page and the API: `export_for_admin`, and a done export whose
+    file is gone from storage is marked expired first (so it says the truth)."""
+    return retention.check_file(export_for_admin(user, job_id), now=now)
 
 
 def export_for_admin(user: Any, job_id: Any) -> ProgrammeJob:

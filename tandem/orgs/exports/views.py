@@ -1,6 +1,7 @@
 """Pages of the exports: /org/programmes/<programme>/exports/ (start one, recent ones),
 /org/jobs/<job>/export/ (progress, polled with htmx, then the download link) and
-/org/jobs/<job>/export/download/ (the file). Thin: the access gate finds the objects (404
+/org/jobs/<job>/export/download/ (the file; once deleted after the days exports are kept,
+or missing, the job page with the reason, 410). Thin: the access gate finds the objects (404
 for anyone but the organisation's admins), services do the work."""
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from tandem.booking.forms import show_service_error
 from tandem.core.errors import NotFound, ServiceError
 
 from .. import access
+from . import retention
 from .selectors import export_view, recent_exports
-from .services import export_file, export_for_admin, export_start
+from .services import export_checked, export_file, export_start
 from .writers import CONTENT_TYPES
 
 
@@ -69,6 +71,7 @@ def exports_page(request: HttpRequest, programme_id: Any) -> HttpResponse:
         "programme": programme,
         "form": form,
         "exports": [export_view(job, now=now) for job in recent_exports(programme)],
+        "keep_days": retention.days_text(retention.keep_days()),
     }
     return render(request, "orgs/exports/exports.html", context, status=status)
 
@@ -76,11 +79,12 @@ def exports_page(request: HttpRequest, programme_id: Any) -> HttpResponse:
 @login_required
 @require_safe
 def export_job_page(request: HttpRequest, job_id: Any) -> HttpResponse:
+    now = timezone.now()
     try:
-        job = export_for_admin(request.user, job_id)
+        job = export_checked(user=request.user, job_id=job_id, now=now)
     except NotFound as error:
         raise Http404("No such export.") from error
-    context = {"export": export_view(job, now=timezone.now()), "programme": job.programme}
+    context = {"export": export_view(job, now=now), "programme": job.programme}
     if request.headers.get("HX-Request"):
         return render(request, "orgs/exports/_progress.html", context)
     return render(request, "orgs/exports/job.html", context)
@@ -88,11 +92,17 @@ def export_job_page(request: HttpRequest, job_id: Any) -> HttpResponse:
 
 @login_required
 @require_safe
-def export_download(request: HttpRequest, job_id: Any) -> FileResponse:
+def export_download(request: HttpRequest, job_id: Any) -> HttpResponse | FileResponse:
+    now = timezone.now()
     try:
-        _job, handle, filename = export_file(user=request.user, job_id=job_id)
+        _job, handle, filename = export_file(user=request.user, job_id=job_id, now=now)
     except NotFound as error:
         raise Http404("No such export.") from error
+    except (retention.ExportExpired, retention.ExportFileMissing) as error:
+        # Deleted after the days exports are kept (or missing): the job page, saying so.
+        job = export_checked(user=request.user, job_id=job_id, now=now)
+        context = {"export": export_view(job, now=now), "programme": job.programme}
+        return render(request, "orgs/exports/job.html", context, status=error.status)
     fmt = filename.rsplit(".", 1)[-1]
     response = FileResponse(
         handle, as_attachment=True, filename=filename, content_type=CONTENT_TYPES.get(fmt)
