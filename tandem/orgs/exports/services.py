@@ -161,6 +161,16 @@ def _claim(public_id: Any, now: datetime) -> _Claim | None:
     return _Claim(job.pk, now) if claimed else None
 
 
+def _expire_later(finished: datetime) -> None:
+    """The file's deletion, as a job due when its retention ends (in the same transaction as
+    the job's DONE), so `manage.py serve` keeps the retention with no sweep running; the
+    booking sweep's `org_exports_expired` step is the backstop."""
+    from .tasks import exports_expire_task
+
+    due = finished + retention.keep_for()
+    enqueue_in_transaction(lambda: exports_expire_task.using(run_after=due).enqueue())
+
+
 def export_run(job_id: Any, *, now: datetime, clock: Callable[[], datetime] | None = None) -> bool:
     """Run the export job `job_id` (its public id) if it is queued (or its claim lapsed).
     True if this run made the file. `now` is the claim's instant and the report's "now";
@@ -186,14 +196,18 @@ def export_run(job_id: Any, *, now: datetime, clock: Callable[[], datetime] | No
         if not claim.step(4):
             default_storage.delete(stored)
             return False
-        done = claim.rows().update(
-            status=Status.DONE,
-            progress=STEPS,
-            total=STEPS,
-            result=stored,
-            finished_at=max(now, clock()) if clock else now,
-            summary={"filename": filename, "format": fmt, "bytes": len(data)},
-        )
+        finished = max(now, clock()) if clock else now
+        with transaction.atomic():
+            done = claim.rows().update(
+                status=Status.DONE,
+                progress=STEPS,
+                total=STEPS,
+                result=stored,
+                finished_at=finished,
+                summary={"filename": filename, "format": fmt, "bytes": len(data)},
+            )
+            if done:
+                _expire_later(finished)
         if not done:
             default_storage.delete(stored)
         return bool(done)

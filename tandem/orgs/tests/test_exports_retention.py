@@ -312,3 +312,29 @@ def test_gus_of_globex_gets_404_and_marks_nothing(olivia, programme, gus, expire
         ):
             assert client.get(url).status_code == 404
     assert [snapshot(expired), snapshot(fresh)] == before
+
+
+# --- under `manage.py serve` (no sweep running) --------------------------------------------
+
+
+def test_a_done_export_schedules_its_own_deletion_when_its_retention_ends(
+    olivia, programme, monkeypatch
+):
+    """The job that deletes the file is enqueued with the DONE (run after 30 days), so the
+    embedded `make run` keeps the retention without the booking sweep; run then, it deletes."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tandem.orgs.exports import tasks
+
+    job = made_at(olivia, programme, NOW)
+    [scheduled] = DBTaskResult.objects.filter(task_path__endswith="exports_expire_task")
+    assert scheduled.run_after == NOW + KEEP
+    name = job.result.name
+    monkeypatch.setattr(tasks.timezone, "now", lambda: NOW + KEEP - SECOND)
+    tasks.exports_expire_task.call()  # early (a clock running slow): nothing is due yet
+    assert default_storage.exists(name)
+    monkeypatch.setattr(tasks.timezone, "now", lambda: NOW + KEEP + SECOND)
+    tasks.exports_expire_task.call()
+    assert not default_storage.exists(name)
+    job.refresh_from_db()
+    assert retention.is_expired(job)
