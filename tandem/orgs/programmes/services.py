@@ -18,7 +18,8 @@ Rules (each lives here only):
   then what is left of the budget moves to the organisation's credit
   (payments.sponsors.services.close).
 - Funding: payments.sponsors.services.fund moves the money; the budget alerts are checked
-  after commit (notify.budget_checked).
+  after commit by the sponsor port's `budget_changed` (payments calls it for every funding,
+  a card confirmed by the webhook too).
 """
 
 from __future__ import annotations
@@ -377,8 +378,9 @@ def programme_fund(
 ) -> Any:
     """Add money to an active programme's budget (payments.sponsors.services.fund: by
     invoice, or from the organisation's credit); the budget alerts are checked after
-    commit. 409 `programme_ended` on an ended programme; the money rules' errors as they
-    are (400 amount/method, 409 not enough credit)."""
+    commit (payments tells the sponsor port's `budget_changed`). 409 `programme_ended` on
+    an ended programme; the money rules' errors as they are (400 amount/method, 409 not
+    enough credit)."""
     from tandem.payments.sponsors import services as sponsor_money
 
     with transaction.atomic():
@@ -394,18 +396,7 @@ def programme_fund(
             now=now,
             idempotency_key=idempotency_key,
         )
-        programme_pk = programme.pk
-        transaction.on_commit(lambda: _budget_checked(programme_pk, now))
     return funding
-
-
-def _budget_checked(programme_pk: int, now: datetime) -> None:
-    from .. import notify
-
-    try:
-        notify.budget_checked(programme_pk, now)
-    except Exception:
-        logger.exception("Budget alerts of programme %s not checked", programme_pk)
 
 
 def _close_budget(programme: Programme, actor: Any, now: datetime) -> int | None:

@@ -23,7 +23,7 @@ from tandem.payments.ledger.money import format_minor, to_minor
 from tandem.payments.sponsors import selectors as sponsor_selectors
 from tandem.payments.sponsors import services as sponsor_money
 
-from .. import access, notify
+from .. import access
 from ..models import Organisation, Programme
 from . import selectors, services
 from .forms import FundForm, ProgrammeForm
@@ -277,8 +277,6 @@ def budget_card(request: HttpRequest, programme_id: Any, funding_id: Any) -> Htt
             funding = sponsor_money.card_sync(funding, now=now)
     except ServiceError as exc:  # the provider is down: the page says so, retry later
         problem = exc.message
-    if funding.status == "paid":
-        _budget_checked(programme.pk, now)
     payment = funding.payment
     assert payment is not None  # a card funding always has its payment (checked above)
     context = {
@@ -294,13 +292,3 @@ def budget_card(request: HttpRequest, programme_id: Any, funding_id: Any) -> Htt
         "publishable_key": settings.STRIPE_PUBLISHABLE_KEY or "",
     }
     return render(request, "orgs/programmes/budget_card.html", context)
-
-
-def _budget_checked(programme_pk: int, now: Any) -> None:
-    """The budget moved (a card funding was paid): re-check its alerts (each is sent once)."""
-    try:
-        notify.budget_checked(programme_pk, now)
-    except Exception:  # an alert must not break the page
-        import logging
-
-        logging.getLogger(__name__).exception("Budget alerts of %s not checked", programme_pk)

@@ -183,5 +183,18 @@ class ProgrammeSponsorPort:
         )
         _budget_checked_on_commit(session.programme_id, now)
 
+    def budget_changed(self, *, budget_owner: str, now: datetime) -> None:
+        """A funding (invoice, credit, card confirmed by the webhook or the return page) or
+        the closing moved the budget; payments calls this after the commit. Re-check the
+        alerts (each sent once; re-armed when spending is back under). Never raises: the
+        money is committed already."""
+        prefix, _, pk = budget_owner.partition(":")
+        if prefix != "programme" or not pk.isdigit():
+            return
+        try:
+            notify.budget_checked(int(pk), now)
+        except Exception:
+            logger.exception("Budget alerts of %s not checked", budget_owner)
+
 
 sponsor_port = ProgrammeSponsorPort()

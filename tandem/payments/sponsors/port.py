@@ -75,6 +75,14 @@ class SponsorPort(Protocol):
         cancellation's transaction)."""
         ...
 
+    def budget_changed(self, *, budget_owner: str, now: datetime) -> None:
+        """A funding moved money into or out of the budget `budget_owner` (invoice,
+        organisation credit, a card confirmed by the webhook or the return page, closing).
+        Called once per posting, **after** its transaction committed (never inside it): a
+        failure here is logged by payments and never undoes the money. Sessions drawn and
+        given back are not told here (`claim` and `returned` see them)."""
+        ...
+
 
 _port: SponsorPort | None = None
 

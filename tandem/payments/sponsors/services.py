@@ -23,11 +23,18 @@ functions take the actor for the record.
   (Dr sponsor_budget / Cr org_credit).
 
 Sessions draw the budget down at checkout (checkout/services.payment_open) and refunds give
-it back (checkout/refunds.py).
+it back (checkout/refunds.py); the sponsor port's `claim` and `returned` hear of those.
+
+Every posting here into or out of a budget (`fund` by invoice or credit, `on_card_paid`
+whether the webhook or the return page confirmed the card, `close`) tells the sponsor port
+`budget_changed` once, after the commit (orgs re-checks its budget alerts): never inside the
+money's transaction, and a failure there is logged, never undoing the money.
+`mark_invoice_paid` moves no budget money (the receivable is settled), so it tells nothing.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -48,6 +55,9 @@ from ..ledger import services as ledger
 from ..ledger.money import format_minor
 from ..models import Account, Payment, SponsorFunding
 from ..providers import get_provider
+from .port import port as sponsor_port
+
+logger = logging.getLogger(__name__)
 
 Method = SponsorFunding.Method
 Status = SponsorFunding.Status
@@ -72,6 +82,24 @@ class FundingNotOpen(Conflict):
     """This funding's invoice is not open (already paid, or not an invoice)."""
 
     code = "funding_not_open"
+
+
+def _budget_changed_on_commit(budget_owner: str, now: datetime) -> None:
+    """Once the transaction that moved the budget's money commits, tell the sponsor port
+    (orgs re-checks the budget alerts). Rolled back: never told. A failure is logged: the
+    money is committed already and stays."""
+    found = sponsor_port()
+    hook = getattr(found, "budget_changed", None)
+    if hook is None:  # no orgs (or a port without the hook): nothing to tell
+        return
+
+    def run() -> None:
+        try:
+            hook(budget_owner=budget_owner, now=now)
+        except Exception:
+            logger.exception("The sponsor port was not told that %s changed", budget_owner)
+
+    transaction.on_commit(run)
 
 
 def _owner(value: Any, pattern: re.Pattern[str], field: str) -> str:
@@ -224,6 +252,7 @@ def _fund(
         memo=f"{method} funding of {budget_owner}",
         now=now,
     )
+    _budget_changed_on_commit(budget_owner, now)
     return funding
 
 
@@ -293,6 +322,8 @@ def on_card_paid(payment: Payment, *, now: datetime) -> None:
     funding.status = Status.PAID
     funding.paid_at = now
     funding.save(update_fields=["status", "paid_at"])
+    # Webhook or return page, whichever came first: this runs once per funding.
+    _budget_changed_on_commit(funding.budget_owner, now)
 
 
 def on_card_failed(payment: Payment) -> None:
@@ -383,4 +414,5 @@ def close(*, budget_owner: str, org_owner: str, currency: str, actor: Any, now: 
         memo=f"{budget_owner} ended: unspent budget to {org_owner}'s credit",
         now=now,
     )
+    _budget_changed_on_commit(budget_owner, now)
     return left
