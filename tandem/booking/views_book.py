@@ -227,7 +227,7 @@ def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResp
         "hold": hold,
         "session_type": hold.session_type,
         "price": coach_pages.price_label(hold.session_type),
-        "pay": pay_options(form, request.user, coach, hold.session_type, now),
+        "pay": pay_options(form, request.user, coach, hold.session_type, now, hold.start),
         "zone": zone,
         "coach_zone": page_queries.safe_zone(coach.timezone),
         "seconds_left": max(0, int((hold.expires_at - now).total_seconds())),
@@ -286,11 +286,17 @@ def _gift_card_code(form: ConfirmForm) -> str | None:
 
 
 def pay_options(
-    form: ConfirmForm, client: Any, coach: CoachProfile, session_type: Any, now: Any
+    form: ConfirmForm,
+    client: Any,
+    coach: CoachProfile,
+    session_type: Any,
+    now: Any,
+    start: Any = None,
 ) -> payments_hook.Quote:
     """The payment options that apply to this client for this session (the others are
     dropped from the form) and what would be left to pay, and how, with the options shown
-    (payments' quote: the same split checkout pays by)."""
+    (payments' quote: the same split checkout pays by). `start`: the held slot's start, so a
+    sponsor's "Covered by" is about the session's own date."""
     quote = payments_hook.port().quote(
         client=client,
         coach=coach,
@@ -302,6 +308,7 @@ def pay_options(
             use_credit=_selected(form, "use_credit"),
         ),
         now=now,
+        start=start,
     )
     if quote.free:
         for name in ConfirmForm.PAYMENT_FIELDS:

@@ -161,6 +161,7 @@ class PaymentsPort(Protocol):
         session_type: SessionType,
         choices: PayChoices,
         now: datetime,
+        start: datetime | None = None,  # the held slot's start: a sponsor answers for its date
     ) -> Quote: ...
 
     def payment_panel(self, request: HttpRequest, booking: Booking, now: datetime) -> str: ...

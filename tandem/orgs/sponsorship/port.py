@@ -61,13 +61,13 @@ def _candidates(client: Any, currency: str) -> list[Participant]:
 
 
 def _covers(participant: Participant, ask: _Ask, on: date) -> bool:
-    """Every limit but the dates' start (checked by the caller): reads only."""
+    """Every limit, the programme running on `on` included: reads only."""
     programme = participant.programme
     if participant.status != Participant.Status.ACTIVE:
         return False
     if programme.status != Programme.Status.ACTIVE or programme.currency != ask.currency:
         return False
-    if not programme.starts_on <= on <= programme.ends_on:
+    if not rules.runs_on(programme, on):
         return False
     if getattr(ask.session_type, "currency", ask.currency) != ask.currency:
         return False
@@ -115,15 +115,25 @@ class ProgrammeSponsorPort:
         price: int,
         currency: str,
         now: datetime,
+        start: datetime | None = None,
     ) -> SponsorOffer | None:
-        """Read only. The session's time is not known yet: a programme running on today's
-        date (the client's) or starting later counts; `claim` checks the session's own date."""
+        """Read only. With `start` (the session's start), the programme must run on the
+        session's own date, by the same rule as `claim` (`rules.session_day`). Without it
+        (the session's time not known yet), a programme running on today's date (the
+        client's) or starting later counts; `claim` then checks the session's own date."""
         ask = _Ask(client, coach, session_type, price, currency)
+        if start is not None:
+            on = rules.session_day(start, now, client)
+            if on is None:
+                return None
+            for participant in _candidates(client, currency):
+                if _covers(participant, ask, on):
+                    return _offer(participant.programme)
+            return None
         today = rules.local_date(now, client)
         for participant in _candidates(client, currency):
             programme = participant.programme
-            on = max(today, programme.starts_on)
-            if _covers(participant, ask, on):
+            if _covers(participant, ask, max(today, programme.starts_on)):
                 return _offer(programme)
         return None
 
@@ -139,11 +149,11 @@ class ProgrammeSponsorPort:
         now: datetime,
     ) -> SponsorOffer | None:
         ask = _Ask(client, coach, session_type, price, currency)
-        on = rules.local_date(booking.start, client)
-        if rules.local_date(now, client) > on:
+        on = rules.session_day(booking.start, now, client)
+        if on is None:
             return None
         for candidate in _candidates(client, currency):
-            if not candidate.programme.starts_on <= on <= candidate.programme.ends_on:
+            if not rules.runs_on(candidate.programme, on):
                 continue
             # The lock, then fresh rows: a pause, a removal, an ended programme or another
             # booking's session committed while we waited is seen here.

@@ -63,6 +63,22 @@ def local_date(moment: datetime, user: Any) -> date:
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
+def runs_on(programme: Programme, on: date) -> bool:
+    """Whether the programme's dates (calendar dates, both included) include `on`."""
+    return programme.starts_on <= on <= programme.ends_on
+
+
+def session_day(start: datetime, now: datetime, user: Any) -> date | None:
+    """The date a programme must run on to pay for a session starting at `start`: the
+    session's calendar date where the client lives (`local_date`). None: that date is already
+    past there (such a session is never sponsored). The quote (`offer`, when it knows the
+    session) and the booking's `claim` both ask this, so they never disagree on dates."""
+    on = local_date(start, user)
+    if local_date(now, user) > on:
+        return None
+    return on
+
+
 def sessions_used(participant_ids: list[int]) -> dict[int, int]:
     """Sponsored sessions each participant has used: every one not given back whole."""
     rows = (

@@ -117,8 +117,10 @@ def quote(
     session_type: SessionType,
     choices: PayChoices,
     now: datetime,
+    start: datetime | None = None,
 ) -> Quote:
-    """The review step's payment, split by the same rule checkout pays by (coverage.cover)."""
+    """The review step's payment, split by the same rule checkout pays by (coverage.cover).
+    `start`: the held slot's start (a sponsor answers for the session's own date)."""
     currency = session_type.currency
     price = to_minor(session_type.price, currency)
     if price == 0:
@@ -132,9 +134,11 @@ def quote(
         )
     balance = accounts.client_credit_balance(client, currency)
     # Asked whatever the choice: the form offers the sponsor's cover to switch off.
-    sponsor = sponsor_offer(client, coach, session_type, now)
+    sponsor = sponsor_offer(client, coach, session_type, now, start)
     # A code that finds no usable card pays nothing here; the form says why on submit.
-    reader = ReadBalances(client, coach, session_type, choices.gift_card_code, now, lenient=True)
+    reader = ReadBalances(
+        client, coach, session_type, choices.gift_card_code, now, lenient=True, start=start
+    )
     split = cover(price, pay_with(choices), _OnHand(package is not None, balance, reader, sponsor))
 
     def written(amount: int) -> str:

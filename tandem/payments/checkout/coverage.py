@@ -15,7 +15,8 @@ each caller decides how a balance is read:
   credit and locks the rows it reads (the money really moves);
 - `services.needs_card` (would this booking wait for a card?) and the booking wizard's quote
   (`checkout.booking_port.quote`) read without claiming (`ReadBalances`; the sponsor
-  through `SponsorPort.offer`).
+  through `SponsorPort.offer`, given the session's start whenever the slot is known, so the
+  answer is about the session's own date as `claim`'s is).
 
 Without a registered sponsor port nothing is sponsored.
 """
@@ -118,9 +119,10 @@ class ReadBalances:
     gift_card_code: str | None
     now: datetime
     lenient: bool = False
+    start: datetime | None = None  # the session's start, when the slot is known
 
     def sponsor_covers(self) -> SponsorOffer | None:
-        return sponsor_offer(self.client, self.coach, self.session_type, self.now)
+        return sponsor_offer(self.client, self.coach, self.session_type, self.now, self.start)
 
     def package_covers(self) -> bool:
         return credits_left(self.client, self.coach, self.session_type, self.now) > 0
@@ -141,8 +143,12 @@ class ReadBalances:
         return accounts.client_credit_balance(self.client, self.session_type.currency)
 
 
-def sponsor_offer(client: Any, coach: Any, session_type: Any, now: datetime) -> SponsorOffer | None:
-    """Would a sponsor cover this session whole now (reads only; None without a port)?"""
+def sponsor_offer(
+    client: Any, coach: Any, session_type: Any, now: datetime, start: datetime | None = None
+) -> SponsorOffer | None:
+    """Would a sponsor cover this session whole now (reads only; None without a port)?
+    `start`: the session's start when the slot is known (pass it whenever it is: the answer
+    is then about the session's own date, as the booking's claim will be)."""
     port = sponsor_port()
     if port is None or session_type is None:
         return None
@@ -157,6 +163,7 @@ def sponsor_offer(client: Any, coach: Any, session_type: Any, now: datetime) -> 
         price=price,
         currency=currency,
         now=now,
+        start=start,
     )
     if offer is None or offer.currency != currency:
         return None

@@ -323,10 +323,10 @@ def payment_open(
         and provider == "stripe"
         and booking is not None
         and taking.sponsor_declined
-        and sponsor_offer(client, coach, session_type, now) is not None
+        and sponsor_offer(client, coach, session_type, now, booking.start) is not None
     ):
-        # Booked without a card because the sponsor would pay, but its claim said no (the
-        # session's date is outside the programme, a limit was reached meanwhile): refuse
+        # Booked without a card because the sponsor would pay, but its claim said no (a
+        # limit was reached meanwhile: a pause, the last session or budget taken): refuse
         # (the booking rolls back) rather than leave a booked session waiting for a card.
         raise SponsorNotCovering(
             "Your programme does not cover this session (its dates, limits or budget). "
@@ -816,8 +816,9 @@ def checkout_booking(
     if key and (earlier := _replay(client, key, fingerprint)) is not None:
         return CheckoutOutcome(earlier, earlier.booking, replayed=True)
     provider = provider_name(pay_with)
+    start = hold.start if hold is not None else request.start
     needs_card = provider == "stripe" and not _covered_without_card(
-        client, coach, session_type, price, pay_with, now
+        client, coach, session_type, price, pay_with, now, start
     )
     if needs_card and not card_allowed:
         raise PaymentRequired()
@@ -887,17 +888,26 @@ def _checkout_in_transaction(
     return CheckoutOutcome(outcome.payment, outcome.booking, replayed=False)
 
 
-def needs_card(*, client: User, coach, session_type, pay_with: PayWith, now: datetime) -> bool:
-    """Whether booking this would wait for a card (Stripe, and credits do not cover it)."""
+def needs_card(
+    *,
+    client: User,
+    coach,
+    session_type,
+    pay_with: PayWith,
+    now: datetime,
+    start: datetime | None = None,
+) -> bool:
+    """Whether booking this would wait for a card (Stripe, and credits do not cover it).
+    `start`: the session's start, when known (a sponsor answers for the session's date)."""
     price = to_minor(session_type.price, session_type.currency)
     return (
         price > 0
         and provider_name(pay_with) == "stripe"
-        and not _covered_without_card(client, coach, session_type, price, pay_with, now)
+        and not _covered_without_card(client, coach, session_type, price, pay_with, now, start)
     )
 
 
-def _covered_without_card(client, coach, session_type, price, pay_with, now) -> bool:
+def _covered_without_card(client, coach, session_type, price, pay_with, now, start) -> bool:
     """Whether credits alone cover the price (then no card and no hold wait are needed)."""
-    balances = ReadBalances(client, coach, session_type, pay_with.gift_card_code, now)
+    balances = ReadBalances(client, coach, session_type, pay_with.gift_card_code, now, start=start)
     return cover(price, pay_with, balances).covered_without_provider

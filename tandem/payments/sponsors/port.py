@@ -47,9 +47,14 @@ class SponsorPort(Protocol):
         price: int,
         currency: str,
         now: datetime,
+        start: datetime | None = None,
     ) -> SponsorOffer | None:
         """Would a programme of the client's cover this session now? Reads only (quotes,
-        the review step's "Covered by ..."); the answer may change before `claim`."""
+        the review step's "Covered by ..."); the answer may change before `claim`.
+
+        `start`: the session's start, when the caller knows the slot; the answer is then
+        about the session's own date, by the same date rule `claim` applies. None: the slot
+        is not known yet (the answer is about the programme's dates from today)."""
         ...
 
     def claim(

@@ -25,6 +25,7 @@ class FakeSponsor:
     claim_refused: bool = False  # offers, then refuses the claim (e.g. the session's date)
     programme_id: uuid.UUID = field(default_factory=uuid.uuid4)
     offers: list[tuple[int, int]] = field(default_factory=list)
+    offer_starts: list[datetime | None] = field(default_factory=list)  # `start` of each offer
     claims: list[tuple[int, int]] = field(default_factory=list)
     returns: list[tuple[int, int]] = field(default_factory=list)
 
@@ -48,8 +49,10 @@ class FakeSponsor:
         price: int,
         currency: str,
         now: datetime,
+        start: datetime | None = None,
     ) -> SponsorOffer | None:
         self.offers.append((client.pk, price))
+        self.offer_starts.append(start)
         return self._offer(client)
 
     def claim(

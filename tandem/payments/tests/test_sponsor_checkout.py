@@ -342,6 +342,23 @@ def test_the_quote_asks_the_port_and_switches_with_the_choice(sponsor, coach, se
     assert declined.remaining_minor == 8000
 
 
+def test_every_quote_that_knows_the_slot_asks_the_port_about_it(
+    sponsor, coach, session_type, bob, stripe_standin
+):
+    """The review step, checkout's card check and its re-ask after a refused claim all give
+    the port the session's start, so its answer is about the session's own date."""
+    fund(8000)
+    client = signed_in(bob)
+    start = at(3, 10)
+    review(client, coach, session_type, bob, start)
+    assert sponsor.offer_starts == [start]
+    sponsor.claim_refused = True
+    with pytest.raises(SponsorNotCovering):
+        book(bob, coach, session_type, at(4, 10))
+    assert sponsor.offer_starts == [start, at(4, 10), at(4, 10)]
+    assert not Booking.objects.exists()
+
+
 def test_a_free_session_never_asks_the_sponsor(sponsor, coach, bob):
     free = make_type(coach, name="Intro", price=0)
     with transaction.atomic():
