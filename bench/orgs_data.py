@@ -392,6 +392,7 @@ def make_org(
                     account=acct,
                     amount=amount,
                     currency="EUR",
+                    reason=t.reason,
                     created_at=t.created_at,
                 )
                 for t, pair in zip(txns, legs, strict=True)

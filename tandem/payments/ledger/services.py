@@ -116,6 +116,7 @@ def post(
                 account=by_id[pk],
                 amount=amount,
                 currency=by_id[pk].currency,
+                reason=reason,
                 created_at=now,
             )
             for pk, amount in moving.items()

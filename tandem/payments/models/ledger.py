@@ -118,10 +118,17 @@ class LedgerEntry(models.Model):
     # Signed minor units: + debit, - credit. Never zero.
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3)
+    # The transaction's reason, copied when it is posted (both are append-only, so they never
+    # differ): an account's figures by reason (a sponsor's budget: funded, spent, closed) are
+    # read from its entries alone, an index-only scan, without looking up each transaction.
+    reason = models.CharField(max_length=40, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        indexes = [models.Index(fields=["account", "created_at"], name="ledger_entry_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="ledger_entry_account_idx"),
+            models.Index(fields=["account", "reason", "amount"], name="ledger_entry_reason_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="ledger_entry_nonzero"),
         ]

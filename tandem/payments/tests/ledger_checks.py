@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from tandem.payments.models import Account, LedgerEntry
 
@@ -19,6 +19,9 @@ def assert_ledger_sound() -> None:
         assert isinstance(amount, int)
         per_txn[(txn_id, currency)] += amount
     unbalanced = {key: total for key, total in per_txn.items() if total}
+    # Each entry carries its transaction's reason (the budget figures are read by it).
+    astray = LedgerEntry.objects.exclude(reason=F("transaction__reason")).count()
+    assert not astray, f"{astray} ledger entries whose reason is not their transaction's"
     assert not unbalanced, f"unbalanced transactions: {unbalanced}"
     totals = LedgerEntry.objects.values("currency").annotate(s=Sum("amount"))
     assert all(row["s"] == 0 for row in totals), list(totals)

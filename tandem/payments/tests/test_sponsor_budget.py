@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from tandem.booking import services as booking_services
@@ -51,6 +52,19 @@ def reconcile(owner: str = BUDGET) -> None:
     assert figures.balance == accounts.sponsor_budget_balance(owner, "EUR")
     assert figures.balance == figures.funded - figures.spent - figures.closed
     assert figures.spent == figures.drawn - figures.returned
+    # Read by the reason copied onto the entries: the same as by their transactions' reasons.
+    by_txn = dict(
+        LedgerEntry.objects.filter(account=accounts.sponsor_budget(owner, "EUR"))
+        .values_list("transaction__reason")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    assert (figures.funded, figures.drawn, figures.returned, figures.closed) == (
+        -by_txn.get("sponsor_fund", 0),
+        by_txn.get("payment_take", 0),
+        -by_txn.get("refund", 0) - by_txn.get("payment_release", 0),
+        by_txn.get("sponsor_close", 0),
+    )
     unpaid = sum(
         f.amount
         for f in SponsorFunding.objects.filter(org_owner=ORG, status=SponsorFunding.Status.INVOICED)
