@@ -28,6 +28,7 @@ class FakeSponsor:
     offer_starts: list[datetime | None] = field(default_factory=list)  # `start` of each offer
     claims: list[tuple[int, int]] = field(default_factory=list)
     returns: list[tuple[int, int]] = field(default_factory=list)
+    changes: list[tuple[str, datetime]] = field(default_factory=list)  # budget_changed calls
 
     def _offer(self, client: Any) -> SponsorOffer | None:
         if self.clients is not None and client.pk not in self.clients:
@@ -73,3 +74,6 @@ class FakeSponsor:
 
     def returned(self, *, booking: Any, amount: int, now: datetime) -> None:
         self.returns.append((booking.pk, amount))
+
+    def budget_changed(self, *, budget_owner: str, now: datetime) -> None:
+        self.changes.append((budget_owner, now))
