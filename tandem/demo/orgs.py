@@ -15,8 +15,14 @@ service gets the `now` of the moment it happened.
 Only Alice prices in euros among the demo coaches, and a programme pays in its own currency,
 so the matched participants are all hers (the others have not chosen yet).
 
+Nine of the matched participants (all but Bob, whose goals the workspace demo makes) also have
+goals with Alice (`seed_goals`, after the workspace demo has started every booked pair's
+engagement): set by Alice after their first session held, with milestones ticked off and
+check-ins since, through the workspace's goal services (texts encrypted at rest), so the
+programme's goal progress is shown to Olivia as bands over ten people, never a title.
+
 Converges: made once; when the programme's upcoming sessions have all passed, a new round of
-upcoming ones is booked.
+upcoming ones is booked. A participant whose engagement has goals already gets none.
 """
 
 from __future__ import annotations
@@ -46,6 +52,14 @@ from tandem.orgs.sponsorship.services import seat_answer_survey, seat_choose_coa
 from tandem.payments.checkout.services import PayWith, checkout_booking
 from tandem.payments.quiet import without_emails
 from tandem.payments.sponsors.services import mark_invoice_paid
+from tandem.workspace.selectors.access import engagements_of
+from tandem.workspace.services.goals import (
+    checkin_add,
+    goal_create,
+    goal_update,
+    milestone_add,
+    milestone_update,
+)
 
 PROGRAMME = "Leadership 2027"
 DOMAIN = "northwind.example"
@@ -85,6 +99,58 @@ PEOPLE = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoGoal:
+    title: str
+    why: str = ""
+    milestones: tuple[str, ...] = ()
+    done: int = 0  # milestones the participant ticked off since
+    checkins: tuple[int, ...] = ()  # the participant's check-ins since, oldest first
+    status: str = "active"  # achieved or dropped towards the end
+
+
+# The participants' goals with Alice (Bob's are the workspace demo's). Their average progress
+# (an achieved goal counts 100, a dropped one not at all) is spread so that, with Bob's,
+# five are under 50 % and five at 50 % or more: the sponsor sees two bands of five.
+GOALS: dict[str, tuple[DemoGoal, ...]] = {
+    "ava": (
+        DemoGoal(
+            "Delegate the weekly report",
+            "Two evenings a week go into a report someone else could own.",
+            milestones=("Write down how the report is made", "Pair on it once",
+                        "Hand it over", "Stay out of it for a month"),
+            done=3,
+        ),
+        DemoGoal("Run a calmer 1:1", checkins=(40, 60, 80)),
+    ),  # 75 and 80
+    "ben": (
+        DemoGoal(
+            "Prepare for quarterly planning",
+            milestones=("List what the team can drop", "Draft the plan", "Walk it through"),
+            done=2,
+        ),
+    ),  # 67
+    "chloe": (
+        DemoGoal("Say no to one meeting a week", checkins=(20, 40, 65, 85)),
+        DemoGoal("Start a team retrospective", checkins=(50, 100), status="achieved"),
+    ),  # 85 and 100
+    "daniel": (DemoGoal("Give clearer feedback in code review", checkins=(30, 45, 55)),),  # 55
+    "elena": (DemoGoal("Block time for deep work", checkins=(10, 15)),),  # 15
+    "farah": (DemoGoal("Speak up earlier in leadership meetings", checkins=(20, 35, 40)),),
+    "george": (
+        DemoGoal(
+            "Write a team charter",
+            milestones=("Collect what we already agree on", "Draft", "Review with the team",
+                        "Publish"),
+            done=1,
+        ),  # 25
+        DemoGoal("Learn the budgeting tool", checkins=(10,), status="dropped"),
+    ),
+    "isla": (DemoGoal("Plan the week on Monday morning", checkins=(25, 45)),),  # 45
+    "jonas": (DemoGoal("Hand over the on-call rota"),),  # just set: 0
+}  # fmt: skip
+
+
 def email_of(person: Person) -> str:
     return f"{person.key}@{DOMAIN}"
 
@@ -110,6 +176,74 @@ def seed_orgs(
                 if person.upcoming is not None and person.matched:
                     day = now + timedelta(days=person.upcoming)
                     _book(people[person.key], alice, session_type, day, now)
+
+
+def seed_goals(profiles: dict[str, CoachProfile], now: datetime) -> None:
+    """The participants' goals with Alice (GOALS), each participant's once: set by Alice a
+    few minutes after their first session held, then milestones and check-ins spread evenly
+    from then to now, all through the workspace's goal services, each as of its moment."""
+    alice = profiles["alice"]
+    for person in PEOPLE:
+        plan = GOALS.get(person.key)
+        user = User.objects.filter(email=email_of(person)).first()
+        if not plan or user is None:
+            continue
+        engagement = engagements_of(user).filter(coach=alice, client=user).first()
+        if engagement is None or engagement.state != engagement.State.ACTIVE:
+            continue
+        if engagement.goals.exists():  # made on an earlier run (or by the people themselves)
+            continue
+        first = (
+            Booking.objects.filter(coach=alice, client=user, status=Booking.Status.COMPLETED)
+            .order_by("start")
+            .first()
+        )
+        if first is None or first.end >= now:
+            continue
+        _goals(alice, user, engagement.public_id, plan, first.end + timedelta(minutes=15), now)
+
+
+def _goals(
+    alice: CoachProfile,
+    user: User,
+    engagement_id: Any,
+    plan: tuple[DemoGoal, ...],
+    set_at: datetime,
+    now: datetime,
+) -> None:
+    span = now - timedelta(hours=2) - set_at
+
+    def at(step: int, steps: int) -> datetime:  # the step-th of `steps` moments after set_at
+        return set_at + span * step / (steps + 1)
+
+    for demo in plan:
+        goal = goal_create(
+            user=alice.user,
+            engagement_id=engagement_id,
+            title=demo.title,
+            why=demo.why,
+            target_date=set_at.date() + timedelta(days=90),
+            now=set_at,
+        )
+        milestones = [
+            milestone_add(user=alice.user, goal_id=goal.public_id, title=title, now=set_at)
+            for title in demo.milestones
+        ]
+        for step, milestone in enumerate(milestones[: demo.done], start=1):
+            milestone_update(
+                user=user,
+                milestone_id=milestone.public_id,
+                done=True,
+                now=at(step, demo.done),
+            )
+        for step, value in enumerate(demo.checkins, start=1):
+            checkin_add(
+                user=user, goal_id=goal.public_id, progress=value, now=at(step, len(demo.checkins))
+            )
+        if demo.status != "active":
+            goal_update(
+                user=user, goal_id=goal.public_id, status=demo.status, now=now - timedelta(hours=1)
+            )
 
 
 def _people(users: dict[str, User], password: str) -> dict[str, User]:

@@ -1,7 +1,8 @@
 """The demo organisation (issue 18): Northwind Traders runs "Leadership 2027" with 12
 participants (Bob one of them), most matched with Alice, start surveys from more than five,
 and a budget funded by invoice, partly spent by sponsored sessions booked through checkout —
-held, upcoming and cancelled ones, consistent with the ledger. Loaded twice, it converges."""
+held, upcoming and cancelled ones, consistent with the ledger — and goals with Alice, so Olivia
+sees goal progress as bands, never a goal's title. Loaded twice, it converges."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import F, Sum
 from django.test import Client
 from django.utils import timezone
@@ -17,12 +19,24 @@ from django.utils import timezone
 from tandem.accounts.models import User
 from tandem.booking.models import Booking
 from tandem.demo.management.commands.seed_demo import DEMO_PASSWORD
+from tandem.demo.orgs import GOALS
 from tandem.orgs.models import Participant, Programme, SponsoredSession, SurveyResponse
 from tandem.payments.models import PaymentSource
 from tandem.payments.sponsors.selectors import budget
+from tandem.workspace.models import CheckIn, Goal, Milestone
 
 pytestmark = pytest.mark.django_db
-ORGS_MODELS = [Programme, Participant, SponsoredSession, SurveyResponse, Booking, User]
+ORGS_MODELS = [
+    Programme,
+    Participant,
+    SponsoredSession,
+    SurveyResponse,
+    Booking,
+    User,
+    Goal,
+    Milestone,
+    CheckIn,
+]
 
 
 def seed() -> str:
@@ -105,3 +119,40 @@ def test_seeding_again_converges_and_tops_up_upcoming_sessions(programme):
     seed()
     assert upcoming.count() >= n - 1  # a participant near the limit of sessions may not get one
     assert upcoming.count() > 0
+
+
+def test_olivia_sees_goal_progress_in_bands_and_never_a_goal_title(programme):
+    alice_goals = Goal.objects.filter(
+        engagement__coach__user__email="alice@tandem.local",
+        engagement__client__programme_seats__programme=programme,
+    )
+    with_goals = set(alice_goals.values_list("engagement__client_id", flat=True))
+    assert len(with_goals) >= 6
+    progress = set(alice_goals.values_list("progress", flat=True))
+    assert len(progress) >= 6 and 0 in progress and max(progress) >= 75  # varied
+    assert set(alice_goals.values_list("status", flat=True)) == {"active", "achieved", "dropped"}
+
+    olivia = Client()
+    olivia.force_login(User.objects.get(email="olivia@tandem.local"))
+    pid = programme.public_id
+    report = olivia.get(f"/api/v1/orgs/programmes/{pid}/report").json()["goal_progress"]
+    assert report["suppressed"] is False
+    people = report["participants"]["value"]
+    assert people == len(with_goals) >= 5
+    bands = [band["participants"] for band in report["bands"]]
+    assert sum(bands) == people and all(n == 0 or n >= 5 for n in bands)
+    assert len([n for n in bands if n]) >= 2  # real bands, not one over everybody
+
+    titles = [goal.title for goal in Goal.objects.all()]
+    assert titles and all(title for title in titles)
+    assert {g.title for plan in GOALS.values() for g in plan} <= set(titles)
+    for url in (f"/org/programmes/{pid}/", f"/org/programmes/{pid}/roi/"):
+        html = olivia.get(url).content.decode()
+        assert 'id="goals-table"' in html and "fewer than 5 now" not in html, url
+        for title in titles:
+            assert title not in html, (url, title)
+    # Made through the goal services: the titles are encrypted at rest.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT title FROM workspace_goal")
+        stored = " ".join(str(row[0]) for row in cursor.fetchall())
+    assert "weekly report" not in stored and "team charter" not in stored

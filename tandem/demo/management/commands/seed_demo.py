@@ -25,7 +25,7 @@ from tandem.accounts.models import CoachApplication, User
 from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
-from tandem.demo.orgs import NORTHWIND_LOGINS, seed_orgs
+from tandem.demo.orgs import NORTHWIND_LOGINS, seed_goals, seed_orgs
 from tandem.demo.payments import seed_payments
 from tandem.demo.workspace import seed_workspace
 from tandem.messaging.services import conversation_start, message_send
@@ -288,6 +288,8 @@ class Command(BaseCommand):
         # Before the workspace: its demo starts an engagement for every booked pair.
         seed_orgs(users, profiles, self.now, DEMO_PASSWORD)
         seed_workspace(users, profiles, self.now)
+        # After the workspace: the participants' goals go into the engagements it started.
+        seed_goals(profiles, self.now)
         return [profile.pk for profile in profiles.values()]
 
     def _reminders(self, alice: CoachProfile, org: Organisation) -> None:
