@@ -180,8 +180,8 @@ def seed_orgs(
 
 def seed_goals(profiles: dict[str, CoachProfile], now: datetime) -> None:
     """The participants' goals with Alice (GOALS), each participant's once: set by Alice a
-    few minutes after their first session held, then milestones and check-ins spread evenly
-    from then to now, all through the workspace's goal services, each as of its moment."""
+    few minutes after their first sponsored session held, then milestones and check-ins spread
+    evenly from then to now, all through the workspace's goal services, each as of its moment."""
     alice = profiles["alice"]
     for person in PEOPLE:
         plan = GOALS.get(person.key)
@@ -194,13 +194,19 @@ def seed_goals(profiles: dict[str, CoachProfile], now: datetime) -> None:
         if engagement.goals.exists():  # made on an earlier run (or by the people themselves)
             continue
         first = (
-            Booking.objects.filter(coach=alice, client=user, status=Booking.Status.COMPLETED)
-            .order_by("start")
+            SponsoredSession.objects.filter(
+                participant__user=user,
+                booking__coach=alice,
+                booking__status=Booking.Status.COMPLETED,
+            )
+            .select_related("booking")
+            .order_by("booking__start")
             .first()
         )
-        if first is None or first.end >= now:
+        if first is None or first.booking.end >= now:
             continue
-        _goals(alice, user, engagement.public_id, plan, first.end + timedelta(minutes=15), now)
+        set_at = first.booking.end + timedelta(minutes=15)
+        _goals(alice, user, engagement.public_id, plan, set_at, now)
 
 
 def _goals(
