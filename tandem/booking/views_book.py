@@ -69,6 +69,12 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     zone = page_queries.viewer_zone(request.user, request.GET.get("tz"))
     tz = zone.name if zone.source == "param" else None
     if len(types) != 1 and not request.GET.get("session_type"):
+        # A sponsor's programme that would pay for a type says so (today's answer, asked once
+        # for all of them; the review step asks again for the slot's own date).
+        client: Any = request.user  # signed in (login_required)
+        covers = payments_hook.port().sponsor_covers(
+            client=client, coach=coach, session_types=types, now=timezone.now()
+        )
         context = {
             "coach": coach,
             "name": name,
@@ -78,8 +84,9 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
                     t,
                     page_queries.wizard_url(coach, session_type=t, tz=tz),
                     coach_pages.price_label(t),
+                    covered_by,
                 )
-                for t in types
+                for t, covered_by in zip(types, covers, strict=True)
             ],
             "coach_url": reverse("coach_public", kwargs={"slug": coach.slug}),
         }

@@ -30,6 +30,8 @@ payments; booking only shows their answers.
 - `book_and_pay`: the wizard's review step and POST /api/v1/bookings book through checkout
   (idempotent by key; credits, then an invoice or a card).
 - `quote`: the review step's "how to pay" options and what would be left to pay.
+- `sponsor_covers`: the first step's "Covered by ..." on each session type a client's
+  sponsor would pay for (today's answer; the review step's quote has the final word).
 - `payment_panel`: the session page's payment panel, rendered (payments owns its markup).
 - `refund_preview` / `money_back`: what cancelling now would give back (the cancel page,
   GET /bookings/{id}) and what a cancellation just gave back (POST /bookings/{id}/cancel).
@@ -102,6 +104,9 @@ class Quote:
     # ("" when none would), and whether it covers it with the options chosen.
     sponsor: str = ""
     from_sponsor: bool = False
+    # With a sponsor: the same with its box the other way (what unticking, or ticking it
+    # again, would leave to pay), for the page to show when the client flips the box.
+    other: Quote | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +168,17 @@ class PaymentsPort(Protocol):
         now: datetime,
         start: datetime | None = None,  # the held slot's start: a sponsor answers for its date
     ) -> Quote: ...
+
+    def sponsor_covers(
+        self,
+        *,
+        client: User,
+        coach: CoachProfile,
+        session_types: list[SessionType],
+        now: datetime,
+    ) -> list[str]:
+        """Per session type, in order: the sponsor that would cover it ("" for none)."""
+        ...
 
     def payment_panel(self, request: HttpRequest, booking: Booking, now: datetime) -> str: ...
 

@@ -21,7 +21,8 @@ ledger posting (payments posts `price` out of the budget before the transaction 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Least
 
-from tandem.payments.sponsors.port import SponsorOffer
+from tandem.payments.sponsors.port import SponsorAsk, SponsorOffer
 
 from .. import notify
 from ..models import Participant, Programme, SponsoredSession
@@ -48,20 +49,54 @@ class _Ask:
     currency: str
 
 
-def _candidates(client: Any, currency: str) -> list[Participant]:
-    """The client's active seats in active programmes of this currency, in the order they
-    would pay (earliest ending first, then the older programme)."""
+def _candidates(client: Any, currency: str | set[str]) -> list[Participant]:
+    """The client's active seats in active programmes of this currency (or these), in the
+    order they would pay (earliest ending first, then the older programme)."""
     if client is None or getattr(client, "pk", None) is None:
         return []
+    currencies = {currency} if isinstance(currency, str) else currency
     return list(
         Participant.objects.select_related("programme__organisation")
-        .filter(rules.open_seats_q(), user_id=client.pk, programme__currency=currency)
+        .filter(rules.open_seats_q(), user_id=client.pk, programme__currency__in=currencies)
         .order_by("programme__ends_on", "programme_id")
     )
 
 
-def _covers(participant: Participant, ask: _Ask, on: date) -> bool:
+@dataclass
+class _Reads:
+    """The reads `_covers` makes of a seat: fresh each time (`claim`, under its lock), or
+    once per seat (`remember`: `offer_all` asks for several session types of one coach)."""
+
+    remember: bool = False
+    _coach: dict[int, bool] = field(default_factory=dict)
+    _used: dict[int, int] = field(default_factory=dict)
+    _budget: dict[int, int] = field(default_factory=dict)
+
+    def coach_covered(self, participant: Participant, coach: Any) -> bool:
+        if not self.remember:
+            return rules.coach_covered(participant, coach)
+        if participant.pk not in self._coach:
+            self._coach[participant.pk] = rules.coach_covered(participant, coach)
+        return self._coach[participant.pk]
+
+    def used(self, participant: Participant) -> int:
+        if not self.remember:
+            return rules.used_by(participant)
+        if participant.pk not in self._used:
+            self._used[participant.pk] = rules.used_by(participant)
+        return self._used[participant.pk]
+
+    def budget(self, programme: Programme) -> int:
+        if not self.remember:
+            return budget_left(programme)
+        if programme.pk not in self._budget:
+            self._budget[programme.pk] = budget_left(programme)
+        return self._budget[programme.pk]
+
+
+def _covers(participant: Participant, ask: _Ask, on: date, reads: _Reads | None = None) -> bool:
     """Every limit, the programme running on `on` included: reads only."""
+    reads = reads or _Reads()
     programme = participant.programme
     if participant.status != Participant.Status.ACTIVE:
         return False
@@ -73,11 +108,17 @@ def _covers(participant: Participant, ask: _Ask, on: date) -> bool:
         return False
     if not rules.session_type_allowed(programme, ask.session_type):
         return False
-    if not rules.coach_covered(participant, ask.coach):
+    if not reads.coach_covered(participant, ask.coach):
         return False
-    if rules.used_by(participant) >= programme.sessions_per_participant:
+    if reads.used(participant) >= programme.sessions_per_participant:
         return False
-    return budget_left(programme) >= ask.price
+    return reads.budget(programme) >= ask.price
+
+
+def _day_without_start(programme: Programme, today: date) -> date:
+    """The date `offer` checks when the session's time is not known yet: today (the
+    client's), or the programme's first day when it starts later."""
+    return max(today, programme.starts_on)
 
 
 def _offer(programme: Programme) -> SponsorOffer:
@@ -133,9 +174,34 @@ class ProgrammeSponsorPort:
         today = rules.local_date(now, client)
         for participant in _candidates(client, currency):
             programme = participant.programme
-            if _covers(participant, ask, max(today, programme.starts_on)):
+            if _covers(participant, ask, _day_without_start(programme, today)):
                 return _offer(programme)
         return None
+
+    def offer_all(
+        self, *, client: Any, coach: Any, asks: Sequence[SponsorAsk], now: datetime
+    ) -> list[SponsorOffer | None]:
+        """`offer` without a start for each ask, by the same rule, reading each seat once
+        (its coach, sessions used and budget): one query for the seats, then a few per
+        seat, none per session type."""
+        if not asks:
+            return []
+        today = rules.local_date(now, client)
+        seats = _candidates(client, {a.currency for a in asks})
+        reads = _Reads(remember=True)
+        answers: list[SponsorOffer | None] = []
+        for one in asks:
+            ask = _Ask(client, coach, one.session_type, one.price, one.currency)
+            found = None
+            for participant in seats:
+                programme = participant.programme
+                if programme.currency != one.currency:
+                    continue
+                if _covers(participant, ask, _day_without_start(programme, today), reads):
+                    found = _offer(programme)
+                    break
+            answers.append(found)
+        return answers
 
     def claim(
         self,

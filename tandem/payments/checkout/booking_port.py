@@ -8,7 +8,7 @@ rules stay in them (how a price is covered: coverage.py; refunds by policy: refu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -38,7 +38,7 @@ from ..packages.selectors import available_credit, credits_left
 from ..packages.services import MAX_GIFT_CODE
 from ..sponsors.port import SponsorOffer
 from . import refunds, selectors, services
-from .coverage import ReadBalances, cover, sponsor_offer
+from .coverage import ReadBalances, cover, sponsor_offer, sponsor_offers
 from .session_panel import payment_panel as panel_data
 
 # --- in booking's transactions ---------------------------------------------------------------
@@ -88,14 +88,16 @@ def book_and_pay(
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _OnHand:
-    """The quote's balances: what it has read already, and the gift card when it is asked."""
+    """The quote's balances: what it has read already, and the gift card when it is asked
+    (read once, however many splits ask)."""
 
     has_package: bool
     credit: int
     reader: ReadBalances
     sponsor: SponsorOffer | None = None
+    card: int | None = None
 
     def sponsor_covers(self) -> SponsorOffer | None:
         return self.sponsor
@@ -104,7 +106,9 @@ class _OnHand:
         return self.has_package
 
     def gift_card(self) -> int:
-        return self.reader.gift_card()
+        if self.card is None:
+            self.card = self.reader.gift_card()
+        return self.card
 
     def account_credit(self) -> int:
         return self.credit
@@ -120,7 +124,9 @@ def quote(
     start: datetime | None = None,
 ) -> Quote:
     """The review step's payment, split by the same rule checkout pays by (coverage.cover).
-    `start`: the held slot's start (a sponsor answers for the session's own date)."""
+    `start`: the held slot's start (a sponsor answers for the session's own date). When a
+    sponsor would cover it, `Quote.other` is the split with the sponsor's box the other way
+    (the page shows it when the client flips the box)."""
     currency = session_type.currency
     price = to_minor(session_type.price, currency)
     if price == 0:
@@ -139,25 +145,42 @@ def quote(
     reader = ReadBalances(
         client, coach, session_type, choices.gift_card_code, now, lenient=True, start=start
     )
-    split = cover(price, pay_with(choices), _OnHand(package is not None, balance, reader, sponsor))
+    on_hand = _OnHand(package is not None, balance, reader, sponsor)
 
     def written(amount: int) -> str:
         return format_minor(amount, currency) if amount else ""
 
-    return Quote(
-        free=False,
-        price=format_minor(price, currency),
-        package=package,
-        credit_balance=written(max(balance, 0)),
-        from_package=split.package,
-        from_gift_card=written(split.gift_card),
-        from_credit=written(split.credit),
-        remaining=format_minor(split.rest, currency),
-        remaining_minor=split.rest,
-        by_card=settings.TANDEM_PAYMENT_PROVIDER == "stripe",
-        sponsor=sponsor.covered_by if sponsor is not None else "",
-        from_sponsor=split.sponsored,
-    )
+    def split_for(chosen: PayChoices) -> Quote:
+        split = cover(price, pay_with(chosen), on_hand)
+        return Quote(
+            free=False,
+            price=format_minor(price, currency),
+            package=package,
+            credit_balance=written(max(balance, 0)),
+            from_package=split.package,
+            from_gift_card=written(split.gift_card),
+            from_credit=written(split.credit),
+            remaining=format_minor(split.rest, currency),
+            remaining_minor=split.rest,
+            by_card=settings.TANDEM_PAYMENT_PROVIDER == "stripe",
+            sponsor=sponsor.covered_by if sponsor is not None else "",
+            from_sponsor=split.sponsored,
+        )
+
+    answer = split_for(choices)
+    if sponsor is None:
+        return answer
+    return replace(answer, other=split_for(replace(choices, sponsored=not choices.sponsored)))
+
+
+def sponsor_covers(
+    *, client: User, coach: CoachProfile, session_types: list[SessionType], now: datetime
+) -> list[str]:
+    """For each session type, in order, the sponsor that would cover it today ("Northwind
+    Traders (Leadership 2026)"; "" for none), asked of the sponsor port at once. The review
+    step's quote asks again for the slot's own date."""
+    offers = sponsor_offers(client, coach, session_types, now)
+    return [offer.covered_by if offer is not None else "" for offer in offers]
 
 
 def gift_card_code_max_length() -> int:

@@ -16,13 +16,16 @@ each caller decides how a balance is read:
 - `services.needs_card` (would this booking wait for a card?) and the booking wizard's quote
   (`checkout.booking_port.quote`) read without claiming (`ReadBalances`; the sponsor
   through `SponsorPort.offer`, given the session's start whenever the slot is known, so the
-  answer is about the session's own date as `claim`'s is).
+  answer is about the session's own date as `claim`'s is);
+- the wizard's first step (`sponsor_offers`: which of a coach's session types a sponsor
+  would cover today, asked at once; the review step asks again for the slot).
 
 Without a registered sponsor port nothing is sponsored.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -34,7 +37,7 @@ from ..ledger import accounts
 from ..ledger.money import to_minor
 from ..models import GiftCard
 from ..packages.selectors import credits_left
-from ..sponsors.port import SponsorOffer
+from ..sponsors.port import SponsorAsk, SponsorOffer
 from ..sponsors.port import port as sponsor_port
 
 if TYPE_CHECKING:
@@ -168,3 +171,41 @@ def sponsor_offer(
     if offer is None or offer.currency != currency:
         return None
     return offer
+
+
+def sponsor_offers(
+    client: Any, coach: Any, session_types: Sequence[Any], now: datetime
+) -> list[SponsorOffer | None]:
+    """`sponsor_offer` without a start (today's answer) for each of `session_types`, in their
+    order, asked of the port at once (`SponsorPort.offer_all`; a port without it is asked
+    per type). Free types and another currency's answer: None, as `sponsor_offer` says."""
+    answers: list[SponsorOffer | None] = [None] * len(session_types)
+    port = sponsor_port()
+    if port is None:
+        return answers
+    asks: list[tuple[int, SponsorAsk]] = []
+    for i, session_type in enumerate(session_types):
+        price = to_minor(session_type.price, session_type.currency)
+        if price > 0:
+            asks.append((i, SponsorAsk(session_type, price, session_type.currency)))
+    if not asks:
+        return answers
+    offer_all = getattr(port, "offer_all", None)
+    if callable(offer_all):
+        found = list(offer_all(client=client, coach=coach, asks=[a for _, a in asks], now=now))
+    else:
+        found = [
+            port.offer(
+                client=client,
+                coach=coach,
+                session_type=ask.session_type,
+                price=ask.price,
+                currency=ask.currency,
+                now=now,
+            )
+            for _, ask in asks
+        ]
+    for (i, ask), offer in zip(asks, found, strict=True):
+        if offer is not None and offer.currency == ask.currency:
+            answers[i] = offer
+    return answers

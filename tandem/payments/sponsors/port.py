@@ -11,6 +11,7 @@ programme and then a coach.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -37,6 +38,15 @@ class SponsorOffer:
         return self.sponsor_name
 
 
+@dataclass(frozen=True, slots=True)
+class SponsorAsk:
+    """One session type of a list asked at once (`SponsorPort.offer_all`)."""
+
+    session_type: Any
+    price: int  # minor units
+    currency: str
+
+
 class SponsorPort(Protocol):
     def offer(
         self,
@@ -55,6 +65,16 @@ class SponsorPort(Protocol):
         `start`: the session's start, when the caller knows the slot; the answer is then
         about the session's own date, by the same date rule `claim` applies. None: the slot
         is not known yet (the answer is about the programme's dates from today)."""
+        ...
+
+    def offer_all(
+        self, *, client: Any, coach: Any, asks: Sequence[SponsorAsk], now: datetime
+    ) -> list[SponsorOffer | None]:
+        """`offer` without a start (today's answer) for each of `asks`, in their order, asked
+        at once: the booking wizard's session types ("Covered by ..." on each), in a number of
+        queries that does not grow with the number of types. Same rule as `offer`; the review
+        step asks `offer` again with the slot's start. Optional: payments asks `offer` per
+        type when a port lacks it (`checkout.coverage.sponsor_offers`)."""
         ...
 
     def claim(

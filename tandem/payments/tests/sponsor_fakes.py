@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tandem.payments.sponsors.port import SponsorOffer
+from tandem.payments.sponsors.port import SponsorAsk, SponsorOffer
 
 BUDGET = "programme:1"
 ORG = "org:1"
@@ -29,6 +30,7 @@ class FakeSponsor:
     claims: list[tuple[int, int]] = field(default_factory=list)
     returns: list[tuple[int, int]] = field(default_factory=list)
     changes: list[tuple[str, datetime]] = field(default_factory=list)  # budget_changed calls
+    offer_alls: list[list[int]] = field(default_factory=list)  # offer_all calls: their prices
 
     def _offer(self, client: Any) -> SponsorOffer | None:
         if self.clients is not None and client.pk not in self.clients:
@@ -55,6 +57,12 @@ class FakeSponsor:
         self.offers.append((client.pk, price))
         self.offer_starts.append(start)
         return self._offer(client)
+
+    def offer_all(
+        self, *, client: Any, coach: Any, asks: Sequence[SponsorAsk], now: datetime
+    ) -> list[SponsorOffer | None]:
+        self.offer_alls.append([ask.price for ask in asks])
+        return [self._offer(client) for _ in asks]
 
     def claim(
         self,

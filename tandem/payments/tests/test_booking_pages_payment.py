@@ -51,6 +51,7 @@ def signed_in(user) -> Client:
 def text_of(response) -> str:
     html = response.content.decode()
     main = html.split('<main id="main"', 1)[-1].split(">", 1)[-1].split("</main>", 1)[0]
+    main = re.sub(r"<template\b.*?</template>", " ", main, flags=re.S)  # inert until used
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", main)).split())
 
 

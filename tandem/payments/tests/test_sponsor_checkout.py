@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any, cast
 
 import pytest
 from django.db import transaction
@@ -24,10 +26,11 @@ from tandem.payments.ledger import accounts
 from tandem.payments.models import Invoice, LedgerEntry, Payment, PaymentSource, Refund
 from tandem.payments.sponsors import port as sponsor_port
 from tandem.payments.sponsors import selectors, services
+from tandem.payments.sponsors.port import SponsorPort
 
 from .ledger_checks import assert_ledger_sound, natural_balance
 from .sponsor_fakes import BUDGET, ORG, FakeSponsor
-from .test_booking_pages_payment import review, signed_in, text_of
+from .test_booking_pages_payment import give_credit, review, signed_in, text_of
 
 pytestmark = pytest.mark.django_db
 Kind = PaymentSource.Kind
@@ -365,3 +368,92 @@ def test_a_free_session_never_asks_the_sponsor(sponsor, coach, bob):
         outcome = book(bob, coach, free, at(3, 10))
     assert outcome.payment is None
     assert sponsor.claims == [] and sponsor.offers == []
+
+
+# --- the wizard's first step and the review step's other split --------------------------------
+
+
+def test_the_quote_carries_the_split_with_the_sponsors_box_the_other_way(
+    sponsor, coach, session_type, bob
+):
+    give_credit(bob, 2500)
+    ticked = payments_hook.port().quote(
+        client=bob,
+        coach=coach,
+        session_type=session_type,
+        choices=payments_hook.PayChoices(),
+        now=at(0, 9),
+    )
+    assert ticked.from_sponsor and ticked.from_credit == "" and ticked.remaining_minor == 0
+    assert ticked.other is not None and not ticked.other.from_sponsor
+    assert (ticked.other.from_credit, ticked.other.remaining_minor) == ("25.00 EUR", 5500)
+    assert ticked.other.other is None
+    unticked = payments_hook.port().quote(
+        client=bob,
+        coach=coach,
+        session_type=session_type,
+        choices=payments_hook.PayChoices(sponsored=False),
+        now=at(0, 9),
+    )
+    assert unticked.other is not None and unticked.other.from_sponsor
+    assert len(sponsor.offers) == 2  # the port is asked once per quote
+
+
+def test_no_other_split_without_a_sponsor(sponsor, coach, session_type, charlie):
+    quote = payments_hook.port().quote(
+        client=charlie,
+        coach=coach,
+        session_type=session_type,
+        choices=payments_hook.PayChoices(),
+        now=at(0, 9),
+    )
+    assert quote.sponsor == "" and quote.other is None
+
+
+def test_sponsor_covers_asks_the_port_once_for_every_priced_type(sponsor, coach, bob, charlie):
+    types = [
+        make_type(coach, name="A"),
+        make_type(coach, name="Intro", price=0),
+        make_type(coach, name="B", price=Decimal("120.00")),
+    ]
+    covers = payments_hook.port().sponsor_covers(
+        client=bob, coach=coach, session_types=types, now=at(0, 9)
+    )
+    assert covers == [
+        "Northwind Traders (Leadership 2026)",
+        "",
+        "Northwind Traders (Leadership 2026)",
+    ]
+    assert sponsor.offer_alls == [[8000, 12000]]  # once, the free type left out
+    assert sponsor.offers == []
+    assert payments_hook.port().sponsor_covers(
+        client=charlie, coach=coach, session_types=types, now=at(0, 9)
+    ) == ["", "", ""]
+
+
+class _OfferOnly:
+    """A port written before `offer_all`: asked per type."""
+
+    def __init__(self, inner: FakeSponsor) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "offer_all":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def test_a_port_without_offer_all_is_asked_per_type(coach, bob):
+    fake = FakeSponsor(clients={bob.pk}, currency="USD")  # another currency: never covers
+    previous = sponsor_port.port()
+    sponsor_port.register(cast(SponsorPort, _OfferOnly(fake)))
+    try:
+        types = [make_type(coach, name="A"), make_type(coach, name="B", price=Decimal("120.00"))]
+        covers = payments_hook.port().sponsor_covers(
+            client=bob, coach=coach, session_types=types, now=at(0, 9)
+        )
+    finally:
+        sponsor_port.register(previous)
+    assert covers == ["", ""]
+    assert fake.offers == [(bob.pk, 8000), (bob.pk, 12000)] and fake.offer_alls == []
+    assert fake.offer_starts == [None, None]  # today's answer
