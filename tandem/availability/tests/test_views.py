@@ -272,6 +272,17 @@ def test_rows_for_a_weekday_that_does_not_exist_are_ignored(saved):
 # --- The live preview ----------------------------------------------------------------------------
 
 
+# The preview runs from "now": every test here runs at this Wednesday morning, so what it
+# shows never depends on the day or hour the suite happens to run (a Monday dropped "next Monday"
+# out of the 7-day window).
+PREVIEW_NOW = datetime(2030, 6, 5, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_now(monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: PREVIEW_NOW)
+
+
 def _next_local_monday(zone: str) -> date:
     today = timezone.now().astimezone(ZoneInfo(zone)).date()
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
