@@ -39,6 +39,9 @@ class UserTimezoneMiddleware:
         try:
             return self.get_response(request)
         finally:
+            # The zone and clock are per request: what runs next on this thread (another
+            # visitor's request, a task in a worker thread) starts from the defaults.
+            timezone.deactivate()
             timefmt.deactivate()
 
 
