@@ -111,6 +111,7 @@ class ConfirmForm(forms.Form):
             use_credit=bool(data.get("use_credit")),
             # Not offered (no sponsor covers it): nothing to switch off.
             sponsored=bool(data.get("use_sponsor")) if "use_sponsor" in self.fields else True,
+            sponsor_only="use_sponsor" in self.fields and bool(data.get("use_sponsor")),
         )
 
 

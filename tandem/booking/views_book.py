@@ -323,6 +323,15 @@ def pay_options(
         return quote
     if not quote.sponsor:
         form.fields.pop("use_sponsor", None)
+        if form.is_bound and "use_sponsor" in form.errors:
+            del form.errors["use_sponsor"]
+            # Refused because the programme stopped covering it since the review step: the
+            # box is gone, so the error is said above the form instead of next to it.
+            form.add_error(
+                None,
+                "Your programme does not cover this session any more (its dates, limits or "
+                "budget). Choose how to pay below.",
+            )
     if quote.package is None:
         form.fields.pop("use_package", None)
     if not quote.credit_balance:

@@ -67,6 +67,9 @@ class PayChoices:
     gift_card_code: str | None = None
     use_credit: bool = True
     sponsored: bool = True  # let the client's sponsor (an organisation's programme) pay
+    # The client ticked the sponsor's box: only the sponsor pays. If it no longer covers the
+    # session the booking is refused, never paid another way the form said was unused.
+    sponsor_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

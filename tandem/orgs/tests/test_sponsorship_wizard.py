@@ -292,3 +292,33 @@ def test_unticked_with_stripe_the_credit_then_a_card_pay(
     ]
     assert not SponsoredSession.objects.exists()
     assert budget(funded.budget_owner, "EUR").balance == 15_000
+
+
+@pytest.mark.parametrize("change", ["paused", "ended"])
+def test_ticked_but_no_longer_covered_is_refused_and_nothing_else_pays(
+    bob, bob_seat, funded, session_type, coach, staff_user, change
+):
+    # The review step offered the programme; before Bob confirms, his seat is paused or the
+    # programme is cut short to end the day before the session. He ticked the box with a gift
+    # card typed and credit ticked (hidden while the box is ticked): the booking is refused,
+    # and neither of them is used.
+    give_credit(bob, 2500)
+    code = _gift_card(staff_user, bob, 3000)
+    client = signed_in(bob)
+    url, _, key = review(client, coach, session_type, bob, START)
+    if change == "paused":
+        Participant.objects.filter(pk=bob_seat.pk).update(status=Participant.Status.PAUSED)
+    else:
+        Programme.objects.filter(pk=funded.pk).update(ends_on=(START - timedelta(days=1)).date())
+    answer = client.post(
+        url,
+        {"idempotency_key": key, "use_sponsor": "on", "use_credit": "on", "gift_card_code": code},
+    )
+    assert answer.status_code == 409
+    text = text_of(answer)
+    assert "Your programme does not cover this session any more" in text
+    assert "Choose how to pay below." in text and "Use my sponsor" not in text
+    assert not Booking.objects.exists() and not Payment.objects.exists()
+    assert accounts.client_credit_balance(bob, "EUR") == 2500
+    assert accounts.gift_card_balance(GiftCard.objects.get()) == 3000
+    assert not SponsoredSession.objects.exists()

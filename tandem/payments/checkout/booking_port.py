@@ -58,6 +58,7 @@ def pay_with(choices: PayChoices) -> services.PayWith:
         gift_card_code=choices.gift_card_code or None,
         use_credit=choices.use_credit,
         sponsored=choices.sponsored,
+        sponsor_only=choices.sponsor_only,
     )
 
 

@@ -5,7 +5,9 @@ In this order: a sponsor (an organisation's programme the client belongs to, ask
 type) covers it whole;
 otherwise a gift card pays what its balance allows, then the client's account credit, and
 the provider takes the rest (a card through Stripe, or an invoice with the manual provider).
-The client's choices (`PayWith`) switch each source on or off.
+The client's choices (`PayWith`) switch each source on or off; `sponsor_only` (the client
+ticked the sponsor's box) leaves the sponsor alone, and its callers refuse a session it does
+not cover.
 
 `cover` applies the rule to balances it asks for lazily, at most once each and only while
 something is left to pay (a gift card code is not even looked up when a package pays), so
@@ -89,10 +91,13 @@ def cover(price: int, pay_with: PayWith, balances: Balances) -> Coverage:
     provider."""
     remaining = price
     sponsor = None
-    if remaining and pay_with.sponsored:
+    if remaining and (pay_with.sponsored or pay_with.sponsor_only):
         sponsor = balances.sponsor_covers()
         if sponsor is not None:
             remaining = 0
+    if pay_with.sponsor_only:
+        # Nothing else is looked up, claimed or locked: the caller refuses what is left.
+        return Coverage(price, False, 0, 0, remaining, sponsor)
     package = False
     if remaining and pay_with.package and balances.package_covers():
         package, remaining = True, 0

@@ -82,6 +82,14 @@ class SponsorNotCovering(Conflict):
     code = "sponsor_not_covering"
 
 
+def _not_covered() -> SponsorNotCovering:
+    return SponsorNotCovering(
+        "Your programme does not cover this session (its dates, limits or budget). "
+        "Untick it to pay the usual way.",
+        fields={"sponsored": ["not_covered"]},
+    )
+
+
 class PaymentKeyReused(Conflict):
     """This Idempotency-Key was used for a different payment request."""
 
@@ -95,15 +103,21 @@ class PayWith:
     use_credit: bool = True
     provider: str | None = None  # "manual" | "stripe"; None: TANDEM_PAYMENT_PROVIDER
     sponsored: bool = True  # let a sponsor (a programme of the client's) pay (sessions only)
+    # Only the sponsor pays (the client ticked its box): nothing else is used, and a session
+    # it no longer covers is refused (SponsorNotCovering) rather than paid another way.
+    sponsor_only: bool = False
 
     def fingerprint(self) -> dict:
-        return {
+        terms = {
             "sponsored": self.sponsored,
             "package": self.package,
             "gift_card": self.gift_card_code,
             "credit": self.use_credit,
             "provider": self.provider,
         }
+        if self.sponsor_only:
+            terms["sponsor_only"] = True
+        return terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,6 +332,10 @@ def payment_open(
         price=amount,
     )
     coverage = cover(amount, pay_with, taking)
+    if pay_with.sponsor_only and coverage.sponsor is None and booking is not None:
+        # The client chose the sponsor, which said no at the claim (a limit was reached
+        # since the review step): the booking rolls back; nothing else pays in its place.
+        raise _not_covered()
     if (
         coverage.rest
         and provider == "stripe"
@@ -328,11 +346,7 @@ def payment_open(
         # Booked without a card because the sponsor would pay, but its claim said no (a
         # limit was reached meanwhile: a pause, the last session or budget taken): refuse
         # (the booking rolls back) rather than leave a booked session waiting for a card.
-        raise SponsorNotCovering(
-            "Your programme does not cover this session (its dates, limits or budget). "
-            "Untick it to pay the usual way.",
-            fields={"sponsored": ["not_covered"]},
-        )
+        raise _not_covered()
 
     if coverage.sponsor is not None:
         offer = coverage.sponsor
@@ -817,6 +831,8 @@ def checkout_booking(
         return CheckoutOutcome(earlier, earlier.booking, replayed=True)
     provider = provider_name(pay_with)
     start = hold.start if hold is not None else request.start
+    if pay_with.sponsor_only and sponsor_offer(client, coach, session_type, now, start) is None:
+        raise _not_covered()
     needs_card = provider == "stripe" and not _covered_without_card(
         client, coach, session_type, price, pay_with, now, start
     )

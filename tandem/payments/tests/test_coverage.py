@@ -67,6 +67,16 @@ def test_a_package_credit_covers_the_price_whole_and_nothing_else_is_read() -> N
     assert balances.asked == ["package"]
 
 
+def test_sponsor_only_reads_nothing_else_and_leaves_the_price_to_refuse() -> None:
+    # The client ticked the sponsor's box; the sponsor does not cover it (here: no sponsor):
+    # no package, gift card or credit is asked for, and the whole price is left, which
+    # checkout refuses (test_sponsorship_wizard.py) rather than paying another way.
+    balances = Balances(package=True, gift_card=3000, credit=2000)
+    split = cover(8000, PayWith(gift_card_code="CODE", sponsor_only=True), balances)
+    assert split == Coverage(price=8000, package=False, gift_card=0, credit=0, rest=8000)
+    assert balances.asked == []
+
+
 def test_each_source_takes_at_most_what_is_left_and_choices_switch_them_off() -> None:
     big_card = Balances(gift_card=10_000, credit=5000)
     assert cover(8000, PayWith(gift_card_code="CODE"), big_card).gift_card == 8000
