@@ -57,6 +57,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from deploy.manage import read_env_file
 from deploy.render_nginx import Site, render
+from tandem.core.housekeeping import SWEEPS as HOUSEKEEPING_SWEEPS
 from tandem.core.tests.instances import PostgresInstance, RedisInstance, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,10 +65,9 @@ DEPLOY = ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
 UNIT_PYTHON = "/srv/tandem/.venv/bin/python"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-# The housekeeping commands tandem-sweep@.timer runs (and the Procfile loops).
-SWEEPS = (
-    "booking_sweep", "money_sweep", "refresh_next_available", "messaging_sweep", "prune_events",
-)  # fmt: skip
+# The housekeeping commands tandem-sweep@.timer runs (and the Procfile loops; serve runs them
+# all in its housekeeping child).
+SWEEPS = HOUSEKEEPING_SWEEPS
 DEADLINE_SECONDS = 100  # the layout, from the migration to the end (collectstatic apart)
 COLLECT_SECONDS = 240  # collectstatic, when the static files changed
 WAIT = 15.0  # the longest any single step may wait

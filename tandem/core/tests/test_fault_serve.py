@@ -100,7 +100,7 @@ def test_a_killed_task_worker_is_restarted_while_the_web_server_keeps_answering(
     poller = HealthPoller(url)
     seen: set[int] = set()
     try:
-        # given serve is up with all three children
+        # given serve is up with all its children
         wait_until(healthy, deadline=START_DEADLINE, what="GET /healthz answers 200")
         web = child_named(serve.pid, "uvicorn")
         notifier = child_named(serve.pid, "notify_worker")

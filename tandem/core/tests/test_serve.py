@@ -112,11 +112,13 @@ class Server:
 
 def test_every_child_gets_the_same_environment_and_address():
     environ = {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://db/tandem"}
-    web, worker, notifier = children(
+    web, worker, notifier, sweeps = children(
         host="0.0.0.0", port=8123, workers=1, environ=environ, python="py", cwd="/srv/tandem"
     )
-    assert [c.name for c in (web, worker, notifier)] == ["web", "task_worker", "notify_worker"]
-    for child in (web, worker, notifier):
+    assert [c.name for c in (web, worker, notifier, sweeps)] == [
+        "web", "task_worker", "notify_worker", "housekeeping",
+    ]  # fmt: skip
+    for child in (web, worker, notifier, sweeps):
         # what the operator set reaches every child, with the address served
         assert child.env["SECRET_KEY"] == "s3cret"
         assert child.env["DATABASE_URL"] == "postgres://db/tandem"
@@ -124,17 +126,18 @@ def test_every_child_gets_the_same_environment_and_address():
         assert child.env["TANDEM_HEALTH_REQUIRE_WORKERS"] == "1"
         assert child.cwd == "/srv/tandem"
     # the workers wake the web process on the loopback (the address served is a wildcard)
-    assert worker.env == notifier.env
+    assert worker.env == notifier.env == sweeps.env
     assert worker.env["TANDEM_WAKE_URL"] == "http://127.0.0.1:8123/internal/wake"
     assert "TANDEM_WAKE_URL" not in web.env
     assert web.command[:3] == ("py", "-m", "uvicorn")
     assert worker.command[1:3] == ("manage.py", "task_worker")
     assert notifier.command[1:3] == ("manage.py", "notify_worker")
+    assert sweeps.command[1:] == ("manage.py", "housekeeping", "-v", "0", "--every", "300")
     assert environ == {"SECRET_KEY": "s3cret", "DATABASE_URL": "postgres://db/tandem"}
 
 
 def test_the_operator_may_say_workers_are_not_required_and_ask_for_web_workers():
-    web, worker, _ = children(
+    web, worker, *_ = children(
         host="127.0.0.1",
         port=8123,
         workers=3,
@@ -206,7 +209,7 @@ def wait_until_healthy(server: Server) -> dict:
     return wait_until(healthy, deadline=START_DEADLINE, what="GET /healthz answers 200")  # type: ignore[return-value]
 
 
-def test_serve_answers_health_checks_with_all_three_processes_running(server):
+def test_serve_answers_health_checks_with_all_its_processes_running(server):
     body = wait_until_healthy(server)
     assert body["status"] == "ok"
     assert body["database"] == "sqlite"
@@ -218,13 +221,15 @@ def test_serve_answers_health_checks_with_all_three_processes_running(server):
     def all_children() -> dict[int, str] | None:
         kids = children_of(server.process.pid)
         found = " ".join(kids.values())
-        wanted = ("uvicorn", "task_worker", "notify_worker")
+        wanted = ("uvicorn", "task_worker", "notify_worker", "housekeeping")
         return kids if all(name in found for name in wanted) else None
 
     kids = wait_until(
-        all_children, deadline=START_DEADLINE, what="uvicorn, task_worker and notify_worker run"
+        all_children,
+        deadline=START_DEADLINE,
+        what="uvicorn, task_worker, notify_worker and housekeeping run",
     )
-    assert len(kids) == 3, kids
+    assert len(kids) == 4, kids
 
 
 def test_serve_serves_pages_and_static_files(server):
@@ -322,7 +327,7 @@ def test_ctrl_c_stops_serve_and_all_its_children(server):
     # Last in this module: it stops the shared server.
     wait_until_healthy(server)
     children = list(children_of(server.process.pid))
-    assert len(children) == 3
+    assert len(children) == 4
     # when
     server.process.send_signal(signal.SIGINT)
     # then serve exits cleanly ...
@@ -331,9 +336,9 @@ def test_ctrl_c_stops_serve_and_all_its_children(server):
     except subprocess.TimeoutExpired:
         raise AssertionError(f"serve did not stop:\n{server.output()}") from None
     assert returncode == 0, server.output()
-    # ... and neither child is left behind
+    # ... and no child is left behind
     wait_until(
         lambda: not any(alive(pid) for pid in children),
         deadline=STOP_DEADLINE,
-        what="uvicorn, task_worker and notify_worker exit",
+        what="uvicorn, task_worker, notify_worker and housekeeping exit",
     )

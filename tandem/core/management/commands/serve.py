@@ -1,6 +1,7 @@
 """Serve the whole product from one command: the ASGI web server, the task worker
-(`task_worker`: django-tasks-db's db_worker with a heartbeat) and the notification worker
-(reminders).
+(`task_worker`: django-tasks-db's db_worker with a heartbeat), the notification worker
+(reminders) and the housekeeping sweeps every 5 minutes (`housekeeping`: the backstops the
+timers run in production, and the directory's next free slots kept fresh).
 
 A child that exits is started again after a backoff (1 s, 2 s, 4 s … 30 s; per child; see
 tandem/core/supervisor.py), so a worker that dies with a database restart comes back instead of
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from tandem.core.housekeeping import EVERY_SECONDS
 from tandem.core.processes import stop_processes
 from tandem.core.supervisor import Child, Supervisor, popen
 
@@ -22,7 +24,8 @@ from tandem.core.supervisor import Child, Supervisor, popen
 def children(
     *, host: str, port: int, workers: int, environ: Mapping[str, str], python: str, cwd: str
 ) -> list[Child]:
-    """The web server and the two workers, each with the environment it is (re)started with."""
+    """The web server, the two workers and the sweeps, each with the environment it is
+    (re)started with."""
     web: tuple[str, ...] = (
         python, "-m", "uvicorn", "tandem.asgi:application",
         "--host", host, "--port", str(port), "--lifespan", "off",
@@ -36,6 +39,7 @@ def children(
     # task_worker: django-tasks-db's db_worker with a heartbeat (/healthz reads it).
     worker = (python, "manage.py", "task_worker", "--no-reload", "--interval", "0.5")
     notifier = (python, "manage.py", "notify_worker", "-v", "0")
+    sweeps = (python, "manage.py", "housekeeping", "-v", "0", "--every", str(EVERY_SECONDS))
     # Without Redis the workers' events reach the web process's connections through it
     # (tandem/realtime/bridge.py).
     wake_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
@@ -53,13 +57,14 @@ def children(
         Child("web", web, web_env, cwd),
         Child("task_worker", worker, workers_env, cwd),
         Child("notify_worker", notifier, workers_env, cwd),
+        Child("housekeeping", sweeps, workers_env, cwd),
     ]
 
 
 class Command(BaseCommand):
     help = (
-        "Run the web server (uvicorn, ASGI), the task worker and the notification worker; "
-        "restart any of them that exits."
+        "Run the web server (uvicorn, ASGI), the task worker, the notification worker and "
+        "the housekeeping sweeps; restart any of them that exits."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
