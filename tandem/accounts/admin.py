@@ -10,6 +10,14 @@ from . import services
 from .models import ApiToken, CoachApplication, User
 
 
+def _staff(request: HttpRequest) -> User:
+    """Who is at the admin: `admin_site.admin_view` sends anyone but active staff to its login
+    before any ModelAdmin method runs, so this is a signed-in user."""
+    user = request.user
+    assert user.is_authenticated, "admin views are for signed-in staff only"
+    return user
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -46,7 +54,8 @@ class CoachApplicationDecisionForm(forms.ModelForm):
         fields: list[str] = []
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns (typed as maybe None)
         decision = cleaned.get("decision")
         if decision:
             try:
@@ -97,7 +106,7 @@ class CoachApplicationAdmin(admin.ModelAdmin):
         try:
             services.coach_application_decide(
                 application_id=obj.pk,
-                staff_user=request.user,
+                staff_user=_staff(request),
                 approve=decision == "approve",
                 reason=form.cleaned_data.get("reason") or "",
             )
@@ -109,7 +118,7 @@ class CoachApplicationAdmin(admin.ModelAdmin):
         for application in queryset:
             try:
                 services.coach_application_decide(
-                    application_id=application.pk, staff_user=request.user, approve=approve
+                    application_id=application.pk, staff_user=_staff(request), approve=approve
                 )
                 done += 1
             except ServiceError as exc:

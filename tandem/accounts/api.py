@@ -10,6 +10,7 @@ from tandem.core.links import site_url
 
 from . import selectors, services
 from .certificates import certificate_download
+from .http import AuthenticatedHttpRequest
 from .models import ApiToken, CoachApplication, User
 from .schemas import (
     CoachApplicationDecisionIn,
@@ -74,14 +75,14 @@ def signup(request: HttpRequest, payload: SignupIn) -> Status:
 
 
 @router.get("/me", response=ProfileOut, summary="The signed-in user's profile and roles")
-def me(request: HttpRequest) -> ProfileOut:
+def me(request: AuthenticatedHttpRequest) -> ProfileOut:
     return _profile(request.user)
 
 
 @router.patch(
     "/me", response=ProfileOut, summary="Change display name, time zone, locale or time format"
 )
-def update_me(request: HttpRequest, payload: ProfileUpdateIn) -> ProfileOut:
+def update_me(request: AuthenticatedHttpRequest, payload: ProfileUpdateIn) -> ProfileOut:
     user = services.user_update_profile(
         user=request.user,
         display_name=payload.display_name,
@@ -93,7 +94,7 @@ def update_me(request: HttpRequest, payload: ProfileUpdateIn) -> ProfileOut:
 
 
 @router.get("/users/{user_id}", response=ProfileOut, summary="A profile you may see")
-def user_detail(request: HttpRequest, user_id: UUID) -> ProfileOut:
+def user_detail(request: AuthenticatedHttpRequest, user_id: UUID) -> ProfileOut:
     user = selectors.user_get_visible(viewer=request.user, public_id=str(user_id))
     if user is None:
         raise NotFound("No such user.")
@@ -101,18 +102,18 @@ def user_detail(request: HttpRequest, user_id: UUID) -> ProfileOut:
 
 
 @router.get("/tokens", response=list[TokenOut], summary="Your active API tokens")
-def list_tokens(request: HttpRequest) -> list[dict]:
+def list_tokens(request: AuthenticatedHttpRequest) -> list[dict]:
     return [_token(t) for t in selectors.api_tokens_for(request.user)]
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, summary="Create an API token")
-def create_token(request: HttpRequest, payload: TokenCreateIn) -> Status:
+def create_token(request: AuthenticatedHttpRequest, payload: TokenCreateIn) -> Status:
     token, raw = services.api_token_create(user=request.user, name=payload.name)
     return Status(201, {**_token(token), "token": raw})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="Revoke an API token")
-def revoke_token(request: HttpRequest, token_id: UUID) -> Status:
+def revoke_token(request: AuthenticatedHttpRequest, token_id: UUID) -> Status:
     services.api_token_revoke(user=request.user, token_id=token_id)
     return Status(204, None)
 
@@ -122,7 +123,7 @@ def revoke_token(request: HttpRequest, token_id: UUID) -> Status:
     response={201: CoachApplicationOut},
     summary="Apply to become a coach",
 )
-def apply_as_coach(request: HttpRequest, payload: CoachApplicationIn) -> Status:
+def apply_as_coach(request: AuthenticatedHttpRequest, payload: CoachApplicationIn) -> Status:
     application = services.coach_apply(
         user=request.user,
         headline=payload.headline,
@@ -140,7 +141,7 @@ def apply_as_coach(request: HttpRequest, payload: CoachApplicationIn) -> Status:
     "by content), at most 5 MB. Replaces any earlier one.",
 )
 def attach_certificate(
-    request: HttpRequest, application_id: str, certificate: File[UploadedFile]
+    request: AuthenticatedHttpRequest, application_id: str, certificate: File[UploadedFile]
 ) -> dict:
     application = services.coach_application_attach_certificate(
         user=request.user, application_id=application_id, certificate=certificate
@@ -153,7 +154,7 @@ def attach_certificate(
     response=CoachApplicationOut,
     summary="Your latest coach application (with the reason if it was rejected)",
 )
-def my_coach_application(request: HttpRequest) -> dict:
+def my_coach_application(request: AuthenticatedHttpRequest) -> dict:
     application = selectors.coach_application_latest(request.user)
     if application is None:
         raise NotFound("You have not applied to coach.")
@@ -176,7 +177,7 @@ def _application(application: CoachApplication) -> dict:
 # --- Staff: the coach application review queue ----------------------------------------------
 
 
-def _staff_only(request: HttpRequest) -> None:
+def _staff_only(request: AuthenticatedHttpRequest) -> None:
     # To anyone else the queue does not exist.
     if not request.user.is_staff:
         raise NotFound()
@@ -214,7 +215,7 @@ def _staff_get(application_id: str) -> CoachApplication:
     summary="Staff: coach applications to review",
 )
 def staff_coach_applications(
-    request: HttpRequest, query: Query[StaffCoachApplicationsQuery]
+    request: AuthenticatedHttpRequest, query: Query[StaffCoachApplicationsQuery]
 ) -> dict:
     _staff_only(request)
     page = selectors.coach_applications_for_review(
@@ -231,7 +232,7 @@ def staff_coach_applications(
     response=StaffCoachApplicationOut,
     summary="Staff: one coach application",
 )
-def staff_coach_application(request: HttpRequest, application_id: str) -> dict:
+def staff_coach_application(request: AuthenticatedHttpRequest, application_id: str) -> dict:
     _staff_only(request)
     return _staff_application(request, _staff_get(application_id))
 
@@ -242,7 +243,9 @@ def staff_coach_application(request: HttpRequest, application_id: str) -> dict:
     response={200: None},
     summary="Staff: download an application's certificate",
 )
-def staff_coach_application_certificate(request: HttpRequest, application_id: str) -> FileResponse:
+def staff_coach_application_certificate(
+    request: AuthenticatedHttpRequest, application_id: str
+) -> FileResponse:
     _staff_only(request)
     application = _staff_get(application_id)
     if not application.certificate:
@@ -259,7 +262,7 @@ def staff_coach_application_certificate(request: HttpRequest, application_id: st
     "answers 409.",
 )
 def staff_decide_coach_application(
-    request: HttpRequest, application_id: str, payload: CoachApplicationDecisionIn
+    request: AuthenticatedHttpRequest, application_id: str, payload: CoachApplicationDecisionIn
 ) -> dict:
     _staff_only(request)
     application = services.coach_application_decide(

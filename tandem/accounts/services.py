@@ -223,9 +223,9 @@ def _email_decision(application_pk: int) -> None:
         "site_url": getattr(settings, "TANDEM_SITE_URL", "").rstrip("/"),
     }
     with translation.override(user.locale or "en"):
-        subject = render_to_string(f"coaches/email/application_{kind}_subject.txt", context)
+        subject_text = render_to_string(f"coaches/email/application_{kind}_subject.txt", context)
         body = render_to_string(f"coaches/email/application_{kind}_message.txt", context)
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject_text.split())
     try:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     except Exception:  # the decision stands; a mail outage must not turn it into a 500

@@ -5,7 +5,7 @@ The dashboard is composed above every app, in tandem.home."""
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +15,7 @@ from tandem.core.timezones import current_zones
 
 from . import selectors, services
 from .forms import ApiTokenForm, CoachApplicationForm, ProfileForm
+from .http import AuthenticatedHttpRequest
 from .models import Role
 
 
@@ -32,7 +33,7 @@ signup = SignupView.as_view()
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_profile(request: HttpRequest) -> HttpResponse:
+def settings_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
         request.POST or None,
@@ -70,7 +71,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_tokens(request: HttpRequest) -> HttpResponse:
+def settings_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_token: str | None = None
     status = 200
@@ -97,7 +98,7 @@ def settings_tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def settings_token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
+def settings_token_revoke(request: AuthenticatedHttpRequest, token_id: str) -> HttpResponse:
     # Another user's token (or a made-up id) raises NotFound, which answers 404.
     token = services.api_token_revoke(user=request.user, token_id=token_id)
     if request.htmx:
@@ -108,7 +109,7 @@ def settings_token_revoke(request: HttpRequest, token_id: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_coach(request: HttpRequest) -> HttpResponse:
+def settings_coach(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CoachApplicationForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":

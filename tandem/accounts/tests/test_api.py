@@ -58,7 +58,7 @@ def snapshot(user: User) -> dict:
 def bob_api(bob) -> Client:
     """A client that speaks to the API as Bob, with his personal token."""
     _, raw = token_for(bob)
-    return Client(enforce_csrf_checks=True, **bearer(raw))
+    return Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {raw}"})
 
 
 # --- Authentication ---------------------------------------------------------------------------
