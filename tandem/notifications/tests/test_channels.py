@@ -81,7 +81,7 @@ def bob_zone():
 
 
 def test_quiet_hours_hold_non_urgent_email_until_they_end(bob, now):
-    from datetime import time
+    from datetime import UTC, datetime, time
 
     from tandem.notifications.services import preferences_update
 
@@ -91,11 +91,15 @@ def test_quiet_hours_hold_non_urgent_email_until_they_end(bob, now):
         quiet_end=time(7),
         enabled={"message": {"email": True, "inapp": True}},
     )
-    late = now.replace(hour=4, minute=30)  # 23:30 in New York
+    # 23:30 in New York (in local time: the UTC offset differs in summer and winter).
+    evening = now.astimezone(bob_zone()).date()
+    late = datetime.combine(evening, time(23, 30), tzinfo=bob_zone()).astimezone(UTC)
     notify(user_ids=[bob.pk], kind="message", key="msg:late", title="Hi", now=late)
     email = Delivery.objects.get(user=bob, channel="email")
-    assert email.due_at.astimezone(bob_zone()).hour == 7  # the end of his quiet hours
-    assert email.due_at - late == timedelta(hours=7, minutes=30)
+    # Held until the end of his quiet hours: 07:00 the next morning, his time.
+    assert email.due_at == datetime.combine(
+        evening + timedelta(days=1), time(7), tzinfo=bob_zone()
+    ).astimezone(UTC)
     # The in-app entry is there at once (the badge counts it; only alerts wait).
     assert bob.notifications.count() == 1
 
