@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .checkout.services import payments_sweep
+from .checkout.cards import payments_sweep
 from .giftcards.services import giftcards_expire
 from .packages.services import packages_expire
 

@@ -60,7 +60,7 @@ def lapse_payment_task(payment_id: int) -> None:
     """A card payment still open when its hold ends lapses: credits back, slot freed."""
     from django.utils import timezone
 
-    from .checkout.services import payments_sweep
+    from .checkout.cards import payments_sweep
 
     payments_sweep(now=timezone.now())
 

@@ -19,16 +19,15 @@ from tandem.core.ids import parse_id
 
 from ..ledger.money import to_minor
 from ..providers import get_provider
-from . import refunds, selectors
-from . import services as checkout
+from . import booking_checkout, cards, invoices, refunds, selectors, terms
 from .present import next_action, payment_data
 from .schemas import CheckoutIn, CheckoutOut, PaymentOut, StaffRefundIn
 
 router = Router(tags=["payments"])
 
 
-def pay_with(payload) -> checkout.PayWith:
-    return checkout.PayWith(
+def pay_with(payload) -> terms.PayWith:
+    return terms.PayWith(
         package=payload.use_package,
         gift_card_code=payload.gift_card_code or None,
         use_credit=payload.use_credit,
@@ -52,7 +51,7 @@ def pay_with(payload) -> checkout.PayWith:
     ),
 )
 def create_checkout(request: HttpRequest, response: HttpResponse, payload: CheckoutIn) -> Status:
-    outcome = checkout.checkout_booking(
+    outcome = booking_checkout.checkout_booking(
         client=request.user,
         request=booking_request(payload),  # the same parsing as POST /bookings
         pay_with=pay_with(payload.payment),
@@ -68,9 +67,7 @@ def create_checkout(request: HttpRequest, response: HttpResponse, payload: Check
         selectors.payment_for(request.user, outcome.payment.public_id) if outcome.payment else None
     )
     if payment is not None and payment.provider == "stripe" and not payment.provider_ref:
-        payment = selectors.payment_for(
-            request.user, checkout.payment_start_card(payment).public_id
-        )
+        payment = selectors.payment_for(request.user, cards.payment_start_card(payment).public_id)
     body = {
         "payment": payment_data(payment, request.user) if payment else None,
         "booking": booking_data(booking, request.user, now) if booking else None,
@@ -103,7 +100,7 @@ def sync_payment(request: HttpRequest, payment_id: str) -> dict:
         raise NotFound("No such payment.")
     if payment.provider == "stripe" and payment.provider_ref:
         intent = get_provider("stripe").retrieve_intent(payment.provider_ref)
-        checkout.payment_apply_intent(payment=payment, intent=intent)
+        cards.payment_apply_intent(payment=payment, intent=intent)
     return payment_data(_visible(request, payment_id), request.user)
 
 
@@ -116,7 +113,7 @@ def mark_paid(request: HttpRequest, payment_id: str) -> dict:
     parsed = parse_id(payment_id)
     if parsed is None:
         raise NotFound("No such payment.")
-    checkout.invoice_mark_paid(payment_id=parsed, user=request.user)
+    invoices.invoice_mark_paid(payment_id=parsed, user=request.user)
     return payment_data(_visible(request, payment_id), request.user)
 
 

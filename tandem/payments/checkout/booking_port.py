@@ -37,13 +37,13 @@ from ..models import Payment, PaymentVoid, Refund
 from ..packages.selectors import available_credit, credits_left
 from ..packages.services import MAX_GIFT_CODE
 from ..sponsors.port import SponsorOffer
-from . import refunds, selectors, services
+from . import booking_checkout, refunds, selectors, terms
 from .coverage import ReadBalances, cover, sponsor_offer, sponsor_offers
 from .session_panel import payment_panel as panel_data
 
 # --- in booking's transactions ---------------------------------------------------------------
 
-booked = services.on_booked
+booked = booking_checkout.on_booked
 settle = refunds.on_booking_settle
 moved = on_booking_moved
 
@@ -51,9 +51,9 @@ moved = on_booking_moved
 # --- booking and paying ----------------------------------------------------------------------
 
 
-def pay_with(choices: PayChoices) -> services.PayWith:
+def pay_with(choices: PayChoices) -> terms.PayWith:
     """Booking's form choices as checkout's terms (the provider: the configured one)."""
-    return services.PayWith(
+    return terms.PayWith(
         package=choices.package,
         gift_card_code=choices.gift_card_code or None,
         use_credit=choices.use_credit,
@@ -70,7 +70,7 @@ def book_and_pay(
     idempotency_key: str | None,
     card_allowed: bool,
 ) -> BookedAndPaid:
-    outcome = services.checkout_booking(
+    outcome = booking_checkout.checkout_booking(
         client=client,
         request=request,
         pay_with=pay_with(choices),

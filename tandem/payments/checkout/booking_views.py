@@ -28,7 +28,7 @@ from tandem.core.errors import NotFound, ServiceError
 
 from ..ledger.money import format_minor
 from ..models import Payment, PaymentSource
-from . import selectors, services
+from . import cards, invoices, selectors
 from .session_panel import payment_panel
 
 # The pay page alone may load Stripe.js (its script, its frames, its API).
@@ -61,7 +61,7 @@ def payment_pay(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
     problem = ""
     if payment.status == Payment.Status.REQUIRES_PAYMENT and not payment.provider_ref:
         try:
-            payment = services.payment_start_card(payment)
+            payment = cards.payment_start_card(payment)
         except ServiceError as exc:  # the provider is down: the page says so, retry later
             problem = exc.message
     coach = payment.coach
@@ -128,7 +128,7 @@ def session_mark_paid(request: HttpRequest, booking_id: uuid.UUID) -> HttpRespon
         }
         return render(request, "payments/session_mark_paid.html", context)
     try:
-        services.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
+        invoices.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
     except NotFound as exc:
         raise Http404("No such payment.") from exc
     except ServiceError as exc:

@@ -13,9 +13,9 @@ not cover.
 something is left to pay (a gift card code is not even looked up when a package pays), so
 each caller decides how a balance is read:
 
-- `services.payment_open` claims the sponsor's cover (`SponsorPort.claim`) or the package
-  credit and locks the rows it reads (the money really moves);
-- `services.needs_card` (would this booking wait for a card?) and the booking wizard's quote
+- `opening.payment_open` claims the sponsor's cover (`SponsorPort.claim`) or the package
+  credit and locks the rows it reads (`taking.Taking`: the money really moves);
+- `booking_checkout.needs_card` (would this booking wait for a card?) and the booking wizard's quote
   (`checkout.booking_port.quote`) read without claiming (`ReadBalances`; the sponsor
   through `SponsorPort.offer`, given the session's start whenever the slot is known, so the
   answer is about the session's own date as `claim`'s is);
@@ -43,7 +43,7 @@ from ..sponsors.port import SponsorAsk, SponsorOffer
 from ..sponsors.port import port as sponsor_port
 
 if TYPE_CHECKING:
-    from .services import PayWith
+    from .terms import PayWith
 
 
 class Balances(Protocol):

@@ -21,8 +21,7 @@ from tandem.core.ids import parse_id
 from ..documents.selectors import document_rows
 from ..ledger.money import format_minor, to_minor
 from ..models import Invoice, LedgerEntry, Payment
-from . import refunds
-from . import services as checkout
+from . import invoices, refunds
 from .present import payment_data
 
 PAGE = 50
@@ -93,7 +92,7 @@ def staff_payment(request: HttpRequest, payment_id: UUID) -> HttpResponse:
                     },
                 )
             try:
-                checkout.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
+                invoices.invoice_mark_paid(payment_id=payment.public_id, user=request.user)
             except ServiceError as exc:
                 messages.error(request, exc.message)
             else:

@@ -7,7 +7,7 @@
 2. Each event id is recorded once (`ProviderEvent`, unique per provider): a redelivery answers
    200 and does nothing.
 3. The event's body is never trusted for state. For `payment_intent.*` events the intent is
-   re-read from Stripe and that state is applied to the payment (`checkout.payment_apply_intent`,
+   re-read from Stripe and that state is applied to the payment (`cards.payment_apply_intent`,
    idempotent), so events arriving late, twice or out of order end in the right state.
    `charge.refunded` and `refund.*` events are recorded only (refund rows are made by the
    refund service when Tandem asks Stripe for the refund).
@@ -41,7 +41,7 @@ from tandem.core.errors import ServiceError, error_body
 from ..errors import InvalidWebhook
 from ..models import Payment, ProviderEvent
 from ..providers import ProviderIntent, get_provider
-from . import services as checkout
+from . import cards
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ def stripe_event_handle(*, event: StripeEvent, now: datetime | None = None) -> s
         intent: ProviderIntent = get_provider(PROVIDER).retrieve_intent(event.object_id)
         try:
             with transaction.atomic():
-                checkout.payment_apply_intent(payment=payment, intent=intent, now=now)
+                cards.payment_apply_intent(payment=payment, intent=intent, now=now)
         except ServiceError as exc:
             if exc.status >= 500:
                 raise

@@ -4,7 +4,8 @@ selectors.py.
 
 The balance lives only in the ledger (`accounts.gift_card(card)`); this module never stores
 a balance. Redeeming a card into a payment and restoring it on a refund are done by checkout
-and refunds (checkout/services.py, checkout/refunds.py), which find the card with `find_card`.
+and refunds (checkout/opening.py and taking.py, checkout/refunds.py), which find the card
+with `find_card`.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from tandem.core.idempotency import checked_key
 from tandem.core.money import validate_currency, validate_price
 from tandem.core.text import clean_text
 
-# checkout.services imports this module too: both sides import the module, not its names,
-# so either may be imported first.
-from ..checkout import services as checkout
+# checkout's completion and failure modules import this module too: both sides import the
+# modules, not their names, so either may be imported first.
+from ..checkout import opening, terms
 from ..ledger import accounts
 from ..ledger import services as ledger
 from ..ledger.money import format_minor, from_minor, to_minor
@@ -246,9 +247,9 @@ def giftcard_buy(
     email = _clean_email(recipient_email) if recipient_email else client.email.lower()
     message = clean_text(message or "", field="message", max_length=500)
     if pay_with is None:
-        pay_with = checkout.PayWith(package=False, gift_card_code=None)
+        pay_with = terms.PayWith(package=False, gift_card_code=None)
     else:  # a gift card cannot buy a gift card, nor a package credit
-        pay_with = checkout.PayWith(
+        pay_with = terms.PayWith(
             package=False,
             gift_card_code=None,
             use_credit=pay_with.use_credit,
@@ -280,7 +281,7 @@ def giftcard_buy(
                 created_at=now,
             )
             code = card.issued_code
-            payment = checkout.payment_open(
+            payment = opening.payment_open(
                 client=client,
                 purpose=Payment.Purpose.GIFT_CARD,
                 gift_card=card,

@@ -26,9 +26,9 @@ from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.idempotency import checked_key
 from tandem.core.ids import parse_id
 
-# checkout.services imports this module too: both sides import the module, not its names,
-# so either may be imported first.
-from ..checkout import services as checkout
+# checkout's completion and failure modules import this module too: both sides import the
+# modules, not their names, so either may be imported first.
+from ..checkout import opening, terms
 from ..ledger import accounts, money
 from ..ledger import services as ledger
 from ..models import PackageCredit, PackageOffer, PackagePurchase, Payment
@@ -144,7 +144,7 @@ def package_buy(
             return found
     if offer.coach.user_id == client.pk:
         raise OwnOffer()
-    payment_options = checkout.PayWith(
+    payment_options = terms.PayWith(
         package=False,
         gift_card_code=gift_code or None,
         use_credit=bool(getattr(pay_with, "use_credit", True)),
@@ -176,7 +176,7 @@ def package_buy(
                     for index, value in enumerate(split_price(offer.price, offer.sessions))
                 ]
             )
-            payment = checkout.payment_open(
+            payment = opening.payment_open(
                 client=client,
                 purpose=Payment.Purpose.PACKAGE,
                 amount=offer.price,

@@ -12,7 +12,7 @@ functions take the actor for the record.
   sponsor_budget); refused when the credit is short.
 - `fund(method="card")` (Stripe only): the funding waits (`pending`) on a checkout payment of
   purpose "sponsor" paid by the admin's card, through the same path as a package bought by
-  card (checkout.payment_open → PaymentIntent → webhook or return page →
+  card (checkout/opening.payment_open → PaymentIntent → webhook or return page →
   payment_apply_intent). When the provider confirms, checkout posts Dr provider clearing /
   Cr in-flight ("card_received") and calls `on_card_paid`: Dr in-flight / Cr sponsor_budget
   ("sponsor_fund"), the funding becomes paid. A refused, cancelled or lapsed card calls
@@ -22,7 +22,7 @@ functions take the actor for the record.
 - `close`: a programme ended; what is left of its budget becomes the organisation's credit
   (Dr sponsor_budget / Cr org_credit).
 
-Sessions draw the budget down at checkout (checkout/services.payment_open) and refunds give
+Sessions draw the budget down at checkout (checkout/opening.payment_open) and refunds give
 it back (checkout/refunds.py); the sponsor port's `claim` and `returned` hear of those.
 
 Every posting here into or out of a budget (`fund` by invoice or credit, `on_card_paid`
@@ -46,9 +46,9 @@ from django.db import IntegrityError, transaction
 from tandem.core.errors import Conflict, InvalidInput, NotFound
 from tandem.core.idempotency import checked_key
 
-# checkout.services imports this module (on_card_paid/on_card_failed): import it as a
-# module (never its names) so that either side may be imported first.
-from ..checkout import services as checkout
+# checkout's completion and failure modules import this module (on_card_paid/on_card_failed):
+# import them as modules (never their names) so that either side may be imported first.
+from ..checkout import cards, opening, terms
 from ..errors import CurrencyMismatch, InsufficientFunds
 from ..ledger import accounts
 from ..ledger import services as ledger
@@ -284,12 +284,12 @@ def _fund_by_card(
         created_by=actor,
         created_at=now,
     )
-    payment = checkout.payment_open(
+    payment = opening.payment_open(
         client=actor,
         purpose=Payment.Purpose.SPONSOR_FUNDING,
         amount=amount,
         currency=currency,
-        pay_with=checkout.PayWith(
+        pay_with=terms.PayWith(
             package=False, gift_card_code=None, use_credit=False, provider="stripe", sponsored=False
         ),
         now=now,
@@ -337,7 +337,7 @@ def card_start(funding: SponsorFunding) -> SponsorFunding:
     """Create the PaymentIntent of a pending card funding if it has none yet (its pay page
     does, like a session's pay page; idempotent, keyed by the payment)."""
     if funding.status == Status.PENDING and funding.payment is not None:
-        checkout.payment_start_card(funding.payment)
+        cards.payment_start_card(funding.payment)
         funding.refresh_from_db()
     return funding
 
@@ -348,7 +348,7 @@ def card_sync(funding: SponsorFunding, *, now: datetime) -> SponsorFunding:
     payment = funding.payment
     if funding.status == Status.PENDING and payment is not None and payment.provider_ref:
         intent = get_provider(payment.provider).retrieve_intent(payment.provider_ref)
-        checkout.payment_apply_intent(payment=payment, intent=intent, now=now)
+        cards.payment_apply_intent(payment=payment, intent=intent, now=now)
         funding.refresh_from_db()
     return funding
 
