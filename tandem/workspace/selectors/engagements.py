@@ -82,14 +82,14 @@ class EngagementPage:
     filters: ListFilters = field(default_factory=ListFilters)
 
 
-def _open_actions() -> Subquery[Any]:
-    count = (
-        ActionItem.objects.filter(engagement=OuterRef("pk"), status=ActionItem.Status.OPEN)
-        .order_by()
-        .values("engagement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+def _open_actions(assignee: str | None = None) -> Subquery[Any]:
+    """Open items of the row's engagement; only those assigned to the row's `assignee` column
+    ("client_id" or "coach__user_id") if given. Each side's count is what that person's own
+    dashboard and /actions/ show for this engagement."""
+    items = ActionItem.objects.filter(engagement=OuterRef("pk"), status=ActionItem.Status.OPEN)
+    if assignee is not None:
+        items = items.filter(assignee_id=OuterRef(assignee))
+    count = items.order_by().values("engagement").annotate(n=Count("pk")).values("n")
     return Subquery(count, output_field=IntegerField())
 
 
@@ -107,8 +107,9 @@ def _goal_progress() -> Subquery[Any]:
 
 
 def annotated(engagements: QuerySet[Engagement], *, now: datetime) -> QuerySet[Engagement]:
-    """Rows with next_at, last_at, open_actions, goal_progress (and coach, client, tags):
-    one query plus one for the tags, whatever the number of rows."""
+    """Rows with next_at, last_at, open_actions (everyone's), client_open_actions and
+    coach_open_actions (each side's own), goal_progress (and coach, client, tags): one query
+    plus one for the tags, whatever the number of rows."""
     next_at, last_at = pair_session_bounds(
         coach=OuterRef("coach_id"), client=OuterRef("client_id"), now=now
     )
@@ -119,6 +120,8 @@ def annotated(engagements: QuerySet[Engagement], *, now: datetime) -> QuerySet[E
             next_at=next_at,
             last_at=last_at,
             open_actions=Coalesce(_open_actions(), Value(0)),
+            client_open_actions=Coalesce(_open_actions("client_id"), Value(0)),
+            coach_open_actions=Coalesce(_open_actions("coach__user_id"), Value(0)),
             goal_progress=_goal_progress(),
         )
     )

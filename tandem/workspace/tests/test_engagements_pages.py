@@ -15,7 +15,7 @@ from conftest import PASSWORD, make_user
 from tandem.workspace.models import Engagement, EngagementTag, Invitation
 
 from .engagements_data import *  # noqa: F403
-from .engagements_data import api, at, book, engagement, snapshot
+from .engagements_data import NOW, api, at, book, engagement, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -221,6 +221,47 @@ def test_state_and_tag_forms(alice, bob, pair):
 def test_my_coaching_lists_the_client_coaches(bob, pair):
     html = api(bob).get("/workspace/").content.decode()
     assert "Alice Adler" in html and f"/workspace/{pair.public_id}/" in html
+
+
+def _open_items(pair) -> None:
+    """Two open items for Bob, one for Alice, one Bob has done."""
+    from tandem.workspace.models import ActionItem
+
+    def add(assignee, status=ActionItem.Status.OPEN) -> None:
+        ActionItem.objects.create(
+            engagement=pair,
+            title="Item",
+            assignee=assignee,
+            created_by=pair.coach.user,
+            status=status,
+            done_at=NOW if status == ActionItem.Status.DONE else None,
+        )
+
+    add(pair.client)
+    add(pair.client)
+    add(pair.coach.user)
+    add(pair.client, ActionItem.Status.DONE)
+
+
+def test_my_coaching_counts_the_client_own_open_actions(bob, pair):
+    """Bob's card says 2, as his dashboard and /actions/ do (Alice's item is not his)."""
+    _open_items(pair)
+    client = api(bob)
+    html = client.get("/workspace/").content.decode()
+    assert re.search(r"<dt>Your open actions</dt><dd>2</dd>", html)
+    assert "<dt>Open actions</dt>" not in html
+    dashboard = client.get("/dashboard/").content.decode()
+    assert re.search(r'Action items <span class="badge[^"]*">2<', dashboard)
+
+
+def test_client_list_says_whose_open_actions_they_are(alice, pair):
+    """Alice's row for Bob: his 2 and her own 1 (her dashboard's number), each named."""
+    _open_items(pair)
+    client = api(alice)
+    html = client.get(LIST).content.decode()
+    assert '2 client\'s</span> · <span class="text-nowrap">1 yours' in html
+    dashboard = client.get("/dashboard/").content.decode()
+    assert re.search(r'Action items <span class="badge[^"]*">1<', dashboard)
 
 
 def test_my_coaching_empty_state(charlie):
