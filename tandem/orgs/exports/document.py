@@ -120,8 +120,12 @@ def document_for(programme: Any, *, now: datetime, zone: Any) -> ExportDocument:
         (f"Budget funded ({cur})", from_minor(b.funded, cur)),
         (f"Budget spent ({cur})", from_minor(b.spent, cur)),
         (f"Budget remaining ({cur})", from_minor(b.remaining, cur)),
+        (f"Spent on sessions held ({cur})", _money(report.spending.held, cur)),
+        (f"Paid for sessions not held yet ({cur})", _money(report.spending.committed, cur)),
+        (f"Kept for no-shows ({cur})", _money(report.spending.no_show, cur)),
+        (f"Kept for late cancellations ({cur})", _money(report.spending.cancelled, cur)),
         (f"Cost per held session ({cur})", _money(report.cost_per_held_session, cur)),
-        (f"Sessions held per 1,000 {cur} spent", _fig(report.held_per_1000)),
+        (f"Sessions held per 1,000 {cur} spent on them", _fig(report.held_per_1000)),
         ("Seats used, % of seats bought", _fig(report.seat_utilisation)),
         ("Sessions held, % of the seated participants' sessions", _fig(report.session_utilisation)),
     )

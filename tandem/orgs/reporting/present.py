@@ -69,6 +69,10 @@ def report_json(report: ProgrammeReport) -> dict[str, Any]:
         "survey": None
         if report.survey is None
         else {"start": _phase(report.survey.start), "end": _phase(report.survey.end)},
+        "spending": {
+            name: _json(getattr(report.spending, name))
+            for name in ("held", "committed", "no_show", "cancelled")
+        },
         "roi": {
             "cost_per_held_session": _json(report.cost_per_held_session),
             "held_per_1000": _json(report.held_per_1000),
@@ -84,12 +88,28 @@ class Page:
 
     report: ProgrammeReport
     money: dict[str, str]
+    # where the money spent went (report.spending): name -> formatted, or the Figure itself
+    # when suppressed (the template says why)
+    spending: list[dict[str, Any]]
     cost_per_held_session: str  # formatted, or "" when suppressed
     trend_rows: list[dict[str, Any]]
     trend_chart: dict[str, Any] | None
     goal_chart: dict[str, Any] | None
     survey_rows: list[dict[str, Any]]
     survey_chart: dict[str, Any] | None
+
+
+SPENDING_LABELS = {
+    "held": "On sessions held",
+    "committed": "Paid for sessions not held yet (still to come)",
+    "no_show": "Kept for no-shows (paid, not held)",
+    "cancelled": "Kept for late cancellations (not given back)",
+}
+
+
+def _money(figure: Figure, currency: str) -> str:
+    """A shown money figure formatted with its currency; "" when suppressed."""
+    return format_minor(int(figure.value), currency) if figure.value is not None else ""
 
 
 def _num(figure: Figure) -> Any:
@@ -103,6 +123,15 @@ def page(report: ProgrammeReport) -> Page:
         for name in ("funded", "spent", "remaining")
     }
     cost = report.cost_per_held_session
+    spending = [
+        {
+            "name": name,
+            "label": label,
+            "figure": getattr(report.spending, name),
+            "money": _money(getattr(report.spending, name), b.currency),
+        }
+        for name, label in SPENDING_LABELS.items()
+    ]
     trend_rows = [
         {"label": formats.date_format(m.month, "M Y"), "held": m.held} for m in report.trend
     ]
@@ -154,6 +183,7 @@ def page(report: ProgrammeReport) -> Page:
     return Page(
         report=report,
         money=money,
+        spending=spending,
         cost_per_held_session=(
             format_minor(int(cost.value), b.currency) if cost.value is not None else ""
         ),

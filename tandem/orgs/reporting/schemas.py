@@ -67,6 +67,16 @@ class ReportSurveyOut(Schema):
     end: ReportSurveyPhaseOut
 
 
+class ReportSpendingOut(Schema):
+    """Where the money spent went, minor units net of what was given back; the four add up
+    to the sessions' part of budget.spent."""
+
+    held: ReportFigureOut
+    committed: ReportFigureOut
+    no_show: ReportFigureOut
+    cancelled: ReportFigureOut
+
+
 class ReportRoiOut(Schema):
     cost_per_held_session: ReportFigureOut
     held_per_1000: ReportFigureOut
@@ -91,4 +101,5 @@ class ReportOut(Schema):
     goal_progress: ReportGoalProgressOut
     trend: list[ReportMonthOut]
     survey: ReportSurveyOut | None
+    spending: ReportSpendingOut
     roi: ReportRoiOut

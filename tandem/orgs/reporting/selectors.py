@@ -39,13 +39,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from datetime import time as time_of_day
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from django.db.models import Case, Count, IntegerField, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
 
 from tandem.booking.models import Booking
 from tandem.payments.sponsors.selectors import budget as sponsor_budget
@@ -149,6 +149,18 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Spending:
+    """Where the money spent on the programme's sessions went (minor units, net of what was
+    given back), each a Figure over the distinct participants behind it. The four add up to
+    the sessions' share of the budget spent (`Budget.spent`, from the ledger)."""
+
+    held: Figure  # sessions that took place
+    committed: Figure  # paid for, not held yet (still to come, or awaiting the coach)
+    no_show: Figure  # kept for no-shows (paid, not held)
+    cancelled: Figure  # kept for late cancellations (what the policy did not give back)
+
+
+@dataclass(frozen=True)
 class Band:
     low: int
     high: int
@@ -204,9 +216,12 @@ class ProgrammeReport:
     goal_progress: GoalProgress
     trend: tuple[Month, ...]
     survey: Survey | None  # None: the programme has no survey
+    spending: Spending = field(default_factory=lambda: Spending(*(HIDDEN,) * 4))
     # ROI, derived from the above (suppressed with the figures they use)
+    # the money spent on sessions held (Spending.held) over them: upcoming sessions, no-shows
+    # and late cancellations are not in it
     cost_per_held_session: Figure = HIDDEN  # minor units
-    held_per_1000: Figure = HIDDEN  # sessions held per 1,000 currency units spent
+    held_per_1000: Figure = HIDDEN  # sessions held per 1,000 currency units spent on them
     seat_utilisation: Figure = HIDDEN  # seats used / seats bought, percent
     session_utilisation: Figure = HIDDEN  # held / (seats used x sessions each), percent
 
@@ -254,6 +269,9 @@ def _participants(programme: Programme) -> Participants:
 
 
 KINDS = ("held", "upcoming", "cancelled", "no_show")
+# Where the money went (Spending): by the booking's status only, so the four cover every
+# sponsored session once and add up to what the sessions spent.
+MONEY = ("held", "committed", "no_show", "cancelled")
 MAX_MONTHS = 36  # the trend shows at most the programme's last three years
 
 
@@ -275,6 +293,8 @@ class _PerParticipant:
     booked: int
     kinds: dict[str, _Counts]
     days: list[float]
+    # net money (amount - returned) of each of MONEY, and its distinct participants
+    money: dict[str, _Counts]
 
 
 def _month_bounds(
@@ -316,7 +336,26 @@ def _per_participant(programme: Programme, now: datetime) -> _PerParticipant:
     }
     for name, condition in kinds.items():
         aggregates[name] = Count("pk", filter=condition)
-    names = ("booked", "first_held", "accepted", *KINDS)
+    committed = Q(booking__status=Booking.Status.PENDING) | Q(
+        booking__status=Booking.Status.CONFIRMED, booking__end__gt=now
+    )
+    money = {
+        "held": held,
+        "committed": committed,
+        "no_show": kinds["no_show"],
+        "cancelled": kinds["cancelled"],
+    }
+    aggregates["committed"] = Count("pk", filter=committed)
+    for name, condition in money.items():
+        aggregates[f"{name}_money"] = Sum(F("amount") - F("returned"), filter=condition)
+    names = (
+        "booked",
+        "first_held",
+        "accepted",
+        *KINDS,
+        "committed",
+        *(f"{m}_money" for m in MONEY),
+    )
     rows = (
         SponsoredSession.objects.filter(programme=programme)
         .values("participant")
@@ -329,14 +368,24 @@ def _per_participant(programme: Programme, now: datetime) -> _PerParticipant:
     group = booked = 0
     sessions = dict.fromkeys(KINDS, 0)
     people = dict.fromkeys(KINDS, 0)
+    spent = dict.fromkeys(MONEY, 0)
+    payers = dict.fromkeys(MONEY, 0)
     days: list[float] = []
+    end = 3 + len(KINDS)
     for row in cast("Iterable[tuple[Any, ...]]", rows):
         group += 1
         booked += row[0]
-        for name, count in zip(KINDS, row[3:], strict=True):
+        for name, count in zip(KINDS, row[3:end], strict=True):
             if count:
                 sessions[name] += count
                 people[name] += 1
+        # a participant stands behind a money line when they have a session of its kind
+        # (a session given back whole is still theirs: its 0 says something about them)
+        has = {"held": row[3], "committed": row[end], "no_show": row[6], "cancelled": row[5]}
+        for name, amount in zip(MONEY, row[end + 1 :], strict=True):
+            spent[name] += int(amount or 0)
+            if has[name]:
+                payers[name] += 1
         first_held, accepted = row[1], row[2]
         if first_held is not None and accepted is not None:
             days.append(max(0.0, (first_held - accepted).total_seconds() / 86400))
@@ -345,6 +394,7 @@ def _per_participant(programme: Programme, now: datetime) -> _PerParticipant:
         booked=booked,
         kinds={name: _Counts(sessions[name], people[name]) for name in KINDS},
         days=days,
+        money={name: _Counts(spent[name], payers[name]) for name in MONEY},
     )
 
 
@@ -398,6 +448,28 @@ def _sessions(rows: _PerParticipant) -> Sessions:
         no_show=cells["no_show"],
         participants=group,
     )
+
+
+def _spending(rows: _PerParticipant, sessions: Sessions) -> Spending:
+    """Where the money went, each line over the participants behind it. A line goes with its
+    session count (shown, the money over a known price would give the count back), and
+    since the lines add up to the money spent, which the sponsor sees exactly, one hidden
+    line hides the smallest other one too (as the session counts do)."""
+    counts = {
+        "held": sessions.held,
+        "no_show": sessions.no_show,
+        "cancelled": sessions.cancelled,
+    }
+    cells: dict[str, Figure] = {}
+    for name in MONEY:
+        line = rows.money[name]
+        count = counts.get(name)
+        if count is not None and count.suppressed:
+            cells[name] = WITHHELD if count.withheld else HIDDEN
+        else:
+            cells[name] = figure(line.sessions, line.people, group=rows.group)
+    cells = _complement(cells, MONEY)
+    return Spending(**cells)
 
 
 def _days_to_first_session(rows: _PerParticipant) -> Figure:
@@ -518,14 +590,16 @@ def programme_report(
     rows = _per_participant(programme, now)
     sessions = _sessions(rows)
     budget = _budget(programme)
+    spending = _spending(rows, sessions)
     held = sessions.held.value if sessions.held.shown else None
-    if held is None:
+    on_held = spending.held.value if spending.held.shown else None
+    if held is None or on_held is None:
         cost = per_1000 = HIDDEN
     else:
-        cost = Figure(round(budget.spent / held)) if held else NO_FIGURE
+        cost = Figure(round(on_held / held)) if held else NO_FIGURE
         per_1000 = (
-            Figure(round(held / budget.spent * 1000 * _unit(programme.currency), 2))
-            if budget.spent > 0
+            Figure(round(held / on_held * 1000 * _unit(programme.currency), 2))
+            if on_held > 0
             else NO_FIGURE
         )
     seats_used = participants.seats_used.value if participants.seats_used.shown else None
@@ -547,6 +621,7 @@ def programme_report(
         goal_progress=_goal_progress(programme),
         trend=_trend(_held_by_month(programme, now, months), months, sessions.participants),
         survey=_survey(programme),
+        spending=spending,
         cost_per_held_session=cost,
         held_per_1000=per_1000,
         seat_utilisation=_percent(seats_used, programme.seats),

@@ -70,9 +70,17 @@ def test_csv_holds_the_gates_figures(olivia, full):
     assert summary["Seats used"] == "7"
     assert (summary["Sessions booked"], summary["No-shows"]) == ("35", "7")
     assert [k for k, v in summary.items() if v == "fewer than 5"] == []
-    # These rows spend nothing from the ledger: no held-per-1,000 figure yet, said as such
-    # (not "fewer than 5", which would say something untrue about the group).
-    assert summary["Sessions held per 1,000 EUR spent"] == "no figure yet"
+    # The ROI figures count only the money spent on sessions held, each line of the
+    # money spent its own row, as the gate gives them.
+    gate = {row[0]: expected_text(row[1]) for row in doc.section("summary").rows}
+    for label in (
+        "Spent on sessions held (EUR)",
+        "Paid for sessions not held yet (EUR)",
+        "Kept for no-shows (EUR)",
+        "Kept for late cancellations (EUR)",
+        "Sessions held per 1,000 EUR spent on them",
+    ):
+        assert summary[label] == gate[label]
     assert [r[0] for r in sections["Survey before and after"][1:]] == [
         "Respondents",
         "Clarity",

@@ -75,7 +75,7 @@ def test_dashboard_shows_the_figures_and_links(olivia, programme, coach, session
 def test_roi_explains_each_figure(olivia, programme, coach, session_type):
     populate(programme, coach, session_type, 5)
     html = text(client_of(olivia).get(f"/org/programmes/{programme.public_id}/roi/"))
-    assert "Sessions held, divided by the budget spent" in html
+    assert "Sessions held, divided by the money spent on those sessions" in html
     assert "out of the 20 seats bought" in html
     assert 'data-figure="seat_utilisation">25.0 %<' in html
     assert 'id="goals-table"' in html and 'id="survey-table"' in html
