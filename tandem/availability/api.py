@@ -8,6 +8,7 @@ from django.utils import timezone
 from ninja import Path, Query, Router
 
 from tandem.accounts.auth import optional_viewer
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.core.errors import NotFound
@@ -19,7 +20,7 @@ from .slots import preview_slots, slots_for
 router = Router(tags=["availability"])
 
 
-def _own_coach(request: HttpRequest) -> CoachProfile:
+def _own_coach(request: AuthenticatedHttpRequest) -> CoachProfile:
     coach = coach_selectors.coach_profile_of(request.user, with_user=True)
     if coach is None:
         raise NotFound("You have no coach profile.")
@@ -142,7 +143,7 @@ def coach_slots(
     summary="Your weekly hours, date overrides, time off and caps (coaches)",
     description="Answers 404 if you have no coach profile.",
 )
-def my_availability(request: HttpRequest) -> dict:
+def my_availability(request: AuthenticatedHttpRequest) -> dict:
     return _rules(_own_coach(request))
 
 
@@ -155,7 +156,7 @@ def my_availability(request: HttpRequest) -> dict:
         "`invalid_availability`, with field codes such as `weekly.3: overlaps`) saves nothing."
     ),
 )
-def replace_my_availability(request: HttpRequest, payload: RulesIn) -> dict:
+def replace_my_availability(request: AuthenticatedHttpRequest, payload: RulesIn) -> dict:
     coach = _own_coach(request)
     services.availability_replace(coach=coach, **payload.as_service_kwargs())
     return _rules(coach)
@@ -167,7 +168,7 @@ def replace_my_availability(request: HttpRequest, payload: RulesIn) -> dict:
     summary="The slots your saved rules give (coaches)",
     description="Any of your session types, active or not. Local times default to your zone.",
 )
-def preview_saved(request: HttpRequest, params: Query[RangeParams]) -> dict:
+def preview_saved(request: AuthenticatedHttpRequest, params: Query[RangeParams]) -> dict:
     coach = _own_coach(request)
     session_type = selectors.session_type_of(coach, params.session_type, active_only=False)
     if session_type is None:
@@ -195,7 +196,7 @@ def preview_saved(request: HttpRequest, params: Query[RangeParams]) -> dict:
         "checked against your real bookings, and nothing is saved."
     ),
 )
-def preview_unsaved(request: HttpRequest, payload: PreviewIn) -> dict:
+def preview_unsaved(request: AuthenticatedHttpRequest, payload: PreviewIn) -> dict:
     coach = _own_coach(request)
     session_type = selectors.session_type_of(coach, payload.session_type, active_only=False)
     if session_type is None:

@@ -209,10 +209,10 @@ class Grid:
             self.problems.append(Problem(where, message(code), f"override-{block.key}-date"))
             return True
         if head == "time_off" and index is not None and index < len(self._time_off):
-            block, _ = self._time_off[index]
+            off_block, _ = self._time_off[index]
             part = tail[0] if tail and tail[0] in ("start", "end", "reason") else ""
-            block.errors.setdefault(part, []).append(message(code))
-            anchor = f"timeoff-{block.key}-{part or 'start'}"
+            off_block.errors.setdefault(part, []).append(message(code))
+            anchor = f"timeoff-{off_block.key}-{part or 'start'}"
             self.problems.append(Problem(f"Time off {index + 1}", message(code), anchor))
             return True
         return False
@@ -261,24 +261,31 @@ def grid_from_saved(
     for key, override in enumerate(saved.overrides):
         block = OverrideBlock(key, override.date.isoformat())
         rows = []
-        for n, interval in enumerate(override.intervals.all()):
+        for n, override_interval in enumerate(override.intervals.all()):
             row = Row(
                 f"override-{key}-{n}",
-                _hm(interval.start_minute),
-                _hm(interval.end_minute),
+                _hm(override_interval.start_minute),
+                _hm(override_interval.end_minute),
                 position=n + 1,
             )
             block.rows.append(row)
-            rows.append((row, validation.IntervalInput(interval.start_minute, interval.end_minute)))
+            rows.append(
+                (
+                    row,
+                    validation.IntervalInput(
+                        override_interval.start_minute, override_interval.end_minute
+                    ),
+                )
+            )
         block.closed = not block.rows
         grid.overrides.append(block)
         grid._overrides.append((block, override.date, rows))
     for key, off in enumerate(saved.time_off):
-        block = TimeOffBlock(
+        off_block = TimeOffBlock(
             key, _local_input(off.start, tz), _local_input(off.end, tz), off.reason
         )
-        grid.time_off.append(block)
-        grid._time_off.append((block, validation.TimeOffInput(off.start, off.end, off.reason)))
+        grid.time_off.append(off_block)
+        grid._time_off.append((off_block, validation.TimeOffInput(off.start, off.end, off.reason)))
     grid.daily_cap = "" if daily_cap is None else str(daily_cap)
     grid.weekly_cap = "" if weekly_cap is None else str(weekly_cap)
     grid._caps = {"daily_cap": daily_cap, "weekly_cap": weekly_cap}
@@ -371,10 +378,10 @@ def grid_from_post(post: QueryDict, *, zone: str) -> Grid:
     """Parse the editor's form. Problems of form (not of rule) are in grid.problems."""
     tz = ZoneInfo(zone)
     grid = Grid(zone=zone, days=[Day(weekday, name) for weekday, name in WEEKDAYS])
-    for day in grid.days:
-        for row, (start, end) in _rows(post, day.prefix, grid, day.name):
-            day.rows.append(row)
-            grid._weekly.append((row, validation.WeeklyInput(day.weekday, start, end)))
+    for week_day in grid.days:
+        for row, (start, end) in _rows(post, week_day.prefix, grid, week_day.name):
+            week_day.rows.append(row)
+            grid._weekly.append((row, validation.WeeklyInput(week_day.weekday, start, end)))
 
     for key in _block_keys(post, "override"):
         prefix = f"override-{key}"
@@ -404,19 +411,22 @@ def grid_from_post(post: QueryDict, *, zone: str) -> Grid:
 
     for key in _block_keys(post, "timeoff"):
         prefix = f"timeoff-{key}"
-        block = TimeOffBlock(
+        off_block = TimeOffBlock(
             key,
             post.get(f"{prefix}-start", "").strip()[:25],
             post.get(f"{prefix}-end", "").strip()[:25],
             post.get(f"{prefix}-reason", ""),
         )
-        if not block.start and not block.end and not block.reason.strip():
+        if not off_block.start and not off_block.end and not off_block.reason.strip():
             continue
-        grid.time_off.append(block)
-        start, end = _local_datetime(block.start, tz), _local_datetime(block.end, tz)
-        for part, value in (("start", start), ("end", end)):
-            if value is None:
-                block.errors.setdefault(part, []).append(message("invalid_datetime"))
+        grid.time_off.append(off_block)
+        off_start, off_end = (
+            _local_datetime(off_block.start, tz),
+            _local_datetime(off_block.end, tz),
+        )
+        for part, parsed in (("start", off_start), ("end", off_end)):
+            if parsed is None:
+                off_block.errors.setdefault(part, []).append(message("invalid_datetime"))
                 grid.problems.append(
                     Problem(
                         f"Time off {len(grid.time_off)}",
@@ -424,12 +434,12 @@ def grid_from_post(post: QueryDict, *, zone: str) -> Grid:
                         f"{prefix}-{part}",
                     )
                 )
-        value = (
-            validation.TimeOffInput(start, end, block.reason)
-            if start is not None and end is not None
+        off_value = (
+            validation.TimeOffInput(off_start, off_end, off_block.reason)
+            if off_start is not None and off_end is not None
             else None
         )
-        grid._time_off.append((block, value))
+        grid._time_off.append((off_block, off_value))
 
     _cap(grid, post, "daily_cap")
     _cap(grid, post, "weekly_cap")

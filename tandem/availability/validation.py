@@ -258,17 +258,17 @@ def validate_rules(
                 errors.add(f"weekly.{index}.weekday", "out_of_range")
             else:
                 by_day[item.weekday].append((index, item.start_minute, item.end_minute))
-        for day, items in sorted(by_day.items()):
-            for _, start, end in sorted(_check_intervals(errors, "weekly", items)):
-                weekly_rules.append(WeeklyRule(day, WallInterval(start, end)))
+        for weekday, items in sorted(by_day.items()):
+            for _, start_minute, end_minute in sorted(_check_intervals(errors, "weekly", items)):
+                weekly_rules.append(WeeklyRule(weekday, WallInterval(start_minute, end_minute)))
 
     override_rules: list[EngineOverride] = []
     if len(overrides) > MAX_OVERRIDES:
         errors.add("overrides", "too_many")
     else:
         seen: set[date] = set()
-        for index, item in enumerate(overrides):
-            day = item.date
+        for index, override in enumerate(overrides):
+            day: date | None = override.date
             if isinstance(day, datetime) or not isinstance(day, date):
                 errors.add(f"overrides.{index}.date", "wrong_type")
                 day = None
@@ -280,13 +280,13 @@ def validate_rules(
                 day = None
             else:
                 seen.add(day)
-            if len(item.intervals) > MAX_INTERVALS_PER_OVERRIDE:
+            if len(override.intervals) > MAX_INTERVALS_PER_OVERRIDE:
                 errors.add(f"overrides.{index}.intervals", "too_many")
                 continue
             valid = _check_intervals(
                 errors,
                 f"overrides.{index}.intervals",
-                [(j, i.start_minute, i.end_minute) for j, i in enumerate(item.intervals)],
+                [(j, i.start_minute, i.end_minute) for j, i in enumerate(override.intervals)],
             )
             if day is not None:
                 intervals = tuple(WallInterval(s, e) for _, s, e in sorted(valid, key=_by_start))
@@ -296,12 +296,12 @@ def validate_rules(
     if len(time_off) > MAX_TIME_OFF:
         errors.add("time_off", "too_many")
     else:
-        for index, item in enumerate(time_off):
-            start = _check_instant(errors, f"time_off.{index}.start", item.start)
-            end = _check_instant(errors, f"time_off.{index}.end", item.end)
-            if start is not None and end is not None and end <= start:
+        for index, off in enumerate(time_off):
+            off_start = _check_instant(errors, f"time_off.{index}.start", off.start)
+            off_end = _check_instant(errors, f"time_off.{index}.end", off.end)
+            if off_start is not None and off_end is not None and off_end <= off_start:
                 errors.add(f"time_off.{index}.end", "end_before_start")
-            reason = item.reason
+            reason = off.reason
             if not isinstance(reason, str):
                 errors.add(f"time_off.{index}.reason", "wrong_type")
                 continue
@@ -310,8 +310,8 @@ def validate_rules(
             reason = reason.strip()
             if len(reason) > MAX_REASON:
                 errors.add(f"time_off.{index}.reason", "too_long")
-            if start is not None and end is not None:
-                offs.append(TimeOffInput(start, end, reason))
+            if off_start is not None and off_end is not None:
+                offs.append(TimeOffInput(off_start, off_end, reason))
 
     daily = _check_cap(errors, "daily_cap", daily_cap)
     weekly_c = _check_cap(errors, "weekly_cap", weekly_cap)

@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile, SessionType
 from tandem.coaches.views_coach import own_coach
@@ -87,7 +88,7 @@ def _preview(
 
 
 def _render_editor(
-    request: HttpRequest, coach: CoachProfile, grid: Grid, *, status: int = 200
+    request: AuthenticatedHttpRequest, coach: CoachProfile, grid: Grid, *, status: int = 200
 ) -> HttpResponse:
     types = list(coach_selectors.session_types_of(coach))
     preview, _ = _preview(coach, grid, types, request.POST.get("preview_session_type"))
@@ -103,7 +104,7 @@ def _render_editor(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def availability_edit(request: HttpRequest) -> HttpResponse:
+def availability_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)
     if request.method == "GET":
         grid = grid_from_saved(
@@ -127,7 +128,7 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def availability_preview(request: HttpRequest) -> HttpResponse:
+def availability_preview(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The preview panel for the posted (unsaved) rules; htmx swaps it into the editor."""
     coach = own_coach(request)
     grid = grid_from_post(request.POST, zone=coach.timezone)

@@ -108,10 +108,10 @@ def oracle(q: SlotQuery) -> list[datetime]:
 
     # per-minute flags over [base, top)
     base, top = lo_m - bb - 1, hi_m + dur + ba + 1
-    off_minutes = set()
+    off_minutes: set[int] = set()
     for r in q.time_off:
         off_minutes.update(range(max(to_min(r.start), base), min(to_min(r.end), top)))
-    busy_minutes = set()
+    busy_minutes: set[int] = set()
     for b in q.busy:
         busy_minutes.update(range(max(to_min(b.start), base), min(to_min(b.end), top)))
     open_prefix = [0]
