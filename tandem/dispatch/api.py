@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Path, Router, Status
+
+from tandem.accounts.http import AuthenticatedHttpRequest
 
 from . import selectors, services
 from .models import DispatchRequest
@@ -37,7 +39,7 @@ def request_body(request: DispatchRequest, *, now: datetime) -> dict:
     return request_data(request, offers, now=now, soonest=soonest)
 
 
-def _current(http: HttpRequest, request_id: str) -> DispatchRequest:
+def _current(http: AuthenticatedHttpRequest, request_id: str) -> DispatchRequest:
     found = selectors.request_for(http.user, request_id)
     if found is None:
         raise services.RequestNotFound()
@@ -61,7 +63,7 @@ def _current(http: HttpRequest, request_id: str) -> DispatchRequest:
     "400 `invalid` for bad input. " + EVENTS,
 )
 def create_request(
-    request: HttpRequest, response: HttpResponse, payload: DispatchRequestIn
+    request: AuthenticatedHttpRequest, response: HttpResponse, payload: DispatchRequestIn
 ) -> Status:
     outcome = services.dispatch_request_create(
         client=request.user,
@@ -82,7 +84,7 @@ def create_request(
     summary="One of your Book now requests",
     description=NOT_YOURS + EVENTS,
 )
-def get_request(request: HttpRequest, request_id: str = Path(...)) -> dict:
+def get_request(request: AuthenticatedHttpRequest, request_id: str = Path(...)) -> dict:
     return request_body(_current(request, request_id), now=timezone.now())
 
 
@@ -93,7 +95,7 @@ def get_request(request: HttpRequest, request_id: str = Path(...)) -> dict:
     description="Nobody else is asked and the open offer is withdrawn. Withdrawing again "
     "answers the same; a booked or exhausted request answers 409 `request_closed`. " + NOT_YOURS,
 )
-def withdraw_request(request: HttpRequest, request_id: str = Path(...)) -> dict:
+def withdraw_request(request: AuthenticatedHttpRequest, request_id: str = Path(...)) -> dict:
     withdrawn = services.dispatch_request_withdraw(client=request.user, request_id=request_id)
     return request_body(_current(request, str(withdrawn.public_id)), now=timezone.now())
 
@@ -104,14 +106,14 @@ def withdraw_request(request: HttpRequest, request_id: str = Path(...)) -> dict:
     summary="Your Book now offers waiting for an answer (coaches)",
     description="Soonest deadline first. " + EVENTS,
 )
-def list_offers(request: HttpRequest) -> dict:
+def list_offers(request: AuthenticatedHttpRequest) -> dict:
     services.dispatch_offers_catch_up(coach_user=request.user)
     now = timezone.now()
     offers = selectors.open_offers_for(request.user, now=now)
     return {"items": [offer_data(o, request.user, now=now) for o in offers]}
 
 
-def _offer_body(request: HttpRequest, offer_id: str) -> dict:
+def _offer_body(request: AuthenticatedHttpRequest, offer_id: str) -> dict:
     offer = selectors.offer_for(request.user, offer_id)
     if offer is None:
         raise services.OfferNotFound()
@@ -127,7 +129,7 @@ def _offer_body(request: HttpRequest, offer_id: str) -> dict:
     "answers the same booking). The time taken meanwhile: 409 `slot_unavailable`, and the "
     "request goes to the next coach. " + NOT_YOURS,
 )
-def accept_offer(request: HttpRequest, offer_id: str = Path(...)) -> dict:
+def accept_offer(request: AuthenticatedHttpRequest, offer_id: str = Path(...)) -> dict:
     outcome = services.dispatch_offer_accept(coach_user=request.user, offer_id=offer_id)
     return _offer_body(request, str(outcome.offer.public_id))
 
@@ -139,6 +141,6 @@ def accept_offer(request: HttpRequest, offer_id: str = Path(...)) -> dict:
     description="The request goes to the next coach. After the window: 409 `offer_expired`. "
     + NOT_YOURS,
 )
-def decline_offer(request: HttpRequest, offer_id: str = Path(...)) -> dict:
+def decline_offer(request: AuthenticatedHttpRequest, offer_id: str = Path(...)) -> dict:
     offer = services.dispatch_offer_decline(coach_user=request.user, offer_id=offer_id)
     return _offer_body(request, str(offer.public_id))

@@ -15,12 +15,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.booking.forms import show_service_error
 from tandem.core.errors import ServiceError
 from tandem.realtime.context_processors import pin_events_position
@@ -33,7 +34,7 @@ from .present import offer_data
 PREFILLED = ("duration_minutes", "within_minutes")
 
 
-def _request_context(http: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
+def _request_context(http: AuthenticatedHttpRequest, request_id: uuid.UUID) -> dict[str, Any]:
     found = selectors.request_for(http.user, request_id)
     if found is None:
         raise Http404("No such request.")
@@ -46,7 +47,7 @@ def _request_context(http: HttpRequest, request_id: uuid.UUID) -> dict[str, Any]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def book_now(request: HttpRequest) -> HttpResponse:
+def book_now(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = BookNowForm(request.POST)
@@ -77,7 +78,7 @@ def book_now(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def request_page(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+def request_page(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     # The stream position before the data: a change committed while the page is built then
     # arrives as an event instead of falling in between.
     pin_events_position(request)
@@ -86,7 +87,7 @@ def request_page(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_safe
-def request_status(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+def request_status(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     """The live region of the progress page (fetched again by realtime/live.js)."""
     return render(
         request, "dispatch/partials/request_status.html", _request_context(request, request_id)
@@ -95,7 +96,7 @@ def request_status(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
+def request_withdraw(request: AuthenticatedHttpRequest, request_id: uuid.UUID) -> HttpResponse:
     try:
         services.dispatch_request_withdraw(client=request.user, request_id=request_id)
     except services.RequestNotFound as exc:
@@ -107,7 +108,7 @@ def request_withdraw(request: HttpRequest, request_id: uuid.UUID) -> HttpRespons
     return redirect("book_now_request", request_id=request_id)
 
 
-def _offers_context(request: HttpRequest) -> dict[str, Any]:
+def _offers_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     services.dispatch_offers_catch_up(coach_user=request.user)
     now = timezone.now()
     offers = selectors.open_offers_for(request.user, now=now)
@@ -116,20 +117,20 @@ def _offers_context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 @require_safe
-def offers_page(request: HttpRequest) -> HttpResponse:
+def offers_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     pin_events_position(request)
     return render(request, "dispatch/offers.html", _offers_context(request))
 
 
 @login_required
 @require_safe
-def offers_live(request: HttpRequest) -> HttpResponse:
+def offers_live(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "dispatch/partials/offer_list.html", _offers_context(request))
 
 
 @login_required
 @require_POST
-def offer_accept(request: HttpRequest, offer_id: uuid.UUID) -> HttpResponse:
+def offer_accept(request: AuthenticatedHttpRequest, offer_id: uuid.UUID) -> HttpResponse:
     try:
         outcome = services.dispatch_offer_accept(coach_user=request.user, offer_id=offer_id)
     except services.OfferNotFound as exc:
@@ -143,7 +144,7 @@ def offer_accept(request: HttpRequest, offer_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_decline(request: HttpRequest, offer_id: uuid.UUID) -> HttpResponse:
+def offer_decline(request: AuthenticatedHttpRequest, offer_id: uuid.UUID) -> HttpResponse:
     try:
         services.dispatch_offer_decline(coach_user=request.user, offer_id=offer_id)
     except services.OfferNotFound as exc:

@@ -29,7 +29,7 @@ def request_changed(request: DispatchRequest, offer: DispatchOffer | None = None
             "rank": open_offer.rank if open_offer else None,
             "of": len(request.candidates),
             "expires_at": open_offer.expires_at if open_offer else None,
-            "booking": request.booking.public_id if request.booking_id else None,
+            "booking": request.booking.public_id if request.booking is not None else None,
             # Why nobody took it (an exhausted request's `Unfilled` code), else null.
             "reason": request.unfilled_reason or None,
         },

@@ -1,5 +1,6 @@
 """The Book now ranking model (pure: no database, no Django)."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,17 +22,16 @@ WINDOW = timedelta(minutes=30)
 
 
 def facts(coach_id: int, **extra) -> CoachFacts:
-    values = {
-        "coach_id": coach_id,
-        "session_type_id": coach_id * 10,
-        "start": NOW + timedelta(minutes=10),
-        "specialties": 1,
-        "rating": None,
-        "bookings_that_day": 0,
-        "history": (),
-    }
-    values.update(extra)
-    return CoachFacts(**values)
+    base = CoachFacts(
+        coach_id=coach_id,
+        session_type_id=coach_id * 10,
+        start=NOW + timedelta(minutes=10),
+        specialties=1,
+        rating=None,
+        bookings_that_day=0,
+        history=(),
+    )
+    return replace(base, **extra)
 
 
 def accepted(seconds: float) -> PastOffer:
