@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 from ninja import File, Form, Path, Query, Router, Status, UploadedFile
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.core.errors import NotFound
 
 from . import present, selectors, services
@@ -50,14 +51,14 @@ EVENTS = (
 )
 
 
-def _conversation(request: HttpRequest, conversation_id: str) -> dict:
+def _conversation(request: AuthenticatedHttpRequest, conversation_id: str) -> dict:
     conversation = selectors.conversation_for(request.user, conversation_id)
     if conversation is None:
         raise NotFound("No such conversation.")
     return present.conversations_data([conversation], request.user)[0]
 
 
-def _message(request: HttpRequest, message: Message) -> dict:
+def _message(request: AuthenticatedHttpRequest, message: Message) -> dict:
     return present.message_data(message, request.user)
 
 
@@ -72,7 +73,9 @@ def _message(request: HttpRequest, message: Message) -> dict:
     "presence and read positions, and your archived/muted flags. Most recently active first; "
     "follow `next_cursor`. " + AT_REST,
 )
-def list_conversations(request: HttpRequest, query: Query[ConversationListQuery]) -> dict:
+def list_conversations(
+    request: AuthenticatedHttpRequest, query: Query[ConversationListQuery]
+) -> dict:
     page = selectors.conversations_page(
         request.user,
         inbox=query.inbox,
@@ -93,7 +96,7 @@ def list_conversations(request: HttpRequest, query: Query[ConversationListQuery]
     description="One conversation per pair: 201 when created, 200 when it existed. You must "
     "share a booking (any status); anyone else answers 404.",
 )
-def start_conversation(request: HttpRequest, payload: ConversationStartIn) -> Status:
+def start_conversation(request: AuthenticatedHttpRequest, payload: ConversationStartIn) -> Status:
     conversation, created = services.conversation_start(user=request.user, other_id=payload.user)
     return Status(201 if created else 200, _conversation(request, str(conversation.public_id)))
 
@@ -105,7 +108,7 @@ def start_conversation(request: HttpRequest, payload: ConversationStartIn) -> St
     description="One per user, answered by any staff member. 201 when created, 200 when it "
     "existed.",
 )
-def start_support(request: HttpRequest) -> Status:
+def start_support(request: AuthenticatedHttpRequest) -> Status:
     conversation, created = services.support_start(user=request.user)
     return Status(201 if created else 200, _conversation(request, str(conversation.public_id)))
 
@@ -116,7 +119,7 @@ def start_support(request: HttpRequest) -> Status:
     summary="Your unread message counts",
     description="Across every conversation you take part in (archived and muted included).",
 )
-def unread(request: HttpRequest) -> dict:
+def unread(request: AuthenticatedHttpRequest) -> dict:
     counts = selectors.unread_for(request.user)
     return {"total": counts.total, "conversations": counts.conversations, "unmuted": counts.unmuted}
 
@@ -130,7 +133,7 @@ def unread(request: HttpRequest) -> dict:
     "text is encrypted at rest, search runs on a blind index of keyed word hashes: no "
     "phrase, fuzzy or infix matching. " + AT_REST,
 )
-def search(request: HttpRequest, query: Query[SearchQuery]) -> dict:
+def search(request: AuthenticatedHttpRequest, query: Query[SearchQuery]) -> dict:
     page = selectors.search_page(request.user, query.q, cursor=query.cursor, limit=query.limit)
     return {
         "items": [_message(request, m) for m in page.items],
@@ -144,7 +147,7 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> dict:
     summary="One of your conversations",
     description=NOT_YOURS,
 )
-def get_conversation(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
+def get_conversation(request: AuthenticatedHttpRequest, conversation_id: str = Path(...)) -> dict:
     return _conversation(request, conversation_id)
 
 
@@ -156,7 +159,7 @@ def get_conversation(request: HttpRequest, conversation_id: str = Path(...)) -> 
     "the page. " + AT_REST + NOT_YOURS,
 )
 def list_messages(
-    request: HttpRequest, query: Query[PageQuery], conversation_id: str = Path(...)
+    request: AuthenticatedHttpRequest, query: Query[PageQuery], conversation_id: str = Path(...)
 ) -> dict:
     conversation = selectors.conversation_for(request.user, conversation_id)
     if conversation is None:
@@ -181,7 +184,7 @@ def list_messages(
     "message answers 409 `idempotency_key_reused`. " + EVENTS + AT_REST + NOT_YOURS,
 )
 def send_message(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     response: HttpResponse,
     conversation_id: str = Path(...),
     body: str = Form(
@@ -217,7 +220,7 @@ def send_message(
     "`message_deleted`. " + EVENTS,
 )
 def edit_message(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     payload: MessageEditIn,
     conversation_id: str = Path(...),
     message_id: str = Path(...),
@@ -239,7 +242,7 @@ def edit_message(
     "removed. Deleting again answers the same. " + EVENTS,
 )
 def delete_message(
-    request: HttpRequest, conversation_id: str = Path(...), message_id: str = Path(...)
+    request: AuthenticatedHttpRequest, conversation_id: str = Path(...), message_id: str = Path(...)
 ) -> dict:
     message = services.message_delete(
         user=request.user, conversation_id=conversation_id, message_id=message_id
@@ -247,7 +250,9 @@ def delete_message(
     return _message(request, message)
 
 
-def _reaction(request: HttpRequest, conversation_id: str, message_id: str, emoji: str, on):
+def _reaction(
+    request: AuthenticatedHttpRequest, conversation_id: str, message_id: str, emoji: str, on
+):
     message, now_on = services.reaction_set(
         user=request.user,
         conversation_id=conversation_id,
@@ -269,7 +274,7 @@ def _reaction(request: HttpRequest, conversation_id: str, message_id: str, emoji
     "emoji per person per message). " + EVENTS,
 )
 def toggle_reaction(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     payload: ReactionIn,
     conversation_id: str = Path(...),
     message_id: str = Path(...),
@@ -285,7 +290,7 @@ def toggle_reaction(
     "none). " + EVENTS,
 )
 def remove_reaction(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     conversation_id: str = Path(...),
     message_id: str = Path(...),
     emoji: str = Query(..., max_length=16, description=f"One of: {EMOJI}"),
@@ -303,7 +308,7 @@ def remove_reaction(
     "images. " + NOT_YOURS,
 )
 def download_attachment(
-    request: HttpRequest, conversation_id: str = Path(...), message_id: str = Path(...)
+    request: AuthenticatedHttpRequest, conversation_id: str = Path(...), message_id: str = Path(...)
 ) -> HttpResponse:
     attachment, name, data = services.attachment_contents(
         user=request.user, conversation_id=conversation_id, message_id=message_id
@@ -325,7 +330,9 @@ def download_attachment(
     description="Moves your read position up to `message` (default: the latest); never "
     "backwards. The others see it as a read receipt (`conversation.read` event).",
 )
-def mark_read(request: HttpRequest, payload: ReadIn, conversation_id: str = Path(...)) -> dict:
+def mark_read(
+    request: AuthenticatedHttpRequest, payload: ReadIn, conversation_id: str = Path(...)
+) -> dict:
     read_seq = services.mark_read(
         user=request.user, conversation_id=conversation_id, message_id=payload.message
     )
@@ -340,12 +347,12 @@ def mark_read(request: HttpRequest, payload: ReadIn, conversation_id: str = Path
     description="Sends an ephemeral `typing` signal to the others' open connections (never "
     "stored). Call it every few seconds while typing; extra calls are accepted and dropped.",
 )
-def typing(request: HttpRequest, conversation_id: str = Path(...)) -> Status:
+def typing(request: AuthenticatedHttpRequest, conversation_id: str = Path(...)) -> Status:
     sent = services.typing(user=request.user, conversation_id=conversation_id)
     return Status(202, {"sent": sent})
 
 
-def _flag(request: HttpRequest, conversation_id: str, **flags: bool) -> dict:
+def _flag(request: AuthenticatedHttpRequest, conversation_id: str, **flags: bool) -> dict:
     services.set_flags(user=request.user, conversation_id=conversation_id, **flags)
     return _conversation(request, conversation_id)
 
@@ -355,7 +362,7 @@ def _flag(request: HttpRequest, conversation_id: str, **flags: bool) -> dict:
     response=ConversationOut,
     summary="Archive (for you only)",
 )
-def archive(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
+def archive(request: AuthenticatedHttpRequest, conversation_id: str = Path(...)) -> dict:
     return _flag(request, conversation_id, archived=True)
 
 
@@ -364,7 +371,7 @@ def archive(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
     response=ConversationOut,
     summary="Unarchive",
 )
-def unarchive(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
+def unarchive(request: AuthenticatedHttpRequest, conversation_id: str = Path(...)) -> dict:
     return _flag(request, conversation_id, archived=False)
 
 
@@ -374,7 +381,7 @@ def unarchive(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
     summary="Mute (for you only)",
     description="Unread still counts; notifications will skip it.",
 )
-def mute(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
+def mute(request: AuthenticatedHttpRequest, conversation_id: str = Path(...)) -> dict:
     return _flag(request, conversation_id, muted=True)
 
 
@@ -383,5 +390,5 @@ def mute(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
     response=ConversationOut,
     summary="Unmute",
 )
-def unmute(request: HttpRequest, conversation_id: str = Path(...)) -> dict:
+def unmute(request: AuthenticatedHttpRequest, conversation_id: str = Path(...)) -> dict:
     return _flag(request, conversation_id, muted=False)

@@ -12,10 +12,11 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.core.crypto import keyring
 from tandem.core.errors import NotFound
 from tandem.core.ids import parse_id
@@ -29,7 +30,9 @@ THREAD_PAGE = 30
 
 @login_required
 @require_safe
-def messages_page(request: HttpRequest, conversation_id: uuid.UUID | None = None) -> HttpResponse:
+def messages_page(
+    request: AuthenticatedHttpRequest, conversation_id: uuid.UUID | None = None
+) -> HttpResponse:
     # The stream position before the data: a message committed while the page is built
     # then reaches the page as an event instead of falling in between.
     pin_events_position(request)
@@ -69,7 +72,7 @@ def messages_page(request: HttpRequest, conversation_id: uuid.UUID | None = None
 
 @login_required
 @require_POST
-def message_start(request: HttpRequest) -> HttpResponse:
+def message_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "Message" buttons (e.g. on a session): open the conversation with that coach or client,
     starting it if need be. Someone you share no booking with is a 404."""
     other_id = parse_id(request.POST.get("user", ""))

@@ -26,7 +26,7 @@ FILE_TEXT = b"Confidential budget line: Marmalade Quokka\n"
 
 def dump() -> bytes:
     """Every row of every table, as text: what a database dump would show."""
-    out = []
+    out: list[str] = []
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names():
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
