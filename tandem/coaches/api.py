@@ -12,6 +12,7 @@ from django.utils import timezone
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.core.errors import NotFound
 from tandem.core.links import site_url
 
@@ -100,7 +101,7 @@ def _session_type(session_type: SessionType) -> dict:
     }
 
 
-def _my_coach(request: HttpRequest, coach: CoachProfile) -> dict:
+def _my_coach(request: AuthenticatedHttpRequest, coach: CoachProfile) -> dict:
     return {
         "id": coach.public_id,
         "slug": coach.slug,
@@ -133,7 +134,7 @@ def _listed_or_404(coach_id: str) -> CoachProfile:
     return coach
 
 
-def _own_coach(request: HttpRequest) -> CoachProfile:
+def _own_coach(request: AuthenticatedHttpRequest) -> CoachProfile:
     coach = selectors.coach_profile_for_user(request.user)
     if coach is None:
         raise NotFound("You do not have a coach profile.")
@@ -233,12 +234,12 @@ def coach_session_types(request: HttpRequest, coach_id: str) -> list[dict]:
 
 
 @router.get("/me/coach", response=MyCoachOut, summary="Your coach profile")
-def my_coach(request: HttpRequest) -> dict:
+def my_coach(request: AuthenticatedHttpRequest) -> dict:
     return _my_coach(request, _own_coach(request))
 
 
 @router.patch("/me/coach", response=MyCoachOut, summary="Change your coach profile")
-def update_my_coach(request: HttpRequest, payload: MyCoachUpdateIn) -> dict:
+def update_my_coach(request: AuthenticatedHttpRequest, payload: MyCoachUpdateIn) -> dict:
     coach = _own_coach(request)
     services.coach_profile_update(coach=coach, **payload.model_dump(exclude_unset=True))
     return _my_coach(request, _own_coach(request))
@@ -251,27 +252,27 @@ def update_my_coach(request: HttpRequest, payload: MyCoachUpdateIn) -> dict:
     description="multipart/form-data with a `photo` file: JPEG, PNG or WebP, at most 5 MB "
     "and 4000×4000 pixels. It is re-encoded; metadata (EXIF, GPS) is removed.",
 )
-def upload_my_photo(request: HttpRequest, photo: File[UploadedFile]) -> dict:
+def upload_my_photo(request: AuthenticatedHttpRequest, photo: File[UploadedFile]) -> dict:
     coach = _own_coach(request)
     services.coach_profile_set_photo(coach=coach, upload=photo)
     return _my_coach(request, _own_coach(request))
 
 
 @router.delete("/me/coach/photo", response=MyCoachOut, summary="Remove your profile photo")
-def remove_my_photo(request: HttpRequest) -> dict:
+def remove_my_photo(request: AuthenticatedHttpRequest) -> dict:
     coach = _own_coach(request)
     services.coach_profile_remove_photo(coach=coach)
     return _my_coach(request, _own_coach(request))
 
 
 @router.get("/me/session-types", response=list[SessionTypeOut], summary="Your session types")
-def my_session_types(request: HttpRequest) -> list[dict]:
+def my_session_types(request: AuthenticatedHttpRequest) -> list[dict]:
     coach = _own_coach(request)
     return [_session_type(t) for t in selectors.session_types_of(coach)]
 
 
 @router.post("/me/session-types", response={201: SessionTypeOut}, summary="Create a session type")
-def create_session_type(request: HttpRequest, payload: SessionTypeCreateIn) -> Status:
+def create_session_type(request: AuthenticatedHttpRequest, payload: SessionTypeCreateIn) -> Status:
     coach = _own_coach(request)
     session_type = services.session_type_create(
         coach=coach, **payload.model_dump(exclude_unset=True)
@@ -282,7 +283,7 @@ def create_session_type(request: HttpRequest, payload: SessionTypeCreateIn) -> S
 @router.get(
     "/me/session-types/{session_type_id}", response=SessionTypeOut, summary="A session type"
 )
-def my_session_type(request: HttpRequest, session_type_id: str) -> dict:
+def my_session_type(request: AuthenticatedHttpRequest, session_type_id: str) -> dict:
     return _session_type(_own_session_type(_own_coach(request), session_type_id))
 
 
@@ -292,7 +293,7 @@ def my_session_type(request: HttpRequest, session_type_id: str) -> dict:
     summary="Change a session type (is_active: false deactivates it)",
 )
 def update_session_type(
-    request: HttpRequest, session_type_id: str, payload: SessionTypeUpdateIn
+    request: AuthenticatedHttpRequest, session_type_id: str, payload: SessionTypeUpdateIn
 ) -> dict:
     coach = _own_coach(request)
     session_type = services.session_type_update(
@@ -306,7 +307,7 @@ def update_session_type(
     response={204: None},
     summary="Delete a session type that was never booked (else 409: deactivate it)",
 )
-def delete_session_type(request: HttpRequest, session_type_id: str) -> Status:
+def delete_session_type(request: AuthenticatedHttpRequest, session_type_id: str) -> Status:
     coach = _own_coach(request)
     services.session_type_delete(coach=coach, session_type_id=session_type_id)
     return Status(204, None)

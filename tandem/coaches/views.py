@@ -20,6 +20,7 @@ from django_htmx.http import push_url, replace_url
 
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
+from tandem.core.http import HtmxHttpRequest
 from tandem.core.money import SUPPORTED_CURRENCIES
 
 from . import page_queries, selectors
@@ -158,7 +159,8 @@ class DirectoryForm(forms.Form):
         return day
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (typed as maybe None)
         low, high = data.get("price_min"), data.get("price_max")
         if low is not None and high is not None and low > high:
             self.add_error("price_max", "Make “Price to” at least “Price from”.")
@@ -201,7 +203,7 @@ def _filters_active(form: DirectoryForm) -> bool:
 
 
 @require_safe
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: HtmxHttpRequest) -> HttpResponse:
     form = DirectoryForm(
         request.GET,
         specialties=list(selectors.specialties()),
@@ -329,7 +331,7 @@ def coach_public(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-def coach_slots(request: HttpRequest, slug: str) -> HttpResponse:
+def coach_slots(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The slot picker alone, for htmx (previous/next week, another zone or session type)."""
     coach = _listed_or_404(slug)
     if not request.htmx:

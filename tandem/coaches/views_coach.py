@@ -24,6 +24,7 @@ from django.views.static import serve
 from tandem.accounts import selectors as account_selectors
 from tandem.accounts import services as account_services
 from tandem.accounts.certificates import certificate_download
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.accounts.models import CoachApplication
 from tandem.core.errors import ServiceError
 from tandem.core.forms import add_service_error
@@ -36,8 +37,10 @@ from .models import CoachProfile, SessionType
 
 
 def own_coach(request: HttpRequest) -> CoachProfile:
-    """The signed-in user's coach profile; 404 for anyone who has none."""
-    coach = selectors.coach_profile_for_user(request.user)
+    """The signed-in user's coach profile; 404 for anyone who has none (a signed-out visitor
+    included: the views that ask are behind login_required, so that one never gets here)."""
+    user = request.user
+    coach = selectors.coach_profile_for_user(user) if user.is_authenticated else None
     if coach is None:
         raise Http404("You do not have a coach profile.")
     return coach
@@ -65,7 +68,9 @@ def _profile_initial(coach: CoachProfile) -> dict[str, Any]:
     }
 
 
-def _profile_form(request: HttpRequest, coach: CoachProfile, data: Any = None) -> CoachProfileForm:
+def _profile_form(
+    request: AuthenticatedHttpRequest, coach: CoachProfile, data: Any = None
+) -> CoachProfileForm:
     form = CoachProfileForm(
         data,
         initial=_profile_initial(coach),
@@ -83,7 +88,7 @@ def _profile_form(request: HttpRequest, coach: CoachProfile, data: Any = None) -
 
 
 def _render_profile(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     coach: CoachProfile,
     *,
     form: CoachProfileForm | None = None,
@@ -103,7 +108,7 @@ def _render_profile(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def coach_profile(request: HttpRequest) -> HttpResponse:
+def coach_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)
     if request.method == "GET":
         return _render_profile(request, coach)
@@ -121,7 +126,7 @@ def coach_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def coach_profile_photo(request: HttpRequest) -> HttpResponse:
+def coach_profile_photo(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)
     photo_form = PhotoForm(request.POST, request.FILES)
     if not photo_form.is_valid():
@@ -137,7 +142,7 @@ def coach_profile_photo(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def coach_profile_photo_remove(request: HttpRequest) -> HttpResponse:
+def coach_profile_photo_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)
     services.coach_profile_remove_photo(coach=coach)
     messages.success(request, "Photo removed.")
@@ -153,7 +158,7 @@ def _flag(request: HttpRequest, name: str) -> bool:
 
 @login_required
 @require_POST
-def coach_profile_active(request: HttpRequest) -> HttpResponse:
+def coach_profile_active(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)
     coach = services.coach_profile_set_active(
         coach_id=coach.pk, actor=request.user, is_active=_flag(request, "is_active")
@@ -217,14 +222,14 @@ def _own_session_type(coach: CoachProfile, session_type_id: UUID) -> SessionType
 
 
 @login_required
-def session_types(request: HttpRequest) -> HttpResponse:
+def session_types(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)
     context = {"coach": coach, "session_types": list(selectors.session_types_of(coach))}
     return render(request, "coach_settings/session_types.html", context)
 
 
 def _render_session_type_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     coach: CoachProfile,
     form: SessionTypeForm,
     session_type: SessionType | None,
@@ -236,7 +241,7 @@ def _render_session_type_form(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_type_new(request: HttpRequest) -> HttpResponse:
+def session_type_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)
     form = SessionTypeForm(request.POST or None, initial=NEW_SESSION_TYPE)
     if request.method == "GET":
@@ -254,7 +259,7 @@ def session_type_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_type_edit(request: HttpRequest, session_type_id: UUID) -> HttpResponse:
+def session_type_edit(request: AuthenticatedHttpRequest, session_type_id: UUID) -> HttpResponse:
     coach = own_coach(request)
     session_type = _own_session_type(coach, session_type_id)
     initial = {name: getattr(session_type, name) for name in SESSION_TYPE_FIELDS}
@@ -276,7 +281,7 @@ def session_type_edit(request: HttpRequest, session_type_id: UUID) -> HttpRespon
 
 @login_required
 @require_POST
-def session_type_active(request: HttpRequest, session_type_id: UUID) -> HttpResponse:
+def session_type_active(request: AuthenticatedHttpRequest, session_type_id: UUID) -> HttpResponse:
     coach = own_coach(request)
     session_type = _own_session_type(coach, session_type_id)
     if _flag(request, "is_active"):
@@ -294,7 +299,7 @@ def session_type_active(request: HttpRequest, session_type_id: UUID) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_type_delete(request: HttpRequest, session_type_id: UUID) -> HttpResponse:
+def session_type_delete(request: AuthenticatedHttpRequest, session_type_id: UUID) -> HttpResponse:
     coach = own_coach(request)
     session_type = _own_session_type(coach, session_type_id)
     error = None
@@ -314,7 +319,7 @@ def session_type_delete(request: HttpRequest, session_type_id: UUID) -> HttpResp
 # --- Staff: coach applications ------------------------------------------------------------------
 
 
-def _staff_only(request: HttpRequest) -> None:
+def _staff_only(request: AuthenticatedHttpRequest) -> None:
     if not request.user.is_staff:
         raise Http404()
 
@@ -325,7 +330,7 @@ def _queue_url(status: str, cursor: str | None = None) -> str:
 
 
 def _render_queue(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     status: str,
     cursor: str | None,
@@ -351,7 +356,7 @@ def _render_queue(
 
 
 @login_required
-def staff_coach_applications(request: HttpRequest) -> HttpResponse:
+def staff_coach_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     _staff_only(request)
     # A made-up status or cursor is the selector's InvalidInput: a 4xx page, never a 500.
     return _render_queue(
@@ -363,7 +368,9 @@ def staff_coach_applications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def staff_coach_application_decide(request: HttpRequest, application_id: UUID) -> HttpResponse:
+def staff_coach_application_decide(
+    request: AuthenticatedHttpRequest, application_id: UUID
+) -> HttpResponse:
     _staff_only(request)
     form = DecisionForm(request.POST)
     back = CoachApplication.Status.PENDING
@@ -395,7 +402,9 @@ def staff_coach_application_decide(request: HttpRequest, application_id: UUID) -
 
 
 @login_required
-def staff_coach_application_certificate(request: HttpRequest, application_id: UUID) -> FileResponse:
+def staff_coach_application_certificate(
+    request: AuthenticatedHttpRequest, application_id: UUID
+) -> FileResponse:
     _staff_only(request)
     application = account_selectors.coach_application_for_review(application_id)
     if application is None or not application.certificate:
