@@ -1,11 +1,11 @@
 """The coach's own pages (mounted at /coach/) and the staff review queue (at /staff/)."""
 
 from django.conf import settings
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 
 from . import views_coach as views
 
-coach_patterns = [
+coach_patterns: list[URLPattern | URLResolver] = [
     path("profile/", views.coach_profile, name="coach_profile"),
     path("profile/photo/", views.coach_profile_photo, name="coach_profile_photo"),
     path(
@@ -34,7 +34,7 @@ coach_patterns = [
     path("availability/", include("tandem.availability.urls")),
 ]
 
-staff_patterns = [
+staff_patterns: list[URLPattern | URLResolver] = [
     path(
         "coach-applications/",
         views.staff_coach_applications,
@@ -52,7 +52,7 @@ staff_patterns = [
     ),
 ]
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("coach/", include(coach_patterns)),
     path("staff/", include(staff_patterns)),
 ]

@@ -171,14 +171,14 @@ def coach_profile_active(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_GET
-def coach_photo(request: HttpRequest, name: str) -> HttpResponse:
+def coach_photo(request: HttpRequest, name: str) -> HttpResponse | FileResponse:
     """A coach's photo from local storage (the embedded mode has no other file server).
 
     Only coaches/photos/ is served: photos are public, re-encoded images with random names.
     Certificates (coaches/certificates/) are never served here — staff download them through
     staff_coach_application_certificate.
     """
-    return serve(request, f"coaches/photos/{name}", document_root=settings.MEDIA_ROOT)
+    return serve(request, f"coaches/photos/{name}", document_root=str(settings.MEDIA_ROOT))
 
 
 # --- Session types ----------------------------------------------------------------------------
