@@ -8,6 +8,7 @@ import uuid
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.coaches.models import CoachProfile
 from tandem.coaches.selectors import coach_profile_of
 from tandem.core.errors import NotFound
@@ -36,7 +37,9 @@ router = Router(tags=["notifications"])
 
 
 @router.get("/notifications", response=NotificationListOut, summary="Your notifications")
-def list_notifications(request: HttpRequest, query: Query[NotificationListQuery]) -> dict:
+def list_notifications(
+    request: AuthenticatedHttpRequest, query: Query[NotificationListQuery]
+) -> dict:
     page = selectors.notifications_page(
         request.user, cursor=query.cursor, limit=query.limit, unread_only=query.unread
     )
@@ -48,7 +51,7 @@ def list_notifications(request: HttpRequest, query: Query[NotificationListQuery]
 
 
 @router.post("/notifications/read-all", response=NotificationUnreadOut, summary="Mark all read")
-def read_all(request: HttpRequest) -> dict:
+def read_all(request: AuthenticatedHttpRequest) -> dict:
     return {"unread": services.mark_all_read(user=request.user)}
 
 
@@ -58,11 +61,11 @@ def read_all(request: HttpRequest) -> dict:
     summary="Mark one read",
     description="Another user's notification answers 404, like an unknown id.",
 )
-def read_one(request: HttpRequest, notification_id: Path[uuid.UUID]) -> dict:
+def read_one(request: AuthenticatedHttpRequest, notification_id: Path[uuid.UUID]) -> dict:
     return {"unread": services.mark_read(user=request.user, notification_id=notification_id)}
 
 
-def _preferences(request: HttpRequest) -> dict:
+def _preferences(request: AuthenticatedHttpRequest) -> dict:
     table = services.preferences_get(request.user)
     s = table.settings
     return {
@@ -78,7 +81,7 @@ def _preferences(request: HttpRequest) -> dict:
 
 
 @router.get("/notifications/preferences", response=PreferencesOut, summary="Your preferences")
-def get_preferences(request: HttpRequest) -> dict:
+def get_preferences(request: AuthenticatedHttpRequest) -> dict:
     return _preferences(request)
 
 
@@ -89,7 +92,7 @@ def get_preferences(request: HttpRequest) -> dict:
     description="Send only what changes. Quiet hours need both ends (or `clear_quiet_hours`); "
     "urgent kinds (reminders, book-now) ignore quiet hours and the digest.",
 )
-def patch_preferences(request: HttpRequest, body: PreferencesIn) -> dict:
+def patch_preferences(request: AuthenticatedHttpRequest, body: PreferencesIn) -> dict:
     services.preferences_update(
         user=request.user,
         enabled=body.enabled,
@@ -113,7 +116,7 @@ def push_key(request: HttpRequest) -> dict:
     response={201: PushSubscriptionOut},
     summary="Register this browser for Web Push",
 )
-def add_push_subscription(request: HttpRequest, body: PushSubscriptionIn) -> Status:
+def add_push_subscription(request: AuthenticatedHttpRequest, body: PushSubscriptionIn) -> Status:
     sub = subscription_add(
         user=request.user, endpoint=str(body.endpoint), p256dh=body.keys.p256dh, auth=body.keys.auth
     )
@@ -123,12 +126,14 @@ def add_push_subscription(request: HttpRequest, body: PushSubscriptionIn) -> Sta
 @router.delete(
     "/push/subscriptions/{subscription_id}", response={204: None}, summary="Stop Web Push"
 )
-def remove_push_subscription(request: HttpRequest, subscription_id: Path[uuid.UUID]) -> Status:
+def remove_push_subscription(
+    request: AuthenticatedHttpRequest, subscription_id: Path[uuid.UUID]
+) -> Status:
     subscription_remove(user=request.user, subscription_id=subscription_id)
     return Status(204, None)
 
 
-def _own_coach(request: HttpRequest) -> CoachProfile:
+def _own_coach(request: AuthenticatedHttpRequest) -> CoachProfile:
     coach = coach_profile_of(request.user)
     if coach is None:
         raise NotFound("You have no coach profile.")
@@ -149,7 +154,7 @@ def _reminders(coach: CoachProfile) -> dict:
 
 
 @router.get("/me/coach/reminders", response=RemindersOut, summary="Your reminder lead times")
-def get_reminders(request: HttpRequest) -> dict:
+def get_reminders(request: AuthenticatedHttpRequest) -> dict:
     return _reminders(_own_coach(request))
 
 
@@ -161,7 +166,7 @@ def get_reminders(request: HttpRequest) -> dict:
     "ladder `[300, 240, 180, 120, 60]`). null restores the default. Applies to sessions "
     "booked or moved from now on.",
 )
-def put_reminders(request: HttpRequest, body: RemindersIn) -> dict:
+def put_reminders(request: AuthenticatedHttpRequest, body: RemindersIn) -> dict:
     coach = _own_coach(request)
     services.schedule_set(
         coach=coach, coach_offsets=body.coach_offsets, client_offsets=body.client_offsets

@@ -212,7 +212,8 @@ class RemindersForm(forms.Form):
             )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (typed as maybe None)
         for side in self.SIDES:
             if data.get(f"{side}_choice") != CUSTOM:
                 continue

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 
+from tandem.accounts.http import AuthenticatedHttpRequest
+from tandem.accounts.models import User
 from tandem.core.errors import ServiceError
 from tandem.realtime.context_processors import pin_events_position
 
@@ -32,14 +34,14 @@ SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "notifications" / 
 
 @login_required
 @require_safe
-def centre(request: HttpRequest) -> HttpResponse:
+def centre(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "notification-list":  # "Load more"
-        context, status = _centre_context(request, limit=PAGE_SIZE)
+        context, status = _centre_context(request, request.user, limit=PAGE_SIZE)
         return render(request, "notifications/partials/rows_more.html", context, status=status)
     # The stream position before the list: an entry committed meanwhile arrives as an event
     # and refreshes the list, rather than falling between the two reads.
     pin_events_position(request)
-    context, status = _centre_context(request, limit=PAGE_SIZE)
+    context, status = _centre_context(request, request.user, limit=PAGE_SIZE)
     return render(request, "notifications/centre.html", context, status=status)
 
 
@@ -47,10 +49,11 @@ def centre(request: HttpRequest) -> HttpResponse:
 def centre_live(request: HttpRequest) -> HttpResponse:
     """The list again, for the page to swap in when a notification arrives or is read
     (`shown` keeps a list lengthened by "Load more" as long)."""
-    if not request.user.is_authenticated:
+    user = request.user
+    if not user.is_authenticated:
         # Signed out since the page loaded: a 401 is not swapped in (a login page would be).
         return HttpResponse("Sign in again to see your notifications.", status=401)
-    context, status = _centre_context(request, limit=_shown(request.GET.get("shown")))
+    context, status = _centre_context(request, user, limit=_shown(request.GET.get("shown")))
     return render(request, "notifications/partials/centre_live.html", context, status=status)
 
 
@@ -62,11 +65,11 @@ def _shown(value: str | None) -> int:
     return min(max(shown, PAGE_SIZE), MAX_SHOWN)
 
 
-def _centre_context(request: HttpRequest, *, limit: int) -> tuple[dict[str, Any], int]:
+def _centre_context(request: HttpRequest, user: User, *, limit: int) -> tuple[dict[str, Any], int]:
     cursor = request.GET.get("cursor") or None
     status, error = 200, None
     try:
-        page = selectors.notifications_page(request.user, cursor=cursor, limit=limit)
+        page = selectors.notifications_page(user, cursor=cursor, limit=limit)
     except ServiceError as exc:  # a doctored or outdated "Load more" link
         page = selectors.NotificationPage([], None, 0)
         status, error = exc.status, "That page of notifications is no longer available."
@@ -96,7 +99,9 @@ def _target(request: HttpRequest, note: Notification) -> str:
 
 @login_required
 @require_POST
-def open_notification(request: HttpRequest, notification_id: uuid.UUID) -> HttpResponse:
+def open_notification(
+    request: AuthenticatedHttpRequest, notification_id: uuid.UUID
+) -> HttpResponse:
     """Mark read, then go to the thing it is about (a form's POST: works without JS)."""
     note = selectors.notification_for(request.user, notification_id)
     if note is None:
@@ -107,7 +112,7 @@ def open_notification(request: HttpRequest, notification_id: uuid.UUID) -> HttpR
 
 @login_required
 @require_POST
-def read_all(request: HttpRequest) -> HttpResponse:
+def read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.mark_all_read(user=request.user)
     messages.success(request, "All notifications are marked read.")
     return redirect("notifications")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.coaches.views_coach import own_coach
 from tandem.core.errors import ServiceError
 
@@ -31,7 +32,7 @@ from .services.schedules import default_offsets
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     table = services.preferences_get(request.user)
     bound = request.POST if request.method == "POST" else None
     form = PreferencesForm(bound, initial=PreferencesForm.initial_from(table))
@@ -77,7 +78,7 @@ def _changed(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def coach_reminders(request: HttpRequest) -> HttpResponse:
+def coach_reminders(request: AuthenticatedHttpRequest) -> HttpResponse:
     coach = own_coach(request)  # 404 for someone who does not coach
     defaults = default_offsets()
     coach_side, client_side = selectors.reminder_offsets_of(coach)

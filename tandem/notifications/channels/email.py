@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import formataddr
 
 from django.conf import settings
@@ -82,7 +82,7 @@ def send_digest(user_id: int, *, owner: str, now: datetime | None = None) -> int
     waiting = Delivery.objects.filter(
         user_id=user_id, channel="email", digest=True, status=S.PENDING, due_at__lte=now
     )
-    lease = now + timezone.timedelta(seconds=settings.TANDEM_DELIVERY_LEASE_SECONDS)
+    lease = now + timedelta(seconds=settings.TANDEM_DELIVERY_LEASE_SECONDS)
     waiting.filter(
         Q(lease_owner=owner) | Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     ).update(lease_owner=owner, lease_until=lease)

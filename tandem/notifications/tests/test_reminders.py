@@ -23,7 +23,7 @@ S = Delivery.Status
 OWNER = "test-worker"
 
 
-def schedule(booking: Booking, now: datetime) -> list[tuple[int, int, str]]:
+def schedule(booking: Booking, now: datetime) -> list[tuple[int, int | None, str]]:
     reminders_sync(booking.pk, now=now)
     return [(d.user_id, d.offset_minutes, d.channel) for d in pending_reminders(booking)]
 

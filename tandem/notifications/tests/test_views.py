@@ -34,7 +34,9 @@ def add(user, n: int = 1, **extra) -> list[Notification]:
     made = []
     for i in range(n):
         fields = {"kind": "booking_made", "title": f"Note {i}", "url": "/sessions/", **extra}
-        made.append(notification_add(user_id=user.pk, **fields))
+        note = notification_add(user_id=user.pk, **fields)
+        assert note is not None  # None only for a repeated dedupe_key
+        made.append(note)
     return made
 
 
