@@ -202,7 +202,8 @@ async def run(args: argparse.Namespace, data: dict[str, Any], port: int) -> dict
             within_minutes=30,
         )
         request = outcome.request
-        offer = await asyncio.to_thread(lambda r=request: r.offers.order_by("rank").first())
+        # The query is built here and run in the thread (a QuerySet is lazy).
+        offer = await asyncio.to_thread(request.offers.order_by("rank").first)
         if offer is None:
             missing += 1
         else:

@@ -212,6 +212,8 @@ def main() -> int:
         session_type = (
             subject.session_types.filter(is_active=True).order_by("duration_minutes").first()
         )
+        # The bench data gives every coach active session types.
+        assert session_type is not None, f"{label}: the coach has no active session type"
         slots_path = f"/api/v1/coaches/{subject.public_id}/slots"
         params = {
             "session_type": str(session_type.public_id),
