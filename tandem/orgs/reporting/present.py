@@ -93,7 +93,9 @@ class Page:
     spending: list[dict[str, Any]]
     cost_per_held_session: str  # formatted, or "" when suppressed
     trend_rows: list[dict[str, Any]]
-    trend_chart: dict[str, Any] | None
+    trend_chart: dict[str, Any] | None  # None: no month's figure is shown (see trend_note)
+    # Why months are hidden, in words next to the chart ("" when none is)
+    trend_note: str
     goal_chart: dict[str, Any] | None
     survey_rows: list[dict[str, Any]]
     survey_chart: dict[str, Any] | None
@@ -110,6 +112,32 @@ SPENDING_LABELS = {
 def _money(figure: Figure, currency: str) -> str:
     """A shown money figure formatted with its currency; "" when suppressed."""
     return format_minor(int(figure.value), currency) if figure.value is not None else ""
+
+
+def _names(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _trend_note(rows: list[dict[str, Any]]) -> str:
+    """The hidden months of the trend and why, e.g. "Oct 2026 and Nov 2026 are hidden, not
+    zero: Oct 2026 had sessions of fewer than 5 people; Nov 2026 is withheld so that month
+    cannot be worked out from the total held." ("" when every month is shown)."""
+    fewer = [row["label"] for row in rows if row["held"].suppressed and not row["held"].withheld]
+    withheld = [row["label"] for row in rows if row["held"].withheld]
+    hidden = [row["label"] for row in rows if row["held"].suppressed]
+    if not hidden:
+        return ""
+    reasons = []
+    if fewer:
+        reasons.append(f"{_names(fewer)} had sessions of fewer than {MIN_GROUP} people")
+    if withheld:
+        that = "that month" if len(fewer) == 1 else "those months"
+        verb = "is" if len(withheld) == 1 else "are"
+        reasons.append(
+            f"{_names(withheld)} {verb} withheld so {that} cannot be worked out from the total held"
+        )
+    verb = "is" if len(hidden) == 1 else "are"
+    return f"{_names(hidden)} {verb} hidden, not zero: {'; '.join(reasons)}."
 
 
 def _num(figure: Figure) -> Any:
@@ -136,7 +164,9 @@ def page(report: ProgrammeReport) -> Page:
         {"label": formats.date_format(m.month, "M Y"), "held": m.held} for m in report.trend
     ]
     trend_chart = None
-    if report.sessions.any_shown and trend_rows:
+    hidden = [i for i, m in enumerate(report.trend) if m.held.suppressed]
+    trend_note = _trend_note(trend_rows) if report.sessions.any_shown else ""
+    if report.sessions.any_shown and len(hidden) < len(trend_rows):
         trend_chart = {
             "type": "line",
             "labels": [row["label"] for row in trend_rows],
@@ -144,6 +174,9 @@ def page(report: ProgrammeReport) -> Page:
                 {"label": "Sessions held", "values": [_num(m.held) for m in report.trend]}
             ],
             "y_label": "Sessions held",
+            "integer": True,
+            # drawn as shaded columns marked "hidden": not a gap a reader takes for none
+            "hidden": hidden,
         }
     goal_chart = None
     if not report.goal_progress.suppressed:
@@ -189,6 +222,7 @@ def page(report: ProgrammeReport) -> Page:
         ),
         trend_rows=trend_rows,
         trend_chart=trend_chart,
+        trend_note=trend_note,
         goal_chart=goal_chart,
         survey_rows=survey_rows,
         survey_chart=survey_chart,

@@ -88,3 +88,26 @@ def test_dashboard_and_roi_draw_their_charts_and_pass_axe(
         assert width_now <= width, f"{path} is {width_now} px wide at {width} px"
         check_axe(page)
         page.context.close()
+
+
+def test_hidden_months_are_shaded_on_the_chart_with_the_reason_beside_it(
+    monkeypatch, browser_context, asgi_server, asgi_login, olivia, programme, coach, session_type
+):
+    from .test_reporting_selectors import make_participants, sponsor
+
+    monkeypatch.setattr(timezone, "now", lambda: NOW)
+    people = make_participants(programme, 6, coach)
+    for person in people:  # February 2030: 6 people; January: 3 (hidden, Feb withheld)
+        sponsor(programme, person, session_type, days=-20)
+    for person in people[:3]:
+        sponsor(programme, person, session_type, days=-50)
+    page = open_page(
+        browser_context, asgi_server, asgi_login, olivia, f"/org/programmes/{programme.public_id}/"
+    )
+    canvas = page.locator('canvas[data-report-chart="trend-data"]')
+    expect(canvas).to_have_attribute("data-ready", "true")
+    expect(canvas).to_have_attribute("data-hidden-columns", "2")
+    expect(page.locator("#trend-hidden-note")).to_be_visible()
+    expect(page.locator("#trend-hidden-note")).to_contain_text("Jan 2030 and Feb 2030 are hidden")
+    check_axe(page)
+    page.context.close()
