@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Path, Query, Router, Status
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.core.errors import NotFound
 from tandem.core.ids import parse_id
 
@@ -38,7 +39,7 @@ CONFLICTS = (
 )
 
 
-def _detail(request: HttpRequest, booking_id: str) -> dict:
+def _detail(request: AuthenticatedHttpRequest, booking_id: str) -> dict:
     booking = selectors.booking_for(request.user, booking_id)
     if booking is None:
         raise NotFound("No such booking.")
@@ -66,7 +67,7 @@ def _booking_id(booking_id: str) -> UUID:
         "replaces the old. " + CONFLICTS
     ),
 )
-def create_hold(request: HttpRequest, payload: HoldIn) -> Status:
+def create_hold(request: AuthenticatedHttpRequest, payload: HoldIn) -> Status:
     coach, session_type = coach_and_type(payload.coach, payload.session_type)
     hold = services.hold_create(
         client=request.user, coach=coach, session_type=session_type, start=payload.start
@@ -78,7 +79,7 @@ def create_hold(request: HttpRequest, payload: HoldIn) -> Status:
 
 
 @router.delete("/holds/{hold_id}", response={204: None}, summary="Release a hold")
-def release_hold(request: HttpRequest, hold_id: str) -> Status:
+def release_hold(request: AuthenticatedHttpRequest, hold_id: str) -> Status:
     parsed = parse_id(hold_id)
     if parsed is None:
         raise NotFound("No such hold.")
@@ -101,7 +102,9 @@ def release_hold(request: HttpRequest, hold_id: str) -> Status:
         "would need a card, 402 `payment_required` (use POST /checkout). " + CONFLICTS
     ),
 )
-def create_booking(request: HttpRequest, response: HttpResponse, payload: BookingIn) -> Status:
+def create_booking(
+    request: AuthenticatedHttpRequest, response: HttpResponse, payload: BookingIn
+) -> Status:
     # A priced session is paid the default way (credits, then an invoice); one that needs a
     # card answers 402 `payment_required` (POST /checkout takes cards). A free one is exactly
     # booking_create. Paying is payments': booking asks through its payments port.
@@ -134,7 +137,7 @@ def create_booking(request: HttpRequest, response: HttpResponse, payload: Bookin
         "`next_cursor` for more."
     ),
 )
-def list_bookings(request: HttpRequest, query: Query[BookingListQuery]) -> dict:
+def list_bookings(request: AuthenticatedHttpRequest, query: Query[BookingListQuery]) -> dict:
     now = timezone.now()
     page = selectors.bookings_page(
         request.user,
@@ -155,7 +158,7 @@ def list_bookings(request: HttpRequest, query: Query[BookingListQuery]) -> dict:
     response=BookingDetailOut,
     summary="One of your sessions, with its history",
 )
-def get_booking(request: HttpRequest, booking_id: str = Path(...)) -> dict:
+def get_booking(request: AuthenticatedHttpRequest, booking_id: str = Path(...)) -> dict:
     return _detail(request, booking_id)
 
 
@@ -170,7 +173,7 @@ def get_booking(request: HttpRequest, booking_id: str = Path(...)) -> dict:
     ),
 )
 def reschedule_booking(
-    request: HttpRequest, payload: RescheduleIn, booking_id: str = Path(...)
+    request: AuthenticatedHttpRequest, payload: RescheduleIn, booking_id: str = Path(...)
 ) -> dict:
     services.booking_reschedule(
         booking_id=_booking_id(booking_id),
@@ -191,7 +194,9 @@ def reschedule_booking(
         "start, medium under 72, low otherwise. `alternatives` are recommended new times."
     ),
 )
-def cancel_booking(request: HttpRequest, payload: CancelIn, booking_id: str = Path(...)) -> dict:
+def cancel_booking(
+    request: AuthenticatedHttpRequest, payload: CancelIn, booking_id: str = Path(...)
+) -> dict:
     outcome = services.booking_cancel(
         booking_id=_booking_id(booking_id),
         user=request.user,
@@ -214,7 +219,7 @@ def cancel_booking(request: HttpRequest, payload: CancelIn, booking_id: str = Pa
     response=BookingDetailOut,
     summary="Accept a pending request (coach)",
 )
-def accept_booking(request: HttpRequest, booking_id: str = Path(...)) -> dict:
+def accept_booking(request: AuthenticatedHttpRequest, booking_id: str = Path(...)) -> dict:
     services.booking_accept(booking_id=_booking_id(booking_id), user=request.user)
     return _detail(request, booking_id)
 
@@ -224,7 +229,9 @@ def accept_booking(request: HttpRequest, booking_id: str = Path(...)) -> dict:
     response=BookingDetailOut,
     summary="Decline a pending request (coach)",
 )
-def decline_booking(request: HttpRequest, payload: DeclineIn, booking_id: str = Path(...)) -> dict:
+def decline_booking(
+    request: AuthenticatedHttpRequest, payload: DeclineIn, booking_id: str = Path(...)
+) -> dict:
     services.booking_decline(
         booking_id=_booking_id(booking_id), user=request.user, message=payload.message
     )
@@ -236,7 +243,7 @@ def decline_booking(request: HttpRequest, payload: DeclineIn, booking_id: str = 
     response=BookingDetailOut,
     summary="Mark a session that has ended as completed (coach)",
 )
-def complete_booking(request: HttpRequest, booking_id: str = Path(...)) -> dict:
+def complete_booking(request: AuthenticatedHttpRequest, booking_id: str = Path(...)) -> dict:
     services.booking_complete(booking_id=_booking_id(booking_id), user=request.user)
     return _detail(request, booking_id)
 
@@ -246,6 +253,6 @@ def complete_booking(request: HttpRequest, booking_id: str = Path(...)) -> dict:
     response=BookingDetailOut,
     summary="Mark a session that has ended as a no-show (coach)",
 )
-def no_show_booking(request: HttpRequest, booking_id: str = Path(...)) -> dict:
+def no_show_booking(request: AuthenticatedHttpRequest, booking_id: str = Path(...)) -> dict:
     services.booking_no_show(booking_id=_booking_id(booking_id), user=request.user)
     return _detail(request, booking_id)

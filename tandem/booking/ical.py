@@ -31,7 +31,7 @@ FEED_NAME = "Tandem sessions"
 
 Method = Literal["REQUEST", "CANCEL"]
 
-_STATUS = {
+_STATUS: dict[str, str] = {  # keyed by Booking.Status, looked up by booking.status (a str)
     Booking.Status.PENDING: "TENTATIVE",
     Booking.Status.CONFIRMED: "CONFIRMED",
     # A session that took place (or was missed) still happened at that time.

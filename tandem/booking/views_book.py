@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.coaches import page_queries as coach_pages
 from tandem.coaches import selectors as coach_selectors
 from tandem.coaches.models import CoachProfile
@@ -61,7 +62,7 @@ def _time_step(coach: CoachProfile, params: Any, **extra: Any) -> str:
 
 @login_required
 @require_safe
-def book(request: HttpRequest, slug: str) -> HttpResponse:
+def book(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Steps 1 and 2: choose a session type (when there is a choice), then a time."""
     coach = _listed_coach(slug)
     types = list(getattr(coach, "active_session_types", []))
@@ -129,7 +130,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def book_hold(request: HttpRequest, slug: str) -> HttpResponse:
+def book_hold(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Step 2's slot buttons: hold the chosen time, then review it."""
     coach = _listed_coach(slug)
     form = HoldForm(request.POST)
@@ -160,7 +161,7 @@ def book_hold(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def book_review(request: HttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResponse:
+def book_review(request: AuthenticatedHttpRequest, slug: str, hold_id: uuid.UUID) -> HttpResponse:
     """Step 3: notes, how to pay and review while the hold lasts; POST books and pays it
     through payments' checkout (once per key)."""
     coach = _listed_coach(slug)
@@ -346,7 +347,7 @@ def _back_to_time_step(coach: CoachProfile, hold: Any, request: HttpRequest) -> 
     return redirect(page_queries.wizard_url(coach, session_type=hold.session_type, tz=tz))
 
 
-def _booked(request: HttpRequest, booking: Booking, *, invoiced: bool) -> HttpResponse:
+def _booked(request: AuthenticatedHttpRequest, booking: Booking, *, invoiced: bool) -> HttpResponse:
     name = coach_pages.display_name(booking.coach)
     if booking.status == Booking.Status.PENDING:
         messages.success(request, f"Request sent — {name} will confirm.")

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
+from tandem.accounts.http import AuthenticatedHttpRequest
+
 from . import feeds, ical
 from .links import site_url
 
@@ -31,7 +33,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def settings_calendar(request: HttpRequest) -> HttpResponse:
+def settings_calendar(request: AuthenticatedHttpRequest) -> HttpResponse:
     feed = feeds.feed_token_for(request.user)
     # TANDEM_SITE_URL, not the request's host: behind a proxy the latter may be internal, and
     # a calendar app subscribes from the outside.
@@ -46,7 +48,7 @@ def settings_calendar(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_calendar_regenerate(request: HttpRequest) -> HttpResponse:
+def settings_calendar_regenerate(request: AuthenticatedHttpRequest) -> HttpResponse:
     # GET asks "are you sure?" (a page, so it works without JavaScript); POST does it.
     if request.method == "POST":
         feeds.feed_regenerate(request.user)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from tandem.accounts.http import AuthenticatedHttpRequest
 from tandem.accounts.models import User
 from tandem.accounts.selectors import user_roles
 from tandem.coaches import page_queries as coach_pages
@@ -43,7 +44,7 @@ TABS = {"upcoming": "Upcoming", "past": "Past", "cancelled": "Cancelled"}
 ROLES = {"any": "All", "client": "As client", "coach": "As coach"}
 
 
-def _participant_booking(request: HttpRequest, booking_id: uuid.UUID) -> Booking:
+def _participant_booking(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> Booking:
     booking = selectors.booking_for(request.user, booking_id)
     if booking is None:
         raise Http404("No such session.")
@@ -64,14 +65,14 @@ def _next_or(request: HttpRequest, fallback: str) -> str:
 
 @login_required
 @require_safe
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "session-list":  # "Load more"
-        context, status = _sessions_context(request, limit=PAGE_SIZE)
+        context, status = _sessions_context(request, request.user, limit=PAGE_SIZE)
         return render(request, "booking/partials/session_rows.html", context, status=status)
     # The stream position before the sessions: a change committed while this page is built
     # then reaches the page as an event (and refreshes the list), never falls in between.
     pin_events_position(request)
-    context, status = _sessions_context(request, limit=PAGE_SIZE)
+    context, status = _sessions_context(request, request.user, limit=PAGE_SIZE)
     return render(request, "booking/sessions.html", context, status=status)
 
 
@@ -79,10 +80,11 @@ def sessions(request: HttpRequest) -> HttpResponse:
 def sessions_live(request: HttpRequest) -> HttpResponse:
     """The live part of My sessions (requests, tabs, the list) for the page to fetch again
     when a booking changes; `shown` keeps a list lengthened by "Load more" as long."""
-    if not request.user.is_authenticated:
+    user = request.user
+    if not user.is_authenticated:
         # Signed out since the page loaded: a 401 is not swapped in (a login page would be).
         return HttpResponse("Sign in again to see your sessions.", status=401)
-    context, status = _sessions_context(request, limit=_shown(request.GET.get("shown")))
+    context, status = _sessions_context(request, user, limit=_shown(request.GET.get("shown")))
     return render(request, "booking/partials/sessions_live.html", context, status=status)
 
 
@@ -94,8 +96,10 @@ def _shown(value: str | None) -> int:
     return min(max(shown, PAGE_SIZE), selectors.MAX_LIMIT)
 
 
-def _sessions_context(request: HttpRequest, *, limit: int) -> tuple[dict[str, Any], int]:
-    is_coach = "coach" in user_roles(request.user)
+def _sessions_context(
+    request: HttpRequest, user: User, *, limit: int
+) -> tuple[dict[str, Any], int]:
+    is_coach = "coach" in user_roles(user)
     tab = request.GET.get("tab", "upcoming")
     tab = tab if tab in TABS else "upcoming"
     role = request.GET.get("role", "any")
@@ -106,7 +110,7 @@ def _sessions_context(request: HttpRequest, *, limit: int) -> tuple[dict[str, An
     status, error = 200, None
     try:
         page = selectors.bookings_page(
-            request.user, scope=tab, now=now, role=role, cursor=cursor, limit=limit
+            user, scope=tab, now=now, role=role, cursor=cursor, limit=limit
         )
     except ServiceError as exc:  # a doctored or outdated "Load more" link
         page = selectors.BookingPage([], None)
@@ -128,7 +132,7 @@ def _sessions_context(request: HttpRequest, *, limit: int) -> tuple[dict[str, An
         "continued": bool(cursor),
         "first_page_query": query(cursor=""),
         "error": error,
-        "requests": selectors.pending_requests_for_coach(request.user, now)
+        "requests": selectors.pending_requests_for_coach(user, now)
         if is_coach and role != "client" and not cursor
         else [],
         "directory_url": reverse("coach_directory"),
@@ -143,7 +147,7 @@ def _sessions_context(request: HttpRequest, *, limit: int) -> tuple[dict[str, An
 
 @login_required
 @require_safe
-def session_detail(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_detail(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     booking = _participant_booking(request, booking_id)
     now = timezone.now()
     other_name, other_zone = page_queries.other_party(booking, request.user)
@@ -169,10 +173,10 @@ def session_detail(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_safe
-def session_calendar(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_calendar(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     """The session as an .ics file for the viewer's calendar (one event, a stable UID)."""
     booking = _participant_booking(request, booking_id)
-    method = "CANCEL" if booking.status in Booking.CANCELLED_STATUSES else "REQUEST"
+    method: ical.Method = "CANCEL" if booking.status in Booking.CANCELLED_STATUSES else "REQUEST"
     body = ical.invitation(booking, method, request.user)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = (
@@ -182,7 +186,7 @@ def session_calendar(request: HttpRequest, booking_id: uuid.UUID) -> HttpRespons
 
 
 def _change(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     booking_id: uuid.UUID,
     change: Callable[..., Any],
     success: str,
@@ -203,7 +207,7 @@ def _change(
 
 @login_required
 @require_POST
-def session_accept(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_accept(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     return _change(
         request, booking_id, services.booking_accept, "Request accepted: the session is confirmed."
     )
@@ -211,7 +215,7 @@ def session_accept(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_decline(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_decline(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     form = DeclineForm(request.POST)
     message = form.cleaned_data["message"] if form.is_valid() else None
     if message is None:
@@ -230,13 +234,13 @@ def session_decline(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse
 
 @login_required
 @require_POST
-def session_complete(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_complete(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     return _change(request, booking_id, services.booking_complete, "Marked as completed.")
 
 
 @login_required
 @require_POST
-def session_no_show(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_no_show(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     return _change(request, booking_id, services.booking_no_show, "Marked as a no-show.")
 
 
@@ -245,7 +249,7 @@ def session_no_show(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_reschedule(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_reschedule(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     booking = _participant_booking(request, booking_id)
     now = timezone.now()
     status = 200
@@ -324,7 +328,7 @@ def session_reschedule(request: HttpRequest, booking_id: uuid.UUID) -> HttpRespo
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def session_cancel(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_cancel(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     booking = _participant_booking(request, booking_id)
     now = timezone.now()
     status = 200
@@ -386,7 +390,7 @@ def _refund_words(back: payments_hook.MoneyBack | None) -> dict[str, Any] | None
 
 @login_required
 @require_safe
-def session_cancelled(request: HttpRequest, booking_id: uuid.UUID) -> HttpResponse:
+def session_cancelled(request: AuthenticatedHttpRequest, booking_id: uuid.UUID) -> HttpResponse:
     """After a cancellation: what happened, and (for the client) other times to book."""
     booking = _participant_booking(request, booking_id)
     if booking.status != Booking.Status.CANCELLED:

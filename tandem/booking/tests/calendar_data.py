@@ -53,12 +53,16 @@ def make_booking(
     )
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def only_event(data: bytes) -> tuple[Calendar, Event]:
     calendar = Calendar.from_ical(data)
     events = calendar.walk("VEVENT")
     assert len(events) == 1
-    return calendar, events[0]
+    event = events[0]
+    assert isinstance(event, Event)
+    return calendar, event

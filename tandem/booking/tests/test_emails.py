@@ -63,6 +63,7 @@ def invitation(message: EmailMessage, method: str) -> tuple[Calendar, Event]:
     calendar = Calendar.from_ical(part.get_content())
     assert calendar["METHOD"] == method
     [event] = calendar.walk("VEVENT")
+    assert isinstance(event, Event)
     return calendar, event
 
 

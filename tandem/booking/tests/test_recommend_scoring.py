@@ -30,8 +30,10 @@ MORNING = (DAY_PARTS["morning"],)
 ALL_DAY = TimeWindow(0, 1440)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def slot(start: datetime, minutes: int = 60) -> Candidate:
