@@ -68,10 +68,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     too_slow = False
 
     async def connect(self) -> None:
-        self.user = await socket_user(self.scope)
-        if self.user is None:
+        user = await socket_user(self.scope)
+        if user is None:
             await self.close(code=CLOSE_UNAUTHORIZED)  # before accept: the handshake gets 403
             return
+        # Set only for a signed-in user: everything that reads it runs after this point.
+        self.user = user
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         try:
             self.cursor = parse_after((query.get("after") or [None])[0])

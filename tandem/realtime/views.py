@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from tandem.core.api_errors import error_response
 
@@ -124,7 +125,7 @@ async def _sse(user_id: int, after: int | None) -> AsyncIterator[str]:
             yield _resync_frame(exc)
 
 
-async def events_stream(request: HttpRequest) -> HttpResponse:
+async def events_stream(request: HttpRequest) -> HttpResponseBase:
     """GET /api/v1/events/stream (Server-Sent Events); resumes after `Last-Event-ID`
     (what EventSource sends when it reconnects) or `?after=`."""
     if refused := _refusal(request):

@@ -84,7 +84,7 @@ def _manager_users() -> dict[str, set[str]]:
         tree = ast.parse(path.read_text())
         foreign_models: dict[str, str] = {}
         for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level == 0:
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 other = _other_app(node.module, app)
                 if other and node.module.split(".")[2:3] == ["models"]:
                     for alias in node.names:

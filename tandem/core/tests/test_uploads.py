@@ -73,9 +73,9 @@ def test_read_bounded_never_takes_more_than_the_limit() -> None:
 
 def test_certificate_file_names_a_file_by_what_its_bytes_are() -> None:
     stored = certificate_file(io.BytesIO(_png()))
-    assert stored.name.endswith(".png")
+    assert stored.name is not None and stored.name.endswith(".png")
     pdf = certificate_file(io.BytesIO(b"%PDF-1.4\n1 0 obj\n%%EOF\n"))
-    assert pdf.name.endswith(".pdf")
+    assert pdf.name is not None and pdf.name.endswith(".pdf")
     for refused in (b"<html><script>", b"%PDF-1.4 cut short", b"\x89PNG\r\n\x1a\nbroken"):
         with pytest.raises(InvalidInput):
             certificate_file(io.BytesIO(refused))

@@ -30,7 +30,7 @@ def test_the_resync_answer_is_one_plain_sentence(bob):
 
 
 def test_every_default_service_message_is_single_spaced():
-    def subclasses(cls: type) -> list[type]:
+    def subclasses(cls: type[ServiceError]) -> list[type[ServiceError]]:
         return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
 
     for cls in subclasses(ServiceError):
