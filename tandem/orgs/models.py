@@ -205,6 +205,12 @@ class Participant(models.Model):
             }
         )
 
+    @property
+    def was_invited(self) -> bool:
+        """Someone invited them (by email or CSV). A domain join records no invitation:
+        its invited_at is only the moment they joined."""
+        return self.source != self.Source.DOMAIN
+
     def holds_reservation(self, now: datetime) -> bool:
         return (
             self.status == self.Status.INVITED

@@ -41,7 +41,10 @@ class RosterParticipantOut(Schema):
     name: str
     status: str = Field(description="`invited`, `active`, `paused` or `removed`.")
     source: str = Field(description="`invite`, `csv` or `domain`.")
-    invited_at: datetime
+    invited_at: datetime = Field(
+        description="When they were invited; for `source` = `domain`, when they joined (nobody "
+        "invited them)."
+    )
     invite_expires_at: datetime | None
     accepted_at: datetime | None
     matched: bool = Field(description="Has chosen a coach (who, and any session, is private).")

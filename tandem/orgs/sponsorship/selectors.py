@@ -241,9 +241,10 @@ class RosterRow:
     status_label: str
     source: str
     source_label: str
-    invited_at: datetime
+    invited_at: datetime  # for a domain join, the moment they joined (nobody invited them)
     accepted_at: datetime | None
     matched: bool
+    was_invited: bool = True
 
 
 def roster_row(participant: Participant) -> RosterRow:
@@ -259,4 +260,5 @@ def roster_row(participant: Participant) -> RosterRow:
         invited_at=participant.invited_at,
         accepted_at=participant.accepted_at,
         matched=participant.matched_at is not None,
+        was_invited=participant.was_invited,
     )
