@@ -68,6 +68,12 @@ def users_with_pk(user_id: int | OuterRef) -> QuerySet[User]:
     return User.objects.filter(pk=user_id)
 
 
+def active_users(where: Q) -> QuerySet[User]:
+    """Active accounts matching a condition another app builds on users (booking's
+    `booked_with`), unordered: no query of its own."""
+    return User.objects.filter(where, is_active=True)
+
+
 def active_user_by_public_id(public_id: uuid.UUID) -> User | None:
     """An active account by its public id, or None (callers decide what each may see)."""
     return User.objects.filter(public_id=public_id, is_active=True).first()

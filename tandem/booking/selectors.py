@@ -11,6 +11,7 @@ from typing import Any, Literal
 from django.db.models import Count, F, Max, Min, Q, QuerySet, Subquery
 
 from tandem.accounts.models import User
+from tandem.accounts.selectors import users_with_pk
 from tandem.core.cursors import decode_position, encode_cursor
 from tandem.core.errors import InvalidInput
 from tandem.core.ids import parse_id
@@ -32,9 +33,17 @@ def _mine(user: User, role: Role = "any") -> QuerySet[Booking]:
     return bookings.filter(Q(client=user) | Q(coach__user=user))
 
 
+def booked_with(user: User) -> Q:
+    """A condition on users: they have any booking with `user`, either as coach, in any
+    status (for `accounts.selectors` to apply)."""
+    their_coaches = Booking.objects.filter(client=user).values("coach__user_id")
+    their_clients = Booking.objects.filter(coach__user=user).values("client_id")
+    return Q(pk__in=their_coaches) | Q(pk__in=their_clients)
+
+
 def booked_together(a: User, b: User) -> bool:
     """Whether these two people have any booking together, either as coach, in any status."""
-    return Booking.objects.filter(Q(coach__user=a, client=b) | Q(coach__user=b, client=a)).exists()
+    return users_with_pk(b.pk).filter(booked_with(a)).exists()
 
 
 def booking_for(user: User, booking_id: object) -> Booking | None:

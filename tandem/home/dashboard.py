@@ -28,12 +28,22 @@ CLIENTS_SHOWN = 3
 
 
 def _messages(user: Any) -> dict[str, Any]:
-    """Three queries: the unread count, a page of conversations and their participants."""
+    """Three queries: the unread count, a page of conversations and their participants; with
+    no conversation, one more for the people the user may already message (messaging's own
+    rule), so the empty card offers them instead of saying to book first."""
     unread = messaging_selectors.unread_for(user)
     page = messaging_selectors.conversations_page(user, limit=LATEST_CONVERSATIONS)
+    conversations = messaging_present.conversations_data(page.items, user)
+    people = (
+        []
+        if conversations
+        else messaging_selectors.people_to_message(user, limit=LATEST_CONVERSATIONS)
+    )
     return {
         "unread": unread,
-        "conversations": messaging_present.conversations_data(page.items, user),
+        "conversations": conversations,
+        "people": people,
+        "support_staff": messaging_selectors.is_support_staff(user),
     }
 
 

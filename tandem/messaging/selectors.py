@@ -9,6 +9,8 @@ from typing import Literal
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from tandem.accounts.models import User
+from tandem.accounts.selectors import active_users
+from tandem.booking.selectors import booked_with
 from tandem.core import blind_index as search_index
 from tandem.core.crypto import keyring
 from tandem.core.cursors import cursor_counter, decode_cursor, decode_position, encode_cursor
@@ -27,6 +29,19 @@ MAX_QUERY = 200
 def is_support_staff(user: User) -> bool:
     """Any active staff member may read and answer every support conversation."""
     return bool(user.is_authenticated and user.is_active and user.is_staff)
+
+
+def may_start_with(user: User) -> QuerySet[User]:
+    """Everyone `user` may start a conversation with (the rule `conversation_start` applies):
+    active people they share a booking with, in any status, as coach or client."""
+    if not user.is_authenticated:
+        return active_users(Q(pk__in=[]))
+    return active_users(booked_with(user)).exclude(pk=user.pk)
+
+
+def people_to_message(user: User, *, limit: int) -> list[User]:
+    """The first `limit` of `may_start_with`, by name (one query)."""
+    return list(may_start_with(user).order_by("display_name", "email", "pk")[:limit])
 
 
 def visible_conversations(user: User) -> QuerySet[Conversation]:

@@ -77,6 +77,43 @@ def test_without_conversations_the_empty_state_fits_the_role(alice_coach, bob):
     assert "Your clients and coaches can message you" in page(alice_coach.user)
 
 
+def test_without_conversations_the_card_offers_whom_the_user_may_message(
+    alice_coach, session_type, bob, charlie
+):
+    """Charlie has a session with Alice but no conversation: the card says so plainly and
+    offers to message her (the same POST as the session page's button), never "once you
+    have booked". Alice sees Charlie; Bob, who booked no one, still gets the booking hint."""
+    book(session_type, charlie, NOW - timedelta(days=2), status=Booking.Status.COMPLETED)
+
+    charlie_page = page(charlie)
+    assert "No conversations yet." in charlie_page
+    assert "once you have booked" not in charlie_page
+    card = charlie_page.split('id="dashboard-messages-start"')[1]
+    assert 'action="/messages/start/"' in card
+    assert f'name="user" value="{alice_coach.user.public_id}"' in card
+    assert "Message Alice Adler</button>" in card and 'href="/sessions/"' in card
+
+    alice_page = page(alice_coach.user)
+    assert "Message Charlie Chen</button>" in alice_page
+    assert "can message you once you share a booked session" not in alice_page
+    assert "You can message a coach once you have booked a session with them." in page(bob)
+
+
+def test_the_offered_button_starts_the_conversation(alice_coach, session_type, charlie):
+    book(session_type, charlie, NOW + timedelta(days=2))
+    client = Client()
+    client.force_login(charlie)
+    response = client.post("/messages/start/", {"user": str(alice_coach.user.public_id)})
+    assert response.status_code == 302 and response.url.startswith("/messages/")
+    assert "Message Alice Adler" not in page(charlie)  # the conversation is now listed
+
+
+def test_staff_without_conversations_are_told_where_support_comes_in(staff_user):
+    html = page(staff_user)
+    assert "Support conversations that people start will appear here." in html
+    assert "once you have booked" not in html
+
+
 # --- Clients and set-up (coaches) ---------------------------------------------------------------
 
 

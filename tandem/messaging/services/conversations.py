@@ -23,7 +23,8 @@ TYPING_INTERVAL_SECONDS = 2
 
 
 def share_a_booking(a: User, b: User) -> bool:
-    """Client and coach may talk once they have any booking together, in any status."""
+    """Client and coach may talk once they have any booking together, in any status (who
+    `a` may start a conversation with: `selectors.may_start_with`)."""
     return booked_together(a, b)
 
 
@@ -58,7 +59,7 @@ def conversation_start(*, user: User, other_id: object) -> tuple[Conversation, b
     first use). 404 unless they share a booking, so ids cannot be probed."""
     public_id = parse_id(other_id)
     other = active_user_by_public_id(public_id) if public_id else None
-    if other is None or other.pk == user.pk or not share_a_booking(user, other):
+    if other is None or not selectors.may_start_with(user).filter(pk=other.pk).exists():
         raise NotFound("No one you can message has that id.", code="not_found")
     low, high = sorted([user, other], key=lambda person: person.pk)
     return _create(Conversation.Kind.DIRECT, low, high)
