@@ -75,8 +75,10 @@ class CoachPickForm(forms.Form):
 def seat_coach(request: HttpRequest, participant_id: uuid.UUID) -> HttpResponse:
     the_seat = _seat(request, participant_id)
     now = timezone.now()
-    everyone = list(selectors.coaches_to_choose(the_seat))
-    choices = [(str(c.public_id), f"{c.user.name} — {c.headline}") for c in everyone]
+    # "Another coach" means another: the current one is never offered again in the list
+    current = the_seat.coach.pk if the_seat.coach is not None else None
+    others = [c for c in selectors.coaches_to_choose(the_seat) if c.pk != current]
+    choices = [(str(c.public_id), f"{c.user.name} — {c.headline}") for c in others]
     pick = CoachPickForm(choices=choices)
     error = None
     status = 200
@@ -107,7 +109,7 @@ def seat_coach(request: HttpRequest, participant_id: uuid.UUID) -> HttpResponse:
             "suggestions": selectors.coach_suggestions(the_seat, now=now),
             "pick": pick,
             "error": error,
-            "coach_count": len(everyone),
+            "coach_count": len(others),
         },
         status=status,
     )
