@@ -1,5 +1,6 @@
 """Demo money for `seed_demo`: a package offer and a bought package, account credit, a gift
-card, invoices for the demo sessions (past ones paid, a cancelled one refunded) and a payout.
+card, invoices for the demo sessions (past ones paid, a cancelled one refunded) and, as a
+separate last step (`seed_payout`), a payout.
 
 Everything goes through the payment services, so the demo ledger is a real one. Converges
 like the rest of the demo: each piece is made only when it is missing.
@@ -39,7 +40,15 @@ def seed_payments(users: dict[str, User], profiles: dict[str, CoachProfile], now
         _package(coach, alice, bob, now)
         _credit(bob, "EUR", 2500, now)
         _gift_card(staff, charlie, now)
-        _payout(coach, now)
+
+
+def seed_payout(profiles: dict[str, CoachProfile], now: datetime) -> None:
+    """Alice's payout for everything she earned up to yesterday: its own step, run last, once
+    every demo ledger entry is in place (the orgs demo writes its sponsored sessions' entries
+    at their past dates; a payout made before them left them all "pending" although the
+    payout says it pays what was earned up to its period end)."""
+    with transaction.atomic(), without_emails():
+        _payout(profiles["alice"], now)
 
 
 def _invoices_for_sessions(now: datetime) -> None:

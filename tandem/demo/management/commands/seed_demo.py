@@ -26,7 +26,7 @@ from tandem.availability.models import DateOverride, TimeOff, WeeklyInterval
 from tandem.booking.models import Booking, BookingEvent
 from tandem.coaches.models import CoachProfile, Language, SessionType, Specialty
 from tandem.demo.orgs import NORTHWIND_LOGINS, seed_goals, seed_orgs
-from tandem.demo.payments import seed_payments
+from tandem.demo.payments import seed_payments, seed_payout
 from tandem.demo.workspace import seed_workspace
 from tandem.messaging.services import conversation_start, message_send
 from tandem.notifications.services import schedule_set
@@ -290,6 +290,9 @@ class Command(BaseCommand):
         seed_workspace(users, profiles, self.now)
         # After the workspace: the participants' goals go into the engagements it started.
         seed_goals(profiles, self.now)
+        # Last: the payout pays what was earned up to its period end, the orgs demo's
+        # back-dated sponsored sessions included.
+        seed_payout(profiles, self.now)
         return [profile.pk for profile in profiles.values()]
 
     def _reminders(self, alice: CoachProfile, org: Organisation) -> None:
