@@ -66,19 +66,20 @@ def demo(programme, coach, session_type):
     for person in people:
         for day in (-40, -20, -5):
             _book(programme, person, session_type, days=day, status=Booking.Status.COMPLETED)
+    # each person's other sessions on their own days (the coach's bookings never overlap)
     for i, person in enumerate(people):
         for day in (3, 10)[: 2 if i < 3 else 1]:
-            _book(programme, person, session_type, days=day, status=Booking.Status.CONFIRMED)
-    for person in people[:5]:
+            _book(programme, person, session_type, days=day + i, status=Booking.Status.CONFIRMED)
+    for i, person in enumerate(people[:5]):
         _book(
             programme,
             person,
             session_type,
-            days=-10,
+            days=-10 - i,
             status=Booking.Status.NO_SHOW,
             returned=PRICE - KEPT_FOR_NO_SHOW,
         )
-        _book(programme, person, session_type, days=-12, status=Booking.Status.CANCELLED)
+        _book(programme, person, session_type, days=-12 - i, status=Booking.Status.CANCELLED)
     programme.refresh_from_db()
     return programme
 
