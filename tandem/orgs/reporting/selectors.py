@@ -457,14 +457,17 @@ def _spending(rows: _PerParticipant, sessions: Sessions) -> Spending:
     line hides the smallest other one too (as the session counts do)."""
     counts = {
         "held": sessions.held,
+        # committed is upcoming plus requests left unanswered past their time: it goes with
+        # the upcoming count (shown, 9 x 120 EUR would give back a withheld 9)
+        "committed": sessions.upcoming,
         "no_show": sessions.no_show,
         "cancelled": sessions.cancelled,
     }
     cells: dict[str, Figure] = {}
     for name in MONEY:
         line = rows.money[name]
-        count = counts.get(name)
-        if count is not None and count.suppressed:
+        count = counts[name]
+        if count.suppressed:
             cells[name] = WITHHELD if count.withheld else HIDDEN
         else:
             cells[name] = figure(line.sessions, line.people, group=rows.group)

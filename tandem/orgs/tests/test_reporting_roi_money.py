@@ -144,6 +144,26 @@ def test_a_money_line_over_fewer_than_five_hides_another(programme, coach, sessi
     assert report.cost_per_held_session.suppressed and report.held_per_1000.suppressed
 
 
+def test_a_withheld_session_count_withholds_its_money_line(programme, coach, session_type):
+    """As in the demo: one no-show hides its count, and the smaller of held (12) and upcoming
+    (6) is withheld; the money paid for upcoming sessions goes with it (6 x 120 EUR would
+    give the 6 back), the money on the 12 held sessions stays."""
+    fund(programme, 1_000_000)
+    people = make_participants(programme, 6, coach)
+    for person in people:
+        _book(programme, person, session_type, days=-9, status=Booking.Status.COMPLETED)
+        _book(programme, person, session_type, days=-5, status=Booking.Status.COMPLETED)
+        _book(programme, person, session_type, days=4, status=Booking.Status.CONFIRMED)
+    _book(programme, people[0], session_type, days=-3, status=Booking.Status.NO_SHOW)
+    programme.refresh_from_db()
+    report = programme_report(programme, now=NOW, zone="Europe/London")
+    assert report.sessions.upcoming.withheld and report.sessions.held == Figure(12)
+    s = report.spending
+    assert s.committed.withheld and s.no_show.suppressed
+    assert s.held == Figure(12 * PRICE) and s.cancelled == Figure(0)
+    assert report.cost_per_held_session == Figure(PRICE)
+
+
 def test_the_report_api_gives_the_money_lines(demo, olivia):
     client = Client()
     client.force_login(olivia)
