@@ -214,6 +214,18 @@ def forget_money_of(bookings) -> None:
     payments.delete()
 
 
+def test_each_clients_bookings_carry_their_own_note(db):
+    # Charlie's sessions with Priya once carried Bob's note about delegating.
+    seed()
+    notes = {
+        email: {b.notes for b in Booking.objects.filter(client__email=email) if b.notes}
+        for email in ("bob@tandem.local", "charlie@tandem.local")
+    }
+    assert notes["bob@tandem.local"] == {"I'd like to work on delegating without losing track."}
+    assert len(notes["charlie@tandem.local"]) == 1
+    assert "delegating" not in next(iter(notes["charlie@tandem.local"]))
+
+
 def test_reseeding_tops_up_upcoming_sessions_once_they_are_gone(db):
     seed()
     bob_with_alice = Booking.objects.filter(

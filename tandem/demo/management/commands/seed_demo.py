@@ -208,6 +208,11 @@ DEMO_BOOKINGS = {
         DemoBooking("Interview practice", 3, 11 * 60, S.CONFIRMED),
     ],
 }
+# What each client wrote when booking (each their own: Charlie's sessions once carried Bob's).
+DEMO_BOOKING_NOTES = {
+    "bob": "I'd like to work on delegating without losing track.",
+    "charlie": "I have interviews coming up and want to practise telling my story.",
+}
 MIN_LEAD = timedelta(days=2)
 
 
@@ -281,7 +286,9 @@ class Command(BaseCommand):
 
         profiles = {coach.key: self._coach(coach, users[coach.key]) for coach in DEMO_COACHES}
         for (coach_key, client_key), plan in DEMO_BOOKINGS.items():
-            self._bookings(profiles[coach_key], users[client_key], plan)
+            self._bookings(
+                profiles[coach_key], users[client_key], plan, DEMO_BOOKING_NOTES[client_key]
+            )
         self._conversation(users["bob"], users["alice"])
         self._reminders(profiles["alice"], org)
         seed_payments(users, profiles, self.now)
@@ -401,7 +408,9 @@ class Command(BaseCommand):
 
     # --- bookings --------------------------------------------------------------------------
 
-    def _bookings(self, coach: CoachProfile, client: User, plan: list[DemoBooking]) -> None:
+    def _bookings(
+        self, coach: CoachProfile, client: User, plan: list[DemoBooking], notes: str
+    ) -> None:
         """Upcoming ones when the client has none upcoming with this coach; past ones likewise."""
         theirs = Booking.objects.filter(coach=coach, client=client)
         has_upcoming = theirs.filter(start__gt=self.now).exists()
@@ -428,7 +437,7 @@ class Command(BaseCommand):
                 status=item.status,
                 price=session_type.price,
                 currency=session_type.currency,
-                notes="I'd like to work on delegating without losing track.",
+                notes=notes,
                 created_at=created,
                 updated_at=created,
             )
