@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -106,6 +107,11 @@ def book(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         )
     # The client's own hold does not hide its time: they may come back to pick again.
     picker = coach_pages.week_picker(coach, picker_request, now=now, client_id=request.user.pk)
+    if chosen is not None and _gone_from(picker, chosen):
+        # A link to a time that was taken, closed or passed since: say so, rather than offer
+        # to hold it (holding would be refused).
+        problems.append("That time is no longer available; choose another one below.")
+        chosen = None
     context = {
         "coach": coach,
         "name": name,
@@ -278,6 +284,15 @@ def show_payment_error(form: ConfirmForm, error: ServiceError) -> None:
         show_service_error(form, error)
     for name in sorted(targets):
         form.add_error(name, error.message)
+
+
+def _gone_from(picker: Any, chosen: datetime) -> bool:
+    """Whether `chosen` falls on a day the picker shows but is none of its free times."""
+    local_day = page_queries.local_day(chosen, picker.zone)
+    for day in picker.days:
+        if day.day == local_day:
+            return chosen not in day.slots
+    return False  # outside the week shown: holding it will tell
 
 
 def _selected(form: ConfirmForm, name: str) -> bool:

@@ -147,6 +147,26 @@ def test_a_time_chosen_elsewhere_opens_its_week_ready_to_hold(coach, session_typ
     assert f'id="day-{local.date().isoformat()}"' in response.content.decode()
 
 
+@pytest.mark.parametrize("why", ["taken", "outside her hours"])
+def test_a_link_to_a_time_no_longer_free_says_so_and_offers_no_hold(
+    coach, session_type, bob, charlie, why
+):
+    start = at(20, 9)
+    if why == "taken":
+        hold_for(signed_in(charlie), start)  # another client holds it now
+    else:
+        start = at(20, 3)  # 03:00 in Berlin: never one of Alice's times
+    query = f"session_type={session_type.public_id}&start={start.isoformat()}"
+    response = signed_in(bob).get(f"/book/alice/?{query}".replace("+", "%2B"))
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "That time is no longer available; choose another one below." in text
+    assert "Your chosen time" not in text and "Hold this time" not in text
+    # The week of that time is shown, with the times that are free.
+    local = start.astimezone(NEW_YORK)
+    assert f'id="day-{local.date().isoformat()}"' in response.content.decode()
+
+
 def test_choose_hold_review_and_book(coach, session_type, bob):
     client = signed_in(bob)
     start = at(3, 11)
