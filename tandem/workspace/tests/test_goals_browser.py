@@ -96,7 +96,14 @@ def test_a_checkin_reaches_the_coachs_open_client_file(
     )
     expect(bob_page.locator("#goal-live canvas")).to_have_attribute("data-ready", "true")
     drawn = "() => Chart.getChart(document.querySelector('#goal-live canvas')).data"
-    assert bob_page.evaluate(drawn)["datasets"][0]["data"][-1] == 30
+    assert bob_page.evaluate(drawn)["datasets"][0]["data"][-1]["y"] == 30
+    # The x axis is time: check-ins 1 and then 2 days apart sit 1 and 2 units apart.
+    xs = bob_page.evaluate(
+        "() => Chart.getChart(document.querySelector('#goal-live canvas'))"
+        ".getDatasetMeta(0).data.map(p => p.x)"
+    )
+    assert len(xs) == 3
+    assert 1.8 < (xs[2] - xs[1]) / (xs[1] - xs[0]) < 2.2
     bob_page.get_by_label("Progress (%)").fill("65")
     bob_page.get_by_label("Note").fill("Ran 7k without stopping")
     bob_page.get_by_role("button", name="Save check-in").click()

@@ -8,20 +8,36 @@
   if (window.tandemGoalCharts) return; // the section and a page may both load this file
   window.tandemGoalCharts = true;
 
+  var DAY_MS = 86400000;
+
+  // "2026-11-09" as whole days since 1970 (UTC midnight: no zone shifts the day).
+  function dayNumber(iso) {
+    return Math.round(Date.parse(iso + "T00:00:00Z") / DAY_MS);
+  }
+
+  function isoDay(number) {
+    return new Date(number * DAY_MS).toISOString().slice(0, 10);
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.goalChart);
     if (!source || typeof window.Chart === "undefined") return;
     var data = JSON.parse(source.textContent);
     var existing = window.Chart.getChart(canvas);
     if (existing) existing.destroy();
+    // The x axis is time: check-ins a day apart sit close, a month apart far (a category
+    // axis spaced every date evenly). Ticks are the check-in days themselves.
+    var days = data.labels.map(dayNumber);
+    var points = days.map(function (day, i) {
+      return { x: day, y: data.values[i] };
+    });
     new window.Chart(canvas, {
       type: "line",
       data: {
-        labels: data.labels,
         datasets: [
           {
             label: data.label,
-            data: data.values,
+            data: points,
             borderColor: "#2f5bd3",
             backgroundColor: "#2f5bd3",
             stepped: "after",
@@ -33,7 +49,25 @@
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        scales: { y: { min: 0, max: 100, ticks: { stepSize: 25 } } },
+        scales: {
+          x: {
+            type: "linear",
+            min: days.length === 1 ? days[0] - 1 : undefined,
+            max: days.length === 1 ? days[0] + 1 : undefined,
+            afterBuildTicks: function (axis) {
+              axis.ticks = days.map(function (day) {
+                return { value: day };
+              });
+            },
+            ticks: {
+              autoSkip: true,
+              callback: function (value) {
+                return isoDay(value);
+              },
+            },
+          },
+          y: { min: 0, max: 100, ticks: { stepSize: 25 } },
+        },
         plugins: { legend: { display: false } },
       },
     });
