@@ -94,3 +94,33 @@ def test_write_an_entry_with_the_keyboard(bob, browser_context, live_server, log
     assert "Only you can read this entry" in page.locator("main").inner_text()
     page.goto(live_server.url + "/journal/?tag=mornings")
     assert "Grateful for coffee" in page.locator("main").inner_text()
+
+
+def test_the_mood_line_spaces_days_by_time(bob, browser_context, live_server, login_as):
+    # Entries at noon 4 and 3 days ago (Bob's days) and now: the points sit 1 and 3 days
+    # apart, not evenly.
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from tandem.workspace.models import JournalEntry
+
+    now = timezone.now()
+    zone = ZoneInfo(bob.timezone)
+    today = now.astimezone(zone).date()
+    for days_ago, mood in ((4, 2), (3, 3), (0, 5)):
+        entry = services.entry_create(author=bob, body=f"Day -{days_ago}", mood=mood)
+        noon = datetime.combine(today - timedelta(days=days_ago), time(12), tzinfo=zone)
+        JournalEntry.objects.filter(pk=entry.pk).update(written_at=noon if days_ago else now)
+    context = browser_context(viewport={"width": 1280, "height": 800})
+    login_as(context, bob)
+    page = context.new_page()
+    page.goto(live_server.url + "/journal/insights/")
+    page.wait_for_selector("#journal-mood-chart[data-ready=true]")
+    xs = page.evaluate(
+        "() => Chart.getChart(document.getElementById('journal-mood-chart'))"
+        ".getDatasetMeta(0).data.map(p => p.x)"
+    )
+    assert len(xs) == 3
+    assert 2.7 < (xs[2] - xs[1]) / (xs[1] - xs[0]) < 3.3
