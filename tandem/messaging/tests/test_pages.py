@@ -168,3 +168,12 @@ def test_message_from_a_session_opens_the_conversation(booking, alice, bob, char
         signed_in(charlie).post("/messages/start/", {"user": str(alice.public_id)}).status_code
         == 404
     )
+
+
+def test_an_empty_list_tells_each_reader_what_is_true(charlie, staff_user):
+    # A client is pointed to their sessions; staff hold no sessions: support arrives here.
+    client_page = page(charlie).content.decode()
+    assert "Message a coach or client from one of" in client_page
+    staff_page = page(staff_user).content.decode()
+    assert "Support conversations that people start appear here." in staff_page
+    assert "Message a coach or client from one of" not in staff_page
