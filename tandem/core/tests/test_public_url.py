@@ -73,7 +73,9 @@ def test_serve_passes_its_host_and_port_to_every_child():
         host="127.0.0.1", port=8201, workers=1, environ={}, python="python", cwd="/srv/tandem"
     )
 
-    assert [child.name for child in started] == ["web", "task_worker", "notify_worker"]
+    assert [child.name for child in started] == [
+        "web", "task_worker", "notify_worker", "housekeeping",
+    ]  # fmt: skip
     for child in started:
         # Each child's settings derive TANDEM_SITE_URL from these (see the test above).
         assert child.env["PORT"] == "8201", child.command
