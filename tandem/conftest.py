@@ -61,9 +61,12 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture
 def browser_context(new_context):
-    """Make a browser context with short timeouts (a broken page fails fast, not in 30 s)."""
+    """Make a browser context with short timeouts (a broken page fails fast, not in 30 s) and
+    reduced motion (Bootstrap then drops its transitions: an axe check never sees a colour
+    half-way through one, which once failed a contrast check at random)."""
 
     def make(**kwargs):
+        kwargs.setdefault("reduced_motion", "reduce")
         context = new_context(**kwargs)
         context.set_default_timeout(15_000)
         context.set_default_navigation_timeout(15_000)
