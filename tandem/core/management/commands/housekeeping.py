@@ -32,12 +32,13 @@ class Command(BaseCommand):
                     raise CommandError(f"Failed: {', '.join(failed)} (see the log).")
                 return
             time.sleep(every)
+            # A long-lived loop: a connection broken meanwhile (a database restart) is
+            # dropped before the next round, not reused.
+            close_old_connections()
 
     def run_round(self, *, loud: bool) -> list[str]:
         failed = []
         for name in SWEEPS:
-            # A connection broken by a database restart is dropped, not reused.
-            close_old_connections()
             counts = io.StringIO()  # each sweep's counts, said only at -v 1 and above
             try:
                 call_command(name, stdout=counts)
